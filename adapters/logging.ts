@@ -1,0 +1,62 @@
+/**
+ * Logging through LogTape. Every component logs under the `constellation` category; tenant code
+ * logs under `["constellation", "tenant", <id>]` (see {@linkcode tenantLogger}) so the tenant id
+ * is on every line it writes. Logs go to stderr, leaving stdout to the demo's conversation.
+ *
+ * @example
+ * ```ts
+ * import { configureLogging, tenantLogger } from "./logging.ts";
+ * await configureLogging({ level: "info", format: "text" });
+ * tenantLogger("shop").info("Polling started.");
+ * ```
+ * @module
+ */
+import {
+  configure,
+  dispose,
+  getJsonLinesFormatter,
+  getLogger,
+  getStreamSink,
+  getTextFormatter,
+  type Logger,
+  type LogLevel,
+} from "@logtape/logtape";
+
+/** How logs are written: readable lines for people, JSON lines for collectors. */
+export interface LoggingOptions {
+  level: LogLevel;
+  format: "text" | "json";
+  /** Where lines go; stderr by default. Tests pass their own stream to read what was logged. */
+  stream?: WritableStream<Uint8Array>;
+}
+
+/** Installs the process-wide log configuration, replacing any earlier one. */
+export async function configureLogging(options: LoggingOptions): Promise<void> {
+  const formatter = options.format === "json"
+    ? getJsonLinesFormatter()
+    : getTextFormatter({ timestamp: "date-time", level: "ABBR" });
+  await configure({
+    reset: true,
+    sinks: { main: getStreamSink(options.stream ?? Deno.stderr.writable, { formatter }) },
+    loggers: [
+      { category: ["constellation"], lowestLevel: options.level, sinks: ["main"] },
+      // LogTape reports its own problems (a sink that throws) here; they must not vanish.
+      { category: ["logtape", "meta"], lowestLevel: "warning", sinks: ["main"] },
+    ],
+  });
+}
+
+/** Flushes buffered lines; call before the process exits. */
+export function flushLogs(): Promise<void> {
+  return dispose();
+}
+
+/** The logger of one runtime component, e.g. `runtimeLogger("supervisor")`. */
+export function runtimeLogger(component: string): Logger {
+  return getLogger(["constellation", component]);
+}
+
+/** The logger of one tenant: its id is part of every line's category. */
+export function tenantLogger(tenantId: string): Logger {
+  return getLogger(["constellation", "tenant", tenantId]);
+}

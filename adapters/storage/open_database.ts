@@ -1,0 +1,48 @@
+/**
+ * Opens the database named by `DATABASE_URL` and brings its schema up to date.
+ * `sqlite:<path>` (relative to the working directory; its folder is created) selects the
+ * embedded default; `sqlite::memory:` a throwaway in-memory database.
+ *
+ * @example
+ * ```ts
+ * import { openDatabase } from "./open_database.ts";
+ * const db = await openDatabase("sqlite::memory:");
+ * await db.close();
+ * ```
+ * @module
+ */
+import { dirname } from "node:path";
+import { type Database, StorageError } from "./database.ts";
+import { SqliteDatabase } from "./sqlite.ts";
+import { migrate } from "./migrate.ts";
+import { migrations } from "./migrations.ts";
+
+/** Opens and migrates the database at `url`. */
+export async function openDatabase(url: string): Promise<Database> {
+  let db: Database;
+  if (url.startsWith("sqlite:")) {
+    const path = url.slice("sqlite:".length);
+    if (path === "") {
+      throw new StorageError(
+        "DATABASE_URL sqlite: needs a path, e.g. sqlite:data/constellation.db",
+      );
+    }
+    if (path !== ":memory:") await Deno.mkdir(dirname(path), { recursive: true });
+    db = SqliteDatabase.open(path);
+  } else if (/^postgres(ql)?:\/\//.test(url)) {
+    throw new StorageError(
+      "DATABASE_URL names PostgreSQL, which this release does not support yet; use sqlite:<path>",
+    );
+  } else {
+    throw new StorageError(
+      `DATABASE_URL must start with sqlite: (e.g. sqlite:data/constellation.db)`,
+    );
+  }
+  try {
+    await migrate(db, migrations);
+  } catch (error) {
+    await db.close();
+    throw error;
+  }
+  return db;
+}

@@ -1,0 +1,20 @@
+/**
+ * One line that says what went wrong with a Bot API call or anything else, safe to log: bot
+ * tokens are removed, because network errors quote request URLs and those carry the token.
+ *
+ * @example
+ * ```ts
+ * import { describeError } from "./describe_error.ts";
+ * describeError(new Error("fetch /bot123456:AAAAAAAAAAAAAAAAAAAAAAAA/getMe")); // "fetch /bot<redacted>/getMe"
+ * ```
+ * @module
+ */
+import { GrammyError, HttpError } from "grammy";
+import { redactTokens } from "../redact.ts";
+
+/** A one-line description of an API or network error, with any bot token removed. */
+export function describeError(error: unknown): string {
+  if (error instanceof GrammyError) return `${error.error_code} ${error.description}`;
+  if (error instanceof HttpError) return redactTokens(`network error: ${String(error.error)}`);
+  return redactTokens(error instanceof Error ? error.message : String(error));
+}

@@ -1,0 +1,143 @@
+/**
+ * Long polling with confirmation after handling. Telegram forgets an update only when a later
+ * `getUpdates` carries an offset above its id, so the poller asks for the next batch only after
+ * `handle` has finished with the current one: an update whose handling did not finish (crash,
+ * stop, `kill -9`) is delivered again. grammY's `bot.start()` hides this loop; we own it so the
+ * runtime decides when an update counts as done and how 401 and 409 are treated.
+ *
+ * @example
+ * ```ts ignore
+ * import { Api } from "grammy";
+ * import { runPoller } from "./poller.ts";
+ * const controller = new AbortController();
+ * await runPoller({
+ *   api: new Api("123:abc", { apiRoot: "http://127.0.0.1:8081" }),
+ *   allowedUpdates: ["message", "pre_checkout_query"],
+ *   signal: controller.signal,
+ *   handle: async (updates) => console.log(updates.length),
+ * });
+ * ```
+ * @module
+ */
+import { type Api, GrammyError } from "grammy";
+import type { Update } from "grammy/types";
+import type { Logger } from "@logtape/logtape";
+import { type Clock, systemClock } from "../../actors/clock.ts";
+import { FatalError } from "../../actors/child.ts";
+import { backoffDelay, type BackoffPolicy } from "../../actors/backoff.ts";
+import { describeError } from "./describe_error.ts";
+
+/** The update kinds a Stars bot needs; sent explicitly so a webhook era setting cannot linger. */
+export type AllowedUpdate = Exclude<keyof Update, "update_id">;
+
+/**
+ * grammY's npm build types its signals with the `abort-controller` shim; the object at run time
+ * is the platform's `AbortSignal`, so the cast only bridges the two declarations.
+ */
+type GrammySignal = Parameters<Api["getUpdates"]>[1];
+
+/** What {@linkcode runPoller} needs. */
+export interface PollerOptions {
+  api: Api;
+  allowedUpdates: readonly AllowedUpdate[];
+  /** Called with each batch; the batch is confirmed to Telegram only after this resolves. */
+  handle(updates: Update[]): Promise<void>;
+  signal: AbortSignal;
+  clock?: Clock;
+  logger?: Logger;
+  random?: () => number;
+  /** Long-poll duration. 30 s: long enough to keep idle bots cheap, short of common proxy cut-offs. */
+  timeoutSeconds?: number;
+  /** How long to wait after a 409 Conflict: another instance is polling, so retrying fast only
+   * steals updates back and forth; start at 5 s and slow to a minute while it persists. */
+  conflictBackoff?: BackoffPolicy;
+  /** How long to wait after a network or server error: 1 s growing to 30 s. */
+  errorBackoff?: BackoffPolicy;
+}
+
+const conflictDefaults: BackoffPolicy = {
+  minMs: 5_000,
+  maxMs: 60_000,
+  factor: 2,
+  jitter: 0.2,
+  resetAfterMs: 0,
+};
+const errorDefaults: BackoffPolicy = {
+  minMs: 1_000,
+  maxMs: 30_000,
+  factor: 2,
+  jitter: 0.2,
+  resetAfterMs: 0,
+};
+
+/**
+ * Polls until `signal` aborts, then confirms what was handled and resolves.
+ * Throws {@linkcode FatalError} when Telegram rejects the token (401), and rethrows whatever
+ * `handle` throws (its batch stays unconfirmed, so it is delivered again after a restart).
+ */
+export async function runPoller(options: PollerOptions): Promise<void> {
+  const clock = options.clock ?? systemClock;
+  const random = options.random ?? Math.random;
+  const { api, signal, logger } = options;
+  let offset: number | undefined;
+  let conflicts = 0;
+  let errors = 0;
+  while (!signal.aborted) {
+    let updates: Update[];
+    try {
+      updates = await api.getUpdates({
+        offset,
+        timeout: options.timeoutSeconds ?? 30,
+        allowed_updates: [...options.allowedUpdates],
+      }, signal as unknown as GrammySignal);
+    } catch (error) {
+      if (signal.aborted) break;
+      if (error instanceof GrammyError && error.error_code === 401) {
+        throw new FatalError("Telegram rejected the bot token (401 Unauthorized)", {
+          cause: error,
+        });
+      }
+      let delay: number;
+      if (error instanceof GrammyError && error.error_code === 409) {
+        delay = backoffDelay(options.conflictBackoff ?? conflictDefaults, conflicts++, random);
+        logger?.warn(
+          "Another poller or a webhook holds this bot (409 Conflict: {description}); retrying in {delay} ms.",
+          { description: error.description, delay },
+        );
+      } else {
+        const retryAfter = error instanceof GrammyError ? error.parameters.retry_after : undefined;
+        delay = retryAfter !== undefined
+          ? retryAfter * 1000
+          : backoffDelay(options.errorBackoff ?? errorDefaults, errors++, random);
+        logger?.warn("getUpdates failed ({error}); retrying in {delay} ms.", {
+          error: describeError(error),
+          delay,
+        });
+      }
+      try {
+        await clock.sleep(delay, signal);
+      } catch {
+        break; // aborted while waiting
+      }
+      continue;
+    }
+    conflicts = 0;
+    errors = 0;
+    if (updates.length === 0) continue;
+    await options.handle(updates);
+    offset = updates[updates.length - 1].update_id + 1;
+  }
+  if (offset !== undefined) await confirm(api, offset, logger);
+}
+
+/** Tells Telegram the last handled batch is done, so a clean restart does not see it again. */
+async function confirm(api: Api, offset: number, logger?: Logger): Promise<void> {
+  try {
+    await api.getUpdates({ offset, limit: 1, timeout: 0 });
+  } catch (error) {
+    // Not fatal: the batch will be delivered again and handling is idempotent.
+    logger?.warn("Could not confirm handled updates on stop: {error}", {
+      error: describeError(error),
+    });
+  }
+}

@@ -1,0 +1,376 @@
+/**
+ * Loads every tenant file in `<configDir>/tenants/`. A bad file (unreadable, invalid JSON, schema
+ * errors, a secret that cannot be resolved) becomes a {@linkcode ConfigProblem} and is skipped, so
+ * one broken bot never stops the others.
+ *
+ * @example
+ * ```ts
+ * import { formatProblem, loadTenants } from "./load_tenants.ts";
+ * const { tenants, problems } = await loadTenants("config");
+ * for (const problem of problems) console.error(formatProblem(problem));
+ * console.log(tenants.map((tenant) => tenant.id));
+ * ```
+ * @module
+ */
+import { basename, isAbsolute, join, relative, resolve } from "node:path";
+import { describeIssues, type FieldIssue } from "./plain_issues.ts";
+import { type EnvLookup, processEnv, resolveSecret, SecretError } from "./secrets.ts";
+import {
+  isSecretPath,
+  TENANT_ID_PATTERN,
+  type TenantConfig,
+  type TenantFile,
+  TenantFileSchema,
+} from "./tenant_schema.ts";
+
+/** A file that could not be loaded; `issues` holds one entry per wrong field (may be empty). */
+export interface ConfigProblem {
+  file: string;
+  message: string;
+  issues: FieldIssue[];
+}
+
+/** Something that works but should be changed, e.g. a literal token in a file. */
+export interface ConfigWarning {
+  file: string;
+  path: string;
+  message: string;
+}
+
+/** What {@linkcode loadTenants} found. */
+export interface LoadResult {
+  /** Loaded tenants, sorted by id. */
+  tenants: TenantConfig[];
+  /** Files that were skipped, sorted by file. */
+  problems: ConfigProblem[];
+  warnings: ConfigWarning[];
+}
+
+/** The outcome of loading one tenant file. */
+export type TenantFileResult =
+  | { ok: true; tenant: TenantConfig; warnings: ConfigWarning[] }
+  | { ok: false; problem: ConfigProblem; warnings: ConfigWarning[] };
+
+/** Where a tenant's data came from, for {@linkcode parseTenant}. */
+export interface TenantOrigin {
+  id: string;
+  /** File path (or another description of the origin) used in problems and warnings. */
+  source: string;
+  /** Folder that relative plugin paths are resolved against. */
+  configDir: string;
+  env: EnvLookup;
+}
+
+/** The configuration folder does not exist (or is not a folder). */
+export class ConfigDirMissingError extends Error {
+  readonly configDir: string;
+
+  constructor(configDir: string, reason: "missing" | "not a folder") {
+    const what = reason === "missing" ? "does not exist" : "is not a folder";
+    super(
+      `configuration folder "${configDir}" ${what} (resolved to ${resolve(configDir)}); ` +
+        `create it with a tenants/ subfolder, or point CONFIG_DIR at the right folder`,
+    );
+    this.name = "ConfigDirMissingError";
+    this.configDir = configDir;
+  }
+}
+
+/**
+ * Formats a problem for logs: one line per issue, `file: path: message`.
+ *
+ * @example
+ * ```ts
+ * import { formatProblem } from "./load_tenants.ts";
+ * formatProblem({
+ *   file: "config/tenants/shop.json",
+ *   message: "invalid tenant configuration",
+ *   issues: [{ path: "products[1].price", message: "expected an integer ≥ 1, got 0" }],
+ * }); // "config/tenants/shop.json: products[1].price: expected an integer ≥ 1, got 0"
+ * ```
+ */
+export function formatProblem(problem: ConfigProblem): string {
+  if (problem.issues.length === 0) return `${problem.file}: ${problem.message}`;
+  return problem.issues
+    .map((issue) => `${problem.file}: ${issue.path ? `${issue.path}: ` : ""}${issue.message}`)
+    .join("\n");
+}
+
+/**
+ * Formats a warning for logs as `file: path: message`.
+ *
+ * @example
+ * ```ts
+ * import { formatWarning } from "./load_tenants.ts";
+ * formatWarning({ file: "config/tenants/shop.json", path: "token", message: "literal" });
+ * // "config/tenants/shop.json: token: literal"
+ * ```
+ */
+export function formatWarning(warning: ConfigWarning): string {
+  return `${warning.file}: ${warning.path}: ${warning.message}`;
+}
+
+function literalSecretWarning(source: string, path: string): ConfigWarning {
+  return {
+    file: source,
+    path,
+    message: `the secret is written literally in the configuration; write "env:NAME" instead ` +
+      `and put the value in the environment variable NAME, so the file can be shared safely`,
+  };
+}
+
+/**
+ * Validates already-parsed JSON as a tenant, resolves its secrets and plugin path, and returns the
+ * tenant or a problem. Used for files and for the single-bot `.env` mode alike.
+ *
+ * @example
+ * ```ts
+ * import { parseTenant } from "./load_tenants.ts";
+ * const result = parseTenant(
+ *   { token: "env:SHOP_BOT_TOKEN" },
+ *   { id: "shop", source: "shop.json", configDir: "config", env: () => "123:abc" },
+ * );
+ * if (result.ok) result.tenant.token; // "123:abc"
+ * ```
+ */
+export function parseTenant(data: unknown, origin: TenantOrigin): TenantFileResult {
+  const parsed = TenantFileSchema.safeParse(data);
+  if (!parsed.success) {
+    const issues = describeIssues(parsed.error, data, { isSecret: isSecretPath });
+    return { ok: false, problem: invalid(origin.source, issues), warnings: [] };
+  }
+  return resolveTenant(parsed.data, origin);
+}
+
+function invalid(file: string, issues: FieldIssue[]): ConfigProblem {
+  const count = `${issues.length} problem${issues.length === 1 ? "" : "s"}`;
+  return { file, message: `invalid tenant configuration (${count})`, issues };
+}
+
+function resolveTenant(file: TenantFile, origin: TenantOrigin): TenantFileResult {
+  const issues: FieldIssue[] = [];
+  const warnings: ConfigWarning[] = [];
+  // Resolves one secret field, recording an issue or a literal-value warning under its path.
+  const secret = (path: string, value: string, warnIfLiteral = true): string | undefined => {
+    try {
+      const resolved = resolveSecret(value, origin.env);
+      if (resolved.literal && warnIfLiteral) {
+        warnings.push(literalSecretWarning(origin.source, path));
+      }
+      return resolved.value;
+    } catch (error) {
+      if (!(error instanceof SecretError)) throw error;
+      issues.push({ path, message: error.message });
+      return undefined;
+    }
+  };
+
+  const { $schema: _ignored, webhook, mtproto, plugin, ...settings } = file;
+  const token = secret("token", file.token);
+  if (token !== undefined && settings.apiRoot.includes(token)) {
+    issues.push({
+      path: "apiRoot",
+      message: "expected apiRoot without the bot token (it is added to the URL automatically)",
+    });
+  }
+  const secretToken = webhook?.secretToken === undefined
+    ? undefined
+    : secret("webhook.secretToken", webhook.secretToken);
+  const credentials = mtproto && resolveMtproto(mtproto, secret, issues);
+  const pluginPath = plugin === undefined
+    ? undefined
+    : resolvePlugin(plugin, origin.configDir, issues);
+
+  if (issues.length > 0 || token === undefined) {
+    return { ok: false, problem: invalid(origin.source, issues), warnings };
+  }
+  const tenant: TenantConfig = {
+    ...settings,
+    id: origin.id,
+    source: origin.source,
+    token,
+    ...(webhook && { webhook: secretToken === undefined ? {} : { secretToken } }),
+    ...(credentials && { mtproto: credentials }),
+    ...(pluginPath !== undefined && { plugin: pluginPath }),
+  };
+  return { ok: true, tenant, warnings };
+}
+
+function resolveMtproto(
+  mtproto: NonNullable<TenantFile["mtproto"]>,
+  secret: (path: string, value: string, warnIfLiteral?: boolean) => string | undefined,
+  issues: FieldIssue[],
+): { apiId: number; apiHash: string } | undefined {
+  const apiHash = secret("mtproto.apiHash", mtproto.apiHash);
+  let apiId: number | undefined;
+  if (typeof mtproto.apiId === "number") {
+    apiId = mtproto.apiId;
+  } else {
+    // The schema only lets `env:NAME` through here, never a literal.
+    const text = secret("mtproto.apiId", mtproto.apiId, false);
+    if (text !== undefined && /^\s*\d+\s*$/.test(text) && Number(text) >= 1) {
+      apiId = Number(text);
+    } else if (text !== undefined) {
+      const variable = mtproto.apiId.slice("env:".length);
+      issues.push({
+        path: "mtproto.apiId",
+        message:
+          `expected environment variable ${variable} to hold a positive integer (the api_id)`,
+      });
+    }
+  }
+  return apiId === undefined || apiHash === undefined ? undefined : { apiId, apiHash };
+}
+
+function resolvePlugin(plugin: string, configDir: string, issues: FieldIssue[]) {
+  const root = resolve(configDir);
+  const absolute = resolve(root, plugin);
+  const inside = relative(root, absolute);
+  // The schema already rejects `..` and absolute paths; this re-checks the resolved result.
+  if (inside === "" || inside.startsWith("..") || isAbsolute(inside)) {
+    issues.push({ path: "plugin", message: "expected a path inside the config folder" });
+    return undefined;
+  }
+  return absolute;
+}
+
+/**
+ * The tenant id a file name gives, or `undefined` when the name is not `<tenantId>.json` with a
+ * valid id.
+ *
+ * @example
+ * ```ts
+ * import { tenantIdOf } from "./load_tenants.ts";
+ * tenantIdOf("config/tenants/shop.json"); // "shop"
+ * tenantIdOf("config/tenants/My Shop.json"); // undefined
+ * ```
+ */
+export function tenantIdOf(path: string): string | undefined {
+  const name = basename(path);
+  if (!name.endsWith(".json")) return undefined;
+  const id = name.slice(0, -".json".length);
+  return TENANT_ID_PATTERN.test(id) ? id : undefined;
+}
+
+/**
+ * Explains a `JSON.parse` failure with line and column when known. V8's messages may quote part
+ * of the file, which could be a secret, so only the kind of error is kept from them.
+ */
+function describeJsonError(error: SyntaxError, text: string): string {
+  if (text.trim() === "") {
+    return "the file is empty; expected a JSON object with the tenant's settings";
+  }
+  const reason = error.message
+    .replace(/ (?:in JSON )?at position[\s\S]*$/, "")
+    .replace(/, (?:\.\.\.)?"[\s\S]*$/, "");
+  const lineColumn = /\(line (\d+) column (\d+)\)/.exec(error.message);
+  const position = /at position (\d+)/.exec(error.message);
+  let where = "";
+  if (lineColumn) {
+    where = ` at line ${lineColumn[1]}, column ${lineColumn[2]}`;
+  } else if (position) {
+    const before = text.slice(0, Number(position[1])).split("\n");
+    where = ` at line ${before.length}, column ${before[before.length - 1].length + 1}`;
+  }
+  return `not valid JSON${where}: ${reason}`;
+}
+
+/**
+ * Loads one tenant file; the tenant id is its name without `.json`. Never throws for a bad file:
+ * the result says what is wrong.
+ *
+ * @example
+ * ```ts
+ * import { formatProblem, loadTenantFile } from "./load_tenants.ts";
+ * const result = await loadTenantFile("config/tenants/shop.json", "config");
+ * if (!result.ok) console.error(formatProblem(result.problem));
+ * ```
+ */
+export async function loadTenantFile(
+  path: string,
+  configDir: string,
+  env: EnvLookup = processEnv,
+): Promise<TenantFileResult> {
+  const id = tenantIdOf(path);
+  if (id === undefined) {
+    const message = `the file name ${JSON.stringify(basename(path))} does not give a valid ` +
+      `tenant id: expected <id>.json where <id> is 1 to 63 lowercase letters, digits, "_" or ` +
+      `"-", starting with a letter or digit`;
+    return { ok: false, problem: { file: path, message, issues: [] }, warnings: [] };
+  }
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (error) {
+    const message = error instanceof Deno.errors.NotFound
+      ? "the file does not exist"
+      : `could not read the file: ${error instanceof Error ? error.message : String(error)}`;
+    return { ok: false, problem: { file: path, message, issues: [] }, warnings: [] };
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (error) {
+    if (!(error instanceof SyntaxError)) throw error;
+    const message = describeJsonError(error, text);
+    return { ok: false, problem: { file: path, message, issues: [] }, warnings: [] };
+  }
+  return parseTenant(data, { id, source: path, configDir, env });
+}
+
+async function isDirectory(path: string): Promise<boolean | undefined> {
+  try {
+    return (await Deno.stat(path)).isDirectory;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return undefined;
+    throw error;
+  }
+}
+
+/**
+ * Loads every `*.json` file in `<configDir>/tenants/` (other files are ignored). Throws
+ * {@linkcode ConfigDirMissingError} when `configDir` does not exist; a missing `tenants/`
+ * subfolder means no tenants.
+ *
+ * @example
+ * ```ts
+ * import { formatWarning, loadTenants } from "./load_tenants.ts";
+ * const { tenants, warnings } = await loadTenants("config", (name) => Deno.env.get(name));
+ * warnings.forEach((warning) => console.warn(formatWarning(warning)));
+ * ```
+ */
+export async function loadTenants(
+  configDir: string,
+  env: EnvLookup = processEnv,
+): Promise<LoadResult> {
+  const configIsDirectory = await isDirectory(configDir);
+  if (configIsDirectory === undefined) throw new ConfigDirMissingError(configDir, "missing");
+  if (!configIsDirectory) throw new ConfigDirMissingError(configDir, "not a folder");
+
+  const result: LoadResult = { tenants: [], problems: [], warnings: [] };
+  const tenantsDir = join(configDir, "tenants");
+  const tenantsIsDirectory = await isDirectory(tenantsDir);
+  if (tenantsIsDirectory === undefined) return result;
+  if (!tenantsIsDirectory) {
+    const message = "expected a folder holding one <tenantId>.json file per bot, found a file";
+    result.problems.push({ file: tenantsDir, message, issues: [] });
+    return result;
+  }
+
+  const files: string[] = [];
+  for await (const entry of Deno.readDir(tenantsDir)) {
+    if (!entry.name.endsWith(".json")) continue;
+    const path = join(tenantsDir, entry.name);
+    // A symlink counts when it points at a file; directories named *.json are not tenant files.
+    if (entry.isFile || (entry.isSymlink && (await isDirectory(path)) === false)) files.push(path);
+  }
+  files.sort();
+  for (const file of files) {
+    const loaded = await loadTenantFile(file, configDir, env);
+    result.warnings.push(...loaded.warnings);
+    if (loaded.ok) result.tenants.push(loaded.tenant);
+    else result.problems.push(loaded.problem);
+  }
+  result.tenants.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  return result;
+}

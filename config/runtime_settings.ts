@@ -1,0 +1,138 @@
+/**
+ * Process-wide settings read from environment variables: where the tenant files are, which
+ * database to use, the HTTP port, logging. Empty variables count as unset, so a `.env` template
+ * with blank values keeps the defaults.
+ *
+ * @example
+ * ```ts
+ * import { loadRuntimeSettings } from "./runtime_settings.ts";
+ * const settings = loadRuntimeSettings((name) => ({ HTTP_PORT: "9000" } as Record<string, string>)[name]);
+ * settings.httpPort; // 9000
+ * settings.configDir; // "config"
+ * ```
+ * @module
+ */
+import { z } from "zod";
+import { describeIssues, type FieldIssue, SHOW_INPUT } from "./plain_issues.ts";
+import { type EnvLookup, processEnv } from "./secrets.ts";
+import { isHttpUrl } from "./tenant_schema.ts";
+
+/** Log levels, as named by `@logtape/logtape`. */
+export const LOG_LEVELS = ["trace", "debug", "info", "warning", "error", "fatal"] as const;
+
+/** A log level. */
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** Default `DATABASE_URL`: a SQLite file under `data/` (which `.gitignore` excludes). */
+export const DEFAULT_DATABASE_URL = "sqlite:data/constellation.db";
+
+/** Process-wide settings. */
+export interface RuntimeSettings {
+  /** `CONFIG_DIR`: the folder holding `tenants/`. Default `config`. */
+  configDir: string;
+  /** `DATABASE_URL`: `sqlite:<path>` or `postgres://…`. Default {@linkcode DEFAULT_DATABASE_URL}. */
+  databaseUrl: string;
+  /** `HTTP_PORT`: 0 to 65535 (0 picks a free port). Default 8080. */
+  httpPort: number;
+  /** `LOG_LEVEL`, case-insensitive. Default `info`. */
+  logLevel: LogLevel;
+  /** `LOG_FORMAT`: `text` for people, `json` for log collectors. Default `text`. */
+  logFormat: "text" | "json";
+  /** `PUBLIC_URL`: the http(s) URL this process is reachable at, without trailing slash. */
+  publicUrl?: string;
+  /** `ADMIN_TOKEN`: bearer token for the admin HTTP endpoints. */
+  adminToken?: string;
+}
+
+/** Some variables are set but invalid; `issues` are keyed by variable name. */
+export class RuntimeSettingsError extends Error {
+  readonly issues: FieldIssue[];
+
+  constructor(issues: FieldIssue[]) {
+    super(
+      "invalid runtime settings in the environment:\n" +
+        issues.map((issue) => `  ${issue.path}: ${issue.message}`).join("\n"),
+    );
+    this.name = "RuntimeSettingsError";
+    this.issues = issues;
+  }
+}
+
+const VARIABLES = [
+  "CONFIG_DIR",
+  "DATABASE_URL",
+  "HTTP_PORT",
+  "LOG_LEVEL",
+  "LOG_FORMAT",
+  "PUBLIC_URL",
+  "ADMIN_TOKEN",
+] as const;
+
+// A database URL may hold a password, and the admin token is a secret: never echo them.
+const SECRET_VARIABLES = new Set(["DATABASE_URL", "ADMIN_TOKEN"]);
+
+const PORT_ERROR = "expected an integer from 0 to 65535";
+
+/** The environment, keyed by variable name so error paths name the variable. */
+const RuntimeEnvSchema = z.object({
+  CONFIG_DIR: z.string().default("config"),
+  DATABASE_URL: z.string().refine(
+    (url) => /^sqlite:.+/.test(url) || /^postgres(ql)?:\/\/.+/.test(url),
+    { error: `expected "sqlite:<file path>" or a "postgres://" or "postgresql://" URL` },
+  ).default(DEFAULT_DATABASE_URL),
+  HTTP_PORT: z.string()
+    .regex(/^\d+$/, { error: PORT_ERROR })
+    .transform(Number)
+    .pipe(z.int().min(0, { error: PORT_ERROR }).max(65535, { error: PORT_ERROR }))
+    .default(8080),
+  LOG_LEVEL: z.string()
+    .transform((level) => level.toLowerCase())
+    .pipe(z.enum(LOG_LEVELS, { error: `expected one of ${LOG_LEVELS.join(", ")}` }))
+    .default("info"),
+  LOG_FORMAT: z.string()
+    .transform((format) => format.toLowerCase())
+    .pipe(z.enum(["text", "json"], { error: `expected "text" or "json"` }))
+    .default("text"),
+  PUBLIC_URL: z.string()
+    .refine(isHttpUrl, {
+      error: "expected an http:// or https:// URL without query or fragment",
+      params: SHOW_INPUT,
+    })
+    .transform((url) => url.replace(/\/+$/, ""))
+    .optional(),
+  ADMIN_TOKEN: z.string().optional(),
+});
+
+/**
+ * Reads and validates the runtime settings. Throws {@linkcode RuntimeSettingsError} naming every
+ * invalid variable.
+ *
+ * @example
+ * ```ts
+ * import { loadRuntimeSettings } from "./runtime_settings.ts";
+ * const settings = loadRuntimeSettings(); // from this process's environment
+ * console.log(`listening on ${settings.httpPort}`);
+ * ```
+ */
+export function loadRuntimeSettings(env: EnvLookup = processEnv): RuntimeSettings {
+  const input: Record<string, string> = {};
+  for (const name of VARIABLES) {
+    const value = env(name);
+    if (value !== undefined && value.trim() !== "") input[name] = value.trim();
+  }
+  const parsed = RuntimeEnvSchema.safeParse(input);
+  if (!parsed.success) {
+    const isSecret = (path: string) => SECRET_VARIABLES.has(path);
+    throw new RuntimeSettingsError(describeIssues(parsed.error, input, { isSecret }));
+  }
+  const vars = parsed.data;
+  return {
+    configDir: vars.CONFIG_DIR,
+    databaseUrl: vars.DATABASE_URL,
+    httpPort: vars.HTTP_PORT,
+    logLevel: vars.LOG_LEVEL,
+    logFormat: vars.LOG_FORMAT,
+    ...(vars.PUBLIC_URL !== undefined && { publicUrl: vars.PUBLIC_URL }),
+    ...(vars.ADMIN_TOKEN !== undefined && { adminToken: vars.ADMIN_TOKEN }),
+  };
+}

@@ -1,0 +1,91 @@
+/**
+ * Constellation's entry point: `deno task start`.
+ *
+ * Reads the runtime settings from the environment, loads one tenant per file in
+ * `$CONFIG_DIR/tenants/` (or the single bot of a `.env` with `TELEGRAM_BOT_TOKEN`), starts the
+ * supervision tree and stops it cleanly on SIGINT or SIGTERM.
+ *
+ * Exit codes: 0 after a clean stop; 1 when the stop missed its deadline; 2 when the settings or
+ * the config folder leave nothing to run.
+ * @module
+ */
+import { loadRuntimeSettings } from "./config/runtime_settings.ts";
+import {
+  ConfigDirMissingError,
+  formatProblem,
+  formatWarning,
+  loadTenants,
+} from "./config/load_tenants.ts";
+import { tenantFromEnv } from "./config/env_tenant.ts";
+import { configureLogging, flushLogs, runtimeLogger } from "./adapters/logging.ts";
+import { Runtime } from "./actors/runtime.ts";
+
+/** How long a stop may take before the process gives up waiting and exits with 1. */
+const shutdownDeadlineMs = 20_000;
+
+const help = `See config/examples/shop.json for a tenant file, or run \`deno task demo\` to see
+Constellation work against the local Telegram sandbox.`;
+
+function fail(message: string): never {
+  console.error(`constellation: ${message}`);
+  Deno.exit(2);
+}
+
+const env = (name: string) => Deno.env.get(name);
+let settings;
+try {
+  settings = loadRuntimeSettings(env);
+} catch (error) {
+  fail((error as Error).message);
+}
+await configureLogging({ level: settings.logLevel, format: settings.logFormat });
+const log = runtimeLogger("main");
+
+let loaded;
+try {
+  loaded = await loadTenants(settings.configDir, env);
+} catch (error) {
+  if (error instanceof ConfigDirMissingError) fail(`${error.message}\n${help}`);
+  throw error;
+}
+for (const warning of loaded.warnings) log.warn(formatWarning(warning));
+for (const problem of loaded.problems) {
+  log.error("Skipping a tenant file: {problem}", { problem: formatProblem(problem) });
+}
+let tenants = loaded.tenants;
+if (tenants.length === 0 && loaded.problems.length === 0) {
+  try {
+    const fromEnv = tenantFromEnv(env, settings.configDir);
+    if (fromEnv) tenants = [fromEnv];
+  } catch (error) {
+    fail((error as Error).message);
+  }
+}
+if (!tenants.some((t) => t.enabled)) {
+  await flushLogs();
+  fail(
+    `no usable tenant in ${settings.configDir}/tenants/ (and no TELEGRAM_BOT_TOKEN in the environment).\n${help}`,
+  );
+}
+
+const runtime = await Runtime.start({ tenants });
+log.info("Constellation is running {count} tenant(s).", { count: tenants.length });
+
+let stopping = false;
+async function shutdown(signal: string) {
+  if (stopping) return;
+  stopping = true;
+  log.info("{signal} received; stopping tenants.", { signal });
+  const deadline = new Promise<"late">((resolve) =>
+    setTimeout(() => resolve("late"), shutdownDeadlineMs)
+  );
+  const outcome = await Promise.race([runtime.stop().then(() => "stopped" as const), deadline]);
+  if (outcome === "late") {
+    log.error("Stop did not finish within {ms} ms.", { ms: shutdownDeadlineMs });
+  } else log.info("Stopped cleanly.");
+  await flushLogs();
+  Deno.exit(outcome === "late" ? 1 : 0);
+}
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  Deno.addSignalListener(signal, () => void shutdown(signal));
+}

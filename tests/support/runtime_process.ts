@@ -1,0 +1,110 @@
+/**
+ * Runs `main.ts` as a child process, the way an operator does, and lets a test read its log as it
+ * is written. Used by the end-to-end tests (start-up, config errors, crash recovery).
+ *
+ * @example
+ * ```ts ignore
+ * const proc = RuntimeProcess.start({ CONFIG_DIR: dir });
+ * await proc.waitForLog(/running 1 tenant/);
+ * await proc.stop("SIGTERM");
+ * ```
+ * @module
+ */
+
+const root = new URL("../../", import.meta.url);
+
+/** A running `main.ts`. */
+export class RuntimeProcess {
+  readonly #child: Deno.ChildProcess;
+  #log = "";
+  #waiters: (() => void)[] = [];
+  readonly #reading: Promise<void>;
+  readonly status: Promise<Deno.CommandStatus>;
+
+  private constructor(child: Deno.ChildProcess) {
+    this.#child = child;
+    this.#reading = Promise.all([
+      this.#collect(child.stdout),
+      this.#collect(child.stderr),
+    ]).then(() => {});
+    this.status = child.status;
+  }
+
+  /** Starts `main.ts` with exactly `env` (plus PATH and HOME, which Deno needs). */
+  static start(env: Record<string, string>): RuntimeProcess {
+    const child = new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "--allow-net",
+        "--allow-env",
+        "--allow-read",
+        "--allow-write",
+        "--allow-sys",
+        "main.ts",
+      ],
+      cwd: root,
+      clearEnv: true,
+      env: {
+        PATH: Deno.env.get("PATH") ?? "",
+        HOME: Deno.env.get("HOME") ?? "",
+        DENO_DIR: Deno.env.get("DENO_DIR") ?? "",
+        NO_COLOR: "1",
+        ...env,
+      },
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    return new RuntimeProcess(child);
+  }
+
+  async #collect(stream: ReadableStream<Uint8Array>): Promise<void> {
+    for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
+      this.#log += chunk;
+      for (const wake of this.#waiters.splice(0)) wake();
+    }
+  }
+
+  /** Everything the process wrote to stdout and stderr so far. */
+  get log(): string {
+    return this.#log;
+  }
+
+  /** Resolves when the log matches `pattern`; rejects after `timeoutMs` showing the log. */
+  async waitForLog(pattern: RegExp, timeoutMs = 15_000): Promise<RegExpMatchArray> {
+    const deadline = Date.now() + timeoutMs;
+    while (true) {
+      const match = this.#log.match(pattern);
+      if (match) return match;
+      const left = deadline - Date.now();
+      if (left <= 0) {
+        throw new Error(`log never matched ${pattern} within ${timeoutMs} ms; log:\n${this.#log}`);
+      }
+      let timer: number | undefined;
+      await new Promise<void>((resolve) => {
+        this.#waiters.push(resolve);
+        timer = setTimeout(resolve, Math.min(left, 250));
+      });
+      clearTimeout(timer);
+    }
+  }
+
+  /** Sends `signal` and waits for the process to end and its output to be read. */
+  async stop(signal: Deno.Signal = "SIGTERM"): Promise<Deno.CommandStatus> {
+    try {
+      this.#child.kill(signal);
+    } catch {
+      // Already exited.
+    }
+    const status = await this.status;
+    await this.#reading;
+    return status;
+  }
+
+  /** Waits for the process to exit by itself. */
+  async exited(): Promise<Deno.CommandStatus> {
+    const status = await this.status;
+    await this.#reading;
+    return status;
+  }
+}
