@@ -1,0 +1,77 @@
+import { assertEquals, assertThrows } from "../support/assert.ts";
+import { Lanes } from "../../actors/lanes.ts";
+
+function gate() {
+  let open!: () => void;
+  const opened = new Promise<void>((resolve) => (open = resolve));
+  return { open, opened };
+}
+
+Deno.test("tasks of one key run in order, one at a time", async () => {
+  const lanes = new Lanes();
+  const log: string[] = [];
+  let running = 0;
+  for (const name of ["a", "b", "c"]) {
+    await lanes.add("user", async () => {
+      running++;
+      assertEquals(running, 1);
+      log.push(`start ${name}`);
+      await new Promise((r) => setTimeout(r, 2));
+      log.push(`end ${name}`);
+      running--;
+    });
+  }
+  await lanes.drain();
+  assertEquals(log, ["start a", "end a", "start b", "end b", "start c", "end c"]);
+});
+
+Deno.test("a slow task on one key does not delay another key", async () => {
+  const lanes = new Lanes();
+  const slow = gate();
+  const log: string[] = [];
+  await lanes.add(1, async () => {
+    await slow.opened;
+    log.push("slow");
+  });
+  await lanes.add(2, async () => {
+    log.push("fast");
+  });
+  await new Promise((r) => setTimeout(r, 5));
+  assertEquals(log, ["fast"]);
+  slow.open();
+  await lanes.drain();
+  assertEquals(log, ["fast", "slow"]);
+});
+
+Deno.test("a failing task is reported and its lane continues", async () => {
+  const errors: unknown[] = [];
+  const lanes = new Lanes({ onError: (error, key) => errors.push([String(error), key]) });
+  const log: string[] = [];
+  await lanes.add("k", () => Promise.reject(new Error("boom")));
+  await lanes.add("k", async () => {
+    log.push("next");
+  });
+  await lanes.drain();
+  assertEquals(errors, [["Error: boom", "k"]]);
+  assertEquals(log, ["next"]);
+});
+
+Deno.test("add waits for room when the lanes are full", async () => {
+  const lanes = new Lanes({ capacity: 2 });
+  const hold = gate();
+  await lanes.add(1, () => hold.opened);
+  await lanes.add(2, () => hold.opened);
+  let third = false;
+  const adding = lanes.add(3, async () => {}).then(() => (third = true));
+  await new Promise((r) => setTimeout(r, 5));
+  assertEquals([third, lanes.size], [false, 2]);
+  hold.open();
+  await adding;
+  await lanes.drain();
+  assertEquals([third, lanes.size], [true, 0]);
+});
+
+Deno.test("drain resolves at once when idle and capacity is validated", async () => {
+  await new Lanes().drain();
+  assertThrows(() => new Lanes({ capacity: 0 }), RangeError, "capacity");
+});
