@@ -50,7 +50,7 @@ try {
 }
 for (const warning of loaded.warnings) log.warn(formatWarning(warning));
 for (const problem of loaded.problems) {
-  log.error("Skipping a tenant file: {problem}", { problem: formatProblem(problem) });
+  for (const line of formatProblem(problem).split("\n")) log.error("Skipped: {line}", { line });
 }
 let tenants = loaded.tenants;
 if (tenants.length === 0 && loaded.problems.length === 0) {

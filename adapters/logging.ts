@@ -16,28 +16,40 @@ import {
   dispose,
   getJsonLinesFormatter,
   getLogger,
-  getStreamSink,
   getTextFormatter,
   type Logger,
   type LogLevel,
+  type LogRecord,
 } from "@logtape/logtape";
 
 /** How logs are written: readable lines for people, JSON lines for collectors. */
 export interface LoggingOptions {
   level: LogLevel;
   format: "text" | "json";
-  /** Where lines go; stderr by default. Tests pass their own stream to read what was logged. */
-  stream?: WritableStream<Uint8Array>;
+  /** Where lines go; stderr by default. Tests pass their own function to read what was logged. */
+  write?: (line: string) => void;
+}
+
+const encoder = new TextEncoder();
+
+/**
+ * Lines are written synchronously: a log line about to be followed by `Deno.exit` or a crash is
+ * still written, and stderr itself is never closed (a stream sink would close it on dispose).
+ */
+function writeStderr(line: string): void {
+  Deno.stderr.writeSync(encoder.encode(line));
 }
 
 /** Installs the process-wide log configuration, replacing any earlier one. */
 export async function configureLogging(options: LoggingOptions): Promise<void> {
   const formatter = options.format === "json"
     ? getJsonLinesFormatter()
-    : getTextFormatter({ timestamp: "date-time", level: "ABBR" });
+    // Strings appear bare: a file path or an error message reads better without quotes.
+    : getTextFormatter({ timestamp: "date-time", level: "ABBR", value: "bare" });
+  const write = options.write ?? writeStderr;
   await configure({
     reset: true,
-    sinks: { main: getStreamSink(options.stream ?? Deno.stderr.writable, { formatter }) },
+    sinks: { main: (record: LogRecord) => write(formatter(record)) },
     loggers: [
       { category: ["constellation"], lowestLevel: options.level, sinks: ["main"] },
       // LogTape reports its own problems (a sink that throws) here; they must not vanish.

@@ -80,7 +80,7 @@ export class RuntimeProcess {
       if (left <= 0) {
         throw new Error(`log never matched ${pattern} within ${timeoutMs} ms; log:\n${this.#log}`);
       }
-      let timer: number | undefined;
+      let timer: ReturnType<typeof setTimeout> | undefined;
       await new Promise<void>((resolve) => {
         this.#waiters.push(resolve);
         timer = setTimeout(resolve, Math.min(left, 250));
