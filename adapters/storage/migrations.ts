@@ -83,6 +83,7 @@ export const migrations: readonly Migration[] = [
       `CREATE TABLE outbox (
         tenant_id TEXT NOT NULL,
         id TEXT NOT NULL,
+        seq BIGINT NOT NULL,
         method TEXT NOT NULL,
         params TEXT NOT NULL,
         chat_id BIGINT,
@@ -93,7 +94,7 @@ export const migrations: readonly Migration[] = [
         failed_at BIGINT,
         last_error TEXT,
         PRIMARY KEY (tenant_id, id))`,
-      `CREATE INDEX outbox_due ON outbox (tenant_id, sent_at, failed_at, next_attempt_at)`,
+      `CREATE INDEX outbox_due ON outbox (tenant_id, sent_at, failed_at, seq)`,
       `CREATE TABLE subscriptions (
         tenant_id TEXT NOT NULL,
         user_id BIGINT NOT NULL,
