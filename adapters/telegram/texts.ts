@@ -72,8 +72,12 @@ const en = {
     "This order was already paid, so your second payment of {price} ⭐ is being refunded.\nCharge: {chargeId}",
   "payment.refunded":
     "↩️ Your payment of {price} ⭐ for “{title}” was refunded.\nCharge: {chargeId}",
-  "low_balance.notice":
-    "⚠️ Your balance is {balance} credits, below {threshold}. Top up to keep going:",
+  "low_balance.notice": "⚠️ Your balance is down to {balance} credits. Top up to keep going:",
+  "admin.orphan":
+    "⚠️ Unmatched Stars payment: {price} ⭐ from user {userId}, charge {chargeId}. {why} Nothing was granted. Refund it with /refund {chargeId} or grant it by hand.",
+  "admin.orphan.unknown_order": "Its invoice payload {payload} names no order.",
+  "admin.orphan.foreign_payer": "Its order {orderId} belongs to user {owner}.",
+  "admin.orphan.unknown_product": "Its order's product {productId} is no longer configured.",
   "low_balance.top_up": "Top up",
   "subscriptions.title": "Your subscriptions:",
   "subscriptions.none": "You have no subscriptions.",
@@ -159,8 +163,12 @@ const ru: Record<TextKey, string> = {
   "payment.double_refunded":
     "Этот заказ уже был оплачен, поэтому ваш второй платёж на {price} ⭐ возвращается.\nПлатёж: {chargeId}",
   "payment.refunded": "↩️ Ваш платёж {price} ⭐ за «{title}» возвращён.\nПлатёж: {chargeId}",
-  "low_balance.notice":
-    "⚠️ Ваш баланс {balance} кредитов — меньше {threshold}. Пополните, чтобы продолжить:",
+  "low_balance.notice": "⚠️ На балансе осталось {balance} кредитов. Пополните, чтобы продолжить:",
+  "admin.orphan":
+    "⚠️ Непривязанный платёж Stars: {price} ⭐ от пользователя {userId}, платёж {chargeId}. {why} Ничего не выдано. Верните его командой /refund {chargeId} или выдайте вручную.",
+  "admin.orphan.unknown_order": "Его payload {payload} не соответствует ни одному заказу.",
+  "admin.orphan.foreign_payer": "Его заказ {orderId} принадлежит пользователю {owner}.",
+  "admin.orphan.unknown_product": "Товара {productId} из его заказа больше нет в настройках.",
   "low_balance.top_up": "Пополнить",
   "subscriptions.title": "Ваши подписки:",
   "subscriptions.none": "У вас нет подписок.",

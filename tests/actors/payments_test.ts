@@ -1,0 +1,144 @@
+import { assertEquals, assertRejects, assertTrue } from "../support/assert.ts";
+import {
+  issue,
+  type PaymentFixture,
+  paymentFixture,
+  paymentMessage,
+  START,
+  USER,
+} from "./payment_fixture.ts";
+import { Orders } from "../../actors/orders.ts";
+import { HISTORY_PAGE_SIZE } from "../../actors/payments.ts";
+
+const DAY = 86_400_000;
+
+function orderState(f: PaymentFixture, orderId: string) {
+  return new Orders("shop", f.clock).get(f.db, orderId).then((order) => order?.state);
+}
+
+async function pay(f: PaymentFixture, productId: string, chargeId: string, languageCode = "en") {
+  const orderId = await issue(f, productId, USER, languageCode);
+  const price = f.tenant.products.find((p) => p.id === productId)!.price;
+  return await f.service.successfulPayment(
+    paymentMessage({ payload: orderId, chargeId, amount: price, languageCode }),
+  );
+}
+
+Deno.test("history pages through the ledger, newest first", async () => {
+  const f = await paymentFixture();
+  assertEquals(await f.service.history(USER), { entries: [], total: 0, page: 1, pages: 1 });
+  await pay(f, "credits_500", "ch_1");
+  for (let i = 1; i <= 11; i++) {
+    await f.service.deduct(USER, i, { reason: `use ${i}`, idempotencyKey: `use:${i}` });
+  }
+  const first = await f.service.history(USER, 1);
+  assertEquals([first.total, first.page, first.pages], [12, 1, 2]);
+  assertEquals(first.entries.length, HISTORY_PAGE_SIZE);
+  assertEquals(first.entries[0].reason, "use 11");
+  const second = await f.service.history(USER, 2);
+  assertEquals(second.entries.map((e) => [e.kind, e.amount, e.reason]), [
+    ["charge", -1, "use 1"],
+    ["deposit", 500, "500 credits"],
+  ]);
+  await f.db.close();
+});
+
+Deno.test("pendingOrder finds the open order, else the last paid one", async () => {
+  const f = await paymentFixture();
+  assertEquals(await f.service.pendingOrder(USER), { kind: "none" });
+  const orderId = await issue(f, "credits_100");
+  const open = await f.service.pendingOrder(USER);
+  assertTrue(open.kind === "open");
+  assertEquals([open.order.orderId, open.product?.id], [orderId, "credits_100"]);
+  await f.service.successfulPayment(
+    paymentMessage({ payload: orderId, chargeId: "ch_1", amount: 50 }),
+  );
+  await f.clock.advance(1);
+  const expiring = await issue(f, "wallpapers");
+  await f.clock.advance(600_000);
+  await f.service.expireDue();
+  const paid = await f.service.pendingOrder(USER);
+  assertTrue(paid.kind === "paid");
+  assertEquals([paid.order.orderId, paid.balance], [orderId, 100]);
+  assertTrue(paid.order.orderId !== expiring);
+  await f.db.close();
+});
+
+Deno.test("renewal is switched off and on with the subscription's first charge", async () => {
+  const f = await paymentFixture();
+  const orderId = await issue(f, "monthly");
+  for (const [i, chargeId] of ["ch_s1", "ch_s2"].entries()) {
+    await f.service.successfulPayment(paymentMessage({
+      payload: orderId,
+      chargeId,
+      amount: 150,
+      recurring: { first: i === 0, expiresAt: START + (i + 1) * 30 * DAY },
+    }));
+  }
+  const canceled = await f.service.setSubscriptionRenewal(USER, "monthly", true);
+  assertTrue(canceled.kind === "canceled");
+  assertEquals([canceled.subscription.state, canceled.subscription.renewalCanceled], [
+    "canceled",
+    true,
+  ]);
+  const resumed = await f.service.setSubscriptionRenewal(USER, "monthly", false);
+  assertTrue(resumed.kind === "resumed");
+  assertEquals(resumed.subscription.state, "active");
+  assertEquals(f.api.of("editUserStarSubscription"), [
+    [USER, "ch_s1", true],
+    [USER, "ch_s1", false],
+  ]);
+  assertEquals((await f.service.subscriptions(USER)).map((s) => [s.productId, s.state]), [
+    ["monthly", "active"],
+  ]);
+  await f.db.close();
+});
+
+Deno.test("renewal of a missing or ended subscription is not switched", async () => {
+  const f = await paymentFixture();
+  assertEquals(await f.service.setSubscriptionRenewal(USER, "monthly", true), {
+    kind: "unknown_subscription",
+  });
+  const orderId = await issue(f, "club");
+  await f.service.successfulPayment(paymentMessage({
+    payload: orderId,
+    chargeId: "ch_c1",
+    amount: 30,
+    recurring: { first: true, expiresAt: START + 30 * DAY },
+  }));
+  await f.clock.advance(30 * DAY);
+  await f.service.expireDue();
+  const ended = await f.service.setSubscriptionRenewal(USER, "club", true);
+  assertEquals([ended.kind, ended.kind === "not_running" && ended.subscription.state], [
+    "not_running",
+    "expired",
+  ]);
+  assertEquals(f.api.of("editUserStarSubscription"), []);
+  await f.db.close();
+});
+
+Deno.test("expireDue expires orders and subscriptions as the clock passes them", async () => {
+  const f = await paymentFixture();
+  const open = await issue(f, "credits_100");
+  const link = await issue(f, "club");
+  await f.service.successfulPayment(paymentMessage({
+    payload: link,
+    chargeId: "ch_c1",
+    amount: 30,
+    recurring: { first: true, expiresAt: START + DAY },
+  }));
+  assertEquals(await f.service.expireDue(), { orders: 0, subscriptions: 0 });
+  await f.clock.advance(600_000);
+  assertEquals(await f.service.expireDue(), { orders: 1, subscriptions: 0 });
+  assertEquals(await orderState(f, open), "expired");
+  await f.clock.advance(DAY - 600_000);
+  assertEquals(await f.service.expireDue(), { orders: 0, subscriptions: 1 });
+  assertEquals((await f.service.subscriptions(USER))[0].state, "expired");
+  await f.db.close();
+});
+
+Deno.test("history refuses a page below 1", async () => {
+  const f = await paymentFixture();
+  await assertRejects(() => f.service.history(USER, 0), RangeError, "got 0");
+  await f.db.close();
+});
