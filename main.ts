@@ -19,6 +19,8 @@ import {
 import { tenantFromEnv } from "./config/env_tenant.ts";
 import { configureLogging, flushLogs, runtimeLogger } from "./adapters/logging.ts";
 import { Runtime } from "./actors/runtime.ts";
+import { openDatabase } from "./adapters/storage/open_database.ts";
+import type { Database } from "./adapters/storage/database.ts";
 
 /** How long a stop may take before the process gives up waiting and exits with 1. */
 const shutdownDeadlineMs = 20_000;
@@ -68,7 +70,14 @@ if (!tenants.some((t) => t.enabled)) {
   );
 }
 
-const runtime = await Runtime.start({ tenants });
+let db: Database;
+try {
+  db = await openDatabase(settings.databaseUrl);
+} catch (error) {
+  await flushLogs();
+  fail((error as Error).message);
+}
+const runtime = await Runtime.start({ tenants, db });
 log.info("Constellation is running {count} tenant(s).", { count: tenants.length });
 
 let stopping = false;
@@ -79,7 +88,10 @@ async function shutdown(signal: string) {
   const deadline = new Promise<"late">((resolve) =>
     setTimeout(() => resolve("late"), shutdownDeadlineMs)
   );
-  const outcome = await Promise.race([runtime.stop().then(() => "stopped" as const), deadline]);
+  const outcome = await Promise.race([
+    runtime.stop().then(() => db.close()).then(() => "stopped" as const),
+    deadline,
+  ]);
   if (outcome === "late") {
     log.error("Stop did not finish within {ms} ms.", { ms: shutdownDeadlineMs });
   } else log.info("Stopped cleanly.");

@@ -241,26 +241,6 @@ export class Orders {
   }
 
   /**
-   * The user's newest order that can still be paid (`issued` or `approved`, not past its expiry),
-   * or `undefined`. Orders created in the same millisecond have no defined order among
-   * themselves.
-   *
-   * @example
-   * ```ts ignore
-   * const open = await orders.latestOpenForUser(db, 7);
-   * ```
-   */
-  async latestOpenForUser(q: SqlRunner, userId: number): Promise<Order | undefined> {
-    const row = await q.get<OrderRow>(
-      `SELECT ${COLUMNS} FROM orders
-       WHERE tenant_id = ? AND user_id = ? AND state IN (?, ?) AND expires_at > ?
-       ORDER BY created_at DESC LIMIT 1`,
-      [this.#tenantId, userId, "issued", "approved", this.#clock.now()],
-    );
-    return row === undefined ? undefined : toOrder(row);
-  }
-
-  /**
    * The user's newest order, optionally only among `states`; `undefined` when there is none.
    *
    * @example

@@ -1,9 +1,10 @@
 /**
  * The payment service of one tenant: selling products for Telegram Stars and keeping the
  * user's credits. It issues invoices (`offer`), answers pre-checkout queries (`preCheckout`),
- * applies payments and refunds exactly once (`successfulPayment`, `refund`, `applyRefund`), lets
- * plugins spend credits (`deduct`) and answers the user's questions (balance, history,
- * subscriptions, "I bought Stars — check").
+ * applies payments and refunds exactly once (`successfulPayment`, `refund`, `applyRefund`) and
+ * the subscription changes Telegram reports (`subscriptionChanged`), lets plugins spend credits
+ * (`deduct`) and answers the user's questions (balance, history, subscriptions, "I bought Stars
+ * — check").
  *
  * Calls the user waits for (an invoice, a subscription link, a refund an admin asked for) go to
  * the Bot API directly; everything else that must reach Telegram (receipts, deliveries,
@@ -23,7 +24,7 @@
  * ```
  * @module
  */
-import type { PreCheckoutQuery } from "grammy/types";
+import type { BotSubscriptionUpdated, PreCheckoutQuery } from "grammy/types";
 import type { Product } from "../config/tenant_schema.ts";
 import type { LedgerEntry } from "./ledger.ts";
 import type { Order } from "./orders.ts";
@@ -51,12 +52,17 @@ import {
   type RefundRequest,
   type RefundSource,
 } from "./payment_refunds.ts";
+import {
+  applySubscriptionChange,
+  type SubscriptionChangeOutcome,
+} from "./payment_subscription_updates.ts";
 import type { Subscription } from "./subscriptions.ts";
 
 export type { OfferRefusal, OfferResult, PreCheckoutAnswer } from "./payment_checkout.ts";
 export type { PaymentServiceOptions } from "./payment_context.ts";
 export { type DeductOutcome, type DeductRequest, TOP_UP_CALLBACK } from "./payment_deduct.ts";
 export type { PaymentMessage, PaymentOutcome } from "./payment_receive.ts";
+export type { SubscriptionChangeOutcome } from "./payment_subscription_updates.ts";
 export type {
   AppliedRefund,
   RefundOutcome,
@@ -273,8 +279,24 @@ export class PaymentService {
   }
 
   /**
-   * For "I bought Stars — check": the user's newest order that can still be paid, else their
-   * newest paid one (with the balance), else none.
+   * Applies a `subscription` update — the user canceled renewal, re-enabled it, or the renewal
+   * payment failed — to the subscription its invoice payload names, once; see
+   * `payment_subscription_updates.ts`. A payload of no subscription of this user gives
+   * `unknown_subscription` (and a warning), a state not known yet `unknown_state`.
+   *
+   * @example
+   * ```ts ignore
+   * bot.on("subscription", (c) => payments.subscriptionChanged(c.update.subscription));
+   * ```
+   */
+  subscriptionChanged(change: BotSubscriptionUpdated): Promise<SubscriptionChangeOutcome> {
+    return applySubscriptionChange(this.#ctx, change);
+  }
+
+  /**
+   * For "I bought Stars — check": the user's newest order that is open or paid. Open means
+   * it can still be paid (re-offer it); paid comes with the balance. An older open order that
+   * a newer paid one superseded (the user took a fresh invoice) does not count.
    *
    * @example
    * ```ts ignore
@@ -284,18 +306,11 @@ export class PaymentService {
    */
   async pendingOrder(userId: number): Promise<PendingOrder> {
     const { db, orders, tenant, ledger } = this.#ctx;
-    const open = await orders.latestOpenForUser(db, userId);
-    if (open !== undefined) {
-      return { kind: "open", order: open, product: findProduct(tenant, open.productId) };
-    }
-    const paid = await orders.latestForUser(db, userId, ["paid"]);
-    if (paid === undefined) return { kind: "none" };
-    return {
-      kind: "paid",
-      order: paid,
-      product: findProduct(tenant, paid.productId),
-      balance: await ledger.balance(db, userId),
-    };
+    const newest = await orders.latestForUser(db, userId, ["issued", "approved", "paid"]);
+    if (newest === undefined) return { kind: "none" };
+    const product = findProduct(tenant, newest.productId);
+    if (newest.state !== "paid") return { kind: "open", order: newest, product };
+    return { kind: "paid", order: newest, product, balance: await ledger.balance(db, userId) };
   }
 
   /**

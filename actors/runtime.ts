@@ -13,7 +13,7 @@
  * @example
  * ```ts ignore
  * import { Runtime } from "./runtime.ts";
- * const runtime = await Runtime.start({ tenants });
+ * const runtime = await Runtime.start({ tenants, db: await openDatabase("sqlite::memory:") });
  * console.log(runtime.tenantStatus());
  * await runtime.stop();
  * ```
@@ -28,12 +28,15 @@ import {
 import { type Clock, systemClock } from "./clock.ts";
 import { startTenant } from "./tenant.ts";
 import type { TenantConfig } from "../config/tenant_schema.ts";
+import type { Database } from "../adapters/storage/database.ts";
 import { runtimeLogger } from "../adapters/logging.ts";
 import { describeError } from "../adapters/telegram/describe_error.ts";
 
 /** What the runtime is started with. */
 export interface RuntimeOptions {
   tenants: readonly TenantConfig[];
+  /** The process's database; tenants share it, keyed by tenant id. */
+  db: Database;
   clock?: Clock;
   /** Restart policy overrides; the defaults are explained in `supervisor.ts`. */
   supervision?: Omit<SupervisorOptions, "clock" | "onEvent">;
@@ -60,7 +63,7 @@ export class Runtime {
   /** Starts every enabled tenant, in config order; one that cannot start does not stop the rest. */
   static async start(options: RuntimeOptions): Promise<Runtime> {
     const clock = options.clock ?? systemClock;
-    const env = { clock, pollTimeoutSeconds: options.pollTimeoutSeconds };
+    const env = { clock, db: options.db, pollTimeoutSeconds: options.pollTimeoutSeconds };
     const supervision = { ...options.supervision, clock, onEvent: logSupervisorEvent };
     const specs = options.tenants.filter((t) => t.enabled).map((config) => ({
       id: config.id,

@@ -5,7 +5,9 @@
  * started the subscription, because `editUserStarSubscription` names a subscription by it.
  *
  * States: `active` (renews), `canceled` (renewal switched off, still usable until `expiresAt`),
- * `expired`, `refunded`.
+ * `expired`, `refunded`, `failed` (Telegram could not charge the renewal, so access ended).
+ * Telegram reports the user's own changes in `subscription` updates; {@linkcode
+ * Subscriptions.applyReported} records them.
  *
  * @example
  * ```ts
@@ -26,14 +28,29 @@ import type { SqlRunner } from "../adapters/storage/database.ts";
 import type { Clock } from "./clock.ts";
 
 /** Where a subscription is. */
-export type SubscriptionState = "active" | "canceled" | "expired" | "refunded";
+export type SubscriptionState = "active" | "canceled" | "expired" | "refunded" | "failed";
 
 const subscriptionStates: readonly SubscriptionState[] = [
   "active",
   "canceled",
   "expired",
   "refunded",
+  "failed",
 ];
+
+/**
+ * The state a `subscription` update reports: the user canceled renewal, the user re-enabled
+ * it, or the renewal payment failed.
+ */
+export type ReportedSubscriptionState = "canceled" | "active" | "failed";
+
+/** The outcome of {@linkcode Subscriptions.applyReported}. */
+export interface ReportedChange {
+  /** The subscription as it is now. */
+  subscription: Subscription;
+  /** False when the report changed nothing (a repeat, or it does not apply to this state). */
+  changed: boolean;
+}
 
 /** One subscription as stored. */
 export interface Subscription {
@@ -99,6 +116,30 @@ function toSubscription(row: SubscriptionRow): Subscription {
     renewalCanceled: Number(row.renewal_canceled) !== 0,
     updatedAt: Number(row.updated_at),
   };
+}
+
+/**
+ * Where a reported state takes a subscription, or `undefined` when it leaves it as it is.
+ * Renewal can only be switched on a running subscription; a re-enable does not bring back one
+ * that ended (only a payment does, through {@linkcode Subscriptions.renew}). A failed renewal
+ * ends a running subscription, and also one our expiry sweep ended first (Telegram charges at
+ * the end of the period, so its report can come after the sweep); a refund stays a refund.
+ */
+function reportedTarget(
+  current: Subscription,
+  reported: ReportedSubscriptionState,
+): Pick<Subscription, "state" | "renewalCanceled"> | undefined {
+  const running = current.state === "active" || current.state === "canceled";
+  switch (reported) {
+    case "canceled":
+      return current.state === "active" ? { state: "canceled", renewalCanceled: true } : undefined;
+    case "active":
+      return current.state === "canceled" ? { state: "active", renewalCanceled: false } : undefined;
+    case "failed":
+      return running || current.state === "expired"
+        ? { state: "failed", renewalCanceled: current.renewalCanceled }
+        : undefined;
+  }
 }
 
 /** The `subscriptions` table of one tenant. */
@@ -173,8 +214,9 @@ export class Subscriptions {
   /**
    * Records a renewal charge: the subscription is `active` and renewing again and paid until
    * the later of its old and new expiry. A renewal revives an `expired` subscription (Telegram
-   * charges at the end of the period, so its report can arrive after our expiry sweep) and even
-   * a `refunded` one: a renewal is money received, and the period it paid for is owed. Without a
+   * charges at the end of the period, so its report can arrive after our expiry sweep), a
+   * `failed` one (a charge that went through after all outranks the failure report), and even a
+   * `refunded` one: a renewal is money received, and the period it paid for is owed. Without a
    * stored subscription (its first payment was never recorded) the renewal starts one, with this
    * charge as the best-known first charge. Run it inside a transaction.
    *
@@ -247,6 +289,45 @@ export class Subscriptions {
       [state, canceled ? 1 : 0, now, this.#tenantId, userId, productId],
     );
     return { ...current, state, renewalCanceled: canceled, updatedAt: now };
+  }
+
+  /**
+   * Records what a `subscription` update reported about `current`: `canceled` switches renewal
+   * off (state `canceled`, usable until `expiresAt`), `active` switches it on again, `failed`
+   * ends access (state `failed`). Idempotent: a report that is already in force, or that does
+   * not apply to the current state (see the transition rules above), changes nothing and says so
+   * with `changed: false`. `current` must have been read with {@linkcode get} in the same
+   * transaction (the caller needs it anyway, to check the report belongs to it); run this inside
+   * that transaction.
+   *
+   * @example
+   * ```ts ignore
+   * const current = await subscriptions.get(tx, 7, "monthly");
+   * const result = await subscriptions.applyReported(tx, current!, "canceled");
+   * result.changed; // true the first time, false for the same update again
+   * ```
+   */
+  async applyReported(
+    tx: SqlRunner,
+    current: Subscription,
+    reported: ReportedSubscriptionState,
+  ): Promise<ReportedChange> {
+    const target = reportedTarget(current, reported);
+    if (target === undefined) return { subscription: current, changed: false };
+    const now = this.#clock.now();
+    await tx.run(
+      `UPDATE subscriptions SET state = ?, renewal_canceled = ?, updated_at = ?
+       WHERE tenant_id = ? AND user_id = ? AND product_id = ?`,
+      [
+        target.state,
+        target.renewalCanceled ? 1 : 0,
+        now,
+        this.#tenantId,
+        current.userId,
+        current.productId,
+      ],
+    );
+    return { subscription: { ...current, ...target, updatedAt: now }, changed: true };
   }
 
   /**

@@ -28,10 +28,11 @@ import {
 export const TENANT_ID_PATTERN = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 
 /**
- * Product ids go into deep links `/start buy_<id>`; a start payload allows only `A-Za-z0-9_-` and
- * at most 64 characters, and `buy_` takes four of them.
+ * Product ids go into deep links `/start buy_<id>` (a start payload allows only `A-Za-z0-9_-`,
+ * 64 characters at most) and into button data (64 bytes at most, of which the longest form,
+ * `stars:sub:resume:`, takes 17).
  */
-export const PRODUCT_ID_PATTERN = /^[A-Za-z0-9_-]{1,60}$/;
+export const PRODUCT_ID_PATTERN = /^[A-Za-z0-9_-]{1,47}$/;
 
 /** The public Telegram Bot API. */
 export const DEFAULT_API_ROOT = "https://api.telegram.org";
@@ -181,8 +182,9 @@ const productIdOf = (item: unknown) =>
 // Fields every product kind shares.
 const productFields = {
   id: z.string({ error: "expected a product id" }).regex(PRODUCT_ID_PATTERN, {
-    error: `expected 1 to 60 letters, digits, "_" or "-" (the id is used in the deep link ` +
-      `/start buy_<id>, whose payload allows only these characters, 64 at most)`,
+    error: `expected 1 to 47 letters, digits, "_" or "-" (the id is used in the deep link ` +
+      `/start buy_<id>, whose payload allows only these characters, and in button data of ` +
+      `64 bytes at most)`,
   }).describe("Product id, unique within the tenant; buyers open /start buy_<id> to buy it."),
   title: text(1, 32, "Telegram's limit for invoice titles")
     .describe("Invoice title shown to the buyer (1 to 32 characters)."),

@@ -1,54 +1,95 @@
 /**
  * The grammY side of one tenant: its `Bot`, pointed at the tenant's Bot API server, with the
- * runtime's handlers installed. Handlers live here and not in the tenant actor because they are
- * about Telegram's wire format; the actor decides when updates run.
+ * runtime's handlers installed (`handlers/mod.ts`). Handlers live in the adapter and not in the
+ * tenant actor because they are about Telegram's wire format; the actor decides when updates
+ * run, and catches what `bot.handleUpdate` throws (grammY's `bot.catch` applies only to
+ * `bot.start()`, which the runtime does not use).
+ *
+ * Building the bot is split in steps because the payment service needs `bot.api` and the
+ * handlers need the payment service, and because a tenant's plugin goes between the runtime's
+ * handlers and the fallbacks.
  *
  * @example
  * ```ts ignore
- * import { createTenantBot, initTenantBot } from "./tenant_bot.ts";
+ * import { createBot, initTenantBot, installFallbacks, installTenantHandlers } from "./tenant_bot.ts";
  * const texts = new Texts(config.texts, config.locale);
- * const bot = createTenantBot(config, texts, logger);
- * await initTenantBot(bot, texts); // getMe; throws FatalError on 401
+ * const bot = createBot(config);
+ * const payments = new PaymentService({ tenant: config, db, clock, ledger, outbox, api: bot.api, texts });
+ * installTenantHandlers(bot, { config, texts, payments, logger });
+ * bot.use(plugin); // optional
+ * installFallbacks(bot, texts);
+ * await initTenantBot(bot, texts, config); // getMe and the command menu; FatalError on 401
  * await bot.handleUpdate(update);
  * ```
  * @module
  */
 import { Bot, GrammyError } from "grammy";
-import type { Logger } from "@logtape/logtape";
 import type { TenantConfig } from "../../config/tenant_schema.ts";
 import { FatalError } from "../../actors/child.ts";
-import { type Locale, locales, type Texts } from "./texts.ts";
-import { describeError } from "./describe_error.ts";
+import type { Texts } from "./texts.ts";
+import { commandRegistrations } from "./commands.ts";
+import { fallbackHandlers, type HandlerDeps, tenantHandlers } from "./handlers/mod.ts";
 
-/** Builds the tenant's bot; no network traffic happens until it is used. */
-export function createTenantBot(config: TenantConfig, texts: Texts, logger: Logger): Bot {
-  const bot = new Bot(config.token, {
+/**
+ * Builds the tenant's bot without handlers; no network traffic happens until it is used.
+ *
+ * @example
+ * ```ts ignore
+ * const bot = createBot(config);
+ * ```
+ */
+export function createBot(config: TenantConfig): Bot {
+  return new Bot(config.token, {
     client: {
       apiRoot: config.apiRoot,
       environment: config.testEnvironment ? "test" : "prod",
     },
   });
-  bot.command("start", async (ctx) => {
-    const { t } = texts.forUser(ctx.from?.language_code);
-    await ctx.reply(
-      t("start.greeting", { name: ctx.from?.first_name ?? "", bot: ctx.me.username }),
-    );
-  });
-  bot.catch((err) => {
-    logger.error("Update {updateId} failed: {error}", {
-      updateId: err.ctx.update.update_id,
-      error: describeError(err.error),
-    });
-  });
-  return bot;
 }
 
 /**
- * Calls `getMe` and registers the command menu in every locale. A 401 means the token is wrong
- * or revoked: retrying cannot help, so it becomes a {@linkcode FatalError} and the supervisor
- * parks the tenant instead of hammering Telegram.
+ * Installs the runtime's handlers: commands, the Stars menu, `/refund` and the payment
+ * updates. Install them before the plugin. Throws a `FatalError` for a product id too long for
+ * its buttons.
+ *
+ * @example
+ * ```ts ignore
+ * installTenantHandlers(bot, { config, texts, payments, logger });
+ * ```
  */
-export async function initTenantBot(bot: Bot, texts: Texts): Promise<void> {
+export function installTenantHandlers(bot: Bot, deps: HandlerDeps): void {
+  bot.use(tenantHandlers(deps));
+}
+
+/**
+ * Installs what runs when nothing else handled an update (answering stray callback queries).
+ * Install it last, after the plugin.
+ *
+ * @example
+ * ```ts ignore
+ * installFallbacks(bot, texts);
+ * ```
+ */
+export function installFallbacks(bot: Bot, texts: Texts): void {
+  bot.use(fallbackHandlers(texts));
+}
+
+/**
+ * Calls `getMe` and registers the command menu (`commands.ts`: every locale, plus `/refund` in
+ * each admin's chat). A 401 means the token is wrong or revoked: retrying cannot help, so it
+ * becomes a {@linkcode FatalError} and the supervisor parks the tenant instead of hammering
+ * Telegram.
+ *
+ * @example
+ * ```ts ignore
+ * await initTenantBot(bot, texts, config);
+ * ```
+ */
+export async function initTenantBot(
+  bot: Bot,
+  texts: Texts,
+  config: Pick<TenantConfig, "admins">,
+): Promise<void> {
   try {
     await bot.init();
   } catch (error) {
@@ -57,12 +98,7 @@ export async function initTenantBot(bot: Bot, texts: Texts): Promise<void> {
     }
     throw error;
   }
-  const commands = (locale: Locale) => [
-    { command: "start", description: texts.t(locale, "command.start") },
-  ];
-  // The list without a language is what users of every other language see.
-  await bot.api.setMyCommands(commands(texts.fallback));
-  for (const locale of locales) {
-    await bot.api.setMyCommands(commands(locale), { language_code: locale });
+  for (const { commands, options } of commandRegistrations(texts, config.admins)) {
+    await bot.api.setMyCommands(commands, options);
   }
 }

@@ -33,8 +33,9 @@ Deno.test("a slow task on one key does not delay another key", async () => {
     await slow.opened;
     log.push("slow");
   });
-  await lanes.add(2, async () => {
+  await lanes.add(2, () => {
     log.push("fast");
+    return Promise.resolve();
   });
   await new Promise((r) => setTimeout(r, 5));
   assertEquals(log, ["fast"]);
@@ -48,8 +49,9 @@ Deno.test("a failing task is reported and its lane continues", async () => {
   const lanes = new Lanes({ onError: (error, key) => errors.push([String(error), key]) });
   const log: string[] = [];
   await lanes.add("k", () => Promise.reject(new Error("boom")));
-  await lanes.add("k", async () => {
+  await lanes.add("k", () => {
     log.push("next");
+    return Promise.resolve();
   });
   await lanes.drain();
   assertEquals(errors, [["Error: boom", "k"]]);

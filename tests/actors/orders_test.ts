@@ -141,21 +141,6 @@ Deno.test("expireDue expires issued and approved orders at their expiry, nothing
   await db.close();
 });
 
-Deno.test("latestOpenForUser is the newest payable order of that user", async () => {
-  const { db, clock, orders, issue } = await setup();
-  assertEquals(await orders.latestOpenForUser(db, 7), undefined);
-  const first = await issue(7, 1_000);
-  await clock.advance(10);
-  const second = await issue(7, 100);
-  await issue(9, 5_000);
-  assertEquals((await orders.latestOpenForUser(db, 7))?.orderId, second.orderId);
-  await clock.advance(100); // the second has reached its expiry, though not swept yet
-  assertEquals((await orders.latestOpenForUser(db, 7))?.orderId, first.orderId);
-  await db.transaction((tx) => orders.apply(tx, first.orderId, "pay", { chargeId: "ch_1" }));
-  assertEquals(await orders.latestOpenForUser(db, 7), undefined);
-  await db.close();
-});
-
 Deno.test("latestForUser is the newest order, optionally of some states", async () => {
   const { db, clock, orders, issue } = await setup();
   const paid = await issue();

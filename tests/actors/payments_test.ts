@@ -64,6 +64,20 @@ Deno.test("pendingOrder finds the open order, else the last paid one", async () 
   await f.db.close();
 });
 
+Deno.test("pendingOrder ignores an open order superseded by a newer paid one", async () => {
+  const f = await paymentFixture();
+  await issue(f, "credits_100");
+  await f.clock.advance(1);
+  const fresh = await issue(f, "credits_100");
+  await f.service.successfulPayment(
+    paymentMessage({ payload: fresh, chargeId: "ch_fresh", amount: 50 }),
+  );
+  const pending = await f.service.pendingOrder(USER);
+  assertTrue(pending.kind === "paid");
+  assertEquals([pending.order.orderId, pending.balance], [fresh, 100]);
+  await f.db.close();
+});
+
 Deno.test("renewal is switched off and on with the subscription's first charge", async () => {
   const f = await paymentFixture();
   const orderId = await issue(f, "monthly");

@@ -2,8 +2,10 @@ import { assertEquals, assertRejects } from "../support/assert.ts";
 import { openDatabase } from "../../adapters/storage/open_database.ts";
 import { ManualClock } from "../../actors/clock.ts";
 import {
+  type ReportedSubscriptionState,
   type Subscription,
   Subscriptions,
+  type SubscriptionState,
   SubscriptionStateError,
 } from "../../actors/subscriptions.ts";
 
@@ -193,5 +195,81 @@ Deno.test("listForUser lists only that user's subscriptions, longest running fir
   ]);
   assertEquals(await subscriptions.listForUser(db, 9), []);
   assertEquals(await new Subscriptions("other", new ManualClock(0)).listForUser(db, 7), []);
+  await db.close();
+});
+
+/** Puts user 7's `monthly` subscription into `state`, paid until 30 days from the start. */
+async function inState(state: SubscriptionState) {
+  const s = await setup();
+  const { db, clock, subscriptions, period } = s;
+  await db.transaction(async (tx) => {
+    await subscriptions.activate(tx, period("ch_1", 30 * DAY));
+    const current = (await subscriptions.get(tx, 7, "monthly"))!;
+    if (state === "canceled") await subscriptions.setRenewalCanceled(tx, 7, "monthly", true);
+    if (state === "refunded") await subscriptions.markRefunded(tx, 7, "monthly");
+    if (state === "failed") await subscriptions.applyReported(tx, current, "failed");
+  });
+  if (state === "expired") {
+    await clock.advance(30 * DAY);
+    await subscriptions.expireDue(db);
+  }
+  await clock.advance(1);
+  assertEquals((await subscriptions.get(db, 7, "monthly"))?.state, state);
+  return s;
+}
+
+const reportedTransitions: [SubscriptionState, ReportedSubscriptionState, SubscriptionState][] = [
+  ["active", "canceled", "canceled"],
+  ["active", "active", "active"],
+  ["active", "failed", "failed"],
+  ["canceled", "canceled", "canceled"],
+  ["canceled", "active", "active"],
+  ["canceled", "failed", "failed"],
+  ["expired", "canceled", "expired"],
+  ["expired", "active", "expired"],
+  ["expired", "failed", "failed"],
+  ["refunded", "canceled", "refunded"],
+  ["refunded", "active", "refunded"],
+  ["refunded", "failed", "refunded"],
+  ["failed", "canceled", "failed"],
+  ["failed", "active", "failed"],
+  ["failed", "failed", "failed"],
+];
+
+for (const [from, reported, to] of reportedTransitions) {
+  Deno.test(`applyReported: ${from} + reported ${reported} → ${to}`, async () => {
+    const { db, clock, subscriptions } = await inState(from);
+    const before = (await subscriptions.get(db, 7, "monthly"))!;
+    const result = await db.transaction(async (tx) =>
+      subscriptions.applyReported(tx, (await subscriptions.get(tx, 7, "monthly"))!, reported)
+    );
+    const changed = from !== to;
+    assertEquals(result.changed, changed);
+    assertEquals(result.subscription.state, to);
+    assertEquals(result.subscription.updatedAt, changed ? clock.now() : before.updatedAt);
+    assertEquals(await subscriptions.get(db, 7, "monthly"), result.subscription);
+    // The paid period and the charges are Telegram's billing facts: a report never moves them.
+    assertEquals(
+      [result.subscription.expiresAt, result.subscription.firstChargeId],
+      [30 * DAY, "ch_1"],
+    );
+    const renewalCanceled = to === "canceled" ||
+      (to !== "active" && before.renewalCanceled);
+    assertEquals(result.subscription.renewalCanceled, renewalCanceled);
+    await db.close();
+  });
+}
+
+Deno.test("a failed subscription is not running: no renewal switch, no expiry, a renewal revives it", async () => {
+  const { db, clock, subscriptions, period } = await inState("failed");
+  await assertRejects(
+    () => db.transaction((tx) => subscriptions.setRenewalCanceled(tx, 7, "monthly", true)),
+    SubscriptionStateError,
+    "is failed",
+  );
+  await clock.advance(60 * DAY);
+  assertEquals(await subscriptions.expireDue(db), 0);
+  const revived = await db.transaction((tx) => subscriptions.renew(tx, period("ch_2", 90 * DAY)));
+  assertEquals([revived.state, revived.expiresAt], ["active", 90 * DAY]);
   await db.close();
 });

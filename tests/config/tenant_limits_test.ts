@@ -218,10 +218,10 @@ Deno.test("product id with characters a deep link cannot carry is rejected", asy
   const lines = await problemLines(withProduct({ ...credits, id: "pack 1" }));
   assert.match(
     lines,
-    /products\[0\]\.id: expected 1 to 60 letters, digits, "_" or "-" .*got "pack 1"$/,
+    /products\[0\]\.id: expected 1 to 47 letters, digits, "_" or "-" .*got "pack 1"$/,
   );
-  const long = await problemLines(withProduct({ ...credits, id: "p".repeat(61) }));
-  assert.match(long, /products\[0\]\.id: expected 1 to 60 letters/);
+  const long = await problemLines(withProduct({ ...credits, id: "p".repeat(48) }));
+  assert.match(long, /products\[0\]\.id: expected 1 to 47 letters/);
 });
 
 Deno.test("an unknown product kind lists the kinds", async () => {

@@ -33,8 +33,9 @@ Deno.test("batches are handled in order and confirmed only after handling", asyn
     allowedUpdates: ["message"],
     signal: controller.signal,
     timeoutSeconds: 1,
-    handle: async (updates: Update[]) => {
+    handle: (updates: Update[]) => {
       seen.push(...updates.map((u) => u.message?.text ?? ""));
+      return Promise.resolve();
     },
   });
   await until(() => seen.length === 2, "two updates");
@@ -68,9 +69,10 @@ Deno.test("a batch whose handling fails stays unconfirmed and comes again", asyn
     allowedUpdates: ["message"],
     signal: controller.signal,
     timeoutSeconds: 1,
-    handle: async (updates) => {
+    handle: (updates) => {
       again.push(...updates.map((u) => u.message?.text ?? ""));
       controller.abort();
+      return Promise.resolve();
     },
   });
   await polling;
@@ -101,8 +103,9 @@ Deno.test("409 Conflict backs off on the clock, is logged, and polling resumes",
     logger,
     random: () => 0, // no jitter: the first conflict waits exactly 5 s
     timeoutSeconds: 1,
-    handle: async (updates) => {
+    handle: (updates) => {
       seen.push(...updates.map((u) => u.message?.text ?? ""));
+      return Promise.resolve();
     },
   });
   await until(() => clock.pendingTimers === 1, "the backoff timer");

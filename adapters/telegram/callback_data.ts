@@ -1,0 +1,150 @@
+/**
+ * The callback data of the runtime's inline buttons: a small typed codec. Every button the
+ * runtime sends carries `stars:<action>[:<argument>…]`; the prefix marks the namespace as the
+ * runtime's, so a tenant plugin's buttons (any other data) pass by untouched.
+ *
+ * Telegram accepts at most 64 bytes of callback data, so {@linkcode encodeCallback} checks the
+ * length and throws instead of letting `sendMessage` fail later. {@linkcode parseCallback}
+ * never throws: data from a button is user input (old messages, other bot versions, forged
+ * clients), and anything it does not recognise is `undefined`.
+ *
+ * | data                               | meaning                                   |
+ * | ---------------------------------- | ----------------------------------------- |
+ * | `stars:balance`                    | show the credit balance                   |
+ * | `stars:products`                   | list the products on sale                 |
+ * | `stars:buy:<productId>`            | send that product's invoice               |
+ * | `stars:history:<page>`             | show a page (from 1) of the history       |
+ * | `stars:subs`                       | list the user's subscriptions             |
+ * | `stars:sub:cancel:<productId>`     | stop renewing that subscription           |
+ * | `stars:sub:resume:<productId>`     | renew that subscription again             |
+ * | `stars:check`                      | "I bought Stars — check" the last order   |
+ *
+ * @example
+ * ```ts
+ * import { encodeCallback, parseCallback } from "./callback_data.ts";
+ * encodeCallback({ kind: "history", page: 2 }); // "stars:history:2"
+ * parseCallback("stars:buy:credits_100"); // { kind: "buy", productId: "credits_100" }
+ * parseCallback("stars:history:0"); // undefined
+ * ```
+ * @module
+ */
+import { PRODUCT_ID_PATTERN } from "../../config/tenant_schema.ts";
+
+/** The prefix of every callback data the runtime sends. */
+export const CALLBACK_PREFIX = "stars:";
+
+/** Telegram's limit for `callback_data`, in bytes of UTF-8. */
+export const MAX_CALLBACK_DATA_BYTES = 64;
+
+/** What a runtime button asks for; see the module doc for the wire format. */
+export type StarsCallback =
+  | { kind: "balance" }
+  | { kind: "products" }
+  | { kind: "buy"; productId: string }
+  | { kind: "history"; page: number }
+  | { kind: "subscriptions" }
+  | { kind: "renewal"; change: "cancel" | "resume"; productId: string }
+  | { kind: "check" };
+
+/** A page number: 1 to 999 999 999, without leading zeros. */
+const PAGE = /^[1-9][0-9]{0,8}$/;
+
+/** Thrown by {@linkcode encodeCallback} for data Telegram would refuse or we could not parse. */
+export class CallbackDataError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "CallbackDataError";
+  }
+}
+
+function checkProductId(productId: string): void {
+  if (!PRODUCT_ID_PATTERN.test(productId)) {
+    throw new CallbackDataError(
+      `product id ${JSON.stringify(productId)} is not 1 to 47 letters, digits, "_" or "-"`,
+    );
+  }
+}
+
+function body(data: StarsCallback): string {
+  switch (data.kind) {
+    case "balance":
+    case "products":
+    case "check":
+      return data.kind;
+    case "subscriptions":
+      return "subs";
+    case "buy":
+      checkProductId(data.productId);
+      return `buy:${data.productId}`;
+    case "renewal":
+      checkProductId(data.productId);
+      return `sub:${data.change}:${data.productId}`;
+    case "history":
+      if (!PAGE.test(String(data.page))) {
+        throw new CallbackDataError(
+          `history page must be an integer from 1 to 999999999, got ${data.page}`,
+        );
+      }
+      return `history:${data.page}`;
+  }
+}
+
+/**
+ * The callback data for `data`. Throws {@linkcode CallbackDataError} when a field is invalid.
+ * Product ids are at most 47 ASCII characters (`PRODUCT_ID_PATTERN`), so even the longest form,
+ * `stars:sub:resume:<id>`, stays within Telegram's 64 bytes.
+ *
+ * @example
+ * ```ts
+ * import { encodeCallback } from "./callback_data.ts";
+ * encodeCallback({ kind: "renewal", change: "cancel", productId: "monthly" });
+ * // "stars:sub:cancel:monthly"
+ * ```
+ */
+export function encodeCallback(data: StarsCallback): string {
+  return CALLBACK_PREFIX + body(data);
+}
+
+/**
+ * What the button with this callback data asks for, or `undefined` when it is not one of the
+ * runtime's (no `stars:` prefix) or not well-formed. Never throws.
+ *
+ * @example
+ * ```ts
+ * import { parseCallback } from "./callback_data.ts";
+ * parseCallback("stars:sub:resume:monthly"); // { kind: "renewal", change: "resume", productId: "monthly" }
+ * parseCallback("stars:sub:pause:monthly"); // undefined
+ * parseCallback(undefined); // undefined
+ * ```
+ */
+export function parseCallback(data: string | undefined): StarsCallback | undefined {
+  if (data === undefined || !data.startsWith(CALLBACK_PREFIX)) return undefined;
+  if (new TextEncoder().encode(data).length > MAX_CALLBACK_DATA_BYTES) return undefined;
+  const [action, ...args] = data.slice(CALLBACK_PREFIX.length).split(":");
+  const productId = (id: string | undefined) =>
+    id !== undefined && PRODUCT_ID_PATTERN.test(id) ? id : undefined;
+  switch (action) {
+    case "balance":
+    case "products":
+    case "check":
+      return args.length === 0 ? { kind: action } : undefined;
+    case "subs":
+      return args.length === 0 ? { kind: "subscriptions" } : undefined;
+    case "buy": {
+      const id = args.length === 1 ? productId(args[0]) : undefined;
+      return id === undefined ? undefined : { kind: "buy", productId: id };
+    }
+    case "history":
+      return args.length === 1 && PAGE.test(args[0])
+        ? { kind: "history", page: Number(args[0]) }
+        : undefined;
+    case "sub": {
+      const [change, rawId] = args;
+      const id = args.length === 2 ? productId(rawId) : undefined;
+      if (id === undefined || (change !== "cancel" && change !== "resume")) return undefined;
+      return { kind: "renewal", change, productId: id };
+    }
+    default:
+      return undefined;
+  }
+}

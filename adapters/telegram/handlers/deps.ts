@@ -1,0 +1,69 @@
+/**
+ * What every handler of a hosted bot gets, and the small helpers they share: the user's
+ * translator and the sender of an update.
+ *
+ * @example
+ * ```ts ignore
+ * import { senderOf, translatorFor } from "./deps.ts";
+ * composer.command("balance", async (ctx) => {
+ *   const { user } = senderOf(ctx);
+ *   const { t } = translatorFor(deps, ctx);
+ *   await ctx.reply(t("balance.text", { balance: await deps.payments.balance(user.id) }));
+ * });
+ * ```
+ * @module
+ */
+import type { Context } from "grammy";
+import type { User } from "grammy/types";
+import type { Logger } from "@logtape/logtape";
+import type { TenantConfig } from "../../../config/tenant_schema.ts";
+import type { PaymentService } from "../../../actors/payments.ts";
+import type { Texts } from "../texts.ts";
+
+/** What the handlers of one tenant need. */
+export interface HandlerDeps {
+  config: TenantConfig;
+  texts: Texts;
+  payments: PaymentService;
+  logger: Logger;
+}
+
+/** A translator bound to one user's language. */
+export type Translator = ReturnType<Texts["forUser"]>;
+
+/**
+ * The translator for the user behind `ctx`: their Telegram language when we speak it, the
+ * tenant's locale otherwise.
+ *
+ * @example
+ * ```ts ignore
+ * const { t } = translatorFor(deps, ctx);
+ * await ctx.reply(t("terms.text"));
+ * ```
+ */
+export function translatorFor(deps: Pick<HandlerDeps, "texts">, ctx: Context): Translator {
+  return deps.texts.forUser(ctx.from?.language_code);
+}
+
+/**
+ * The user who sent the update and the chat to answer in. The handlers run only for private
+ * chats and callback queries, which always have both, so a missing one is a wiring mistake and
+ * throws naming the update.
+ *
+ * @example
+ * ```ts ignore
+ * const { user, chatId } = senderOf(ctx);
+ * await deps.payments.offer(user.id, chatId, "credits_100", user.language_code);
+ * ```
+ */
+export function senderOf(ctx: Context): { user: User; chatId: number } {
+  const user = ctx.from;
+  const chatId = ctx.chat?.id;
+  if (user === undefined || chatId === undefined) {
+    throw new TypeError(
+      `update ${ctx.update.update_id} has no ${user === undefined ? "sender" : "chat"}; ` +
+        `the Stars handlers need both`,
+    );
+  }
+  return { user, chatId };
+}

@@ -1,0 +1,56 @@
+/**
+ * The bot interface every hosted bot gets: commands, the Stars menu and its buttons, the admin's
+ * `/refund`, and the payment updates. Installed before the tenant's plugin, so payments and the
+ * runtime's buttons cannot be intercepted; everything else falls through to the plugin and then
+ * to `fallbacks.ts`.
+ *
+ * Order matters only where it says so: payment updates first (every chat type), then the
+ * runtime's buttons (they check the chat themselves, so that each one is answered), then the
+ * commands, in private chats only — balances and histories are nobody else's business.
+ *
+ * @example
+ * ```ts ignore
+ * import { tenantHandlers } from "./handlers/mod.ts";
+ * bot.use(tenantHandlers({ config, texts, payments, logger }));
+ * ```
+ * @module
+ */
+import { Composer, type Context } from "grammy";
+import { adminRefundHandlers } from "./admin_refund.ts";
+import { balanceHandlers } from "./balance.ts";
+import { starsCallbackHandlers } from "./callbacks.ts";
+import type { HandlerDeps } from "./deps.ts";
+import { historyHandlers } from "./history.ts";
+import { infoHandlers } from "./info.ts";
+import { paymentUpdateHandlers } from "./payment_updates.ts";
+import { startHandlers } from "./start.ts";
+import { starsMenuHandlers } from "./stars_menu.ts";
+import { subscriptionsHandlers } from "./subscriptions.ts";
+
+export type { HandlerDeps } from "./deps.ts";
+export { fallbackHandlers } from "./fallbacks.ts";
+
+/**
+ * The handlers of one tenant's bot; see the module doc. The config schema keeps product ids
+ * short enough for every button's data (`callback_data.ts`).
+ *
+ * @example
+ * ```ts ignore
+ * bot.use(tenantHandlers({ config, texts, payments, logger }));
+ * ```
+ */
+export function tenantHandlers(deps: HandlerDeps): Composer<Context> {
+  const composer = new Composer<Context>();
+  composer.use(paymentUpdateHandlers(deps));
+  composer.use(starsCallbackHandlers(deps));
+  composer.chatType("private").use(
+    startHandlers(deps),
+    starsMenuHandlers(deps),
+    balanceHandlers(deps),
+    historyHandlers(deps),
+    subscriptionsHandlers(deps),
+    infoHandlers(deps),
+    adminRefundHandlers(deps),
+  );
+  return composer;
+}

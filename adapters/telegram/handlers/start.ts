@@ -1,0 +1,45 @@
+/**
+ * `/start`: the greeting, or with a deep link `t.me/<bot>?start=buy_<productId>` the invoice of
+ * that product (a subscription gets a message with its link instead; `PaymentService.offer`
+ * decides and makes the API calls). A product that does not exist or is not on sale gets the
+ * reason as a reply.
+ *
+ * @example
+ * ```ts ignore
+ * import { startHandlers } from "./start.ts";
+ * bot.chatType("private").use(startHandlers(deps));
+ * // "/start"                 → "Hello, Ann! I am shop_bot. …"
+ * // "/start buy_credits_100" → an invoice for 100 credits
+ * ```
+ * @module
+ */
+import { Composer, type Context } from "grammy";
+import { type HandlerDeps, senderOf, translatorFor } from "./deps.ts";
+
+/** The start parameter of a purchase deep link is this prefix and the product id. */
+export const BUY_DEEP_LINK_PREFIX = "buy_";
+
+/**
+ * The `/start` handler; see the module doc.
+ *
+ * @example
+ * ```ts ignore
+ * composer.use(startHandlers({ config, texts, payments, logger }));
+ * ```
+ */
+export function startHandlers(deps: HandlerDeps): Composer<Context> {
+  const composer = new Composer<Context>();
+  composer.command("start", async (ctx) => {
+    const { user, chatId } = senderOf(ctx);
+    const payload = ctx.match.trim();
+    if (!payload.startsWith(BUY_DEEP_LINK_PREFIX)) {
+      const { t } = translatorFor(deps, ctx);
+      await ctx.reply(t("start.greeting", { name: user.first_name, bot: ctx.me.username }));
+      return;
+    }
+    const productId = payload.slice(BUY_DEEP_LINK_PREFIX.length);
+    const offer = await deps.payments.offer(user.id, chatId, productId, user.language_code);
+    if (offer.kind === "refused") await ctx.reply(offer.text);
+  });
+  return composer;
+}

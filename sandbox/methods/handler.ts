@@ -1,0 +1,25 @@
+/**
+ * The shape of a method implementation: it gets the calling bot, the decoded parameters and
+ * the World, and returns the `result` of the envelope or throws an ApiError.
+ *
+ * @example
+ * ```ts
+ * import type { Handler } from "./handler.ts";
+ * const getMe: Handler = ({ bot }) => bot.toUser();
+ * ```
+ * @module
+ */
+
+import type { Params } from "../http/params.ts";
+import type { BotState } from "../world/bot_state.ts";
+import type { World } from "../world/world.ts";
+
+/** What a handler is called with. */
+export interface CallContext {
+  readonly world: World;
+  readonly bot: BotState;
+  readonly params: Params;
+}
+
+/** A Bot API method implementation. */
+export type Handler = (call: CallContext) => unknown;

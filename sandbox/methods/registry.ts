@@ -1,0 +1,39 @@
+/**
+ * Every method the sandbox emulates, by its exact Bot API name. A method missing here but
+ * present in the generated table answers 501 "not emulated".
+ *
+ * @example
+ * ```ts
+ * import { HANDLERS } from "./registry.ts";
+ * "sendMessage" in HANDLERS; // true
+ * ```
+ * @module
+ */
+
+import { botInfoHandlers } from "./bot_info.ts";
+import { callbackHandlers } from "./callbacks.ts";
+import { commandHandlers } from "./commands.ts";
+import type { Handler } from "./handler.ts";
+import { messageHandlers } from "./messages.ts";
+import { paymentHandlers } from "./payments.ts";
+import { profileHandlers } from "./profile.ts";
+import { updatesHandlers } from "./updates.ts";
+
+/**
+ * Emulated methods.
+ *
+ * @example
+ * ```ts
+ * import { HANDLERS } from "./registry.ts";
+ * Object.keys(HANDLERS).includes("sendInvoice"); // true
+ * ```
+ */
+export const HANDLERS: Readonly<Record<string, Handler>> = {
+  ...botInfoHandlers,
+  ...updatesHandlers,
+  ...messageHandlers,
+  ...callbackHandlers,
+  ...commandHandlers,
+  ...paymentHandlers,
+  ...profileHandlers,
+};

@@ -1,0 +1,330 @@
+/**
+ * The Constellation sandbox: a Telegram Bot API emulator on 127.0.0.1 plus the simulated world
+ * behind it (bots, users, chats, Stars wallets), driven from tests in-process.
+ *
+ * @example
+ * ```ts
+ * import { Api } from "grammy";
+ * import { Sandbox } from "./mod.ts";
+ *
+ * const sandbox = await Sandbox.start();
+ * const bot = sandbox.createBot({ username: "shop_bot" });
+ * const ann = sandbox.createUser({ firstName: "Ann", stars: 500 });
+ * const api = new Api(bot.token, { apiRoot: sandbox.apiRoot });
+ * await ann.send(bot, "/start");
+ * const [update] = await api.getUpdates({ timeout: 1 });
+ * await api.sendMessage(update.message!.chat.id, "Welcome!");
+ * console.log((await ann.waitForMessage(bot)).text); // "Welcome!"
+ * await sandbox.close();
+ * ```
+ * @module
+ */
+
+import type { Update } from "grammy/types";
+import { type Clock, ManualClock, systemClock } from "../actors/clock.ts";
+import type { ApiErrorBody } from "./errors.ts";
+import { type ApiServer, startApiServer } from "./http/api_server.ts";
+import { dispatchCall } from "./methods/dispatch.ts";
+import { SandboxBot } from "./sandbox_bot.ts";
+import { SandboxUser } from "./sandbox_user.ts";
+import type { BotState, CallRecord } from "./world/bot_state.ts";
+import { type BotSettings, type UserSettings, World } from "./world/world.ts";
+
+/** How to start a sandbox; every field has a default. */
+export interface SandboxOptions {
+  /** TCP port on 127.0.0.1; 0 (default) picks a free one. */
+  port?: number;
+  /**
+   * The sandbox's time: message dates, long-poll timeouts, the pre-checkout deadline,
+   * webhook retry backoff and subscription renewals. Defaults to the real clock.
+   */
+  clock?: Clock;
+  /** How long a bot has to answer a pre-checkout query; Telegram's 10 s by default. */
+  preCheckoutTimeoutMs?: number;
+  /** First webhook retry delay (doubles per failure); 1000 ms by default. */
+  webhookRetryBaseMs?: number;
+  /** Longest webhook retry delay; 60 s by default. */
+  webhookRetryMaxMs?: number;
+  /** How long one webhook request may take before it counts as failed; 60 s by default. */
+  webhookTimeoutMs?: number;
+  /** Keep `bot.calls` (default true); benchmarks turn it off to keep memory flat. */
+  recordCalls?: boolean;
+  /** Called after every API call, e.g. to print it. */
+  onCall?: (bot: SandboxBot, call: CallRecord) => void;
+}
+
+/** Rejects option values that would make the sandbox misbehave silently. */
+function checkOptions(options: SandboxOptions): void {
+  const { port } = options;
+  if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65_535)) {
+    throw new Error(`port must be an integer in 0..65535, got ${port}`);
+  }
+  const durations = {
+    preCheckoutTimeoutMs: options.preCheckoutTimeoutMs,
+    webhookRetryBaseMs: options.webhookRetryBaseMs,
+    webhookRetryMaxMs: options.webhookRetryMaxMs,
+    webhookTimeoutMs: options.webhookTimeoutMs,
+  };
+  for (const [name, value] of Object.entries(durations)) {
+    if (value !== undefined && !(Number.isFinite(value) && value > 0)) {
+      throw new Error(`${name} must be a positive number of milliseconds, got ${value}`);
+    }
+  }
+}
+
+/**
+ * A running sandbox; see the module documentation for a whole flow.
+ *
+ * @example
+ * ```ts
+ * import { ManualClock } from "../actors/clock.ts";
+ * import { Sandbox } from "./mod.ts";
+ * const clock = new ManualClock(Date.UTC(2026, 0, 1));
+ * await using sandbox = await Sandbox.start({ clock, preCheckoutTimeoutMs: 10_000 });
+ * const bot = sandbox.createBot();
+ * sandbox.failNext(bot.token, "sendMessage", { error_code: 500, description: "Internal Server Error" });
+ * await sandbox.advance(30 * 86_400_000); // renewals due in 30 days run now
+ * ```
+ */
+export class Sandbox {
+  readonly #world: World;
+  readonly #server: ApiServer;
+  readonly #handles: Map<BotState, SandboxBot>;
+  #closing: Promise<void> | undefined;
+
+  private constructor(world: World, server: ApiServer, handles: Map<BotState, SandboxBot>) {
+    this.#world = world;
+    this.#server = server;
+    this.#handles = handles;
+  }
+
+  /**
+   * Starts the HTTP server and an empty world.
+   *
+   * @example
+   * ```ts
+   * import { Sandbox } from "./mod.ts";
+   * await using sandbox = await Sandbox.start();
+   * console.log(sandbox.apiRoot); // "http://127.0.0.1:…"
+   * ```
+   */
+  static start(options: SandboxOptions = {}): Promise<Sandbox> {
+    return new Promise((resolve) => resolve(Sandbox.#create(options)));
+  }
+
+  static #create(options: SandboxOptions): Sandbox {
+    checkOptions(options);
+    const handles = new Map<BotState, SandboxBot>();
+    const onCall = options.onCall;
+    const world = new World(
+      {
+        clock: options.clock ?? systemClock,
+        preCheckoutTimeoutMs: options.preCheckoutTimeoutMs ?? 10_000,
+        webhook: {
+          retryBaseMs: options.webhookRetryBaseMs ?? 1_000,
+          retryMaxMs: options.webhookRetryMaxMs ?? 60_000,
+          requestTimeoutMs: options.webhookTimeoutMs ?? 60_000,
+        },
+        recordCalls: options.recordCalls ?? true,
+        onCall: onCall && ((bot, call) => onCall(handles.get(bot)!, call)),
+      },
+      async (bot, method, raw) => {
+        // A webhook reply's result goes nowhere, as on Telegram; its failure is recorded in
+        // bot.calls like any other call.
+        await dispatchCall(world, bot, method, raw).catch(() => {});
+      },
+    );
+    const server = startApiServer(world, options.port ?? 0);
+    return new Sandbox(world, server, handles);
+  }
+
+  /** `http://127.0.0.1:<port>`: grammY's `client.apiRoot`. */
+  get apiRoot(): string {
+    return this.#server.apiRoot;
+  }
+
+  /** The sandbox's clock. */
+  get clock(): Clock {
+    return this.#world.clock;
+  }
+
+  /**
+   * Creates a bot account; the token is `<id>:<35 random characters>` unless given.
+   *
+   * @example
+   * ```ts
+   * import { Sandbox } from "./mod.ts";
+   * await using sandbox = await Sandbox.start();
+   * const bot = sandbox.createBot({ username: "shop_bot" });
+   * ```
+   */
+  createBot(settings: BotSettings = {}): SandboxBot {
+    const state = this.#world.createBot(settings);
+    const handle = new SandboxBot(state);
+    this.#handles.set(state, handle);
+    return handle;
+  }
+
+  /**
+   * Creates a user with a Stars wallet (0 unless `stars` is given).
+   *
+   * @example
+   * ```ts
+   * import { Sandbox } from "./mod.ts";
+   * await using sandbox = await Sandbox.start();
+   * const ann = sandbox.createUser({ firstName: "Ann", languageCode: "ru", stars: 250 });
+   * ```
+   */
+  createUser(settings: UserSettings): SandboxUser {
+    return new SandboxUser(this.#world, this.#world.createUser(settings));
+  }
+
+  /**
+   * Makes `token` answer 401 from now on, as after a token reset in @BotFather.
+   *
+   * @example
+   * ```ts
+   * import { Sandbox } from "./mod.ts";
+   * await using sandbox = await Sandbox.start();
+   * const bot = sandbox.createBot();
+   * sandbox.revokeToken(bot.token); // getMe now answers 401
+   * ```
+   */
+  revokeToken(token: string): void {
+    this.#world.revoke(this.#bot(token));
+  }
+
+  /**
+   * Makes the next `times` calls of `method` by this bot fail with `error` before anything
+   * else happens (no validation, no effect): 429 with `parameters.retry_after`, 500, 409, …
+   *
+   * @example
+   * ```ts
+   * import { Sandbox } from "./mod.ts";
+   * await using sandbox = await Sandbox.start();
+   * const bot = sandbox.createBot();
+   * sandbox.failNext(bot.token, "sendMessage", {
+   *   error_code: 429,
+   *   description: "Too Many Requests: retry after 3",
+   *   parameters: { retry_after: 3 },
+   * }, 2);
+   * ```
+   */
+  failNext(token: string, method: string, error: ApiErrorBody, times = 1): void {
+    if (!Number.isSafeInteger(times) || times < 1) {
+      throw new Error(`times must be a positive integer, got ${times}`);
+    }
+    const faults = this.#bot(token).faults;
+    const key = method.toLowerCase();
+    const queue = faults.get(key) ?? [];
+    for (let i = 0; i < times; i++) queue.push(error);
+    faults.set(key, queue);
+  }
+
+  /**
+   * The next successful payment to this bot happens in full (wallet debited, transaction and
+   * charge recorded, message in the chat) but its update is never delivered — a lost update,
+   * for reconciliation tests (getStarTransactions still shows it).
+   *
+   * @example
+   * ```ts
+   * import { Sandbox } from "./mod.ts";
+   * await using sandbox = await Sandbox.start();
+   * const bot = sandbox.createBot();
+   * sandbox.dropNextSuccessfulPayment(bot.token);
+   * ```
+   */
+  dropNextSuccessfulPayment(token: string): void {
+    this.#bot(token).droppedSuccessfulPayments++;
+  }
+
+  /**
+   * Delivers a recent update again, as a new update (new update_id, same content): a duplicate
+   * that update_id de-duplication cannot catch, so idempotency must rest on the content, e.g.
+   * telegram_payment_charge_id. Returns the new update.
+   *
+   * @example
+   * ```ts
+   * import { Sandbox } from "./mod.ts";
+   * await using sandbox = await Sandbox.start();
+   * const bot = sandbox.createBot();
+   * declare const outcome: { updateId: number };
+   * const duplicate = sandbox.redeliver(bot.token, outcome.updateId);
+   * ```
+   */
+  redeliver(token: string, updateId: number): Update {
+    const bot = this.#bot(token);
+    const original = bot.queue.find(updateId);
+    if (!original) {
+      throw new Error(`update ${updateId} of bot ${bot.identity.username} is unknown or too old`);
+    }
+    const { update_id: _id, ...content } = original;
+    const copy = bot.enqueue(content);
+    if (!copy) {
+      throw new Error(`update ${updateId} is excluded by the bot's allowed_updates now`);
+    }
+    return copy;
+  }
+
+  /**
+   * Moves a ManualClock forward, running whatever falls due on the way (long-poll timeouts,
+   * the pre-checkout deadline, webhook retries, subscription renewals).
+   *
+   * @example
+   * ```ts
+   * import { ManualClock } from "../actors/clock.ts";
+   * import { Sandbox } from "./mod.ts";
+   * await using sandbox = await Sandbox.start({ clock: new ManualClock(Date.UTC(2026, 0, 1)) });
+   * await sandbox.advance(10_000); // an unanswered pre-checkout query expires
+   * ```
+   */
+  async advance(ms: number): Promise<void> {
+    const clock = this.#world.clock;
+    if (!(clock instanceof ManualClock)) {
+      throw new Error("advance() needs a sandbox started with a ManualClock (options.clock)");
+    }
+    await clock.advance(ms);
+  }
+
+  /**
+   * Stops the server and everything pending: long polls end empty, webhook delivery and
+   * renewals stop, open payments end as `timeout`, open clicks as unanswered, and
+   * waitForMessage calls reject. Calling it again returns the same promise.
+   *
+   * @example
+   * ```ts
+   * import { Sandbox } from "./mod.ts";
+   * const sandbox = await Sandbox.start();
+   * await sandbox.close();
+   * ```
+   */
+  close(): Promise<void> {
+    this.#closing ??= this.#shutdown();
+    return this.#closing;
+  }
+
+  async #shutdown(): Promise<void> {
+    const closed = new Error("the sandbox was closed");
+    for (const bot of this.#handles.keys()) {
+      bot.webhook.stop();
+      bot.queue.terminatePoller(undefined);
+      bot.subscriptions.stopTimers();
+      for (const pending of [...bot.preCheckoutQueries.values()]) pending.cancel();
+      for (const pending of [...bot.callbackQueries.values()]) pending.abandon();
+      bot.callbackQueries.clear();
+      for (const chat of bot.chats.values()) chat.cancelWaits(closed);
+    }
+    await this.#server.close();
+  }
+
+  /** Lets `await using sandbox = await Sandbox.start()` close it. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  #bot(token: string): BotState {
+    const bot = this.#world.bots.get(token);
+    if (!bot) throw new Error(`no live bot with token ${token}`);
+    return bot;
+  }
+}

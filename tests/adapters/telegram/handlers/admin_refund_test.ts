@@ -1,0 +1,108 @@
+import { assertEquals, assertTrue } from "../../../support/assert.ts";
+import type { SandboxUser } from "../../../../sandbox/mod.ts";
+import { ADMIN_ID, type Harness, startHarness } from "./harness.ts";
+
+/** `user` buys 100 credits for 50 Stars; returns the charge id. */
+async function buyCredits(h: Harness, user: SandboxUser): Promise<string> {
+  await user.send(h.account, "/start buy_credits_100");
+  await h.pump();
+  const outcome = await h.pay(user, user.lastMessage(h.account)!);
+  if (outcome.status !== "paid") throw new Error(`payment failed: ${outcome.status}`);
+  return outcome.chargeId;
+}
+
+async function ledgerSize(h: Harness, userId: number): Promise<number> {
+  return (await h.payments.history(userId)).total;
+}
+
+Deno.test("an admin's /refund refunds once; the second time says it already was", async () => {
+  await using h = await startHarness();
+  const ann = h.user({ firstName: "Ann", languageCode: "en", stars: 100 });
+  const admin = h.user({ id: ADMIN_ID, firstName: "Boss", languageCode: "en" });
+  const chargeId = await buyCredits(h, ann);
+  assertEquals(await h.payments.balance(ann.id), 100);
+  assertEquals(ann.stars, 50);
+
+  await admin.send(h.account, `/refund ${chargeId}`);
+  await h.pump(); // the command, then Telegram's refunded_payment for the same charge
+  assertEquals(
+    admin.lastMessage(h.account)?.text,
+    `Refunded 50 ⭐ to user ${ann.id} (charge ${chargeId}); 100 credits reversed.`,
+  );
+  assertEquals(ann.stars, 100, "the Stars are back in Ann's wallet");
+  assertEquals(await h.payments.balance(ann.id), 0);
+  const entries = await ledgerSize(h, ann.id);
+  assertEquals(entries, 2);
+  assertTrue((await h.outbox()).some((row) => row.id === `refunded:${chargeId}`));
+
+  await admin.send(h.account, `/refund ${chargeId}`);
+  await h.pump();
+  assertEquals(
+    admin.lastMessage(h.account)?.text,
+    `Charge ${chargeId} was already refunded; nothing changed.`,
+  );
+  assertEquals(h.account.callsTo("refundStarPayment").length, 1);
+  assertEquals(await ledgerSize(h, ann.id), entries);
+  assertEquals(await h.payments.balance(ann.id), 0);
+});
+
+Deno.test("/refund by someone who is not an admin is refused and changes nothing", async () => {
+  await using h = await startHarness();
+  const ann = h.user({ firstName: "Ann", languageCode: "ru", stars: 100 });
+  const chargeId = await buyCredits(h, ann);
+  const entries = await ledgerSize(h, ann.id);
+  await ann.send(h.account, `/refund ${chargeId}`);
+  await h.pump();
+  assertEquals(
+    ann.lastMessage(h.account)?.text,
+    "Возвращать платежи могут только администраторы бота.",
+  );
+  assertEquals(h.account.callsTo("refundStarPayment").length, 0);
+  assertEquals(await h.payments.balance(ann.id), 100);
+  assertEquals(await ledgerSize(h, ann.id), entries);
+  assertEquals(ann.stars, 50);
+});
+
+Deno.test("/refund without exactly one charge id shows the usage", async () => {
+  await using h = await startHarness();
+  const admin = h.user({ id: ADMIN_ID, firstName: "Boss", languageCode: "en" });
+  await admin.send(h.account, "/refund");
+  await admin.send(h.account, "/refund a b");
+  await h.pump();
+  assertEquals(admin.messages(h.account).map((m) => m.text), [
+    "Usage: /refund <charge_id>",
+    "Usage: /refund <charge_id>",
+  ]);
+  assertEquals(h.account.callsTo("refundStarPayment").length, 0);
+});
+
+Deno.test("/refund of an unknown charge says so without asking Telegram", async () => {
+  await using h = await startHarness();
+  const admin = h.user({ id: ADMIN_ID, firstName: "Boss", languageCode: "en" });
+  await admin.send(h.account, "/refund stxNoSuchCharge");
+  await h.pump();
+  assertEquals(
+    admin.lastMessage(h.account)?.text,
+    "No payment with charge id stxNoSuchCharge is known here.",
+  );
+  assertEquals(h.account.callsTo("refundStarPayment").length, 0);
+});
+
+Deno.test("a refund Telegram refuses is reported with its error and changes nothing", async () => {
+  await using h = await startHarness();
+  const ann = h.user({ firstName: "Ann", languageCode: "en", stars: 100 });
+  const admin = h.user({ id: ADMIN_ID, firstName: "Boss", languageCode: "en" });
+  const chargeId = await buyCredits(h, ann);
+  h.sandbox.failNext(h.account.token, "refundStarPayment", {
+    error_code: 400,
+    description: "Bad Request: REFUND_NOT_ALLOWED",
+  });
+  await admin.send(h.account, `/refund ${chargeId}`);
+  await h.pump();
+  assertEquals(
+    admin.lastMessage(h.account)?.text,
+    `Telegram refused the refund of ${chargeId}: Bad Request: REFUND_NOT_ALLOWED`,
+  );
+  assertEquals(await h.payments.balance(ann.id), 100);
+  assertEquals(ann.stars, 50);
+});

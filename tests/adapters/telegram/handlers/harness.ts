@@ -1,0 +1,242 @@
+/**
+ * A hosted bot as the tenant builds it — grammY `Bot`, real `PaymentService` over an in-memory
+ * database, the runtime's handlers and fallbacks — talking to a sandbox on 127.0.0.1. One
+ * `ManualClock` drives both the sandbox and the payment service, so dates and expiries are
+ * exact. Updates are fed to `bot.handleUpdate` by {@linkcode Harness.pump}, so a handler's error
+ * fails the test instead of vanishing into a log.
+ *
+ * @example
+ * ```ts ignore
+ * await using h = await startHarness();
+ * const ann = h.user({ firstName: "Ann" });
+ * await ann.send(h.account, "/start");
+ * await h.pump();
+ * ann.lastMessage(h.account)?.text; // "Hello, Ann! …"
+ * ```
+ * @module
+ */
+import { Bot, type Composer, type Context } from "grammy";
+import type { Message } from "grammy/types";
+import { getLogger } from "@logtape/logtape";
+import { ManualClock } from "../../../../actors/clock.ts";
+import { Ledger } from "../../../../actors/ledger.ts";
+import { Outbox } from "../../../../actors/outbox.ts";
+import { PaymentService, type PaymentServiceOptions } from "../../../../actors/payments.ts";
+import type { Database } from "../../../../adapters/storage/database.ts";
+import { openDatabase } from "../../../../adapters/storage/open_database.ts";
+import {
+  createBot,
+  initTenantBot,
+  installFallbacks,
+  installTenantHandlers,
+} from "../../../../adapters/telegram/tenant_bot.ts";
+import { Texts } from "../../../../adapters/telegram/texts.ts";
+import { parseTenant } from "../../../../config/load_tenants.ts";
+import type { TenantConfig } from "../../../../config/tenant_schema.ts";
+import {
+  type ClickResult,
+  Sandbox,
+  type SandboxBot,
+  type SandboxUser,
+  type UserSettings,
+} from "../../../../sandbox/mod.ts";
+import type { PaymentOutcome } from "../../../../sandbox/mod.ts";
+
+/** The tenant's admin. */
+export const ADMIN_ID = 9001;
+/** 2025-01-01 00:00 UTC, where the clock starts. */
+export const START = Date.UTC(2025, 0, 1);
+
+/** The shop's products: credits, an item, a disabled item and a subscription. */
+const products = [
+  {
+    kind: "credits",
+    id: "credits_100",
+    title: "100 credits",
+    description: "A pack of 100 credits.",
+    price: 50,
+    credits: 100,
+  },
+  {
+    kind: "credits",
+    id: "credits_500",
+    title: "500 credits",
+    description: "A pack of 500 credits.",
+    price: 200,
+    credits: 500,
+  },
+  {
+    kind: "item",
+    id: "wallpapers",
+    title: "Wallpaper pack",
+    description: "Twelve wallpapers.",
+    price: 25,
+    content: "Your wallpapers: https://example.com/w/1",
+  },
+  {
+    kind: "item",
+    id: "retired",
+    title: "Old pack",
+    description: "No longer sold.",
+    price: 10,
+    content: "old",
+    enabled: false,
+  },
+  {
+    kind: "subscription",
+    id: "monthly",
+    title: "Monthly membership",
+    description: "Members-only posts and 300 credits every month.",
+    price: 150,
+    credits: 300,
+  },
+];
+
+/** How to build the harness; every field has a default. */
+export interface HarnessOptions {
+  /** Top-level fields of the tenant file to replace (`stars`, `locale`, `products` …). */
+  tenant?: Record<string, unknown>;
+  /** Builds the payment service; tests pass a subclass to make it fail. */
+  payments?: (options: PaymentServiceOptions) => PaymentService;
+  /** Middleware installed where a tenant's plugin goes: after the runtime's handlers. */
+  plugin?: Composer<Context>;
+}
+
+/** A running bot with its sandbox; see the module doc. */
+export interface Harness extends AsyncDisposable {
+  sandbox: Sandbox;
+  /** The bot's account in the sandbox. */
+  account: SandboxBot;
+  bot: Bot;
+  config: TenantConfig;
+  texts: Texts;
+  db: Database;
+  clock: ManualClock;
+  ledger: Ledger;
+  payments: PaymentService;
+  /** Creates a sandbox user. */
+  user(settings: UserSettings): SandboxUser;
+  /** Runs every queued update through `bot.handleUpdate`, in order, until none is left. */
+  pump(): Promise<void>;
+  /**
+   * Presses a button and runs the update it causes; resolves with the bot's answer, without
+   * the fields the bot left out (`{ answered: true }` for a silent answer).
+   */
+  click(user: SandboxUser, message: Message, data: string): Promise<ClickResult>;
+  /** Pays an invoice (message or link) and runs the updates the payment causes. */
+  pay(user: SandboxUser, invoice: Message | string): Promise<PaymentOutcome>;
+  /**
+   * A bot message with one button carrying `data`, as an old message, an earlier version of
+   * the bot or a plugin could have left in the chat. Opens the chat with `/start` first.
+   */
+  buttonMessage(user: SandboxUser, data: string): Promise<Message>;
+  /** The outbox rows, oldest first. */
+  outbox(): Promise<{ id: string; method: string; params: Record<string, unknown> }[]>;
+}
+
+/** Starts a sandbox and the bot under test; `await using` closes both. */
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
+  const clock = new ManualClock(START);
+  const sandbox = await Sandbox.start({ clock });
+  const account = sandbox.createBot({ username: "shop_bot", firstName: "Shop" });
+  const parsed = parseTenant({
+    token: "env:SHOP_BOT_TOKEN",
+    apiRoot: sandbox.apiRoot,
+    admins: [ADMIN_ID],
+    locale: "en",
+    products,
+    ...options.tenant,
+  }, { id: "shop", source: "shop.json", configDir: "config", env: () => account.token });
+  if (!parsed.ok) throw new Error(`test tenant is invalid: ${JSON.stringify(parsed.problem)}`);
+  const config = parsed.tenant;
+  const texts = new Texts(config.texts, config.locale);
+  const db = await openDatabase("sqlite::memory:");
+  const ledger = new Ledger(config.id, clock);
+  const bot = createBot(config);
+  const serviceOptions: PaymentServiceOptions = {
+    tenant: config,
+    db,
+    clock,
+    ledger,
+    outbox: new Outbox(config.id, clock),
+    api: bot.api,
+    texts,
+  };
+  const payments = options.payments?.(serviceOptions) ?? new PaymentService(serviceOptions);
+  const logger = getLogger(["constellation", "test", "handlers"]);
+  installTenantHandlers(bot, { config, texts, payments, logger });
+  if (options.plugin) bot.use(options.plugin);
+  installFallbacks(bot, texts);
+  await initTenantBot(bot, texts, config);
+
+  let offset: number | undefined;
+  const pump = async () => {
+    for (;;) {
+      const updates = await bot.api.getUpdates({ offset, timeout: 0 });
+      if (updates.length === 0) return;
+      for (const update of updates) {
+        offset = update.update_id + 1;
+        await bot.handleUpdate(update);
+      }
+    }
+  };
+  return {
+    sandbox,
+    account,
+    bot,
+    config,
+    texts,
+    db,
+    clock,
+    ledger,
+    payments,
+    user: (settings) => sandbox.createUser(settings),
+    pump,
+    async click(user, message, data) {
+      // The click queues its update at once and waits for the answer the pump produces.
+      const clicked = user.click(account, message, data);
+      await pump();
+      const result = await clicked;
+      return Object.fromEntries(
+        Object.entries(result).filter(([, value]) => value !== undefined),
+      ) as ClickResult;
+    },
+    async pay(user, invoice) {
+      const paying = user.pay(account, invoice);
+      await pump(); // the pre-checkout query
+      const outcome = await paying;
+      await pump(); // successful_payment, if it was paid
+      return outcome;
+    },
+    async buttonMessage(user, data) {
+      await user.send(account, "/start");
+      await pump();
+      return await bot.api.sendMessage(user.id, "A message with a button", {
+        reply_markup: { inline_keyboard: [[{ text: "Press", callback_data: data }]] },
+      });
+    },
+    async outbox() {
+      const rows = await db.all<{ id: string; method: string; params: string }>(
+        "SELECT id, method, params FROM outbox WHERE tenant_id = ? ORDER BY seq",
+        [config.id],
+      );
+      return rows.map((row) => ({ ...row, params: JSON.parse(row.params) }));
+    },
+    async [Symbol.asyncDispose]() {
+      await sandbox.close();
+      await db.close();
+    },
+  };
+}
+
+/** The callback data of every button on `message`, row by row. */
+export function buttonData(message: Message | undefined): (string | undefined)[][] {
+  return message?.reply_markup?.inline_keyboard.map((row) =>
+    row.map((button) => "callback_data" in button ? button.callback_data : undefined)
+  ) ?? [];
+}
+
+/** The bot's messages to `user` sent after the first `since` ones. */
+export function messagesSince(h: Harness, user: SandboxUser, since: number): Message[] {
+  return user.messages(h.account).slice(since);
+}
