@@ -9,6 +9,7 @@
  * the config folder leave nothing to run.
  * @module
  */
+import "./adapters/node_warnings.ts";
 import { loadRuntimeSettings } from "./config/runtime_settings.ts";
 import {
   ConfigDirMissingError,

@@ -20,7 +20,7 @@ import type { Clock } from "./clock.ts";
 export function updateUserId(update: Update): number | undefined {
   const from = update.message?.from ?? update.callback_query?.from ??
     update.pre_checkout_query?.from ?? update.edited_message?.from ??
-    update.my_chat_member?.from ?? update.inline_query?.from;
+    update.my_chat_member?.from ?? update.inline_query?.from ?? update.subscription?.user;
   return from?.id ?? update.message?.chat.id;
 }
 

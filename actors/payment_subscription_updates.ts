@@ -10,9 +10,8 @@
  * current one). Anything else is `unknown_subscription`, with a warning, and changes nothing.
  *
  * The change is idempotent (see `Subscriptions.applyReported`), so a handler that runs twice —
- * the inbox re-runs unfinished updates — finds it done. It queues no messages: the user made the
- * change themselves, or (for `failed`) Telegram's own client tells them that the payment failed,
- * and `/subscriptions` shows the new state.
+ * the inbox re-runs unfinished updates — finds it done. It queues no messages (for `canceled`
+ * and `active` the user made the change themselves); `/subscriptions` shows the new state.
  *
  * @example
  * ```ts ignore

@@ -65,11 +65,16 @@ export interface TenantEnvironment {
   pollTimeoutSeconds?: number;
 }
 
-/** Updates the runtime asks Telegram for: messages (incl. payments), buttons, pre-checkout. */
+/**
+ * Updates the runtime asks Telegram for: messages (payments among them), buttons, pre-checkout
+ * queries and subscription changes. Listed explicitly so a list left by an earlier deployment
+ * (Telegram remembers it) cannot silently drop `pre_checkout_query`.
+ */
 export const allowedUpdates: readonly AllowedUpdate[] = [
   "message",
   "callback_query",
   "pre_checkout_query",
+  "subscription",
 ];
 
 /**
@@ -81,10 +86,10 @@ const batchTimeoutMs = 60_000;
 /** Housekeeping period: order expiry needs no finer grain than half a minute. */
 const tickMs = 30_000;
 
-/** True for updates that move money; their failures must not be marked done. */
+/** True for updates that change what a user paid for; their failures must not be marked done. */
 function movesMoney(update: Update): boolean {
   return update.message?.successful_payment !== undefined ||
-    update.message?.refunded_payment !== undefined;
+    update.message?.refunded_payment !== undefined || update.subscription !== undefined;
 }
 
 /**

@@ -30,6 +30,8 @@ interface Waiter {
 export interface InvoiceRecord {
   readonly terms: InvoiceTerms;
   status: "open" | "paying" | "paid";
+  /** Checkouts under way: more than one when the user pays on two devices at once. */
+  checkouts: number;
 }
 
 /**
@@ -107,7 +109,7 @@ export class PrivateChat {
 
   /** Remembers the terms behind an invoice message (its payload is not in the Message). */
   addInvoice(messageId: number, terms: InvoiceTerms): void {
-    this.#invoices.set(messageId, { terms, status: "open" });
+    this.#invoices.set(messageId, { terms, status: "open", checkouts: 0 });
   }
 
   /**

@@ -73,5 +73,17 @@ export function paymentUpdateHandlers(deps: HandlerDeps): Composer<Context> {
     });
   });
 
+  // Telegram tells the bot when a user cancels or re-enables a subscription, or its renewal
+  // payment fails; the stored state follows.
+  composer.on("subscription", async (ctx) => {
+    const change = ctx.update.subscription;
+    const outcome = await payments.subscriptionChanged(change);
+    logger.info("Subscription of user {userId} reported {state}: {kind}.", {
+      userId: change.user.id,
+      state: change.state,
+      kind: outcome.kind,
+    });
+  });
+
   return composer;
 }
