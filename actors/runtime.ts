@@ -31,6 +31,7 @@ import type { TenantConfig } from "../config/tenant_schema.ts";
 import type { Database } from "../adapters/storage/database.ts";
 import { runtimeLogger } from "../adapters/logging.ts";
 import { describeError } from "../adapters/telegram/describe_error.ts";
+import { redactTokens } from "../adapters/redact.ts";
 
 /** What the runtime is started with. */
 export interface RuntimeOptions {
@@ -131,7 +132,7 @@ function logSupervisorEvent(event: SupervisorEvent): void {
       log.error("{supervisor}/{id} is failed ({cause}): {error}; retrying in {retryInMs} ms.", {
         ...who,
         cause: event.cause,
-        error: event.error,
+        error: redactTokens(event.error),
         retryInMs: event.retryInMs,
       });
       return;

@@ -26,6 +26,7 @@ import type { Update } from "grammy/types";
 import { Actor, type ActorContext, type Behavior, type Reply } from "./actor.ts";
 import type { Clock, TimerId } from "./clock.ts";
 import type { DeadLetters } from "./dead_letters.ts";
+import { FatalError } from "./child.ts";
 import { Inbox, updateUserId } from "./inbox.ts";
 import { Lanes } from "./lanes.ts";
 import { Ledger } from "./ledger.ts";
@@ -103,6 +104,12 @@ export async function startTenant(
 ): Promise<Actor<TenantMsg>> {
   const { clock, db } = env;
   const logger = tenantLogger(config.id);
+  if (config.updates === "webhook") {
+    throw new FatalError(
+      `${config.source}: updates "webhook" needs the runtime's HTTP server, which this release ` +
+        `does not have yet; use "polling"`,
+    );
+  }
   const texts = new Texts(config.texts, config.locale);
   const ledger = new Ledger(config.id, clock);
   const outbox = new Outbox(config.id, clock);
@@ -170,8 +177,26 @@ export async function startTenant(
           fail(`payment update ${update.update_id}`)(cause);
           return;
         }
+        await tellUserItFailed(update);
       }
       await inbox.markDone(db, update.update_id);
+    };
+
+    /** A message whose handler (often a plugin's) failed gets a reply rather than silence. */
+    const tellUserItFailed = async (update: Update): Promise<void> => {
+      const message = update.message;
+      if (!message || message.chat.type !== "private") return;
+      try {
+        await bot.api.sendMessage(
+          message.chat.id,
+          texts.forUser(message.from?.language_code).t("plugin.error"),
+        );
+      } catch (error) {
+        logger.warn("Could not tell user {chatId} about the failure: {error}", {
+          chatId: message.chat.id,
+          error: describeError(error),
+        });
+      }
     };
 
     /** Queues an update on its user's lane; pre-checkout queries run at once. */

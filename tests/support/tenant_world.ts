@@ -1,0 +1,370 @@
+/**
+ * A whole hosted tenant against the sandbox, for the end-to-end tests: a sandbox on 127.0.0.1,
+ * one database, tenant configs built through the real config parser (with a plugin file when a
+ * test needs one), tenants started with `startTenant` or a whole `Runtime`, and read-only views
+ * of the rows that matter (ledger, payments, outbox, inbox). Everything it starts, it stops on
+ * dispose, in reverse order.
+ *
+ * Waiting is on conditions: {@linkcode waitUntil} polls with a deadline, and the sandbox's
+ * `waitForMessage` wakes on the message itself.
+ *
+ * @example
+ * ```ts ignore
+ * await using world = await TenantWorld.start();
+ * const account = world.sandbox.createBot({ username: "shop_bot" });
+ * const tenant = await world.startTenant(await world.tenant(account));
+ * const ann = world.sandbox.createUser({ firstName: "Ann", stars: 100 });
+ * await ann.send(account, "/start");
+ * (await ann.waitForMessage(account)).text; // "Hello, Ann! …"
+ * ```
+ * @module
+ */
+import { DatabaseSync } from "node:sqlite";
+import type { Actor } from "../../actors/actor.ts";
+import { type Clock, systemClock } from "../../actors/clock.ts";
+import { Runtime, type RuntimeOptions } from "../../actors/runtime.ts";
+import { startTenant, type TenantMsg } from "../../actors/tenant.ts";
+import type { Database, SqlRunner, SqlValue } from "../../adapters/storage/database.ts";
+import { openDatabase } from "../../adapters/storage/open_database.ts";
+import { parseTenant } from "../../config/load_tenants.ts";
+import type { TenantConfig } from "../../config/tenant_schema.ts";
+import { Sandbox, type SandboxBot } from "../../sandbox/mod.ts";
+
+/** Long polls of the tenants under test: short, so that stopping one takes no time. */
+export const TEST_POLL_TIMEOUT_SECONDS = 1;
+
+/** The shop every test tenant sells, unless a test replaces `products`. */
+export const SHOP_PRODUCTS = [
+  {
+    kind: "credits",
+    id: "credits_100",
+    title: "100 credits",
+    description: "A pack of 100 credits.",
+    price: 50,
+    credits: 100,
+  },
+  {
+    kind: "item",
+    id: "wallpapers",
+    title: "Wallpaper pack",
+    description: "Twelve wallpapers.",
+    price: 25,
+    content: "Your wallpapers: https://example.com/w/1",
+  },
+  {
+    kind: "subscription",
+    id: "monthly",
+    title: "Monthly membership",
+    description: "Members-only posts and 300 credits every month.",
+    price: 150,
+    credits: 300,
+  },
+] as const;
+
+/** How to build one test tenant. */
+export interface TestTenantOptions {
+  /** Tenant id; the bot's username without `_bot` by default. */
+  id?: string;
+  /** Top-level fields of the tenant file to set (`products`, `stars`, `admins` …). */
+  file?: Record<string, unknown>;
+  /** Source of a plugin module, written next to the tenant file and named in it. */
+  plugin?: string;
+}
+
+/** A sandbox, a database and the tenants running on them; see the module doc. */
+export class TenantWorld implements AsyncDisposable {
+  readonly sandbox: Sandbox;
+  readonly db: Database;
+  /** The config folder: tenant plugins are written here. */
+  readonly configDir: string;
+  readonly #running: { stop(): Promise<void> }[] = [];
+
+  private constructor(sandbox: Sandbox, db: Database, configDir: string) {
+    this.sandbox = sandbox;
+    this.db = db;
+    this.configDir = configDir;
+  }
+
+  /**
+   * Starts a sandbox (on `clock` when given; the tenants keep the real clock) and an in-memory
+   * database.
+   */
+  static async start(options: { sandboxClock?: Clock } = {}): Promise<TenantWorld> {
+    const sandbox = await Sandbox.start({ clock: options.sandboxClock });
+    const db = await openDatabase("sqlite::memory:");
+    const configDir = await Deno.makeTempDir({ prefix: "constellation-world-" });
+    return new TenantWorld(sandbox, db, configDir);
+  }
+
+  /** The config of a tenant selling {@linkcode SHOP_PRODUCTS} through `account`. */
+  async tenant(account: SandboxBot, options: TestTenantOptions = {}): Promise<TenantConfig> {
+    const id = options.id ?? account.username.replace(/_bot$/, "");
+    const file: Record<string, unknown> = {
+      token: "env:BOT_TOKEN",
+      apiRoot: this.sandbox.apiRoot,
+      locale: "en",
+      products: SHOP_PRODUCTS,
+      ...options.file,
+    };
+    if (options.plugin !== undefined) {
+      await Deno.mkdir(`${this.configDir}/plugins`, { recursive: true });
+      await Deno.writeTextFile(`${this.configDir}/plugins/${id}.ts`, options.plugin);
+      file.plugin = `plugins/${id}.ts`;
+    }
+    const parsed = parseTenant(file, {
+      id,
+      source: `${id}.json`,
+      configDir: this.configDir,
+      env: (name) => name === "BOT_TOKEN" ? account.token : undefined,
+    });
+    if (!parsed.ok) throw new Error(`test tenant ${id} is invalid: ${JSON.stringify(parsed)}`);
+    return parsed.tenant;
+  }
+
+  /** Starts one tenant actor, unsupervised; it is stopped on dispose. */
+  async startTenant(config: TenantConfig): Promise<Actor<TenantMsg>> {
+    const tenant = await startTenant(config, {
+      clock: systemClock,
+      db: this.db,
+      pollTimeoutSeconds: TEST_POLL_TIMEOUT_SECONDS,
+    });
+    this.#running.push(tenant);
+    return tenant;
+  }
+
+  /** Starts a runtime over `tenants` on this world's database; it is stopped on dispose. */
+  async startRuntime(
+    tenants: readonly TenantConfig[],
+    supervision?: RuntimeOptions["supervision"],
+  ): Promise<Runtime> {
+    const runtime = await Runtime.start({
+      tenants,
+      db: this.db,
+      supervision,
+      pollTimeoutSeconds: TEST_POLL_TIMEOUT_SECONDS,
+    });
+    this.#running.push(runtime);
+    return runtime;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    for (const running of this.#running.splice(0).reverse()) await running.stop();
+    await this.sandbox.close();
+    await this.db.close();
+    await Deno.remove(this.configDir, { recursive: true });
+  }
+}
+
+/** Where {@linkcode Gates} live while installed, for the plugin to find them. */
+const GATES_KEY = Symbol.for("constellation.test.gates");
+
+/**
+ * Named gates that a test plugin's handler waits at ({@linkcode GATE_PLUGIN}); the test sees a
+ * handler arrive and decides when it goes on. Installed globally because a plugin is a separate
+ * module loaded from a file; disposing opens every gate, so no handler is left hanging and the
+ * tenants can stop.
+ *
+ * @example
+ * ```ts ignore
+ * using gates = Gates.install();
+ * await ann.send(account, "/slow a");
+ * await gates.entered("a"); // the handler runs and waits
+ * gates.open("a");
+ * ```
+ */
+export class Gates implements Disposable {
+  readonly #gates = new Map<
+    string,
+    { entered: PromiseWithResolvers<void>; opened: PromiseWithResolvers<void> }
+  >();
+
+  private constructor() {}
+
+  /** Makes a fresh set of gates the one plugins use. */
+  static install(): Gates {
+    const gates = new Gates();
+    (globalThis as Record<symbol, unknown>)[GATES_KEY] = gates;
+    return gates;
+  }
+
+  #gate(name: string) {
+    let gate = this.#gates.get(name);
+    if (gate === undefined) {
+      gate = { entered: Promise.withResolvers(), opened: Promise.withResolvers() };
+      this.#gates.set(name, gate);
+    }
+    return gate;
+  }
+
+  /** For the plugin: records that a handler reached gate `name`, and waits until it opens. */
+  pass(name: string): Promise<void> {
+    const gate = this.#gate(name);
+    gate.entered.resolve();
+    return gate.opened.promise;
+  }
+
+  /** Resolves once a handler has reached gate `name`. */
+  entered(name: string): Promise<void> {
+    return this.#gate(name).entered.promise;
+  }
+
+  /** Lets the handler at gate `name` (and any later one) go on. */
+  open(name: string): void {
+    this.#gate(name).opened.resolve();
+  }
+
+  [Symbol.dispose](): void {
+    for (const gate of this.#gates.values()) gate.opened.resolve();
+    delete (globalThis as Record<symbol, unknown>)[GATES_KEY];
+  }
+}
+
+/**
+ * A plugin whose `/slow <gate>` waits at that gate of the installed {@linkcode Gates}, then
+ * replies `Slow task <gate> done.` It imports nothing: it is written to a temporary folder,
+ * outside the import map.
+ */
+export const GATE_PLUGIN = `
+type Ctx = { match: string; reply(text: string): Promise<unknown> };
+type Composer = { command(name: string, handler: (ctx: Ctx) => Promise<void>): void };
+type Gates = { pass(name: string): Promise<void> };
+
+export default (bot: Composer) => {
+  bot.command("slow", async (ctx) => {
+    const gates = (globalThis as Record<symbol, unknown>)[Symbol.for("constellation.test.gates")];
+    await (gates as Gates).pass(ctx.match);
+    await ctx.reply(\`Slow task \${ctx.match} done.\`);
+  });
+};
+`;
+
+/**
+ * Polls `check` every 10 ms until it returns something other than `undefined` or `false`, and
+ * returns that; throws after `timeoutMs` (real time) saying what was awaited.
+ */
+export async function waitUntil<T>(
+  what: string,
+  check: () => T | undefined | false | Promise<T | undefined | false>,
+  timeoutMs = 5_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+/** One row of `ledger_entries`, as the tests compare it. */
+export interface LedgerRow {
+  userId: number;
+  kind: string;
+  amount: number;
+  balanceAfter: number;
+  idempotencyKey: string;
+}
+
+/** The tenant's ledger entries (of one user when given), oldest first. */
+export async function ledgerRows(
+  q: SqlRunner,
+  tenantId: string,
+  userId?: number,
+): Promise<LedgerRow[]> {
+  const rows = await q.all<Record<string, SqlValue>>(
+    `SELECT user_id, kind, amount, balance_after, idempotency_key FROM ledger_entries
+     WHERE tenant_id = ? AND (? IS NULL OR user_id = ?) ORDER BY user_id, seq`,
+    [tenantId, userId ?? null, userId ?? null],
+  );
+  return rows.map((row) => ({
+    userId: Number(row.user_id),
+    kind: String(row.kind),
+    amount: Number(row.amount),
+    balanceAfter: Number(row.balance_after),
+    idempotencyKey: String(row.idempotency_key),
+  }));
+}
+
+/** One row of `payments`. */
+export interface PaymentRow {
+  chargeId: string;
+  userId: number;
+  productId: string | null;
+  amount: number;
+  kind: string;
+  refunded: boolean;
+}
+
+/** The tenant's payments, in the order they were recorded. */
+export async function paymentRows(q: SqlRunner, tenantId: string): Promise<PaymentRow[]> {
+  const rows = await q.all<Record<string, SqlValue>>(
+    `SELECT charge_id, user_id, product_id, amount, kind, refunded_at FROM payments
+     WHERE tenant_id = ? ORDER BY paid_at, charge_id`,
+    [tenantId],
+  );
+  return rows.map((row) => ({
+    chargeId: String(row.charge_id),
+    userId: Number(row.user_id),
+    productId: row.product_id === null ? null : String(row.product_id),
+    amount: Number(row.amount),
+    kind: String(row.kind),
+    refunded: row.refunded_at !== null,
+  }));
+}
+
+/** One row of `outbox`. */
+export interface OutboxRow {
+  id: string;
+  method: string;
+  attempts: number;
+  sent: boolean;
+  failed: boolean;
+}
+
+/** The tenant's outbox, oldest first. */
+export async function outboxRows(q: SqlRunner, tenantId: string): Promise<OutboxRow[]> {
+  const rows = await q.all<Record<string, SqlValue>>(
+    `SELECT id, method, attempts, sent_at, failed_at FROM outbox WHERE tenant_id = ? ORDER BY seq`,
+    [tenantId],
+  );
+  return rows.map((row) => ({
+    id: String(row.id),
+    method: String(row.method),
+    attempts: Number(row.attempts),
+    sent: row.sent_at !== null,
+    failed: row.failed_at !== null,
+  }));
+}
+
+/** Whether the inbox has the update, and whether it is done; `undefined` if it is not there. */
+export async function inboxState(
+  q: SqlRunner,
+  tenantId: string,
+  updateId: number,
+): Promise<"pending" | "done" | undefined> {
+  const row = await q.get<{ done_at: SqlValue }>(
+    "SELECT done_at FROM inbox WHERE tenant_id = ? AND update_id = ?",
+    [tenantId, updateId],
+  );
+  if (row === undefined) return undefined;
+  return row.done_at === null ? "pending" : "done";
+}
+
+/**
+ * A read-only view of a SQLite file that another process writes (a `main.ts` under test): the
+ * test looks, never changes a thing. Close it before deleting the file.
+ */
+export function readOnlySqlite(path: string): SqlRunner & { close(): void } {
+  const db = new DatabaseSync(path, { readOnly: true });
+  const plain = <T>(row: unknown) => ({ ...(row as object) }) as T;
+  return {
+    all: <T>(sql: string, params: readonly SqlValue[] = []) =>
+      Promise.resolve(db.prepare(sql).all(...params).map((row) => plain<T>(row))),
+    get: <T>(sql: string, params: readonly SqlValue[] = []) => {
+      const row = db.prepare(sql).get(...params);
+      return Promise.resolve(row === undefined ? undefined : plain<T>(row));
+    },
+    run: () => Promise.reject(new Error("readOnlySqlite: this view cannot write")),
+    close: () => db.close(),
+  };
+}
