@@ -254,10 +254,14 @@ export async function startTenant(
             await inbox.prune(db);
             tick = clock.setTimeout(() => ctx.self.tell({ type: "Tick" }), tickMs);
             return;
-          case "Failed":
-            throw new Error(`${msg.part} failed: ${describeError(msg.error)}`, {
-              cause: msg.error,
-            });
+          case "Failed": {
+            const message = `${msg.part} failed: ${describeError(msg.error)}`;
+            // A fatal cause (the token was revoked) stays fatal, so the supervisor parks the
+            // tenant at once instead of restarting it against Telegram's 401.
+            throw msg.error instanceof FatalError
+              ? new FatalError(message, { cause: msg.error })
+              : new Error(message, { cause: msg.error });
+          }
         }
       },
       async postStop() {

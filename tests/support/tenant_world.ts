@@ -31,7 +31,7 @@ import type { TenantConfig } from "../../config/tenant_schema.ts";
 import { Sandbox, type SandboxBot } from "../../sandbox/mod.ts";
 
 /** Long polls of the tenants under test: short, so that stopping one takes no time. */
-export const TEST_POLL_TIMEOUT_SECONDS = 1;
+const TEST_POLL_TIMEOUT_SECONDS = 1;
 
 /** The shop every test tenant sells, unless a test replaces `products`. */
 export const SHOP_PRODUCTS = [
@@ -63,11 +63,7 @@ export const SHOP_PRODUCTS = [
 
 /** How to build one test tenant. */
 export interface TestTenantOptions {
-  /** Tenant id; the bot's username without `_bot` by default. */
-  id?: string;
-  /** Top-level fields of the tenant file to set (`products`, `stars`, `admins` …). */
-  file?: Record<string, unknown>;
-  /** Source of a plugin module, written next to the tenant file and named in it. */
+  /** Source of a plugin module, written to the config folder and named in the tenant file. */
   plugin?: string;
 }
 
@@ -86,25 +82,30 @@ export class TenantWorld implements AsyncDisposable {
   }
 
   /**
-   * Starts a sandbox (on `clock` when given; the tenants keep the real clock) and an in-memory
-   * database.
+   * Starts a sandbox (on `sandboxClock` when given; the tenants keep the real clock) and an
+   * in-memory database, which `wrapDb` may wrap, e.g. to inject storage faults.
    */
-  static async start(options: { sandboxClock?: Clock } = {}): Promise<TenantWorld> {
+  static async start(
+    options: { sandboxClock?: Clock; wrapDb?: (db: Database) => Database } = {},
+  ): Promise<TenantWorld> {
     const sandbox = await Sandbox.start({ clock: options.sandboxClock });
-    const db = await openDatabase("sqlite::memory:");
+    const opened = await openDatabase("sqlite::memory:");
+    const db = options.wrapDb?.(opened) ?? opened;
     const configDir = await Deno.makeTempDir({ prefix: "constellation-world-" });
     return new TenantWorld(sandbox, db, configDir);
   }
 
-  /** The config of a tenant selling {@linkcode SHOP_PRODUCTS} through `account`. */
+  /**
+   * The config of a tenant selling {@linkcode SHOP_PRODUCTS} through `account`, parsed as a
+   * tenant file would be; its id is the bot's username without `_bot`.
+   */
   async tenant(account: SandboxBot, options: TestTenantOptions = {}): Promise<TenantConfig> {
-    const id = options.id ?? account.username.replace(/_bot$/, "");
+    const id = account.username.replace(/_bot$/, "");
     const file: Record<string, unknown> = {
       token: "env:BOT_TOKEN",
       apiRoot: this.sandbox.apiRoot,
       locale: "en",
       products: SHOP_PRODUCTS,
-      ...options.file,
     };
     if (options.plugin !== undefined) {
       await Deno.mkdir(`${this.configDir}/plugins`, { recursive: true });
@@ -228,10 +229,11 @@ export const GATE_PLUGIN = `
 type Ctx = { match: string; reply(text: string): Promise<unknown> };
 type Composer = { command(name: string, handler: (ctx: Ctx) => Promise<void>): void };
 type Gates = { pass(name: string): Promise<void> };
+const key = Symbol.for(${JSON.stringify(GATES_KEY.description)});
 
 export default (bot: Composer) => {
   bot.command("slow", async (ctx) => {
-    const gates = (globalThis as Record<symbol, unknown>)[Symbol.for("constellation.test.gates")];
+    const gates = (globalThis as Record<symbol, unknown>)[key];
     await (gates as Gates).pass(ctx.match);
     await ctx.reply(\`Slow task \${ctx.match} done.\`);
   });
@@ -241,6 +243,14 @@ export default (bot: Composer) => {
 /**
  * Polls `check` every 10 ms until it returns something other than `undefined` or `false`, and
  * returns that; throws after `timeoutMs` (real time) saying what was awaited.
+ *
+ * @example
+ * ```ts ignore
+ * const rows = await waitUntil("the refund", async () => {
+ *   const rows = await paymentRows(db, "shop");
+ *   return rows.some((row) => row.refunded) && rows;
+ * });
+ * ```
  */
 export async function waitUntil<T>(
   what: string,
@@ -251,7 +261,9 @@ export async function waitUntil<T>(
   for (;;) {
     const value = await check();
     if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    if (Date.now() > deadline) {
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    }
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
@@ -265,7 +277,14 @@ export interface LedgerRow {
   idempotencyKey: string;
 }
 
-/** The tenant's ledger entries (of one user when given), oldest first. */
+/**
+ * The tenant's ledger entries (of one user when given), oldest first.
+ *
+ * @example
+ * ```ts ignore
+ * (await ledgerRows(world.db, "shop", ann.id)).map((row) => row.balanceAfter); // [100]
+ * ```
+ */
 export async function ledgerRows(
   q: SqlRunner,
   tenantId: string,
@@ -353,6 +372,13 @@ export async function inboxState(
 /**
  * A read-only view of a SQLite file that another process writes (a `main.ts` under test): the
  * test looks, never changes a thing. Close it before deleting the file.
+ *
+ * @example
+ * ```ts ignore
+ * const view = readOnlySqlite(`${dir}/data/constellation.db`);
+ * const payments = await paymentRows(view, "shop");
+ * view.close();
+ * ```
  */
 export function readOnlySqlite(path: string): SqlRunner & { close(): void } {
   const db = new DatabaseSync(path, { readOnly: true });
