@@ -35,6 +35,7 @@
  * ```
  * @module
  */
+import { requireTenantId, shown } from "./argument_checks.ts";
 import type { Clock } from "./clock.ts";
 import type { SqlRunner } from "../adapters/storage/database.ts";
 
@@ -154,10 +155,6 @@ function toEntry(row: LedgerRow): LedgerEntry {
   };
 }
 
-function shown(value: unknown): string {
-  return typeof value === "string" ? JSON.stringify(value) : String(value);
-}
-
 function requireUserId(userId: number): void {
   if (!Number.isSafeInteger(userId) || userId <= 0) {
     throw new RangeError(`ledger: userId must be a positive integer, got ${shown(userId)}`);
@@ -226,9 +223,7 @@ export class Ledger {
 
   /** @throws {TypeError} when `tenantId` is not a non-empty string. */
   constructor(tenantId: string, clock: Clock) {
-    if (typeof tenantId !== "string" || tenantId.trim() === "") {
-      throw new TypeError(`ledger: tenantId must be a non-empty string, got ${shown(tenantId)}`);
-    }
+    requireTenantId("ledger", tenantId);
     this.#tenantId = tenantId;
     this.#clock = clock;
   }

@@ -32,6 +32,7 @@
  * ```
  * @module
  */
+import { requireTenantId, shown } from "./argument_checks.ts";
 import type { Clock } from "./clock.ts";
 import type { SqlRunner } from "../adapters/storage/database.ts";
 import { redactTokens } from "../adapters/redact.ts";
@@ -122,10 +123,6 @@ function toItem(row: OutboxRow): OutboxItem {
   };
 }
 
-function shown(value: unknown): string {
-  return typeof value === "string" ? JSON.stringify(value) : String(value);
-}
-
 function requireId(id: string): void {
   if (typeof id !== "string" || id.trim() === "") {
     throw new TypeError(`outbox: item id must be a non-empty string, got ${shown(id)}`);
@@ -183,9 +180,7 @@ export class Outbox {
 
   /** @throws {TypeError} when `tenantId` is not a non-empty string. */
   constructor(tenantId: string, clock: Clock) {
-    if (typeof tenantId !== "string" || tenantId.trim() === "") {
-      throw new TypeError(`outbox: tenantId must be a non-empty string, got ${shown(tenantId)}`);
-    }
+    requireTenantId("outbox", tenantId);
     this.#tenantId = tenantId;
     this.#clock = clock;
   }

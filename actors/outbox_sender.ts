@@ -108,6 +108,11 @@ export interface OutboxSenderOptions {
    * succeeded and must not be repeated.
    */
   onSent?(item: OutboxItem, result: unknown): Promise<void>;
+  /**
+   * Waits until a send to `chatId` (`null`: no chat) fits the bot's flood limits; the tenant
+   * passes its `SendPacer`. Default: no pacing.
+   */
+  pace?(chatId: number | null, signal: AbortSignal): Promise<void>;
   /** Retry delays for 5xx and network failures; default {@linkcode OUTBOX_BACKOFF_POLICY}. */
   backoff?: BackoffPolicy;
   /** Source of jitter, returning [0, 1]; default `Math.random`. */
@@ -239,6 +244,7 @@ export function startOutboxSender(options: OutboxSenderOptions): Actor<OutboxSen
     const attempt = async (item: OutboxItem, signal: AbortSignal): Promise<boolean> => {
       let result: unknown;
       try {
+        await options.pace?.(item.chatId, signal);
         result = await options.call(item.method, item.params, signal);
       } catch (error) {
         // Stopping cut the call short: leave the item as it was, it goes at the next start.

@@ -47,15 +47,17 @@ export interface PaymentServiceOptions {
   onCommitted?: () => void;
 }
 
-/** The shared state of one tenant's payment service. */
-export interface PaymentContext {
-  tenant: TenantConfig;
-  db: Database;
-  clock: Clock;
-  ledger: Ledger;
-  outbox: Outbox;
-  api: PaymentsApi;
-  texts: Texts;
+/**
+ * The shared state of one tenant's payment service: what the tenant gave it, with the logger's
+ * default filled in, plus the tenant's stores.
+ *
+ * @example
+ * ```ts ignore
+ * const ctx: PaymentContext = createPaymentContext(options);
+ * await ctx.db.transaction((tx) => ctx.orders.expireDue(tx));
+ * ```
+ */
+export interface PaymentContext extends Omit<PaymentServiceOptions, "logger" | "onCommitted"> {
   logger: Logger;
   orders: Orders;
   subscriptions: Subscriptions;

@@ -1,40 +1,47 @@
 /**
- * The whole runtime as one supervision tree:
+ * The whole runtime as one supervision tree, plus what the HTTP server and the config watcher
+ * need from it:
  *
  * ```text
  * root (one-for-one)
- * └── tenants (one-for-one)
+ * └── tenants (one-for-one, children added and removed at run time)
  *     ├── tenant:shop
  *     └── tenant:quiz …
  * ```
  *
- * `main.ts` starts it from the config; the demo and the tests start it in-process.
+ * Every tenant the config names has an entry: its last good config, the problem with its file if
+ * there is one, and its running instance. A reload applies a {@linkcode ReloadPlan}: new tenants
+ * start, removed ones drain and stop, changed ones restart with their new config, and a file that
+ * became invalid leaves its tenant running on the last good config — the others are untouched.
  *
  * @example
  * ```ts ignore
  * import { Runtime } from "./runtime.ts";
  * const runtime = await Runtime.start({ tenants, db: await openDatabase("sqlite::memory:") });
- * console.log(runtime.tenantStatus());
+ * console.log(runtime.tenants());
+ * await runtime.reload(await loadTenants("config"));
  * await runtime.stop();
  * ```
  * @module
  */
-import {
-  type ChildStatus,
-  Supervisor,
-  type SupervisorEvent,
-  type SupervisorOptions,
-} from "./supervisor.ts";
+import type { Update } from "grammy/types";
+import { type ChildSpec, Supervisor, type SupervisorOptions } from "./supervisor.ts";
 import { type Clock, systemClock } from "./clock.ts";
-import { startTenant } from "./tenant.ts";
+import { startTenant, type TenantEnvironment, type TenantHandle } from "./tenant.ts";
+import { supervisionObserver } from "./supervision_log.ts";
 import type { TenantConfig } from "../config/tenant_schema.ts";
+import { formatProblem, type LoadResult } from "../config/load_tenants.ts";
+import { planReload, type ReloadPlan, transitionOf } from "../config/reload_plan.ts";
 import type { Database } from "../adapters/storage/database.ts";
+import type { Metrics } from "../adapters/metrics.ts";
+import type { RuntimeView, TenantReport } from "../adapters/http/runtime_view.ts";
+import type { WebhookTarget } from "../adapters/http/webhook_route.ts";
+import { secrets } from "../adapters/redact.ts";
 import { runtimeLogger } from "../adapters/logging.ts";
-import { describeError } from "../adapters/telegram/describe_error.ts";
-import { redactTokens } from "../adapters/redact.ts";
 
 /** What the runtime is started with. */
 export interface RuntimeOptions {
+  /** The tenants to run (a file's `enabled: false` tenant is known but not started). */
   tenants: readonly TenantConfig[];
   /** The process's database; tenants share it, keyed by tenant id. */
   db: Database;
@@ -43,114 +50,231 @@ export interface RuntimeOptions {
   supervision?: Omit<SupervisorOptions, "clock" | "onEvent">;
   /** Long-poll duration in seconds (30 by default). */
   pollTimeoutSeconds?: number;
+  /** `PUBLIC_URL`, for webhook tenants. */
+  publicUrl?: string;
+  metrics?: Metrics;
 }
 
 /**
- * How long a tenant gets to stop: enough to finish the batch in hand and confirm it to Telegram
- * (one short request), short enough that a stuck tenant cannot hold a deploy hostage.
+ * How long a tenant gets to stop: enough to finish the batch in hand, confirm it to Telegram and
+ * let the outbox send what is due; short enough that a stuck tenant cannot hold a deploy hostage.
  */
 const tenantShutdownMs = 10_000;
 
-/** A running runtime. */
-export class Runtime {
-  readonly #root: Supervisor;
-  readonly #tenants: () => Supervisor | undefined;
+interface TenantEntry {
+  /** The last good config; `undefined` when the file was never valid. */
+  config?: TenantConfig;
+  /** What is wrong with the tenant's file now, if anything. */
+  configError?: string;
+  /** The running instance, set by its start. */
+  handle?: TenantHandle;
+}
 
-  private constructor(root: Supervisor, tenants: () => Supervisor | undefined) {
-    this.#root = root;
-    this.#tenants = tenants;
+const log = runtimeLogger("runtime");
+
+/** Registers a tenant's secrets so no log line, status or metric can show them. */
+function rememberSecrets(config: TenantConfig): void {
+  secrets.add(config.token);
+  secrets.add(config.webhook?.secretToken);
+  secrets.add(config.mtproto?.apiHash);
+}
+
+/** A running runtime. */
+export class Runtime implements RuntimeView, WebhookTarget {
+  readonly #entries = new Map<string, TenantEntry>();
+  readonly #env: TenantEnvironment;
+  readonly #metrics?: Metrics;
+  readonly #supervision: SupervisorOptions;
+  #root!: Supervisor;
+  #tenants?: Supervisor;
+  #draining = false;
+  #reloading: Promise<void> = Promise.resolve();
+
+  private constructor(options: RuntimeOptions) {
+    const clock = options.clock ?? systemClock;
+    this.#metrics = options.metrics;
+    this.#env = {
+      clock,
+      db: options.db,
+      pollTimeoutSeconds: options.pollTimeoutSeconds,
+      publicUrl: options.publicUrl,
+      metrics: options.metrics,
+    };
+    this.#supervision = {
+      ...options.supervision,
+      clock,
+      onEvent: supervisionObserver(options.metrics),
+    };
   }
 
-  /** Starts every enabled tenant, in config order; one that cannot start does not stop the rest. */
+  /** Starts every enabled tenant, in id order; one that cannot start does not stop the rest. */
   static async start(options: RuntimeOptions): Promise<Runtime> {
-    const clock = options.clock ?? systemClock;
-    const env = { clock, db: options.db, pollTimeoutSeconds: options.pollTimeoutSeconds };
-    const supervision = { ...options.supervision, clock, onEvent: logSupervisorEvent };
-    const specs = options.tenants.filter((t) => t.enabled).map((config) => ({
-      id: config.id,
-      start: () => startTenant(config, env),
-      restart: "permanent" as const,
-      shutdownMs: tenantShutdownMs,
-    }));
-    let tenants: Supervisor | undefined;
-    const root = new Supervisor("root", [{
+    const runtime = new Runtime(options);
+    for (const config of options.tenants) {
+      rememberSecrets(config);
+      runtime.#entries.set(config.id, { config });
+    }
+    runtime.#root = new Supervisor("root", [{
       id: "tenants",
-      // A fresh tenant supervisor for every (re)start: a stopped supervisor does not run again.
+      // A fresh tenant supervisor for every (re)start, with the tenants enabled at that time.
       start: async () => {
-        tenants = new Supervisor("tenants", specs, supervision);
+        const tenants = new Supervisor(
+          "tenants",
+          [...runtime.#entries.keys()].filter((id) => runtime.#enabled(id)).map((id) =>
+            runtime.#spec(id)
+          ),
+          runtime.#supervision,
+        );
+        runtime.#tenants = tenants;
         await tenants.start();
         return tenants;
       },
       restart: "permanent",
       // Tenants stop one after another, each within its own deadline.
-      shutdownMs: tenantShutdownMs * Math.max(1, specs.length),
-    }], supervision);
-    await root.start();
-    return new Runtime(root, () => tenants);
+      shutdownMs: tenantShutdownMs * Math.max(1, options.tenants.length),
+    }], runtime.#supervision);
+    runtime.#metrics?.onCollect(() => runtime.#collect());
+    await runtime.#root.start();
+    return runtime;
   }
 
-  /** Each tenant's supervision state, in start order. */
-  tenantStatus(): ChildStatus[] {
-    return this.#tenants()?.status() ?? [];
+  #enabled(id: string): boolean {
+    return this.#entries.get(id)?.config?.enabled === true;
+  }
+
+  #spec(id: string): ChildSpec {
+    return {
+      id,
+      // Reads the entry at each start, so a restart after a reload runs the new config.
+      start: async () => {
+        const entry = this.#entries.get(id);
+        if (!entry?.config) throw new Error(`tenant ${id} has no valid config`);
+        const handle = await startTenant(entry.config, this.#env);
+        entry.handle = handle;
+        return handle;
+      },
+      restart: "permanent",
+      shutdownMs: tenantShutdownMs,
+    };
+  }
+
+  /** Applies a fresh load of the tenant files; reloads never overlap. */
+  reload(loaded: LoadResult): Promise<ReloadPlan> {
+    const next = this.#reloading.then(() => this.#apply(loaded));
+    this.#reloading = next.then(() => {}, () => {});
+    return next;
+  }
+
+  async #apply(loaded: LoadResult): Promise<ReloadPlan> {
+    const current = new Map<string, TenantConfig>();
+    for (const [id, entry] of this.#entries) if (entry.config) current.set(id, entry.config);
+    const plan = planReload(current, loaded);
+    const tenants = this.#tenants!;
+    for (const config of [...plan.add, ...plan.restart]) {
+      rememberSecrets(config);
+      const entry = this.#entries.get(config.id) ?? {};
+      const previous = entry.config;
+      this.#entries.set(config.id, { ...entry, config, configError: undefined });
+      const transition = transitionOf(previous, config);
+      log.info("Tenant {id}: {transition} after a config change.", { id: config.id, transition });
+      if (transition === "start") await tenants.addChild(this.#spec(config.id));
+      if (transition === "restart") await tenants.restartChild(config.id);
+      if (transition === "stop") await tenants.removeChild(config.id);
+    }
+    for (const id of plan.remove) {
+      log.info("Tenant {id}: its file is gone; stopping it.", { id });
+      if (this.#enabled(id)) await tenants.removeChild(id);
+      this.#entries.delete(id);
+    }
+    for (const id of plan.unchanged) {
+      const entry = this.#entries.get(id);
+      if (entry) entry.configError = undefined;
+    }
+    const invalidIds = new Set<string>();
+    for (const { id, problem, keptRunning } of plan.invalid) {
+      const message = formatProblem(problem);
+      log.error("Config change refused{kept}: {message}", {
+        kept: keptRunning ? " (the tenant keeps its last good config)" : "",
+        message,
+      });
+      if (id === undefined) continue;
+      invalidIds.add(id);
+      this.#entries.set(id, { ...this.#entries.get(id), configError: message });
+    }
+    // A file that was never valid and is now gone leaves nothing behind.
+    for (const [id, entry] of this.#entries) {
+      if (!entry.config && !invalidIds.has(id)) this.#entries.delete(id);
+    }
+    return plan;
+  }
+
+  /** One report per known tenant, sorted by id: for `/status`, `/readyz` and metrics. */
+  tenants(): TenantReport[] {
+    const status = new Map((this.#tenants?.status() ?? []).map((s) => [s.id, s]));
+    return [...this.#entries.keys()].sort().map((id) => {
+      const entry = this.#entries.get(id)!;
+      const child = status.get(id);
+      const updates = entry.config?.updates ?? "polling";
+      const common = {
+        id,
+        updates,
+        restarts: child?.restarts ?? 0,
+        lastError: child?.lastError,
+        lastUpdateAt: entry.handle?.lastUpdateAt(),
+        configError: entry.configError,
+      };
+      if (!entry.config) return { ...common, enabled: false, state: "invalid" as const };
+      if (!entry.config.enabled || !child) {
+        return { ...common, enabled: false, state: "disabled" as const };
+      }
+      return { ...common, enabled: true, state: child.state };
+    });
+  }
+
+  /** The webhook secret of a running webhook tenant. */
+  secretFor(tenantId: string): string | undefined {
+    const source = this.#live(tenantId)?.source;
+    return source?.mode === "webhook" ? source.secret : undefined;
+  }
+
+  /** Hands a webhook update to its tenant; resolves once it is durably recorded. */
+  accept(tenantId: string, update: Update): Promise<void> {
+    const handle = this.#live(tenantId);
+    if (!handle) return Promise.reject(new Error(`tenant ${tenantId} is not running`));
+    return handle.accept(update);
+  }
+
+  /** True from {@linkcode Runtime.drain} on: webhooks answer 503 so Telegram retries later. */
+  draining(): boolean {
+    return this.#draining;
+  }
+
+  #live(tenantId: string): TenantHandle | undefined {
+    const running = this.#tenants?.status().find((s) => s.id === tenantId)?.state === "running";
+    return running ? this.#entries.get(tenantId)?.handle : undefined;
+  }
+
+  async #collect(): Promise<void> {
+    const metrics = this.#metrics!;
+    const reports = this.tenants();
+    metrics.recordTenantStates(reports);
+    for (const report of reports) {
+      const handle = this.#live(report.id);
+      if (!handle) continue;
+      metrics.outboxBacklog.set({ tenant: report.id }, await handle.outboxBacklog());
+      metrics.mailboxDepth.set({ actor: `tenant:${report.id}` }, handle.mailboxDepth());
+    }
+  }
+
+  /** Starts draining: webhooks refuse new updates while the tenants finish what they hold. */
+  drain(): void {
+    this.#draining = true;
   }
 
   /** Stops every tenant in reverse start order. */
-  stop(): Promise<void> {
-    return this.#root.stop();
-  }
-}
-
-const log = runtimeLogger("supervisor");
-
-/** Supervision events become log lines: the operator's view of crashes and restarts. */
-function logSupervisorEvent(event: SupervisorEvent): void {
-  const who = { supervisor: event.supervisor, id: event.id };
-  switch (event.type) {
-    case "child-start-failed":
-      log.warn("{supervisor}/{id} failed to start: {error}", {
-        ...who,
-        error: describeError(event.error),
-      });
-      return;
-    case "child-exited":
-      if (event.reason.kind === "failure") {
-        log.warn("{supervisor}/{id} crashed after {ranMs} ms: {error}", {
-          ...who,
-          ranMs: event.ranMs,
-          error: describeError(event.reason.error),
-        });
-      }
-      return;
-    case "restart-scheduled":
-      log.info("{supervisor}/{id} restarts in {delayMs} ms (attempt {attempt}).", {
-        ...who,
-        delayMs: event.delayMs,
-        attempt: event.attempt,
-      });
-      return;
-    case "child-parked":
-      log.error("{supervisor}/{id} is failed ({cause}): {error}; retrying in {retryInMs} ms.", {
-        ...who,
-        cause: event.cause,
-        error: redactTokens(event.error),
-        retryInMs: event.retryInMs,
-      });
-      return;
-    case "stop-timeout":
-      log.error("{supervisor}/{id} did not stop within {shutdownMs} ms; abandoned.", {
-        ...who,
-        shutdownMs: event.shutdownMs,
-      });
-      return;
-    case "stop-error":
-      log.warn("{supervisor}/{id} failed while stopping: {error}", {
-        ...who,
-        error: describeError(event.error),
-      });
-      return;
-    case "child-started":
-    case "child-stopped":
-    case "child-removed":
-      log.debug("{supervisor}/{id}: {type}", { ...who, type: event.type });
+  async stop(): Promise<void> {
+    this.#draining = true;
+    await this.#reloading;
+    await this.#root.stop();
   }
 }

@@ -2,8 +2,9 @@
  * The tenant actor: one per hosted bot. It owns the bot's grammY `Bot`, its payment service and
  * its outbox sender, and decides when updates run:
  *
- * - a batch from the poller is first recorded in the durable inbox, and only then confirmed to
- *   Telegram (the poller asks for the next batch after this actor replies);
+ * - a batch from the poller (or one update from the webhook route) is first recorded in the
+ *   durable inbox, and only then confirmed to Telegram (the poller asks for the next batch, or
+ *   the webhook answers 200, after this actor replies);
  * - updates of one user run in order on that user's lane, different users concurrently;
  * - `pre_checkout_query` skips the lanes: Telegram gives it 10 s, and it must never wait behind
  *   a slow handler;
@@ -17,6 +18,7 @@
  * ```ts ignore
  * import { startTenant } from "./tenant.ts";
  * const tenant = await startTenant(config, { clock: systemClock, db });
+ * if (tenant.source.mode === "webhook") await tenant.accept(update); // from the HTTP route
  * await tenant.stop();
  * ```
  * @module
@@ -24,29 +26,20 @@
 import { BotError } from "grammy";
 import type { Update } from "grammy/types";
 import { Actor, type ActorContext, type Behavior, type Reply } from "./actor.ts";
-import type { Clock, TimerId } from "./clock.ts";
+import type { Child, ExitReason } from "./child.ts";
+import type { TimerId } from "./clock.ts";
 import type { DeadLetters } from "./dead_letters.ts";
 import { FatalError } from "./child.ts";
-import { Inbox, updateUserId } from "./inbox.ts";
+import { updateUserId } from "./inbox.ts";
 import { Lanes } from "./lanes.ts";
-import { Ledger } from "./ledger.ts";
-import { Outbox } from "./outbox.ts";
 import { type OutboxSenderMsg, startOutboxSender } from "./outbox_sender.ts";
-import { PaymentService } from "./payments.ts";
-import type { Database } from "../adapters/storage/database.ts";
+import { buildTenant, type TenantBuildEnvironment, type TenantParts } from "./tenant_build.ts";
 import type { TenantConfig } from "../config/tenant_schema.ts";
-import {
-  createBot,
-  initTenantBot,
-  installFallbacks,
-  installTenantHandlers,
-} from "../adapters/telegram/tenant_bot.ts";
 import { type AllowedUpdate, runPoller } from "../adapters/telegram/poller.ts";
 import { describeError } from "../adapters/telegram/describe_error.ts";
-import { Texts } from "../adapters/telegram/texts.ts";
-import { tenantLogger } from "../adapters/logging.ts";
-import { installPlugin } from "../adapters/plugins/load_plugin.ts";
-import { starsServiceOf } from "../adapters/plugins/plugin_api.ts";
+import { SendPacer } from "../adapters/telegram/send_pacer.ts";
+import { registerUpdateSource, type UpdateSource } from "../adapters/telegram/update_source.ts";
+import type { Metrics } from "../adapters/metrics.ts";
 
 /** The tenant actor's protocol. */
 export type TenantMsg =
@@ -58,12 +51,31 @@ export type TenantMsg =
   | { type: "Failed"; part: string; error: unknown };
 
 /** What every tenant shares with the rest of the process. */
-export interface TenantEnvironment {
-  clock: Clock;
-  db: Database;
+export interface TenantEnvironment extends TenantBuildEnvironment {
   deadLetters?: DeadLetters;
   /** Long-poll duration in seconds; tests shorten it so stops are quick. */
   pollTimeoutSeconds?: number;
+  /** The process's public https address, for webhook tenants (`PUBLIC_URL`). */
+  publicUrl?: string;
+  metrics?: Metrics;
+}
+
+/** A running tenant, as its supervisor and the HTTP server see it. */
+export interface TenantHandle extends Child {
+  readonly id: string;
+  /** Polling, or the webhook with its secret. */
+  readonly source: UpdateSource;
+  /**
+   * Records one update that came by webhook; resolves once it is durable, which is when the
+   * webhook may answer 200. Rejects when the tenant is stopping or storage failed.
+   */
+  accept(update: Update): Promise<void>;
+  /** When the last update arrived (clock ms), for `/status`. */
+  lastUpdateAt(): number | undefined;
+  /** Outbox items not yet sent, for `/metrics`. */
+  outboxBacklog(): Promise<number>;
+  /** Messages waiting in the tenant actor's mailbox, for `/metrics`. */
+  mailboxDepth(): number;
 }
 
 /**
@@ -79,10 +91,17 @@ export const allowedUpdates: readonly AllowedUpdate[] = [
 ];
 
 /**
- * How long the poller waits for a batch to be recorded and dispatched. Longer means the lanes
- * are full of stuck handlers: the tenant crashes and restarts, and the batch comes again.
+ * How long the poller (or a webhook request) waits for updates to be recorded and dispatched.
+ * Longer means the lanes are full of stuck handlers: the tenant crashes and restarts, and the
+ * batch comes again.
  */
 const batchTimeoutMs = 60_000;
+
+/**
+ * How long a stopping tenant gives its outbox to send what is due (receipts of the last
+ * payments) before stopping it; what is left goes at the next start.
+ */
+const outboxDrainMs = 3_000;
 
 /** Housekeeping period: order expiry needs no finer grain than half a minute. */
 const tickMs = 30_000;
@@ -94,188 +113,193 @@ function movesMoney(update: Update): boolean {
 }
 
 /**
- * Builds the tenant's bot and payment service, checks its token with `getMe` (a 401 throws a
- * `FatalError`, which parks the tenant), registers its commands, installs its plugin and starts
- * the actor, which replays unfinished updates and starts polling.
+ * Builds the tenant (a rejected token or a bad plugin throws a `FatalError`, which parks it),
+ * tells Telegram how it takes updates, and starts the actor, which replays unfinished updates
+ * and, for a polling tenant, starts polling.
  */
 export async function startTenant(
   config: TenantConfig,
   env: TenantEnvironment,
-): Promise<Actor<TenantMsg>> {
-  const { clock, db } = env;
-  const logger = tenantLogger(config.id);
-  if (config.updates === "webhook") {
-    throw new FatalError(
-      `${config.source}: updates "webhook" needs the runtime's HTTP server, which this release ` +
-        `does not have yet; use "polling"`,
-    );
-  }
-  const texts = new Texts(config.texts, config.locale);
-  const ledger = new Ledger(config.id, clock);
-  const outbox = new Outbox(config.id, clock);
-  const inbox = new Inbox(config.id, clock);
-  const bot = createBot(config);
-  // The payment service kicks the outbox sender after each commit; the sender starts with the
-  // actor, so the kick goes through this late-bound function.
-  let kickSender = () => {};
-  const payments = new PaymentService({
-    tenant: config,
-    db,
-    clock,
-    ledger,
-    outbox,
-    api: bot.api,
-    texts,
-    logger,
-    onCommitted: () => kickSender(),
+): Promise<TenantHandle> {
+  const parts = await buildTenant(config, env);
+  const source = await registerUpdateSource(parts.bot.api, config, {
+    db: env.db,
+    publicUrl: env.publicUrl,
+    allowedUpdates,
   });
-  installTenantHandlers(bot, { config, texts, payments, logger });
-  if (config.plugin) {
-    bot.use(
-      await installPlugin(config.plugin, starsServiceOf(payments), {
-        id: config.id,
-        logger: logger.getChild("plugin"),
+  parts.logger.info("Bot @{username} is up; updates by {mode}.", {
+    username: parts.bot.botInfo.username,
+    mode: source.mode,
+  });
+  let lastUpdateAt: number | undefined;
+  const actor = Actor.spawn(
+    `tenant:${config.id}`,
+    () => tenantBehavior(parts, env, source, () => (lastUpdateAt = env.clock.now())),
+    { clock: env.clock, deadLetters: env.deadLetters },
+  );
+  return {
+    id: config.id,
+    source,
+    done: actor.done,
+    stop: (reason) => actor.stop(reason),
+    accept: (update) =>
+      actor.ref.ask<void>((reply) => ({ type: "Updates", updates: [update], reply }), {
+        timeoutMs: batchTimeoutMs,
       }),
-    );
-  }
-  installFallbacks(bot, texts);
-  // The outbox stores calls by method name; grammY's raw API is a proxy that takes any name.
-  const raw = bot.api.raw as unknown as Record<
-    string,
-    (params: Record<string, unknown>, signal: AbortSignal) => Promise<unknown>
-  >;
-  const rawCall = (method: string, params: Record<string, unknown>, signal: AbortSignal) =>
-    raw[method](params, signal);
-  await initTenantBot(bot, texts, config);
-  logger.info("Bot @{username} is up; polling for updates.", { username: bot.botInfo.username });
+    lastUpdateAt: () => lastUpdateAt,
+    outboxBacklog: () => parts.outbox.backlog(env.db),
+    mailboxDepth: () => actor.mailboxSize,
+  };
+}
 
-  const behavior = (): Behavior<TenantMsg> => {
-    let self: ActorContext<TenantMsg> | undefined;
-    let poller: Promise<void> | undefined;
-    let sender: Actor<OutboxSenderMsg> | undefined;
-    let tick: TimerId | undefined;
-    const inFlight = new Set<Promise<void>>();
+/** The actor's behaviour: see the module documentation. */
+function tenantBehavior(
+  parts: TenantParts,
+  env: TenantEnvironment,
+  source: UpdateSource,
+  noteUpdate: () => void,
+): Behavior<TenantMsg> {
+  const { bot, inbox, outbox, payments, logger, texts, config } = parts;
+  const { clock, db } = env;
+  let self: ActorContext<TenantMsg> | undefined;
+  let poller: Promise<void> | undefined;
+  let sender: Actor<OutboxSenderMsg> | undefined;
+  let tick: TimerId | undefined;
+  const inFlight = new Set<Promise<void>>();
 
-    /** Tells the actor that a part failed, unless it is stopping anyway. */
-    const fail = (part: string) => (error: unknown) => {
-      if (self && !self.signal.aborted) self.self.tell({ type: "Failed", part, error });
-    };
-    const lanes = new Lanes({ onError: fail("update lane") });
+  /** Tells the actor that a part failed, unless it is stopping anyway. */
+  const fail = (part: string) => (error: unknown) => {
+    if (self && !self.signal.aborted) self.self.tell({ type: "Failed", part, error });
+  };
+  const lanes = new Lanes({ onError: fail("update lane") });
 
-    /** Runs one update and records the outcome; never throws. */
-    const run = async (update: Update): Promise<void> => {
-      try {
-        await bot.handleUpdate(update);
-      } catch (error) {
-        const cause = error instanceof BotError ? error.error : error;
-        logger.error("Update {updateId} failed: {error}", {
-          updateId: update.update_id,
-          error: describeError(cause),
-        });
-        if (movesMoney(update)) {
-          // Left pending: the restart this causes applies it again.
-          fail(`payment update ${update.update_id}`)(cause);
+  /** A message whose handler (often a plugin's) failed gets a reply rather than silence. */
+  const tellUserItFailed = async (update: Update): Promise<void> => {
+    const message = update.message;
+    if (!message || message.chat.type !== "private") return;
+    try {
+      await bot.api.sendMessage(
+        message.chat.id,
+        texts.forUser(message.from?.language_code).t("plugin.error"),
+      );
+    } catch (error) {
+      logger.warn("Could not tell user {chatId} about the failure: {error}", {
+        chatId: message.chat.id,
+        error: describeError(error),
+      });
+    }
+  };
+
+  const tenant = { tenant: config.id };
+
+  /** Runs one update and records the outcome; never throws. */
+  const run = async (update: Update): Promise<void> => {
+    const started = clock.now();
+    try {
+      await bot.handleUpdate(update);
+      env.metrics?.updatesHandled.inc(tenant);
+      if (update.pre_checkout_query) {
+        env.metrics?.preCheckoutLatency.observe(tenant, (clock.now() - started) / 1000);
+      }
+    } catch (error) {
+      env.metrics?.handlerErrors.inc(tenant);
+      const cause = error instanceof BotError ? error.error : error;
+      logger.error("Update {updateId} failed: {error}", {
+        updateId: update.update_id,
+        error: describeError(cause),
+      });
+      if (movesMoney(update)) {
+        // Left pending: the restart this causes applies it again.
+        fail(`payment update ${update.update_id}`)(cause);
+        return;
+      }
+      await tellUserItFailed(update);
+    }
+    await inbox.markDone(db, update.update_id);
+  };
+
+  /** Queues an update on its user's lane; pre-checkout queries run at once. */
+  const dispatch = async (update: Update): Promise<void> => {
+    if (update.pre_checkout_query) {
+      const running: Promise<void> = run(update).finally(() => inFlight.delete(running));
+      inFlight.add(running);
+    } else {
+      await lanes.add(updateUserId(update) ?? "anonymous", () => run(update));
+    }
+  };
+
+  return {
+    async preStart(ctx) {
+      self = ctx;
+      const pacer = new SendPacer({ clock });
+      sender = startOutboxSender({
+        tenantId: config.id,
+        db,
+        outbox,
+        clock,
+        logger: logger.getChild("outbox"),
+        call: parts.rawCall,
+        pace: (chatId, signal) => pacer.take(chatId, signal),
+        onSent: payments.onOutboxSent,
+      });
+      parts.whenCommitted(() => sender?.ref.tell({ type: "Kick" }));
+      sender.done.then((reason: ExitReason) => {
+        if (reason.kind === "failure") fail("outbox sender")(reason.error);
+      });
+      ctx.self.tell({ type: "Tick" });
+      // Updates recorded before a crash or a stop but never finished.
+      for (const update of await inbox.pending(db)) await dispatch(update);
+      if (source.mode !== "polling") return;
+      poller = runPoller({
+        api: bot.api,
+        allowedUpdates,
+        signal: ctx.signal,
+        clock,
+        logger,
+        timeoutSeconds: env.pollTimeoutSeconds,
+        handle: (updates) =>
+          ctx.self.ask<void>((reply) => ({ type: "Updates", updates, reply }), {
+            timeoutMs: batchTimeoutMs,
+          }),
+      }).catch(fail("poller"));
+    },
+    async receive(msg, ctx) {
+      switch (msg.type) {
+        case "Updates": {
+          noteUpdate();
+          const fresh = await db.transaction((tx) => inbox.record(tx, msg.updates));
+          for (const update of fresh) await dispatch(update);
+          msg.reply();
           return;
         }
-        await tellUserItFailed(update);
-      }
-      await inbox.markDone(db, update.update_id);
-    };
-
-    /** A message whose handler (often a plugin's) failed gets a reply rather than silence. */
-    const tellUserItFailed = async (update: Update): Promise<void> => {
-      const message = update.message;
-      if (!message || message.chat.type !== "private") return;
-      try {
-        await bot.api.sendMessage(
-          message.chat.id,
-          texts.forUser(message.from?.language_code).t("plugin.error"),
-        );
-      } catch (error) {
-        logger.warn("Could not tell user {chatId} about the failure: {error}", {
-          chatId: message.chat.id,
-          error: describeError(error),
-        });
-      }
-    };
-
-    /** Queues an update on its user's lane; pre-checkout queries run at once. */
-    const dispatch = async (update: Update): Promise<void> => {
-      if (update.pre_checkout_query) {
-        const running: Promise<void> = run(update).finally(() => inFlight.delete(running));
-        inFlight.add(running);
-      } else {
-        await lanes.add(updateUserId(update) ?? "anonymous", () => run(update));
-      }
-    };
-
-    return {
-      async preStart(ctx) {
-        self = ctx;
-        sender = startOutboxSender({
-          tenantId: config.id,
-          db,
-          outbox,
-          clock,
-          logger: logger.getChild("outbox"),
-          call: (method, params, signal) => rawCall(method, params, signal),
-          onSent: payments.onOutboxSent,
-        });
-        kickSender = () => sender?.ref.tell({ type: "Kick" });
-        sender.done.then((reason) => {
-          if (reason.kind === "failure") fail("outbox sender")(reason.error);
-        });
-        ctx.self.tell({ type: "Tick" });
-        // Updates recorded before a crash or a stop but never finished.
-        for (const update of await inbox.pending(db)) await dispatch(update);
-        poller = runPoller({
-          api: bot.api,
-          allowedUpdates,
-          signal: ctx.signal,
-          clock,
-          logger,
-          timeoutSeconds: env.pollTimeoutSeconds,
-          handle: (updates) =>
-            ctx.self.ask<void>((reply) => ({ type: "Updates", updates, reply }), {
-              timeoutMs: batchTimeoutMs,
-            }),
-        }).catch(fail("poller"));
-      },
-      async receive(msg, ctx) {
-        switch (msg.type) {
-          case "Updates": {
-            const fresh = await db.transaction((tx) => inbox.record(tx, msg.updates));
-            for (const update of fresh) await dispatch(update);
-            msg.reply();
-            return;
-          }
-          case "Tick":
-            await payments.expireDue();
-            await inbox.prune(db);
-            tick = clock.setTimeout(() => ctx.self.tell({ type: "Tick" }), tickMs);
-            return;
-          case "Failed": {
-            const message = `${msg.part} failed: ${describeError(msg.error)}`;
-            // A fatal cause (the token was revoked) stays fatal, so the supervisor parks the
-            // tenant at once instead of restarting it against Telegram's 401.
-            throw msg.error instanceof FatalError
-              ? new FatalError(message, { cause: msg.error })
-              : new Error(message, { cause: msg.error });
-          }
+        case "Tick":
+          await payments.expireDue();
+          await inbox.prune(db);
+          tick = clock.setTimeout(() => ctx.self.tell({ type: "Tick" }), tickMs);
+          return;
+        case "Failed": {
+          const message = `${msg.part} failed: ${describeError(msg.error)}`;
+          // A fatal cause (the token was revoked) stays fatal, so the supervisor parks the
+          // tenant at once instead of restarting it against Telegram's 401.
+          throw msg.error instanceof FatalError
+            ? new FatalError(message, { cause: msg.error })
+            : new Error(message, { cause: msg.error });
         }
-      },
-      async postStop() {
-        if (tick !== undefined) clock.clearTimeout(tick);
-        kickSender = () => {};
-        await poller;
-        await lanes.drain();
-        await Promise.all(inFlight);
-        await sender?.stop();
-      },
-    };
+      }
+    },
+    async postStop() {
+      if (tick !== undefined) clock.clearTimeout(tick);
+      parts.whenCommitted(() => {});
+      await poller;
+      await lanes.drain();
+      await Promise.all(inFlight);
+      if (sender) {
+        // Let receipts of the last payments go out before stopping; the rest waits in storage.
+        await sender.ref.ask<void>((reply) => ({ type: "Drain", reply }), {
+          timeoutMs: outboxDrainMs,
+        }).catch(() => {});
+        await sender.stop();
+      }
+    },
   };
-  return Actor.spawn(`tenant:${config.id}`, behavior, {
-    clock: env.clock,
-    deadLetters: env.deadLetters,
-  });
 }

@@ -21,6 +21,7 @@ import {
   type LogLevel,
   type LogRecord,
 } from "@logtape/logtape";
+import { secrets } from "./redact.ts";
 
 /** How logs are written: readable lines for people, JSON lines for collectors. */
 export interface LoggingOptions {
@@ -49,7 +50,8 @@ export async function configureLogging(options: LoggingOptions): Promise<void> {
   const write = options.write ?? writeStderr;
   await configure({
     reset: true,
-    sinks: { main: (record: LogRecord) => write(formatter(record)) },
+    // Every line passes the redactor: whatever a message or an error quotes, no secret leaves.
+    sinks: { main: (record: LogRecord) => write(secrets.redact(formatter(record))) },
     loggers: [
       { category: ["constellation"], lowestLevel: options.level, sinks: ["main"] },
       // LogTape reports its own problems (a sink that throws) here; they must not vanish.

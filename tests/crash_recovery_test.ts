@@ -10,14 +10,9 @@ import type { SqlRunner } from "../adapters/storage/database.ts";
 import { Sandbox, type SandboxBot, type SandboxUser } from "../sandbox/mod.ts";
 import { assertEquals, assertTrue } from "./support/assert.ts";
 import { RuntimeProcess } from "./support/runtime_process.ts";
-import {
-  ledgerRows,
-  outboxRows,
-  paymentRows,
-  readOnlySqlite,
-  SHOP_PRODUCTS,
-  waitUntil,
-} from "./support/tenant_world.ts";
+import { SHOP_PRODUCTS } from "./support/shop_products.ts";
+import { ledgerRows, outboxRows, paymentRows, readOnlySqlite } from "./support/tenant_world.ts";
+import { waitUntil } from "./support/wait.ts";
 
 /** Generous for a subprocess on a busy machine; the waits end as soon as the condition holds. */
 const PROCESS_WAIT_MS = 15_000;
@@ -130,6 +125,29 @@ async function assertPaidOnce(
   assertEquals(user.stars, 50);
 }
 
+/**
+ * Starts `main.ts` again on the same file, waits until the user has the receipt and its outbox
+ * row is marked sent, and asserts that the process then stops cleanly on SIGTERM.
+ */
+async function restartUntilReceiptSent(
+  shop: Deployment,
+  user: SandboxUser,
+  account: SandboxBot,
+): Promise<void> {
+  const second = await shop.start();
+  try {
+    await user.waitForMessage(account, isReceipt, { timeoutMs: PROCESS_WAIT_MS });
+    await waitUntil(
+      "the receipt marked sent",
+      () => shop.query(async (q) => (await outboxRows(q, "shop"))[0]?.sent),
+      PROCESS_WAIT_MS,
+    );
+    assertEquals((await second.stop("SIGTERM")).code, 0, second.log);
+  } finally {
+    await second.stop("SIGKILL");
+  }
+}
+
 Deno.test("kill -9 while the receipt waits in the outbox: after the restart it is sent once", async () => {
   await using sandbox = await Sandbox.start();
   const account = sandbox.createBot({ username: "shop_bot" });
@@ -161,18 +179,7 @@ Deno.test("kill -9 while the receipt waits in the outbox: after the restart it i
     }
     assertEquals(receipts(ann, account), [], "no receipt got through before the kill");
 
-    const second = await shop.start();
-    try {
-      await ann.waitForMessage(account, isReceipt, { timeoutMs: PROCESS_WAIT_MS });
-      await waitUntil(
-        "the receipt marked sent",
-        () => shop.query(async (q) => (await outboxRows(q, "shop"))[0]?.sent),
-        PROCESS_WAIT_MS,
-      );
-      assertEquals((await second.stop("SIGTERM")).code, 0, second.log);
-    } finally {
-      await second.stop("SIGKILL");
-    }
+    await restartUntilReceiptSent(shop, ann, account);
     await assertPaidOnce(shop, ann, account, chargeId);
   } finally {
     await Deno.remove(shop.dir, { recursive: true });
@@ -235,18 +242,7 @@ Deno.test("kill -9 between recording a payment and applying it: the restart appl
       assertEquals(await ledgerRows(q, "shop"), []);
     });
 
-    const second = await shop.start();
-    try {
-      await ann.waitForMessage(account, isReceipt, { timeoutMs: PROCESS_WAIT_MS });
-      await waitUntil(
-        "the receipt marked sent",
-        () => shop.query(async (q) => (await outboxRows(q, "shop"))[0]?.sent),
-        PROCESS_WAIT_MS,
-      );
-      assertEquals((await second.stop("SIGTERM")).code, 0, second.log);
-    } finally {
-      await second.stop("SIGKILL");
-    }
+    await restartUntilReceiptSent(shop, ann, account);
     await assertPaidOnce(shop, ann, account, chargeId);
     const texts = ann.messages(account).map((m) => m.text ?? (m.invoice ? "[invoice]" : "[other]"));
     assertEquals(texts.slice(0, 2), ["[invoice]", "Held task done."]);

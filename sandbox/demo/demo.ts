@@ -169,7 +169,7 @@ async function play(): Promise<void> {
   print.note(
     `bots' Stars: @${shopBot.username} ${shopBot.starBalance} ⭐, @${oracleBot.username} ${oracleBot.starBalance} ⭐`,
   );
-  for (const status of runtime.tenantStatus()) {
+  for (const status of runtime.tenants()) {
     print.note(`tenant ${status.id}: ${status.state}, ${status.restarts} restart(s)`);
   }
 }

@@ -9,6 +9,7 @@ import {
 } from "../../actors/actor.ts";
 import { flushMicrotasks, ManualClock } from "../../actors/clock.ts";
 import { type DeadLetter, DeadLetters, globalDeadLetters } from "../../actors/dead_letters.ts";
+import { track } from "../support/track_promise.ts";
 
 type TestMsg =
   | { type: "Add"; n: number }
@@ -87,16 +88,6 @@ async function hold(ref: ActorRef<TestMsg>) {
   assert.equal(ref.tell({ type: "Hold", until: gate.promise, onStart: started.resolve }), true);
   const signal = await started.promise;
   return { signal, release: () => gate.resolve() };
-}
-
-/** Lets a test see, after letting callbacks run, whether a promise has settled. */
-function track<T>(promise: Promise<T>) {
-  const state: { settled: boolean; value?: T; error?: unknown } = { settled: false };
-  promise.then(
-    (value) => Object.assign(state, { settled: true, value }),
-    (error) => Object.assign(state, { settled: true, error }),
-  );
-  return state;
 }
 
 Deno.test("Actor handles one message at a time, in order, even with async handlers", async () => {

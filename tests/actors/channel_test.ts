@@ -1,16 +1,7 @@
 import assert from "node:assert/strict";
 import { Channel, ChannelClosedError } from "../../actors/channel.ts";
 import { flushMicrotasks } from "../../actors/clock.ts";
-
-/** Wraps a promise so a test can see, after letting callbacks run, whether it has settled. */
-function track<T>(promise: Promise<T>) {
-  const state: { settled: boolean; value?: T; error?: unknown } = { settled: false };
-  promise.then(
-    (value) => Object.assign(state, { settled: true, value }),
-    (error) => Object.assign(state, { settled: true, error }),
-  );
-  return state;
-}
+import { track } from "../support/track_promise.ts";
 
 Deno.test("Channel rejects a capacity that is not an integer >= 1, naming the value", () => {
   for (const bad of [0, -1, 1.5, Number.NaN, Infinity]) {

@@ -1,12 +1,6 @@
 import { assertEquals, assertThrows } from "../support/assert.ts";
 import { Lanes } from "../../actors/lanes.ts";
 
-function gate() {
-  let open!: () => void;
-  const opened = new Promise<void>((resolve) => (open = resolve));
-  return { open, opened };
-}
-
 Deno.test("tasks of one key run in order, one at a time", async () => {
   const lanes = new Lanes();
   const log: string[] = [];
@@ -27,10 +21,10 @@ Deno.test("tasks of one key run in order, one at a time", async () => {
 
 Deno.test("a slow task on one key does not delay another key", async () => {
   const lanes = new Lanes();
-  const slow = gate();
+  const slow = Promise.withResolvers<void>();
   const log: string[] = [];
   await lanes.add(1, async () => {
-    await slow.opened;
+    await slow.promise;
     log.push("slow");
   });
   await lanes.add(2, () => {
@@ -39,7 +33,7 @@ Deno.test("a slow task on one key does not delay another key", async () => {
   });
   await new Promise((r) => setTimeout(r, 5));
   assertEquals(log, ["fast"]);
-  slow.open();
+  slow.resolve();
   await lanes.drain();
   assertEquals(log, ["fast", "slow"]);
 });
@@ -60,14 +54,14 @@ Deno.test("a failing task is reported and its lane continues", async () => {
 
 Deno.test("add waits for room when the lanes are full", async () => {
   const lanes = new Lanes({ capacity: 2 });
-  const hold = gate();
-  await lanes.add(1, () => hold.opened);
-  await lanes.add(2, () => hold.opened);
+  const hold = Promise.withResolvers<void>();
+  await lanes.add(1, () => hold.promise);
+  await lanes.add(2, () => hold.promise);
   let third = false;
   const adding = lanes.add(3, async () => {}).then(() => (third = true));
   await new Promise((r) => setTimeout(r, 5));
   assertEquals([third, lanes.size], [false, 2]);
-  hold.open();
+  hold.resolve();
   await adding;
   await lanes.drain();
   assertEquals([third, lanes.size], [true, 0]);

@@ -459,3 +459,22 @@ Deno.test("stopping mid-call aborts it and leaves the item pending for the next 
   await second.stop();
   await s.db.close();
 });
+
+Deno.test("each send first waits for the pacer's slot for its chat", async () => {
+  const s = await setup();
+  await s.enqueue("a", "first");
+  await s.enqueue("b", "second");
+  const paced: string[] = [];
+  const sender = s.start({
+    pace: (chatId) => {
+      // The call must not have happened yet when its slot is taken.
+      paced.push(`${chatId} after ${s.api.texts.length} sends`);
+      return Promise.resolve();
+    },
+  });
+  await drain(sender);
+  assertEquals(paced, ["1 after 0 sends", "1 after 1 sends"]);
+  assertEquals(s.api.texts, ["first", "second"]);
+  await sender.stop();
+  await s.db.close();
+});

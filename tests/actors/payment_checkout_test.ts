@@ -1,6 +1,7 @@
 import { assertEquals, assertTrue } from "../support/assert.ts";
 import {
   issue,
+  orderState,
   OTHER_USER,
   outboxRows,
   type PaymentFixture,
@@ -11,11 +12,6 @@ import {
   START,
   USER,
 } from "./payment_fixture.ts";
-import { Orders } from "../../actors/orders.ts";
-
-function orderState(f: PaymentFixture, orderId: string) {
-  return new Orders("shop", f.clock).get(f.db, orderId).then((order) => order?.state);
-}
 
 Deno.test("offer sends a Stars invoice whose payload is a new order", async () => {
   const f = await paymentFixture();

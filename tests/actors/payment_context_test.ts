@@ -6,11 +6,9 @@ import {
   messageCall,
 } from "../../actors/payment_context.ts";
 import { FakePaymentsApi, shopTenant } from "./payment_fixture.ts";
+import { paymentServiceOptions } from "../support/payment_world.ts";
 import { openDatabase } from "../../adapters/storage/open_database.ts";
-import { Texts } from "../../adapters/telegram/texts.ts";
 import { ManualClock } from "../../actors/clock.ts";
-import { Ledger } from "../../actors/ledger.ts";
-import { Outbox } from "../../actors/outbox.ts";
 
 Deno.test("formatMoment writes UTC to the minute", () => {
   assertEquals(formatMoment(Date.UTC(2025, 0, 31, 12, 5, 59)), "2025-01-31 12:05 UTC");
@@ -38,13 +36,7 @@ Deno.test("committed calls onCommitted and survives it throwing", async () => {
   const tenant = shopTenant();
   let calls = 0;
   const ctx = createPaymentContext({
-    tenant,
-    db,
-    clock,
-    ledger: new Ledger(tenant.id, clock),
-    outbox: new Outbox(tenant.id, clock),
-    api: new FakePaymentsApi(),
-    texts: new Texts({}, "en"),
+    ...paymentServiceOptions({ tenant, db, clock, api: new FakePaymentsApi() }),
     onCommitted: () => {
       calls++;
       throw new Error("sender stopped");

@@ -1,26 +1,10 @@
 import { assertEquals, assertTrue } from "../support/assert.ts";
-import {
-  issue,
-  outboxRows,
-  type PaymentFixture,
-  paymentFixture,
-  paymentMessage,
-  shopTenant,
-  USER,
-} from "./payment_fixture.ts";
+import { buy, outboxRows, paymentFixture, shopTenant, USER } from "./payment_fixture.ts";
 import { suggestPack, TOP_UP_CALLBACK } from "../../actors/payment_deduct.ts";
-
-async function pay(f: PaymentFixture, productId: string, chargeId: string, languageCode = "en") {
-  const orderId = await issue(f, productId, USER, languageCode);
-  const price = f.tenant.products.find((p) => p.id === productId)!.price;
-  return await f.service.successfulPayment(
-    paymentMessage({ payload: orderId, chargeId, amount: price, languageCode }),
-  );
-}
 
 Deno.test("deduct spends credits and tells the user once when the balance runs low", async () => {
   const f = await paymentFixture();
-  await pay(f, "credits_100", "ch_1");
+  await buy(f, "credits_100", "ch_1");
   const kicksBefore = f.kicks.count;
   const first = await f.service.deduct(USER, 90, { reason: "images", idempotencyKey: "use:1" });
   assertEquals([first.ok, first.balance], [true, 10]);
@@ -49,9 +33,9 @@ Deno.test("deduct spends credits and tells the user once when the balance runs l
 
 Deno.test("a top-up above the threshold re-arms the low-balance notice", async () => {
   const f = await paymentFixture();
-  await pay(f, "credits_100", "ch_1");
+  await buy(f, "credits_100", "ch_1");
   await f.service.deduct(USER, 98, { reason: "x", idempotencyKey: "use:1", languageCode: "ru" });
-  await pay(f, "credits_100", "ch_2");
+  await buy(f, "credits_100", "ch_2");
   assertEquals(await f.service.balance(USER), 102);
   await f.service.deduct(USER, 100, { reason: "x", idempotencyKey: "use:2", languageCode: "ru" });
   const notices = (await outboxRows(f.db)).filter((r) => r.id.startsWith("low-balance:"));
@@ -64,11 +48,11 @@ Deno.test("a top-up above the threshold re-arms the low-balance notice", async (
 
 Deno.test("a top-up that stays at or below the threshold does not re-arm the notice", async () => {
   const f = await paymentFixture(shopTenant({ stars: { lowBalanceThreshold: 250 } }));
-  await pay(f, "credits_100", "ch_1"); // 100
+  await buy(f, "credits_100", "ch_1"); // 100
   await f.service.deduct(USER, 1, { reason: "x", idempotencyKey: "use:1" }); // 99: notice
-  await pay(f, "credits_100", "ch_2"); // 199: still low, the flag stays
+  await buy(f, "credits_100", "ch_2"); // 199: still low, the flag stays
   await f.service.deduct(USER, 1, { reason: "x", idempotencyKey: "use:2" }); // 198: no notice
-  await pay(f, "credits_100", "ch_3"); // 298: above 250, re-armed
+  await buy(f, "credits_100", "ch_3"); // 298: above 250, re-armed
   await f.service.deduct(USER, 100, { reason: "x", idempotencyKey: "use:3" }); // 198: notice
   const ids = (await outboxRows(f.db)).filter((r) => r.id.startsWith("low-balance:"));
   assertEquals(ids.map((r) => r.id), [`low-balance:${USER}:2`, `low-balance:${USER}:6`]);
@@ -77,7 +61,7 @@ Deno.test("a top-up that stays at or below the threshold does not re-arm the not
 
 Deno.test("a repeated deduct is not charged again and sends no second notice", async () => {
   const f = await paymentFixture();
-  await pay(f, "credits_100", "ch_1");
+  await buy(f, "credits_100", "ch_1");
   const request = { reason: "image", idempotencyKey: "use:1" };
   const first = await f.service.deduct(USER, 97, request);
   const again = await f.service.deduct(USER, 97, request);
@@ -90,7 +74,7 @@ Deno.test("a repeated deduct is not charged again and sends no second notice", a
 
 Deno.test("an overdraft is refused with the shortfall and a pack to suggest", async () => {
   const f = await paymentFixture();
-  await pay(f, "credits_100", "ch_1");
+  await buy(f, "credits_100", "ch_1");
   const refused = await f.service.deduct(USER, 220, { reason: "video", idempotencyKey: "use:1" });
   assertTrue(!refused.ok);
   assertEquals([refused.balance, refused.shortfall, refused.offer?.id], [100, 120, "credits_500"]);

@@ -11,18 +11,29 @@
  * @module
  */
 import { GrammyError } from "grammy";
-import type { InlineKeyboardMarkup, LabeledPrice, PreCheckoutQuery } from "grammy/types";
+import type { PreCheckoutQuery } from "grammy/types";
 import type { Database } from "../../adapters/storage/database.ts";
 import { openDatabase } from "../../adapters/storage/open_database.ts";
-import { Texts } from "../../adapters/telegram/texts.ts";
-import { parseTenant } from "../../config/load_tenants.ts";
 import type { TenantConfig } from "../../config/tenant_schema.ts";
 import { ManualClock } from "../../actors/clock.ts";
-import { Ledger } from "../../actors/ledger.ts";
-import { Outbox } from "../../actors/outbox.ts";
+import type { Ledger } from "../../actors/ledger.ts";
+import type { Outbox } from "../../actors/outbox.ts";
 import type { PaymentsApi } from "../../actors/payment_api.ts";
-import type { PaymentMessage } from "../../actors/payment_receive.ts";
-import { PaymentService } from "../../actors/payments.ts";
+import { Orders } from "../../actors/orders.ts";
+import type { OrderState } from "../../actors/payment_machine.ts";
+import type { PaymentMessage, PaymentOutcome } from "../../actors/payment_receive.ts";
+import { PaymentService, type PaymentServiceOptions } from "../../actors/payments.ts";
+import { paymentServiceOptions } from "../support/payment_world.ts";
+import {
+  CLUB,
+  CREDITS_100,
+  CREDITS_500,
+  CREDITS_CHEAP_OFF,
+  MONTHLY,
+  RETIRED,
+  WALLPAPERS,
+} from "../support/shop_products.ts";
+import { parseTestTenant } from "../support/tenant_configs.ts";
 
 /** The buyer in most tests, and a second user. */
 export const USER = 1001;
@@ -31,77 +42,20 @@ export const OTHER_USER = 2002;
 export const ADMINS = [9001, 9002];
 /** 2025-01-01 00:00 UTC. */
 export const START = Date.UTC(2025, 0, 1);
+/** One day in milliseconds, the unit of subscription periods. */
+export const DAY = 86_400_000;
 
-/** The shop every test sells from; `overrides` replaces top-level fields of the file. */
+/**
+ * The shop every test sells from: every kind of product, switched-off ones included;
+ * `overrides` replaces top-level fields of the file.
+ */
 export function shopTenant(overrides: Record<string, unknown> = {}): TenantConfig {
-  const result = parseTenant({
-    token: "env:SHOP_BOT_TOKEN",
+  return parseTestTenant({
     admins: ADMINS,
-    locale: "en",
     stars: { lowBalanceThreshold: 5, orderTtlSeconds: 600 },
-    products: [
-      {
-        kind: "credits",
-        id: "credits_100",
-        title: "100 credits",
-        description: "A pack of 100 credits.",
-        price: 50,
-        credits: 100,
-      },
-      {
-        kind: "credits",
-        id: "credits_500",
-        title: "500 credits",
-        description: "A pack of 500 credits.",
-        price: 200,
-        credits: 500,
-      },
-      {
-        kind: "credits",
-        id: "credits_cheap_off",
-        title: "Sale pack",
-        description: "Switched off: must never be suggested.",
-        price: 1,
-        credits: 1000,
-        enabled: false,
-      },
-      {
-        kind: "item",
-        id: "wallpapers",
-        title: "Wallpaper pack",
-        description: "Twelve wallpapers.",
-        price: 25,
-        content: "Your wallpapers: https://example.com/w/1",
-      },
-      {
-        kind: "item",
-        id: "retired",
-        title: "Old pack",
-        description: "No longer sold.",
-        price: 10,
-        content: "old",
-        enabled: false,
-      },
-      {
-        kind: "subscription",
-        id: "monthly",
-        title: "Monthly membership",
-        description: "Members-only posts and 300 credits every month.",
-        price: 150,
-        credits: 300,
-      },
-      {
-        kind: "subscription",
-        id: "club",
-        title: "Club",
-        description: "Access only, no credits.",
-        price: 30,
-      },
-    ],
+    products: [CREDITS_100, CREDITS_500, CREDITS_CHEAP_OFF, WALLPAPERS, RETIRED, MONTHLY, CLUB],
     ...overrides,
-  }, { id: "shop", source: "shop.json", configDir: "config", env: () => "123:abc" });
-  if (!result.ok) throw new Error(JSON.stringify(result.problem));
-  return result.tenant;
+  }, { token: "123:abc" });
 }
 
 /** One recorded Bot API call. */
@@ -117,14 +71,15 @@ export class FakePaymentsApi implements PaymentsApi {
   refundError: unknown;
   #nextMessageId = 100;
 
-  sendInvoice = (
-    chat_id: number,
-    title: string,
-    description: string,
-    payload: string,
-    currency: "XTR",
-    prices: LabeledPrice[],
-    other?: { provider_token?: string; start_parameter?: string },
+  // Typed by the interface, so a change to `PaymentsApi` shows up here at compile time.
+  sendInvoice: PaymentsApi["sendInvoice"] = (
+    chat_id,
+    title,
+    description,
+    payload,
+    currency,
+    prices,
+    other,
   ) => {
     this.calls.push({
       method: "sendInvoice",
@@ -133,14 +88,14 @@ export class FakePaymentsApi implements PaymentsApi {
     return Promise.resolve({ message_id: this.#nextMessageId++ });
   };
 
-  createInvoiceLink = (
-    title: string,
-    description: string,
-    payload: string,
-    provider_token: string,
-    currency: "XTR",
-    prices: LabeledPrice[],
-    other?: { subscription_period?: number },
+  createInvoiceLink: PaymentsApi["createInvoiceLink"] = (
+    title,
+    description,
+    payload,
+    provider_token,
+    currency,
+    prices,
+    other,
   ) => {
     this.calls.push({
       method: "createInvoiceLink",
@@ -149,26 +104,22 @@ export class FakePaymentsApi implements PaymentsApi {
     return Promise.resolve(`https://t.me/$invoice-${payload}`);
   };
 
-  sendMessage = (
-    chat_id: number,
-    text: string,
-    other?: { reply_markup?: InlineKeyboardMarkup },
-  ) => {
+  sendMessage: PaymentsApi["sendMessage"] = (chat_id, text, other) => {
     this.calls.push({ method: "sendMessage", args: [chat_id, text, other] });
     return Promise.resolve({ message_id: this.#nextMessageId++ });
   };
 
-  refundStarPayment = (user_id: number, telegram_payment_charge_id: string) => {
+  refundStarPayment: PaymentsApi["refundStarPayment"] = (user_id, telegram_payment_charge_id) => {
     this.calls.push({ method: "refundStarPayment", args: [user_id, telegram_payment_charge_id] });
     const error = this.refundError;
     this.refundError = undefined;
     return error === undefined ? Promise.resolve(true as const) : Promise.reject(error);
   };
 
-  editUserStarSubscription = (
-    user_id: number,
-    telegram_payment_charge_id: string,
-    is_canceled: boolean,
+  editUserStarSubscription: PaymentsApi["editUserStarSubscription"] = (
+    user_id,
+    telegram_payment_charge_id,
+    is_canceled,
   ) => {
     this.calls.push({
       method: "editUserStarSubscription",
@@ -202,6 +153,8 @@ export interface PaymentFixture {
   outbox: Outbox;
   api: FakePaymentsApi;
   service: PaymentService;
+  /** What `service` was built from, less `onCommitted`: for a second service on the same parts. */
+  options: PaymentServiceOptions;
   /** How many times the service said outbox rows were committed. */
   kicks: { count: number };
 }
@@ -210,21 +163,12 @@ export interface PaymentFixture {
 export async function paymentFixture(tenant = shopTenant()): Promise<PaymentFixture> {
   const db = await openDatabase("sqlite::memory:");
   const clock = new ManualClock(START);
-  const ledger = new Ledger(tenant.id, clock);
-  const outbox = new Outbox(tenant.id, clock);
   const api = new FakePaymentsApi();
+  const options = paymentServiceOptions({ tenant, db, clock, api });
   const kicks = { count: 0 };
-  const service = new PaymentService({
-    tenant,
-    db,
-    clock,
-    ledger,
-    outbox,
-    api,
-    texts: new Texts(tenant.texts, tenant.locale),
-    onCommitted: () => kicks.count++,
-  });
-  return { db, clock, tenant, ledger, outbox, api, service, kicks };
+  const service = new PaymentService({ ...options, onCommitted: () => kicks.count++ });
+  const { ledger, outbox } = options;
+  return { db, clock, tenant, ledger, outbox, api, service, options, kicks };
 }
 
 /** A `successful_payment` message from `userId`. */
@@ -312,4 +256,57 @@ export async function issue(
   const offer = await f.service.offer(userId, userId, productId, languageCode);
   if (offer.kind === "refused") throw new Error(`offer of ${productId} refused: ${offer.reason}`);
   return offer.order.orderId;
+}
+
+/** The state of order `orderId`, or `undefined` when there is no such order. */
+export async function orderState(
+  f: PaymentFixture,
+  orderId: string,
+): Promise<OrderState | undefined> {
+  return (await new Orders(f.tenant.id, f.clock).get(f.db, orderId))?.state;
+}
+
+function priceOf(f: Pick<PaymentFixture, "tenant">, productId: string): number {
+  const product = f.tenant.products.find((p) => p.id === productId);
+  if (product === undefined) throw new Error(`the test shop sells no ${productId}`);
+  return product.price;
+}
+
+/**
+ * Sells `productId` to {@linkcode USER}: issues an order through the service and pays its
+ * price with `chargeId`, the user writing in `languageCode`. Returns the order id.
+ */
+export async function buy(
+  f: PaymentFixture,
+  productId: string,
+  chargeId: string,
+  languageCode = "en",
+): Promise<string> {
+  const orderId = await issue(f, productId, USER, languageCode);
+  const amount = priceOf(f, productId);
+  await f.service.successfulPayment(
+    paymentMessage({ payload: orderId, chargeId, amount, languageCode }),
+  );
+  return orderId;
+}
+
+/**
+ * Subscribes {@linkcode USER} to `productId`: issues an order through the service and pays it
+ * with a first recurring payment `chargeId` whose period ends at `expiresAt` (default: 30 days
+ * after {@linkcode START}). Returns the order id and what the service made of the payment.
+ */
+export async function subscribe(
+  f: PaymentFixture,
+  productId: string,
+  chargeId: string,
+  expiresAt = START + 30 * DAY,
+): Promise<{ orderId: string; outcome: PaymentOutcome }> {
+  const orderId = await issue(f, productId);
+  const outcome = await f.service.successfulPayment(paymentMessage({
+    payload: orderId,
+    chargeId,
+    amount: priceOf(f, productId),
+    recurring: { first: true, expiresAt },
+  }));
+  return { orderId, outcome };
 }

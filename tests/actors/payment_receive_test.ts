@@ -1,6 +1,7 @@
 import { assertEquals, assertRejects, assertStringIncludes } from "../support/assert.ts";
 import {
   ADMINS,
+  DAY,
   issue,
   OTHER_USER,
   outboxRows,
@@ -9,13 +10,12 @@ import {
   paymentMessage,
   shopTenant,
   START,
+  subscribe,
   USER,
 } from "./payment_fixture.ts";
 import { Orders } from "../../actors/orders.ts";
 import { Subscriptions } from "../../actors/subscriptions.ts";
 import type { Database } from "../../adapters/storage/database.ts";
-
-const DAY = 86_400_000;
 
 function ledgerRows(db: Database) {
   return db.all<{ user_id: number; kind: string; amount: number; idempotency_key: string }>(
@@ -254,14 +254,8 @@ Deno.test("a payment for a product removed from the config is an orphan", async 
 
 Deno.test("a subscription's first payment and two renewals extend it and credit each period", async () => {
   const f = await paymentFixture();
-  const orderId = await issue(f, "monthly");
   const ends = [START + 30 * DAY, START + 60 * DAY, START + 90 * DAY];
-  const first = await f.service.successfulPayment(paymentMessage({
-    payload: orderId,
-    chargeId: "ch_s1",
-    amount: 150,
-    recurring: { first: true, expiresAt: ends[0] },
-  }));
+  const { orderId, outcome: first } = await subscribe(f, "monthly", "ch_s1", ends[0]);
   assertEquals(first, {
     kind: "subscribed",
     chargeId: "ch_s1",
@@ -315,13 +309,7 @@ Deno.test("a subscription's first payment and two renewals extend it and credit 
 
 Deno.test("a subscription without credits grants access only", async () => {
   const f = await paymentFixture();
-  const orderId = await issue(f, "club");
-  const outcome = await f.service.successfulPayment(paymentMessage({
-    payload: orderId,
-    chargeId: "ch_c1",
-    amount: 30,
-    recurring: { first: true, expiresAt: START + 30 * DAY },
-  }));
+  const { outcome } = await subscribe(f, "club", "ch_c1");
   assertEquals(outcome.kind === "subscribed" && outcome.credits, 0);
   assertEquals(await ledgerRows(f.db), []);
   await f.db.close();
@@ -342,13 +330,7 @@ Deno.test("without an expiration date a subscription runs one configured period"
 
 Deno.test("a first recurring payment on a paid link starts a new subscription", async () => {
   const f = await paymentFixture();
-  const orderId = await issue(f, "club");
-  await f.service.successfulPayment(paymentMessage({
-    payload: orderId,
-    chargeId: "ch_old",
-    amount: 30,
-    recurring: { first: true, expiresAt: START + 30 * DAY },
-  }));
+  const { orderId } = await subscribe(f, "club", "ch_old");
   await f.clock.advance(40 * DAY);
   await f.service.expireDue();
   const outcome = await f.service.successfulPayment(paymentMessage({
@@ -365,13 +347,7 @@ Deno.test("a first recurring payment on a paid link starts a new subscription", 
 
 Deno.test("a non-recurring second payment for a subscription order is a double payment", async () => {
   const f = await paymentFixture();
-  const orderId = await issue(f, "club");
-  await f.service.successfulPayment(paymentMessage({
-    payload: orderId,
-    chargeId: "ch_1",
-    amount: 30,
-    recurring: { first: true, expiresAt: START + 30 * DAY },
-  }));
+  const { orderId } = await subscribe(f, "club", "ch_1");
   const outcome = await f.service.successfulPayment(
     paymentMessage({ payload: orderId, chargeId: "ch_2", amount: 30 }),
   );

@@ -1,7 +1,10 @@
 import { assertEquals, assertRejects } from "../support/assert.ts";
 import {
   apiError,
+  buy,
+  DAY,
   issue,
+  orderState,
   outboxRows,
   outboxText,
   type PaymentFixture,
@@ -12,23 +15,6 @@ import {
 } from "./payment_fixture.ts";
 import { Orders } from "../../actors/orders.ts";
 import { Subscriptions } from "../../actors/subscriptions.ts";
-
-const DAY = 86_400_000;
-
-/** Sells `productId` to USER (paid with `chargeId`) and returns the order id. */
-async function bought(
-  f: PaymentFixture,
-  productId: string,
-  chargeId: string,
-  languageCode = "en",
-): Promise<string> {
-  const orderId = await issue(f, productId, USER, languageCode);
-  const price = f.tenant.products.find((p) => p.id === productId)!.price;
-  await f.service.successfulPayment(
-    paymentMessage({ payload: orderId, chargeId, amount: price, languageCode }),
-  );
-  return orderId;
-}
 
 async function refundedAt(f: PaymentFixture, chargeId: string) {
   const row = await f.db.get<{ refunded_at: number | null }>(
@@ -46,7 +32,7 @@ function refundEntries(f: PaymentFixture) {
 
 Deno.test("/refund returns the Stars, takes the credits back, refunds the order and tells the user", async () => {
   const f = await paymentFixture();
-  const orderId = await bought(f, "credits_100", "ch_1", "ru");
+  const orderId = await buy(f, "credits_100", "ch_1", "ru");
   await f.clock.advance(1_000);
   const outcome = await f.service.refund("ch_1", { by: "admin", adminId: 9001 });
   assertEquals(outcome, {
@@ -61,7 +47,7 @@ Deno.test("/refund returns the Stars, takes the credits back, refunds the order 
   assertEquals(await refundEntries(f), [
     { amount: -100, idempotency_key: "refund:ch_1", balance_after: 0 },
   ]);
-  assertEquals((await new Orders("shop", f.clock).get(f.db, orderId))?.state, "refunded");
+  assertEquals(await orderState(f, orderId), "refunded");
   assertEquals(await refundedAt(f, "ch_1"), START + 1_000);
   // The payer last wrote in Russian, so the notice is Russian though an admin triggered it.
   assertEquals(
@@ -74,7 +60,7 @@ Deno.test("/refund returns the Stars, takes the credits back, refunds the order 
 
 Deno.test("refunding twice reverses once and reports the second as already refunded", async () => {
   const f = await paymentFixture();
-  await bought(f, "credits_100", "ch_1");
+  await buy(f, "credits_100", "ch_1");
   await f.service.refund("ch_1", { by: "admin" });
   const second = await f.service.refund("ch_1", { by: "admin" });
   assertEquals(second, {
@@ -93,7 +79,7 @@ Deno.test("refunding twice reverses once and reports the second as already refun
 
 Deno.test("CHARGE_ALREADY_REFUNDED from Telegram counts as a refund", async () => {
   const f = await paymentFixture();
-  await bought(f, "credits_100", "ch_1");
+  await buy(f, "credits_100", "ch_1");
   f.api.refundError = apiError("refundStarPayment", 400, "Bad Request: CHARGE_ALREADY_REFUNDED");
   const outcome = await f.service.refund("ch_1", { by: "admin" });
   assertEquals(outcome.kind, "refunded");
@@ -103,7 +89,7 @@ Deno.test("CHARGE_ALREADY_REFUNDED from Telegram counts as a refund", async () =
 
 Deno.test("another API error fails the refund and changes nothing", async () => {
   const f = await paymentFixture();
-  const orderId = await bought(f, "credits_100", "ch_1");
+  const orderId = await buy(f, "credits_100", "ch_1");
   f.api.refundError = apiError("refundStarPayment", 400, "Bad Request: CHARGE_NOT_FOUND");
   const outcome = await f.service.refund("ch_1", { by: "admin" });
   assertEquals(outcome, {
@@ -113,7 +99,7 @@ Deno.test("another API error fails the refund and changes nothing", async () => 
   });
   assertEquals(await f.service.balance(USER), 100);
   assertEquals(await refundedAt(f, "ch_1"), null);
-  assertEquals((await new Orders("shop", f.clock).get(f.db, orderId))?.state, "paid");
+  assertEquals(await orderState(f, orderId), "paid");
   await f.db.close();
 });
 
@@ -133,7 +119,7 @@ Deno.test("an unknown charge is reported, without asking Telegram", async () => 
 
 Deno.test("a refunded_payment update applies the refund; a later /refund finds it done", async () => {
   const f = await paymentFixture();
-  await bought(f, "credits_100", "ch_1");
+  await buy(f, "credits_100", "ch_1");
   const applied = await f.service.applyRefund("ch_1", "telegram");
   assertEquals(applied.kind, "refunded");
   const again = await f.service.applyRefund("ch_1", "telegram");
@@ -147,7 +133,7 @@ Deno.test("a refunded_payment update applies the refund; a later /refund finds i
 
 Deno.test("credits already spent leave a negative balance after the refund", async () => {
   const f = await paymentFixture();
-  await bought(f, "credits_100", "ch_1");
+  await buy(f, "credits_100", "ch_1");
   await f.service.deduct(USER, 80, { reason: "images", idempotencyKey: "use:1" });
   await f.service.refund("ch_1", { by: "admin" });
   assertEquals(await f.service.balance(USER), -80);
@@ -156,11 +142,11 @@ Deno.test("credits already spent leave a negative balance after the refund", asy
 
 Deno.test("an item refund refunds the order and tells the user, with no credits", async () => {
   const f = await paymentFixture();
-  const orderId = await bought(f, "wallpapers", "ch_w");
+  const orderId = await buy(f, "wallpapers", "ch_w");
   const outcome = await f.service.refund("ch_w", { by: "admin" });
   assertEquals(outcome.kind === "refunded" && outcome.credits, 0);
   assertEquals(await refundEntries(f), []);
-  assertEquals((await new Orders("shop", f.clock).get(f.db, orderId))?.state, "refunded");
+  assertEquals(await orderState(f, orderId), "refunded");
   assertEquals(
     await outboxText(f.db, "refunded:ch_w"),
     "↩️ Your payment of 25 ⭐ for “Wallpaper pack” was refunded.\nCharge: ch_w",
@@ -170,7 +156,7 @@ Deno.test("an item refund refunds the order and tells the user, with no credits"
 
 Deno.test("a double payment's refund, once the outbox sent it, only marks the payment", async () => {
   const f = await paymentFixture();
-  const orderId = await bought(f, "credits_100", "ch_1");
+  const orderId = await buy(f, "credits_100", "ch_1");
   await f.service.successfulPayment(
     paymentMessage({ payload: orderId, chargeId: "ch_2", amount: 50 }),
   );
@@ -179,7 +165,7 @@ Deno.test("a double payment's refund, once the outbox sent it, only marks the pa
   assertEquals(await refundedAt(f, "ch_2"), START);
   assertEquals(await refundedAt(f, "ch_1"), null);
   assertEquals(await f.service.balance(USER), 100, "the first payment's credits stay");
-  assertEquals((await new Orders("shop", f.clock).get(f.db, orderId))?.state, "paid");
+  assertEquals(await orderState(f, orderId), "paid");
   assertEquals((await outboxRows(f.db)).filter((r) => r.id.startsWith("refunded:")), []);
   // The sender may run the hook again after a crash: nothing more happens.
   await f.service.onOutboxSent(item!);
@@ -189,7 +175,7 @@ Deno.test("a double payment's refund, once the outbox sent it, only marks the pa
 
 Deno.test("the outbox hook ignores other calls and names a refund without a charge id", async () => {
   const f = await paymentFixture();
-  await bought(f, "credits_100", "ch_1");
+  await buy(f, "credits_100", "ch_1");
   const receipt = await f.outbox.get(f.db, "receipt:ch_1");
   await f.service.onOutboxSent(receipt!);
   assertEquals(await refundedAt(f, "ch_1"), null);

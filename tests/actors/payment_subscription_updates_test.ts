@@ -1,7 +1,9 @@
-import { configure, getLogger, type LogRecord, reset } from "@logtape/logtape";
+import { getLogger, reset } from "@logtape/logtape";
 import type { BotSubscriptionUpdated } from "grammy/types";
 import { assertEquals, assertTrue } from "../support/assert.ts";
+import { captureLogs, renderedLogs } from "../support/log_capture.ts";
 import {
+  DAY,
   issue,
   OTHER_USER,
   outboxRows,
@@ -9,12 +11,10 @@ import {
   paymentFixture,
   paymentMessage,
   START,
+  subscribe,
   USER,
 } from "./payment_fixture.ts";
-import { Texts } from "../../adapters/telegram/texts.ts";
 import { PaymentService } from "../../actors/payments.ts";
-
-const DAY = 86_400_000;
 
 interface Setup {
   f: PaymentFixture;
@@ -26,26 +26,9 @@ interface Setup {
 
 async function setup(): Promise<Setup> {
   const f = await paymentFixture();
-  const records: LogRecord[] = [];
-  await configure({
-    reset: true,
-    sinks: { memory: (record) => records.push(record) },
-    loggers: [
-      { category: ["test-subscriptions"], sinks: ["memory"], lowestLevel: "debug" },
-      { category: ["logtape", "meta"], sinks: [], lowestLevel: "error" },
-    ],
-  });
-  const service = new PaymentService({
-    tenant: f.tenant,
-    db: f.db,
-    clock: f.clock,
-    ledger: f.ledger,
-    outbox: f.outbox,
-    api: f.api,
-    texts: new Texts(f.tenant.texts, f.tenant.locale),
-    logger: getLogger(["test-subscriptions"]),
-  });
-  const logs = () => records.map((r) => `${r.level}: ${r.message.map(String).join("")}`);
+  const records = await captureLogs(["test-subscriptions"]);
+  const service = new PaymentService({ ...f.options, logger: getLogger(["test-subscriptions"]) });
+  const logs = () => renderedLogs(records);
   return { f, service, logs };
 }
 
@@ -54,16 +37,12 @@ async function teardown({ f }: Setup): Promise<void> {
   await reset();
 }
 
-/** Subscribes USER to `productId` through a new order; returns the order id (the payload). */
-async function subscribe(s: Setup, chargeId: string, productId = "monthly"): Promise<string> {
-  const orderId = await issue(s.f, productId);
-  const price = s.f.tenant.products.find((p) => p.id === productId)!.price;
-  const outcome = await s.service.successfulPayment(paymentMessage({
-    payload: orderId,
-    chargeId,
-    amount: price,
-    recurring: { first: true, expiresAt: START + 30 * DAY },
-  }));
+/**
+ * Subscribes USER to `productId` through a new order, paid on the logging service; returns the
+ * order id (the payload).
+ */
+async function subscribed(s: Setup, chargeId: string, productId = "monthly"): Promise<string> {
+  const { orderId, outcome } = await subscribe({ ...s.f, service: s.service }, productId, chargeId);
   assertEquals(outcome.kind, "subscribed");
   return orderId;
 }
@@ -89,7 +68,7 @@ async function states(s: Setup) {
 
 Deno.test("canceled turns renewal off and active turns it on; a repeated update changes nothing", async () => {
   const s = await setup();
-  const orderId = await subscribe(s, "ch_1");
+  const orderId = await subscribed(s, "ch_1");
   const outboxBefore = await outboxRows(s.f.db);
   const kicksBefore = s.f.kicks.count;
 
@@ -124,7 +103,7 @@ Deno.test("canceled turns renewal off and active turns it on; a repeated update 
 
 Deno.test("failed ends a running subscription once; it can no longer be switched", async () => {
   const s = await setup();
-  const orderId = await subscribe(s, "ch_1");
+  const orderId = await subscribed(s, "ch_1");
   const failed = await s.service.subscriptionChanged(update(orderId, "failed"));
   assertTrue(failed.kind === "updated");
   assertEquals([failed.changed, failed.subscription.state], [true, "failed"]);
@@ -145,7 +124,7 @@ Deno.test("failed ends a running subscription once; it can no longer be switched
 
 Deno.test("failed after the expiry sweep records the failure; a later renewal revives it", async () => {
   const s = await setup();
-  const orderId = await subscribe(s, "ch_1");
+  const orderId = await subscribed(s, "ch_1");
   await s.f.clock.advance(30 * DAY);
   await s.service.expireDue();
   const failed = await s.service.subscriptionChanged(update(orderId, "failed"));
@@ -165,7 +144,7 @@ Deno.test("failed after the expiry sweep records the failure; a later renewal re
 
 Deno.test("a refunded subscription stays refunded whatever is reported", async () => {
   const s = await setup();
-  const orderId = await subscribe(s, "ch_1");
+  const orderId = await subscribed(s, "ch_1");
   await s.service.applyRefund("ch_1", "telegram");
   for (const state of ["canceled", "active", "failed"] as const) {
     const outcome = await s.service.subscriptionChanged(update(orderId, state));
@@ -177,7 +156,7 @@ Deno.test("a refunded subscription stays refunded whatever is reported", async (
 
 Deno.test("another user's payload is an unknown subscription, with a warning, and changes nothing", async () => {
   const s = await setup();
-  const orderId = await subscribe(s, "ch_1");
+  const orderId = await subscribed(s, "ch_1");
   const outcome = await s.service.subscriptionChanged(update(orderId, "failed", OTHER_USER));
   assertEquals(outcome, { kind: "unknown_subscription" });
   assertEquals(await states(s), [["monthly", "active", false]]);
@@ -214,9 +193,9 @@ Deno.test("a payload of no order, or of an order without a subscription, is unkn
 
 Deno.test("an update about an older subscription to the product leaves the current one alone", async () => {
   const s = await setup();
-  const older = await subscribe(s, "ch_old");
+  const older = await subscribed(s, "ch_old");
   await s.service.applyRefund("ch_old", "telegram");
-  const current = await subscribe(s, "ch_new");
+  const current = await subscribed(s, "ch_new");
   const outcome = await s.service.subscriptionChanged(update(older, "failed"));
   assertEquals(outcome, { kind: "unknown_subscription" });
   assertEquals(await states(s), [["monthly", "active", false]]);
@@ -231,7 +210,7 @@ Deno.test("an update about an older subscription to the product leaves the curre
 
 Deno.test("a state Telegram may add later is ignored with a warning", async () => {
   const s = await setup();
-  const orderId = await subscribe(s, "ch_1");
+  const orderId = await subscribed(s, "ch_1");
   const future = {
     ...update(orderId, "canceled"),
     state: "paused",

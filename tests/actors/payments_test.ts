@@ -1,33 +1,21 @@
 import { assertEquals, assertRejects, assertTrue } from "../support/assert.ts";
 import {
+  buy,
+  DAY,
   issue,
-  type PaymentFixture,
+  orderState,
   paymentFixture,
   paymentMessage,
   START,
+  subscribe,
   USER,
 } from "./payment_fixture.ts";
-import { Orders } from "../../actors/orders.ts";
 import { HISTORY_PAGE_SIZE } from "../../actors/payments.ts";
-
-const DAY = 86_400_000;
-
-function orderState(f: PaymentFixture, orderId: string) {
-  return new Orders("shop", f.clock).get(f.db, orderId).then((order) => order?.state);
-}
-
-async function pay(f: PaymentFixture, productId: string, chargeId: string, languageCode = "en") {
-  const orderId = await issue(f, productId, USER, languageCode);
-  const price = f.tenant.products.find((p) => p.id === productId)!.price;
-  return await f.service.successfulPayment(
-    paymentMessage({ payload: orderId, chargeId, amount: price, languageCode }),
-  );
-}
 
 Deno.test("history pages through the ledger, newest first", async () => {
   const f = await paymentFixture();
   assertEquals(await f.service.history(USER), { entries: [], total: 0, page: 1, pages: 1 });
-  await pay(f, "credits_500", "ch_1");
+  await buy(f, "credits_500", "ch_1");
   for (let i = 1; i <= 11; i++) {
     await f.service.deduct(USER, i, { reason: `use ${i}`, idempotencyKey: `use:${i}` });
   }
@@ -113,13 +101,7 @@ Deno.test("renewal of a missing or ended subscription is not switched", async ()
   assertEquals(await f.service.setSubscriptionRenewal(USER, "monthly", true), {
     kind: "unknown_subscription",
   });
-  const orderId = await issue(f, "club");
-  await f.service.successfulPayment(paymentMessage({
-    payload: orderId,
-    chargeId: "ch_c1",
-    amount: 30,
-    recurring: { first: true, expiresAt: START + 30 * DAY },
-  }));
+  await subscribe(f, "club", "ch_c1");
   await f.clock.advance(30 * DAY);
   await f.service.expireDue();
   const ended = await f.service.setSubscriptionRenewal(USER, "club", true);
@@ -134,13 +116,7 @@ Deno.test("renewal of a missing or ended subscription is not switched", async ()
 Deno.test("expireDue expires orders and subscriptions as the clock passes them", async () => {
   const f = await paymentFixture();
   const open = await issue(f, "credits_100");
-  const link = await issue(f, "club");
-  await f.service.successfulPayment(paymentMessage({
-    payload: link,
-    chargeId: "ch_c1",
-    amount: 30,
-    recurring: { first: true, expiresAt: START + DAY },
-  }));
+  await subscribe(f, "club", "ch_c1", START + DAY);
   assertEquals(await f.service.expireDue(), { orders: 0, subscriptions: 0 });
   await f.clock.advance(600_000);
   assertEquals(await f.service.expireDue(), { orders: 1, subscriptions: 0 });

@@ -17,8 +17,8 @@ import {
   paymentRows,
   TenantWorld,
   type TestTenantOptions,
-  waitUntil,
 } from "../support/tenant_world.ts";
+import { waitUntil } from "../support/wait.ts";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 

@@ -1,5 +1,5 @@
 import { assertEquals } from "../support/assert.ts";
-import { redactTokens } from "../../adapters/redact.ts";
+import { redactTokens, SecretRedactor } from "../../adapters/redact.ts";
 
 Deno.test("tokens in URLs and in plain text are redacted", () => {
   const token = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw";
@@ -13,4 +13,15 @@ Deno.test("tokens in URLs and in plain text are redacted", () => {
 Deno.test("text without tokens is left alone", () => {
   const text = "order 12345 paid at 10:30, charge stxAbc";
   assertEquals(redactTokens(text), text);
+});
+
+Deno.test("registered secrets are blanked wherever they appear, tokens too", () => {
+  const redactor = new SecretRedactor();
+  redactor.add("webhook-secret-0123");
+  redactor.add("short");
+  redactor.add(undefined);
+  assertEquals(
+    redactor.redact("secret webhook-secret-0123 and short and 4242:AAAAAAAAAAAAAAAAAAAAAAAAA"),
+    "secret <redacted> and short and <redacted>",
+  );
 });

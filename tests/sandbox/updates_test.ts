@@ -3,6 +3,7 @@ import { Api, Bot, GrammyError } from "grammy";
 import type { Update } from "grammy/types";
 import { ManualClock } from "../../actors/clock.ts";
 import { Sandbox } from "../../sandbox/mod.ts";
+import { waitUntil } from "../support/wait.ts";
 import { call, result } from "./api_helpers.ts";
 
 Deno.test("getUpdates returns unconfirmed updates until an offset above them confirms", async () => {
@@ -56,7 +57,7 @@ Deno.test("a long poll returns as soon as an update arrives", async () => {
   const api = new Api(bot.token, { apiRoot: sandbox.apiRoot });
 
   const polling = api.getUpdates({ timeout: 50 });
-  await waitUntil(() => clock.pendingTimers > 0); // the poll is registered and waiting
+  await waitUntil("the poll registered and waiting", () => clock.pendingTimers > 0);
   await ann.send(bot, "wake up");
   const updates = await polling;
   assert.deepEqual(updates.map((u) => u.message?.text), ["wake up"]);
@@ -68,7 +69,7 @@ Deno.test("a long poll with nothing to return ends after its timeout on the sand
   await using sandbox = await Sandbox.start({ clock });
   const bot = sandbox.createBot();
   const polling = call(sandbox.apiRoot, bot.token, "getUpdates", { timeout: 30 });
-  await waitUntil(() => clock.pendingTimers > 0);
+  await waitUntil("the poll registered and waiting", () => clock.pendingTimers > 0);
   await sandbox.advance(30_000);
   assert.deepEqual((await polling).body, { ok: true, result: [] });
 });
@@ -79,7 +80,7 @@ Deno.test("a second poller ends the first one's long poll with 409", async () =>
   const bot = sandbox.createBot();
   const ann = sandbox.createUser({ firstName: "Ann" });
   const first = call(sandbox.apiRoot, bot.token, "getUpdates", { timeout: 20 });
-  await waitUntil(() => clock.pendingTimers > 0);
+  await waitUntil("the poll registered and waiting", () => clock.pendingTimers > 0);
   const secondApi = new Api(bot.token, { apiRoot: sandbox.apiRoot });
   const second = secondApi.getUpdates({ timeout: 20 });
 
@@ -161,12 +162,3 @@ Deno.test("a grammY Bot polls, handles a command and replies; the user reads the
   }
   assert.equal(shop.pendingUpdateCount, 0, "grammY confirmed the update when stopping");
 });
-
-/** Polls `condition` on real time; for waiting on HTTP round-trips the test cannot await. */
-async function waitUntil(condition: () => boolean, timeoutMs = 2_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error("condition not met in time");
-    await new Promise((resolve) => setTimeout(resolve, 2));
-  }
-}

@@ -5,7 +5,7 @@
  * of the rows that matter (ledger, payments, outbox, inbox). Everything it starts, it stops on
  * dispose, in reverse order.
  *
- * Waiting is on conditions: {@linkcode waitUntil} polls with a deadline, and the sandbox's
+ * Waiting is on conditions: `waitUntil` (in `wait.ts`) polls with a deadline, and the sandbox's
  * `waitForMessage` wakes on the message itself.
  *
  * @example
@@ -20,46 +20,18 @@
  * @module
  */
 import { DatabaseSync } from "node:sqlite";
-import type { Actor } from "../../actors/actor.ts";
 import { type Clock, systemClock } from "../../actors/clock.ts";
 import { Runtime, type RuntimeOptions } from "../../actors/runtime.ts";
-import { startTenant, type TenantMsg } from "../../actors/tenant.ts";
+import { startTenant, type TenantHandle } from "../../actors/tenant.ts";
 import type { Database, SqlRunner, SqlValue } from "../../adapters/storage/database.ts";
 import { openDatabase } from "../../adapters/storage/open_database.ts";
-import { parseTenant } from "../../config/load_tenants.ts";
 import type { TenantConfig } from "../../config/tenant_schema.ts";
 import { Sandbox, type SandboxBot } from "../../sandbox/mod.ts";
+import { SHOP_PRODUCTS } from "./shop_products.ts";
+import { parseTestTenant } from "./tenant_configs.ts";
 
 /** Long polls of the tenants under test: short, so that stopping one takes no time. */
 const TEST_POLL_TIMEOUT_SECONDS = 1;
-
-/** The shop every test tenant sells, unless a test replaces `products`. */
-export const SHOP_PRODUCTS = [
-  {
-    kind: "credits",
-    id: "credits_100",
-    title: "100 credits",
-    description: "A pack of 100 credits.",
-    price: 50,
-    credits: 100,
-  },
-  {
-    kind: "item",
-    id: "wallpapers",
-    title: "Wallpaper pack",
-    description: "Twelve wallpapers.",
-    price: 25,
-    content: "Your wallpapers: https://example.com/w/1",
-  },
-  {
-    kind: "subscription",
-    id: "monthly",
-    title: "Monthly membership",
-    description: "Members-only posts and 300 credits every month.",
-    price: 150,
-    credits: 300,
-  },
-] as const;
 
 /** How to build one test tenant. */
 export interface TestTenantOptions {
@@ -102,9 +74,7 @@ export class TenantWorld implements AsyncDisposable {
   async tenant(account: SandboxBot, options: TestTenantOptions = {}): Promise<TenantConfig> {
     const id = account.username.replace(/_bot$/, "");
     const file: Record<string, unknown> = {
-      token: "env:BOT_TOKEN",
       apiRoot: this.sandbox.apiRoot,
-      locale: "en",
       products: SHOP_PRODUCTS,
     };
     if (options.plugin !== undefined) {
@@ -112,18 +82,11 @@ export class TenantWorld implements AsyncDisposable {
       await Deno.writeTextFile(`${this.configDir}/plugins/${id}.ts`, options.plugin);
       file.plugin = `plugins/${id}.ts`;
     }
-    const parsed = parseTenant(file, {
-      id,
-      source: `${id}.json`,
-      configDir: this.configDir,
-      env: (name) => name === "BOT_TOKEN" ? account.token : undefined,
-    });
-    if (!parsed.ok) throw new Error(`test tenant ${id} is invalid: ${JSON.stringify(parsed)}`);
-    return parsed.tenant;
+    return parseTestTenant(file, { id, token: account.token, configDir: this.configDir });
   }
 
   /** Starts one tenant actor, unsupervised; it is stopped on dispose. */
-  async startTenant(config: TenantConfig): Promise<Actor<TenantMsg>> {
+  async startTenant(config: TenantConfig): Promise<TenantHandle> {
     const tenant = await startTenant(config, {
       clock: systemClock,
       db: this.db,
@@ -239,34 +202,6 @@ export default (bot: Composer) => {
   });
 };
 `;
-
-/**
- * Polls `check` every 10 ms until it returns something other than `undefined` or `false`, and
- * returns that; throws after `timeoutMs` (real time) saying what was awaited.
- *
- * @example
- * ```ts ignore
- * const rows = await waitUntil("the refund", async () => {
- *   const rows = await paymentRows(db, "shop");
- *   return rows.some((row) => row.refunded) && rows;
- * });
- * ```
- */
-export async function waitUntil<T>(
-  what: string,
-  check: () => T | undefined | false | Promise<T | undefined | false>,
-  timeoutMs = 5_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) {
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 /** One row of `ledger_entries`, as the tests compare it. */
 export interface LedgerRow {

@@ -1,18 +1,11 @@
 import { Api } from "grammy";
 import type { Update } from "grammy/types";
 import { assertEquals, assertRejects, assertTrue } from "../../support/assert.ts";
-import { runPoller } from "../../../adapters/telegram/poller.ts";
+import { type PollerOptions, runPoller } from "../../../adapters/telegram/poller.ts";
 import { ManualClock } from "../../../actors/clock.ts";
 import { FatalError } from "../../../actors/child.ts";
 import { Sandbox } from "../../../sandbox/mod.ts";
-
-async function until(check: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 400; i++) {
-    if (check()) return;
-    await new Promise((r) => setTimeout(r, 5));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
+import { waitUntil } from "../../support/wait.ts";
 
 async function world() {
   const sandbox = await Sandbox.start();
@@ -22,23 +15,28 @@ async function world() {
   return { sandbox, bot, user, api };
 }
 
+/** Polls `api` for messages with one-second long polls; `options` adds or replaces fields. */
+function poll(
+  api: Api,
+  options: Pick<PollerOptions, "signal" | "handle"> & Partial<PollerOptions>,
+): Promise<void> {
+  return runPoller({ api, allowedUpdates: ["message"], timeoutSeconds: 1, ...options });
+}
+
 Deno.test("batches are handled in order and confirmed only after handling", async () => {
   const { sandbox, bot, user, api } = await world();
   const controller = new AbortController();
   const seen: string[] = [];
   await user.send(bot, "one");
   await user.send(bot, "two");
-  const polling = runPoller({
-    api,
-    allowedUpdates: ["message"],
+  const polling = poll(api, {
     signal: controller.signal,
-    timeoutSeconds: 1,
     handle: (updates: Update[]) => {
       seen.push(...updates.map((u) => u.message?.text ?? ""));
       return Promise.resolve();
     },
   });
-  await until(() => seen.length === 2, "two updates");
+  await waitUntil("two updates", () => seen.length === 2);
   assertEquals(seen, ["one", "two"]);
   controller.abort();
   await polling;
@@ -51,11 +49,8 @@ Deno.test("a batch whose handling fails stays unconfirmed and comes again", asyn
   await user.send(bot, "pay me");
   await assertRejects(
     () =>
-      runPoller({
-        api,
-        allowedUpdates: ["message"],
+      poll(api, {
         signal: new AbortController().signal,
-        timeoutSeconds: 1,
         handle: () => Promise.reject(new Error("handler crashed")),
       }),
     Error,
@@ -64,11 +59,8 @@ Deno.test("a batch whose handling fails stays unconfirmed and comes again", asyn
   assertEquals(bot.pendingUpdateCount, 1);
   const controller = new AbortController();
   const again: string[] = [];
-  const polling = runPoller({
-    api,
-    allowedUpdates: ["message"],
+  const polling = poll(api, {
     signal: controller.signal,
-    timeoutSeconds: 1,
     handle: (updates) => {
       again.push(...updates.map((u) => u.message?.text ?? ""));
       controller.abort();
@@ -88,34 +80,31 @@ Deno.test("409 Conflict backs off on the clock, is logged, and polling resumes",
   const logger = {
     warn: (message: string, props: Record<string, unknown>) =>
       warnings.push(`${message} ${JSON.stringify(props)}`),
-  } as unknown as Parameters<typeof runPoller>[0]["logger"];
+  } as unknown as PollerOptions["logger"];
   sandbox.failNext(bot.token, "getUpdates", {
     error_code: 409,
     description: "Conflict: terminated by other getUpdates request",
   });
   const controller = new AbortController();
   const seen: string[] = [];
-  const polling = runPoller({
-    api,
-    allowedUpdates: ["message"],
+  const polling = poll(api, {
     signal: controller.signal,
     clock,
     logger,
     random: () => 0, // no jitter: the first conflict waits exactly 5 s
-    timeoutSeconds: 1,
     handle: (updates) => {
       seen.push(...updates.map((u) => u.message?.text ?? ""));
       return Promise.resolve();
     },
   });
-  await until(() => clock.pendingTimers === 1, "the backoff timer");
+  await waitUntil("the backoff timer", () => clock.pendingTimers === 1);
   assertEquals(bot.callsTo("getUpdates").length, 1);
   assertTrue(warnings[0].includes("409 Conflict"), warnings[0]);
   await clock.advance(4_999);
   assertEquals(bot.callsTo("getUpdates").length, 1);
   await clock.advance(1);
   await user.send(bot, "after the conflict");
-  await until(() => seen.length === 1, "the update after the conflict");
+  await waitUntil("the update after the conflict", () => seen.length === 1);
   assertEquals(seen, ["after the conflict"]);
   controller.abort();
   await polling;
@@ -126,13 +115,7 @@ Deno.test("a rejected token ends polling with a FatalError", async () => {
   const { sandbox, bot, api } = await world();
   sandbox.revokeToken(bot.token);
   await assertRejects(
-    () =>
-      runPoller({
-        api,
-        allowedUpdates: ["message"],
-        signal: new AbortController().signal,
-        handle: async () => {},
-      }),
+    () => poll(api, { signal: new AbortController().signal, handle: async () => {} }),
     FatalError,
     "401",
   );

@@ -19,8 +19,7 @@ import { Bot, type Composer, type Context } from "grammy";
 import type { Message } from "grammy/types";
 import { getLogger } from "@logtape/logtape";
 import { ManualClock } from "../../../../actors/clock.ts";
-import { Ledger } from "../../../../actors/ledger.ts";
-import { Outbox } from "../../../../actors/outbox.ts";
+import type { Ledger } from "../../../../actors/ledger.ts";
 import { PaymentService, type PaymentServiceOptions } from "../../../../actors/payments.ts";
 import type { Database } from "../../../../adapters/storage/database.ts";
 import { openDatabase } from "../../../../adapters/storage/open_database.ts";
@@ -30,8 +29,7 @@ import {
   installFallbacks,
   installTenantHandlers,
 } from "../../../../adapters/telegram/tenant_bot.ts";
-import { Texts } from "../../../../adapters/telegram/texts.ts";
-import { parseTenant } from "../../../../config/load_tenants.ts";
+import type { Texts } from "../../../../adapters/telegram/texts.ts";
 import type { TenantConfig } from "../../../../config/tenant_schema.ts";
 import {
   type ClickResult,
@@ -41,6 +39,15 @@ import {
   type UserSettings,
 } from "../../../../sandbox/mod.ts";
 import type { PaymentOutcome } from "../../../../sandbox/mod.ts";
+import { paymentServiceOptions } from "../../../support/payment_world.ts";
+import {
+  CREDITS_100,
+  CREDITS_500,
+  MONTHLY,
+  RETIRED,
+  WALLPAPERS,
+} from "../../../support/shop_products.ts";
+import { parseTestTenant } from "../../../support/tenant_configs.ts";
 
 /** The tenant's admin. */
 export const ADMIN_ID = 9001;
@@ -48,49 +55,7 @@ export const ADMIN_ID = 9001;
 export const START = Date.UTC(2025, 0, 1);
 
 /** The shop's products: credits, an item, a disabled item and a subscription. */
-const products = [
-  {
-    kind: "credits",
-    id: "credits_100",
-    title: "100 credits",
-    description: "A pack of 100 credits.",
-    price: 50,
-    credits: 100,
-  },
-  {
-    kind: "credits",
-    id: "credits_500",
-    title: "500 credits",
-    description: "A pack of 500 credits.",
-    price: 200,
-    credits: 500,
-  },
-  {
-    kind: "item",
-    id: "wallpapers",
-    title: "Wallpaper pack",
-    description: "Twelve wallpapers.",
-    price: 25,
-    content: "Your wallpapers: https://example.com/w/1",
-  },
-  {
-    kind: "item",
-    id: "retired",
-    title: "Old pack",
-    description: "No longer sold.",
-    price: 10,
-    content: "old",
-    enabled: false,
-  },
-  {
-    kind: "subscription",
-    id: "monthly",
-    title: "Monthly membership",
-    description: "Members-only posts and 300 credits every month.",
-    price: 150,
-    credits: 300,
-  },
-];
+const products = [CREDITS_100, CREDITS_500, WALLPAPERS, RETIRED, MONTHLY];
 
 /** How to build the harness; every field has a default. */
 export interface HarnessOptions {
@@ -139,29 +104,16 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const clock = new ManualClock(START);
   const sandbox = await Sandbox.start({ clock });
   const account = sandbox.createBot({ username: "shop_bot", firstName: "Shop" });
-  const parsed = parseTenant({
-    token: "env:SHOP_BOT_TOKEN",
+  const config = parseTestTenant({
     apiRoot: sandbox.apiRoot,
     admins: [ADMIN_ID],
-    locale: "en",
     products,
     ...options.tenant,
-  }, { id: "shop", source: "shop.json", configDir: "config", env: () => account.token });
-  if (!parsed.ok) throw new Error(`test tenant is invalid: ${JSON.stringify(parsed.problem)}`);
-  const config = parsed.tenant;
-  const texts = new Texts(config.texts, config.locale);
+  }, { token: account.token });
   const db = await openDatabase("sqlite::memory:");
-  const ledger = new Ledger(config.id, clock);
   const bot = createBot(config);
-  const serviceOptions: PaymentServiceOptions = {
-    tenant: config,
-    db,
-    clock,
-    ledger,
-    outbox: new Outbox(config.id, clock),
-    api: bot.api,
-    texts,
-  };
+  const serviceOptions = paymentServiceOptions({ tenant: config, db, clock, api: bot.api });
+  const { ledger, texts } = serviceOptions;
   const payments = options.payments?.(serviceOptions) ?? new PaymentService(serviceOptions);
   const logger = getLogger(["constellation", "test", "handlers"]);
   installTenantHandlers(bot, { config, texts, payments, logger });

@@ -1,6 +1,7 @@
 import { assertEquals, assertTrue } from "../../../support/assert.ts";
 import { Orders } from "../../../../actors/orders.ts";
 import { TOP_UP_CALLBACK } from "../../../../actors/payments.ts";
+import { CREDITS_100 } from "../../../support/shop_products.ts";
 import { type Harness, startHarness } from "./harness.ts";
 
 async function deposit(h: Harness, userId: number, credits: number, key: string) {
@@ -159,17 +160,7 @@ Deno.test('"I bought Stars — check" after paying confirms the order with the b
 Deno.test('"check" for an order whose product went off sale gives the reason only', async () => {
   // The shop after a config change that took the pack off sale; Bob's order is from before.
   await using h = await startHarness({
-    tenant: {
-      products: [{
-        kind: "credits",
-        id: "credits_100",
-        title: "100 credits",
-        description: "A pack of 100 credits.",
-        price: 50,
-        credits: 100,
-        enabled: false,
-      }],
-    },
+    tenant: { products: [{ ...CREDITS_100, enabled: false }] },
   });
   const bob = h.user({ firstName: "Bob", languageCode: "en" });
   await new Orders(h.config.id, h.clock).issue(h.db, {

@@ -1,0 +1,145 @@
+/**
+ * The operations endpoints, served next to the webhooks:
+ *
+ * - `GET /healthz`: 200 `ok` while the process can answer at all (liveness).
+ * - `GET /readyz`: 200 when every enabled tenant is running, else 503 naming those that are not
+ *   (readiness).
+ * - `GET /metrics`: Prometheus text.
+ * - `GET /status`: every tenant in JSON, behind `Authorization: Bearer <ADMIN_TOKEN>`; answers
+ *   404 while `ADMIN_TOKEN` is not set, so the endpoint is off unless an operator turns it on.
+ *
+ * Every body that quotes tenant errors (`/readyz`, `/status`) or metric labels (`/metrics`)
+ * passes through `redact` first: error texts may quote request URLs and with them bot tokens.
+ *
+ * @example
+ * ```ts
+ * import { opsRoutes } from "./ops_routes.ts";
+ * import { startHttpServer } from "./server.ts";
+ * import { createMetrics } from "../metrics.ts";
+ * import { redactTokens } from "../redact.ts";
+ * const routes = opsRoutes({
+ *   runtime: { tenants: () => [] },
+ *   metrics: createMetrics(),
+ *   adminToken: "let-me-in",
+ *   redact: redactTokens,
+ * });
+ * const server = startHttpServer({ port: 0, hostname: "127.0.0.1", routes });
+ * (await fetch(`http://127.0.0.1:${server.port}/readyz`)).status; // 200
+ * await server.shutdown();
+ * ```
+ * @module
+ */
+import type { Metrics } from "../metrics.ts";
+import { constantTimeEqual } from "./constant_time.ts";
+import { jsonResponse, textResponse } from "./responses.ts";
+import type { Route } from "./routes.ts";
+import type { RuntimeView, TenantReport } from "./runtime_view.ts";
+
+/**
+ * What the operations endpoints read.
+ *
+ * @example
+ * ```ts
+ * import type { OpsRoutesOptions } from "./ops_routes.ts";
+ * import { createMetrics } from "../metrics.ts";
+ * const options: OpsRoutesOptions = {
+ *   runtime: { tenants: () => [] },
+ *   metrics: createMetrics(),
+ *   redact: (text) => text.replaceAll("hunter2", "<redacted>"),
+ * };
+ * ```
+ */
+export interface OpsRoutesOptions {
+  runtime: RuntimeView;
+  metrics: Metrics;
+  /** `ADMIN_TOKEN`; without it `/status` answers 404. */
+  adminToken?: string;
+  /** Removes secrets (bot tokens, webhook secrets, API hashes) from a text. */
+  redact: (text: string) => string;
+}
+
+/**
+ * The four operations routes.
+ *
+ * @example
+ * ```ts
+ * import { opsRoutes } from "./ops_routes.ts";
+ * declare const options: import("./ops_routes.ts").OpsRoutesOptions;
+ * opsRoutes(options).map((route) => route.path); // ["/healthz", "/readyz", "/metrics", "/status"]
+ * ```
+ */
+export function opsRoutes(options: OpsRoutesOptions): Route[] {
+  const { runtime, metrics, redact } = options;
+  // Each string is redacted before it is escaped into JSON, so a secret holding a character
+  // that JSON escapes is still recognised.
+  const redactedJson = (status: number, body: unknown) =>
+    textResponse(
+      status,
+      JSON.stringify(body, (_key, value) => typeof value === "string" ? redact(value) : value),
+      { "content-type": "application/json; charset=utf-8" },
+    );
+
+  return [
+    { method: "GET", path: "/healthz", handle: () => textResponse(200, "ok") },
+    {
+      method: "GET",
+      path: "/readyz",
+      handle() {
+        const notReady = runtime.tenants()
+          .filter((tenant) => tenant.enabled && tenant.state !== "running")
+          .map(({ id, state, lastError }) => ({ id, state, lastError: lastError ?? null }));
+        return notReady.length === 0
+          ? redactedJson(200, { ready: true })
+          : redactedJson(503, { ready: false, notReady });
+      },
+    },
+    {
+      method: "GET",
+      path: "/metrics",
+      async handle() {
+        const text = redact(await metrics.render());
+        return textResponse(200, text, { "content-type": metrics.contentType });
+      },
+    },
+    {
+      method: "GET",
+      path: "/status",
+      handle(request) {
+        const denied = checkBearer(request, options.adminToken);
+        if (denied !== undefined) return denied;
+        return redactedJson(200, { tenants: runtime.tenants().map(statusOf) });
+      },
+    },
+  ];
+}
+
+/** The answer refusing the request, or undefined when it carries the admin token. */
+function checkBearer(request: Request, adminToken: string | undefined): Response | undefined {
+  if (adminToken === undefined || adminToken === "") {
+    return jsonResponse(404, { error: "disabled: set ADMIN_TOKEN" });
+  }
+  const challenge = { "www-authenticate": 'Bearer realm="constellation"' };
+  const header = request.headers.get("authorization");
+  const match = header === null ? null : /^Bearer +(\S+) *$/i.exec(header);
+  if (match === null) {
+    return jsonResponse(401, { error: "expected Authorization: Bearer <ADMIN_TOKEN>" }, challenge);
+  }
+  if (!constantTimeEqual(match[1], adminToken)) {
+    return jsonResponse(401, { error: "wrong admin token" }, challenge);
+  }
+  return undefined;
+}
+
+function statusOf(tenant: TenantReport) {
+  return {
+    id: tenant.id,
+    state: tenant.state,
+    updates: tenant.updates,
+    restarts: tenant.restarts,
+    lastError: tenant.lastError ?? null,
+    lastUpdateAt: tenant.lastUpdateAt === undefined
+      ? null
+      : new Date(tenant.lastUpdateAt).toISOString(),
+    ...(tenant.configError !== undefined && { configError: tenant.configError }),
+  };
+}

@@ -1,0 +1,106 @@
+/**
+ * What the operations endpoints (`/readyz`, `/status`) and the `tenant_state` metric know about
+ * the tenants: one report per tenant file, running or not. The runtime implements
+ * {@linkcode RuntimeView}; the HTTP layer only reads it, so it never reaches into actors.
+ *
+ * @example
+ * ```ts
+ * import type { RuntimeView, TenantReport } from "./runtime_view.ts";
+ * const shop: TenantReport = {
+ *   id: "shop",
+ *   enabled: true,
+ *   state: "running",
+ *   updates: "polling",
+ *   restarts: 0,
+ * };
+ * const view: RuntimeView = { tenants: () => [shop] };
+ * view.tenants()[0].state; // "running"
+ * ```
+ * @module
+ */
+import type { ChildState } from "../../actors/supervisor.ts";
+
+/**
+ * A tenant's state: its supervisor's {@linkcode ChildState}, or `disabled` (`enabled: false` in
+ * its file) or `invalid` (its file was refused, so it never started).
+ *
+ * @example
+ * ```ts
+ * import type { TenantState } from "./runtime_view.ts";
+ * const parked: TenantState = "failed";
+ * ```
+ */
+export type TenantState = ChildState | "disabled" | "invalid";
+
+// A record keyed by every state: adding a ChildState without listing it here fails to compile,
+// so the tenant_state metric can never silently miss a state.
+const STATES: Record<TenantState, true> = {
+  starting: true,
+  running: true,
+  backoff: true,
+  failed: true,
+  stopping: true,
+  stopped: true,
+  disabled: true,
+  invalid: true,
+};
+
+/**
+ * Every {@linkcode TenantState}, in lifecycle order.
+ *
+ * @example
+ * ```ts
+ * import { TENANT_STATES } from "./runtime_view.ts";
+ * TENANT_STATES.includes("failed"); // true
+ * ```
+ */
+export const TENANT_STATES: readonly TenantState[] = Object.keys(STATES) as TenantState[];
+
+/**
+ * One tenant as operators see it.
+ *
+ * @example
+ * ```ts
+ * import type { TenantReport } from "./runtime_view.ts";
+ * const broken: TenantReport = {
+ *   id: "quiz",
+ *   enabled: true,
+ *   state: "invalid",
+ *   updates: "polling",
+ *   restarts: 0,
+ *   configError: "products[1].price: expected an integer ≥ 1, got 0",
+ * };
+ * ```
+ */
+export interface TenantReport {
+  /** The tenant id (its file name). */
+  readonly id: string;
+  /** `false` when the file says `enabled: false`; such a tenant never counts against readiness. */
+  readonly enabled: boolean;
+  readonly state: TenantState;
+  /** How the tenant receives updates. */
+  readonly updates: "polling" | "webhook";
+  /** Restarts since the process started. */
+  readonly restarts: number;
+  /** Text of the most recent failure; may hold secrets until redacted. */
+  readonly lastError?: string;
+  /** When the tenant last handled an update, in ms since the Unix epoch. */
+  readonly lastUpdateAt?: number;
+  /** Why the tenant's file was refused, for `invalid` tenants. */
+  readonly configError?: string;
+}
+
+/**
+ * Read access to the runtime for the operations endpoints.
+ *
+ * @example
+ * ```ts
+ * import type { RuntimeView } from "./runtime_view.ts";
+ * declare const view: RuntimeView;
+ * const failing = view.tenants().filter((tenant) => tenant.state === "failed");
+ * ```
+ */
+export interface RuntimeView {
+  /** A fresh snapshot of every tenant, in config order. */
+  tenants(): TenantReport[];
+}

@@ -1,0 +1,237 @@
+/**
+ * `POST /telegram/<tenantId>`: where Telegram delivers updates to tenants on webhooks. The path
+ * names the tenant only; the tenant's secret travels in the `X-Telegram-Bot-Api-Secret-Token`
+ * header (set with `setWebhook`'s `secret_token`), so it never lands in access logs.
+ *
+ * Telegram retries any answer other than 2xx, so the status codes are chosen for that:
+ * 200 only once the update is durably recorded (a crash after 200 must not lose it), 503 while
+ * draining and 500 on a storage failure (both retried later), and 4xx for requests that would
+ * fail the same way again. Checks run from cheapest to dearest, and none of the refusals reaches
+ * {@linkcode WebhookTarget.accept}:
+ *
+ * | answer | when                                                                     |
+ * | ------ | ------------------------------------------------------------------------ |
+ * | 404    | no such tenant, or the tenant is not on webhooks                         |
+ * | 401    | the secret header is missing or wrong                                    |
+ * | 503    | the runtime is draining for shutdown                                     |
+ * | 413    | the body is over 1 MiB (declared or streamed)                            |
+ * | 400    | the body is not a JSON object with an integer `update_id`                |
+ * | 500    | `accept` failed                                                          |
+ * | 200    | `{}`: recorded                                                           |
+ *
+ * @example
+ * ```ts
+ * import { webhookRoute } from "./webhook_route.ts";
+ * import { startHttpServer } from "./server.ts";
+ * const target = {
+ *   secretFor: (id: string) => (id === "shop" ? "hook_secret" : undefined),
+ *   accept: async () => {},
+ *   draining: () => false,
+ * };
+ * const server = startHttpServer({ port: 0, hostname: "127.0.0.1", routes: [webhookRoute({ target })] });
+ * const response = await fetch(`http://127.0.0.1:${server.port}/telegram/shop`, {
+ *   method: "POST",
+ *   headers: { "x-telegram-bot-api-secret-token": "hook_secret" },
+ *   body: JSON.stringify({ update_id: 1 }),
+ * });
+ * response.status; // 200
+ * await server.shutdown();
+ * ```
+ * @module
+ */
+import type { Logger } from "@logtape/logtape";
+import type { Update } from "grammy/types";
+import type { Metrics } from "../metrics.ts";
+import { runtimeLogger } from "../logging.ts";
+import { redactTokens } from "../redact.ts";
+import { constantTimeEqual } from "./constant_time.ts";
+import { BodyTooLargeError, readBodyLimited } from "./read_body.ts";
+import { jsonResponse } from "./responses.ts";
+import type { Route, RouteContext } from "./routes.ts";
+
+/**
+ * The runtime's side of the webhook: the lead's runtime implements it.
+ *
+ * @example
+ * ```ts
+ * import type { WebhookTarget } from "./webhook_route.ts";
+ * const inbox: unknown[] = [];
+ * const target: WebhookTarget = {
+ *   secretFor: (tenantId) => (tenantId === "shop" ? "hook_secret" : undefined),
+ *   accept: async (_tenantId, update) => void inbox.push(update),
+ *   draining: () => false,
+ * };
+ * ```
+ */
+export interface WebhookTarget {
+  /** The tenant's expected secret token, or undefined if no such tenant is on webhooks. */
+  secretFor(tenantId: string): string | undefined;
+  /**
+   * Durably accepts one update for the tenant (records it in the inbox); resolves only after it
+   * is safe to return 200. Rejects on storage failure.
+   */
+  accept(tenantId: string, update: Update): Promise<void>;
+  /** True while the runtime drains for shutdown: answer 503 so Telegram retries later. */
+  draining(): boolean;
+}
+
+/**
+ * What the route is built from.
+ *
+ * @example
+ * ```ts
+ * import type { WebhookRouteOptions } from "./webhook_route.ts";
+ * declare const target: import("./webhook_route.ts").WebhookTarget;
+ * const options: WebhookRouteOptions = { target, maxBodyBytes: 64 * 1024 };
+ * ```
+ */
+export interface WebhookRouteOptions {
+  target: WebhookTarget;
+  /** When given, every answer is counted in `webhook_requests_total{status}`. */
+  metrics?: Metrics;
+  /** Where refusals and failures are logged; the `http` runtime logger by default. */
+  logger?: Logger;
+  /** Applied to every logged error text; removes bot tokens by default. */
+  redact?: (text: string) => string;
+  /** Largest body accepted; {@linkcode MAX_WEBHOOK_BODY_BYTES} by default. */
+  maxBodyBytes?: number;
+}
+
+/**
+ * 1 MiB: far above any real update (a message is at most a few KiB of JSON), low enough that a
+ * flood of large bodies cannot exhaust memory.
+ */
+export const MAX_WEBHOOK_BODY_BYTES = 1024 * 1024;
+
+/** The header in which Telegram sends `setWebhook`'s `secret_token`. */
+const SECRET_HEADER = "x-telegram-bot-api-secret-token";
+
+/**
+ * The path of a tenant's webhook, to append to `PUBLIC_URL` when calling `setWebhook`.
+ *
+ * @example
+ * ```ts
+ * import { webhookPath } from "./webhook_route.ts";
+ * webhookPath("shop"); // "/telegram/shop"
+ * ```
+ */
+export function webhookPath(tenantId: string): string {
+  return `/telegram/${encodeURIComponent(tenantId)}`;
+}
+
+/**
+ * The `POST /telegram/:tenantId` route.
+ *
+ * @example
+ * ```ts
+ * import { webhookRoute } from "./webhook_route.ts";
+ * import { createMetrics } from "../metrics.ts";
+ * declare const target: import("./webhook_route.ts").WebhookTarget;
+ * const route = webhookRoute({ target, metrics: createMetrics() });
+ * route.path; // "/telegram/:tenantId"
+ * ```
+ */
+export function webhookRoute(options: WebhookRouteOptions): Route {
+  const receive = receiver(options);
+  return {
+    method: "POST",
+    path: "/telegram/:tenantId",
+    async handle(request, context) {
+      let status = 500;
+      try {
+        const response = await receive(request, context);
+        status = response.status;
+        return response;
+      } finally {
+        // Counted in `finally` so an unexpected throw (answered 500 by the server) counts too.
+        options.metrics?.webhookRequests.inc({ status: String(status) });
+      }
+    },
+  };
+}
+
+function receiver(options: WebhookRouteOptions) {
+  const { target } = options;
+  const log = options.logger ?? runtimeLogger("http");
+  const redact = options.redact ?? redactTokens;
+  const maxBodyBytes = options.maxBodyBytes ?? MAX_WEBHOOK_BODY_BYTES;
+
+  return async (request: Request, { params, remote }: RouteContext): Promise<Response> => {
+    const tenant = params.tenantId;
+    const expected = target.secretFor(tenant);
+    // Same answer for "no such tenant" and "tenant on polling": the caller learns nothing more.
+    if (expected === undefined) return jsonResponse(404, { error: "not found" });
+
+    const given = request.headers.get(SECRET_HEADER);
+    if (given === null || given === "") {
+      log.warn("Webhook for {tenant} from {remote} without a secret token.", { tenant, remote });
+      return jsonResponse(401, { error: `missing ${SECRET_HEADER} header` });
+    }
+    if (!constantTimeEqual(given, expected)) {
+      log.warn("Webhook for {tenant} from {remote} with a wrong secret token.", { tenant, remote });
+      return jsonResponse(401, { error: `wrong ${SECRET_HEADER}` });
+    }
+
+    if (target.draining()) {
+      return jsonResponse(503, { error: "shutting down; retry later" }, { "retry-after": "5" });
+    }
+
+    let body: Uint8Array;
+    try {
+      body = await readBodyLimited(request, maxBodyBytes);
+    } catch (error) {
+      if (error instanceof BodyTooLargeError) {
+        return jsonResponse(413, { error: `body exceeds ${maxBodyBytes} bytes` });
+      }
+      throw error;
+    }
+    const parsed = parseUpdate(body);
+    if (typeof parsed === "string") return jsonResponse(400, { error: parsed });
+
+    try {
+      await target.accept(tenant, parsed);
+    } catch (error) {
+      log.error("Webhook update {updateId} for {tenant} was not recorded: {error}", {
+        tenant,
+        updateId: parsed.update_id,
+        error: redact(error instanceof Error ? error.message : String(error)),
+      });
+      return jsonResponse(500, { error: "could not record the update; retry later" });
+    }
+    return jsonResponse(200, {});
+  };
+}
+
+const decoder = new TextDecoder("utf-8", { fatal: true });
+
+/**
+ * The update in `body`, or a sentence saying what is wrong with it. Only `update_id` is checked:
+ * it is what the inbox deduplicates on; the rest is Telegram's to define and the handlers' to
+ * read. Error texts never quote the body, which may hold users' messages.
+ */
+function parseUpdate(body: Uint8Array): Update | string {
+  let text: string;
+  try {
+    text = decoder.decode(body);
+  } catch {
+    return "body is not valid UTF-8";
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return "body is not valid JSON";
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    const kind = value === null ? "null" : Array.isArray(value) ? "an array" : typeof value;
+    return `body must be a JSON object (an Update), got ${kind}`;
+  }
+  const updateId = (value as Record<string, unknown>).update_id;
+  if (updateId === undefined) return "update_id is missing";
+  if (typeof updateId !== "number" || !Number.isSafeInteger(updateId) || updateId < 0) {
+    return `update_id must be a non-negative integer, got ${
+      typeof updateId === "number" ? String(updateId) : typeof updateId
+    }`;
+  }
+  return value as Update;
+}

@@ -1,0 +1,75 @@
+/**
+ * Tells Telegram how a tenant receives updates. Polling tenants delete any webhook (so switching
+ * a tenant back from webhooks just works; pending updates are kept). Webhook tenants register
+ * `PUBLIC_URL/telegram/<tenantId>` — the path names the tenant, never the token — with a secret
+ * Telegram echoes in `X-Telegram-Bot-Api-Secret-Token`, and an explicit `allowed_updates`.
+ *
+ * The secret is the tenant's `webhook.secretToken` when configured, else one generated once and
+ * kept in storage, so a restart does not invalidate requests Telegram is already retrying.
+ *
+ * @example
+ * ```ts ignore
+ * const source = await registerUpdateSource(bot, config, { db, publicUrl, allowedUpdates });
+ * if (source.mode === "webhook") console.log("secret length", source.secret.length);
+ * ```
+ * @module
+ */
+import type { Api } from "grammy";
+import type { Database } from "../storage/database.ts";
+import type { TenantConfig } from "../../config/tenant_schema.ts";
+import { FatalError } from "../../actors/child.ts";
+import { secrets } from "../redact.ts";
+import type { AllowedUpdate } from "./poller.ts";
+
+/** How a tenant gets its updates once registered. */
+export type UpdateSource = { mode: "polling" } | { mode: "webhook"; url: string; secret: string };
+
+/** Where the secret generated for a tenant is kept. */
+const secretKey = "webhook:secret";
+
+/** 32 random bytes, base64url: Telegram allows 1–256 of `A-Za-z0-9_-`. */
+function newSecret(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(32));
+  return btoa(String.fromCharCode(...bytes)).replaceAll("+", "-").replaceAll("/", "_")
+    .replaceAll("=", "");
+}
+
+/** The tenant's stored webhook secret, generated and stored on first use. */
+export async function storedWebhookSecret(db: Database, tenantId: string): Promise<string> {
+  // Insert-if-absent then read: two starts racing still agree on one secret.
+  await db.run(
+    "INSERT INTO kv (tenant_id, key, value) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+    [tenantId, secretKey, newSecret()],
+  );
+  const row = await db.get<{ value: string }>(
+    "SELECT value FROM kv WHERE tenant_id = ? AND key = ?",
+    [tenantId, secretKey],
+  );
+  return row!.value;
+}
+
+/** Registers polling or the webhook with Telegram, as the tenant's config says. */
+export async function registerUpdateSource(
+  api: Api,
+  config: Pick<TenantConfig, "id" | "source" | "updates" | "webhook">,
+  options: { db: Database; publicUrl?: string; allowedUpdates: readonly AllowedUpdate[] },
+): Promise<UpdateSource> {
+  if (config.updates === "polling") {
+    await api.deleteWebhook();
+    return { mode: "polling" };
+  }
+  if (options.publicUrl === undefined) {
+    throw new FatalError(
+      `${config.source}: updates "webhook" needs PUBLIC_URL, the https address Telegram can ` +
+        `reach this process at (webhooks arrive at PUBLIC_URL/telegram/${config.id})`,
+    );
+  }
+  const secret = config.webhook?.secretToken ?? await storedWebhookSecret(options.db, config.id);
+  secrets.add(secret);
+  const url = `${options.publicUrl}/telegram/${config.id}`;
+  await api.setWebhook(url, {
+    secret_token: secret,
+    allowed_updates: [...options.allowedUpdates],
+  });
+  return { mode: "webhook", url, secret };
+}

@@ -1,0 +1,50 @@
+/**
+ * Capturing what code under test logs, to assert on it: LogTape is configured to send one
+ * category (at every level) to memory and to drop LogTape's own meta messages. LogTape's
+ * configuration is global, so a test that captures must `reset()` it at its end.
+ *
+ * @example
+ * ```ts ignore
+ * const records = await captureLogs(["test-outbox"]);
+ * getLogger(["test-outbox"]).info("sent {id}", { id: "a" });
+ * renderedLogs(records); // ["info: sent a"]
+ * await reset();
+ * ```
+ * @module
+ */
+import { configure, type LogRecord } from "@logtape/logtape";
+
+/**
+ * Sends everything logged under `category` to the returned array, replacing any earlier
+ * LogTape configuration.
+ *
+ * @example
+ * ```ts ignore
+ * const records = await captureLogs(["test-subscriptions"]);
+ * const service = new PaymentService({ ...options, logger: getLogger(["test-subscriptions"]) });
+ * ```
+ */
+export async function captureLogs(category: readonly string[]): Promise<LogRecord[]> {
+  const records: LogRecord[] = [];
+  await configure({
+    reset: true,
+    sinks: { memory: (record) => records.push(record) },
+    loggers: [
+      { category: [...category], sinks: ["memory"], lowestLevel: "debug" },
+      { category: ["logtape", "meta"], sinks: [], lowestLevel: "error" },
+    ],
+  });
+  return records;
+}
+
+/**
+ * The records as `level: message`, with the message's values filled in.
+ *
+ * @example
+ * ```ts ignore
+ * renderedLogs(records); // ["warning: Outbox item a failed: 400"]
+ * ```
+ */
+export function renderedLogs(records: readonly LogRecord[]): string[] {
+  return records.map((r) => `${r.level}: ${r.message.map(String).join("")}`);
+}

@@ -1,0 +1,48 @@
+/**
+ * The parts a tenant gives its payment service, assembled as the tenant assembles them, for
+ * tests that run a real `PaymentService` (the payment fixture with a recording Bot API, the
+ * handler harness with the sandbox's).
+ *
+ * @example
+ * ```ts ignore
+ * const options = paymentServiceOptions({ tenant, db, clock, api: bot.api });
+ * const service = new PaymentService(options);
+ * ```
+ * @module
+ */
+import type { Clock } from "../../actors/clock.ts";
+import { Ledger } from "../../actors/ledger.ts";
+import { Outbox } from "../../actors/outbox.ts";
+import type { PaymentsApi } from "../../actors/payment_api.ts";
+import type { PaymentServiceOptions } from "../../actors/payments.ts";
+import type { Database } from "../../adapters/storage/database.ts";
+import { Texts } from "../../adapters/telegram/texts.ts";
+import type { TenantConfig } from "../../config/tenant_schema.ts";
+
+/** What a test decides; the rest follows from the tenant. */
+export interface PaymentWorldParts {
+  tenant: TenantConfig;
+  db: Database;
+  clock: Clock;
+  api: PaymentsApi;
+}
+
+/**
+ * The service options over `db`, `clock` and `api`, with the tenant's own ledger, outbox and
+ * texts, and the default logger and no `onCommitted` (callers add them where a test looks).
+ *
+ * @example
+ * ```ts ignore
+ * const options = paymentServiceOptions({ tenant, db, clock, api: new FakePaymentsApi() });
+ * await options.ledger.balance(db, 7); // 0
+ * ```
+ */
+export function paymentServiceOptions(parts: PaymentWorldParts): PaymentServiceOptions {
+  const { tenant, clock } = parts;
+  return {
+    ...parts,
+    ledger: new Ledger(tenant.id, clock),
+    outbox: new Outbox(tenant.id, clock),
+    texts: new Texts(tenant.texts, tenant.locale),
+  };
+}
