@@ -2,15 +2,17 @@
  * Constellation's entry point: `deno task start`.
  *
  * Reads the runtime settings from the environment, loads one tenant per file in
- * `$CONFIG_DIR/tenants/` (or the single bot of a `.env` with `TELEGRAM_BOT_TOKEN`), starts the
- * supervision tree and stops it cleanly on SIGINT or SIGTERM.
+ * `$CONFIG_DIR/tenants/` (or the single bot of a `.env` with `TELEGRAM_BOT_TOKEN`), opens the
+ * database, starts the supervision tree and the HTTP server (webhooks, health, metrics, status),
+ * watches the tenant files for changes (and reloads on SIGHUP), and drains cleanly on SIGINT or
+ * SIGTERM.
  *
- * Exit codes: 0 after a clean stop; 1 when the stop missed its deadline; 2 when the settings or
- * the config folder leave nothing to run.
+ * Exit codes: 0 after a clean stop; 1 when the stop missed its deadline; 2 when the settings,
+ * the config folder or the database leave nothing to run.
  * @module
  */
 import "./adapters/node_warnings.ts";
-import { loadRuntimeSettings } from "./config/runtime_settings.ts";
+import { loadRuntimeSettings, type RuntimeSettings } from "./config/runtime_settings.ts";
 import {
   ConfigDirMissingError,
   formatProblem,
@@ -20,8 +22,15 @@ import {
 import { tenantFromEnv } from "./config/env_tenant.ts";
 import { configureLogging, flushLogs, runtimeLogger } from "./adapters/logging.ts";
 import { Runtime } from "./actors/runtime.ts";
+import { globalDeadLetters } from "./actors/dead_letters.ts";
 import { openDatabase } from "./adapters/storage/open_database.ts";
 import type { Database } from "./adapters/storage/database.ts";
+import { createMetrics } from "./adapters/metrics.ts";
+import { startHttpServer } from "./adapters/http/server.ts";
+import { webhookRoute } from "./adapters/http/webhook_route.ts";
+import { opsRoutes } from "./adapters/http/ops_routes.ts";
+import { watchTenantConfig } from "./adapters/config_watcher.ts";
+import { secrets } from "./adapters/redact.ts";
 
 /** How long a stop may take before the process gives up waiting and exits with 1. */
 const shutdownDeadlineMs = 20_000;
@@ -35,12 +44,13 @@ function fail(message: string): never {
 }
 
 const env = (name: string) => Deno.env.get(name);
-let settings;
+let settings: RuntimeSettings;
 try {
   settings = loadRuntimeSettings(env);
 } catch (error) {
   fail((error as Error).message);
 }
+secrets.add(settings.adminToken);
 await configureLogging({ level: settings.logLevel, format: settings.logFormat });
 const log = runtimeLogger("main");
 
@@ -55,8 +65,10 @@ for (const warning of loaded.warnings) log.warn(formatWarning(warning));
 for (const problem of loaded.problems) {
   for (const line of formatProblem(problem).split("\n")) log.error("Skipped: {line}", { line });
 }
+// Tenant files, or else the original single bot of a `.env`; only files are watched.
+const fromFiles = loaded.tenants.length > 0 || loaded.problems.length > 0;
 let tenants = loaded.tenants;
-if (tenants.length === 0 && loaded.problems.length === 0) {
+if (!fromFiles) {
   try {
     const fromEnv = tenantFromEnv(env, settings.configDir);
     if (fromEnv) tenants = [fromEnv];
@@ -78,19 +90,54 @@ try {
   await flushLogs();
   fail((error as Error).message);
 }
-const runtime = await Runtime.start({ tenants, db });
+const metrics = createMetrics();
+globalDeadLetters.subscribe(({ actor }) => metrics.deadLetters.inc({ actor }));
+const runtime = await Runtime.start({ tenants, db, metrics, publicUrl: settings.publicUrl });
+// Record the files refused at start, so /status shows them too.
+if (fromFiles) await runtime.reload(loaded);
 log.info("Constellation is running {count} tenant(s).", { count: tenants.length });
+
+const redact = (text: string) => secrets.redact(text);
+const http = startHttpServer({
+  port: settings.httpPort,
+  routes: [
+    webhookRoute({ target: runtime, metrics, redact }),
+    ...opsRoutes({ runtime, metrics, adminToken: settings.adminToken, redact }),
+  ],
+  redact,
+});
+log.info("HTTP server listening on port {port}.", { port: http.port });
+
+const stopWatching = new AbortController();
+const watcher = fromFiles
+  ? watchTenantConfig({
+    configDir: settings.configDir,
+    signal: stopWatching.signal,
+    onChange: async () => {
+      await runtime.reload(await loadTenants(settings.configDir, env));
+    },
+  })
+  : undefined;
 
 let stopping = false;
 async function shutdown(signal: string) {
   if (stopping) return;
   stopping = true;
-  log.info("{signal} received; stopping tenants.", { signal });
+  log.info("{signal} received; draining.", { signal });
+  // Webhooks answer 503 from now on, so Telegram keeps new updates until the next start.
+  runtime.drain();
   const deadline = new Promise<"late">((resolve) =>
     setTimeout(() => resolve("late"), shutdownDeadlineMs)
   );
   const outcome = await Promise.race([
-    runtime.stop().then(() => db.close()).then(() => "stopped" as const),
+    (async () => {
+      stopWatching.abort();
+      await watcher?.closed;
+      await runtime.stop();
+      await http.shutdown();
+      await db.close();
+      return "stopped" as const;
+    })(),
     deadline,
   ]);
   if (outcome === "late") {

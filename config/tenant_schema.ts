@@ -155,6 +155,9 @@ function secret() {
 
 function unique(label: string, key: (item: unknown) => unknown) {
   return (items: readonly unknown[], ctx: z.core.$RefinementCtx<unknown>) => {
+    // The check also runs when the field failed its own type check (to report every problem at
+    // once), so the value may not be an array at all: that error is already reported.
+    if (!Array.isArray(items)) return;
     const firstIndex = new Map<unknown, number>();
     items.forEach((item, index) => {
       const value = key(item);

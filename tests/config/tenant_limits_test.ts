@@ -273,3 +273,9 @@ Deno.test("a token that is not a string is rejected with the expected form", asy
 Deno.test("a missing token is reported", async () => {
   assert.match(await problemLines({}), /token: expected a secret reference .*got nothing/);
 });
+
+Deno.test("products or admins of the wrong type are reported, not thrown", async () => {
+  const lines = await problemLines({ token: "env:TOKEN", products: "none", admins: 5 });
+  assert.match(lines, /products: expected/);
+  assert.match(lines, /admins: expected/);
+});

@@ -49,6 +49,8 @@ export class RuntimeProcess {
         HOME: Deno.env.get("HOME") ?? "",
         DENO_DIR: Deno.env.get("DENO_DIR") ?? "",
         NO_COLOR: "1",
+        // A free port each run, so tests never collide over 8080; a test may name its own.
+        HTTP_PORT: "0",
         ...env,
       },
       stdin: "null",
