@@ -124,6 +124,8 @@ export interface BalanceActorOptions {
   /** Longest flood wait slept, in ms; default {@linkcode DEFAULT_FLOOD_WAIT_MAX_MS}. */
   floodWaitMaxMs?: number;
   deadLetters?: DeadLetters;
+  /** Told whether each read was served from the cache; the runtime counts it for `/metrics`. */
+  onCacheLookup?: (tenantId: string, hit: boolean) => void;
 }
 
 function requireMs(name: string, value: number, min: number): number {
@@ -221,7 +223,10 @@ export function startBalanceActor(options: BalanceActorOptions): Actor<BalanceMs
       ctx: ActorContext<BalanceMsg>,
     ) => {
       const state = find(tenantId, reply);
-      if (state === undefined || state.answerBalanceFromCache(reply, clock.now())) return;
+      if (state === undefined) return;
+      const hit = state.answerBalanceFromCache(reply, clock.now());
+      options.onCacheLookup?.(tenantId, hit);
+      if (hit) return;
       state.requestBalance(reply);
       startNext(state, ctx);
     };
@@ -237,9 +242,10 @@ export function startBalanceActor(options: BalanceActorOptions): Actor<BalanceMs
         return;
       }
       const state = find(tenantId, reply);
-      if (state === undefined || state.answerPageFromCache(offset, limit, reply, clock.now())) {
-        return;
-      }
+      if (state === undefined) return;
+      const hit = state.answerPageFromCache(offset, limit, reply, clock.now());
+      options.onCacheLookup?.(tenantId, hit);
+      if (hit) return;
       state.requestPage(offset, limit, reply);
       startNext(state, ctx);
     };

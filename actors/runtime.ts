@@ -4,6 +4,7 @@
  *
  * ```text
  * root (one-for-one)
+ * ├── balance (the BalanceActor every tenant shares)
  * └── tenants (one-for-one, children added and removed at run time)
  *     ├── tenant:shop
  *     └── tenant:quiz …
@@ -29,6 +30,7 @@ import { type ChildSpec, Supervisor, type SupervisorOptions } from "./supervisor
 import { type Clock, systemClock } from "./clock.ts";
 import { startTenant, type TenantEnvironment, type TenantHandle } from "./tenant.ts";
 import { supervisionObserver } from "./supervision_log.ts";
+import { BalanceRegistry } from "./balance_registry.ts";
 import type { TenantConfig } from "../config/tenant_schema.ts";
 import { formatProblem, type LoadResult } from "../config/load_tenants.ts";
 import { planReload, type ReloadPlan, transitionOf } from "../config/reload_plan.ts";
@@ -82,6 +84,7 @@ function rememberSecrets(config: TenantConfig): void {
 /** A running runtime. */
 export class Runtime implements RuntimeView, WebhookTarget {
   readonly #entries = new Map<string, TenantEntry>();
+  readonly #balances = new BalanceRegistry();
   readonly #env: TenantEnvironment;
   readonly #metrics?: Metrics;
   readonly #supervision: SupervisorOptions;
@@ -99,6 +102,7 @@ export class Runtime implements RuntimeView, WebhookTarget {
       pollTimeoutSeconds: options.pollTimeoutSeconds,
       publicUrl: options.publicUrl,
       metrics: options.metrics,
+      balances: this.#balances,
     };
     this.#supervision = {
       ...options.supervision,
@@ -114,7 +118,15 @@ export class Runtime implements RuntimeView, WebhookTarget {
       rememberSecrets(config);
       runtime.#entries.set(config.id, { config });
     }
-    runtime.#root = new Supervisor("root", [{
+    const balanceSpec = runtime.#balances.spec({
+      db: options.db,
+      clock: runtime.#env.clock,
+      onCacheLookup: (tenant, hit) =>
+        (hit ? options.metrics?.balanceCacheHits : options.metrics?.balanceCacheMisses)?.inc({
+          tenant,
+        }),
+    });
+    runtime.#root = new Supervisor("root", [balanceSpec, {
       id: "tenants",
       // A fresh tenant supervisor for every (re)start, with the tenants enabled at that time.
       start: async () => {

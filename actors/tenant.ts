@@ -40,6 +40,7 @@ import { describeError } from "../adapters/telegram/describe_error.ts";
 import { SendPacer } from "../adapters/telegram/send_pacer.ts";
 import { registerUpdateSource, type UpdateSource } from "../adapters/telegram/update_source.ts";
 import type { Metrics } from "../adapters/metrics.ts";
+import type { BalanceRegistry } from "./balance_registry.ts";
 
 /** The tenant actor's protocol. */
 export type TenantMsg =
@@ -58,6 +59,8 @@ export interface TenantEnvironment extends TenantBuildEnvironment {
   /** The process's public https address, for webhook tenants (`PUBLIC_URL`). */
   publicUrl?: string;
   metrics?: Metrics;
+  /** The process's BalanceActor, which the tenant registers with while it runs. */
+  balances?: BalanceRegistry;
 }
 
 /** A running tenant, as its supervisor and the HTTP server see it. */
