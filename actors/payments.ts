@@ -9,7 +9,11 @@
  * Calls the user waits for (an invoice, a subscription link, a refund an admin asked for) go to
  * the Bot API directly; everything else that must reach Telegram (receipts, deliveries,
  * notices, a double payment's refund) is written to the outbox in the transaction that causes
- * it, and `onCommitted` tells the tenant to send it.
+ * it, and `onCommitted` tells the tenant to send it. `onMoneyMoved` tells it that the bot's own
+ * Stars changed (a payment, a renewal, a refund), so a cached Stars balance can be dropped.
+ *
+ * Reconciliation (`reconciler.ts`) recovers payments whose update was lost through
+ * `recoverPayment`, the same idempotent path as `successfulPayment`.
  *
  * @example
  * ```ts ignore
@@ -39,10 +43,11 @@ import {
   createPaymentContext,
   findProduct,
   type PaymentContext,
-  type PaymentServiceOptions,
+  type PaymentServiceOptions as PaymentContextOptions,
 } from "./payment_context.ts";
 import { deductCredits, type DeductOutcome, type DeductRequest } from "./payment_deduct.ts";
 import { type PaymentMessage, type PaymentOutcome, receivePayment } from "./payment_receive.ts";
+import { recoverPayment, reportUnmatchedRefund } from "./payment_reconcile.ts";
 import {
   type AppliedRefund,
   applyRefund,
@@ -56,10 +61,10 @@ import {
   applySubscriptionChange,
   type SubscriptionChangeOutcome,
 } from "./payment_subscription_updates.ts";
+import type { IncomingPayment, TelegramRefund } from "./reconcile_transactions.ts";
 import type { Subscription } from "./subscriptions.ts";
 
 export type { OfferRefusal, OfferResult, PreCheckoutAnswer } from "./payment_checkout.ts";
-export type { PaymentServiceOptions } from "./payment_context.ts";
 export { type DeductOutcome, type DeductRequest, TOP_UP_CALLBACK } from "./payment_deduct.ts";
 export type { PaymentMessage, PaymentOutcome } from "./payment_receive.ts";
 export type { SubscriptionChangeOutcome } from "./payment_subscription_updates.ts";
@@ -69,6 +74,35 @@ export type {
   RefundRequest,
   RefundSource,
 } from "./payment_refunds.ts";
+
+/**
+ * What a tenant gives its payment service: the shared parts (`payment_context.ts`) and the
+ * hook for Stars movements.
+ *
+ * @example
+ * ```ts ignore
+ * const options: PaymentServiceOptions = { tenant, db, clock, ledger, outbox, api: bot.api, texts,
+ *   onMoneyMoved: (movement) => balances.invalidate(tenant.id) };
+ * ```
+ */
+export interface PaymentServiceOptions extends PaymentContextOptions {
+  /**
+   * Called after the bot's own Stars changed and the change is committed: a payment or renewal
+   * applied (whatever it granted, the Stars arrived), a refund applied, or a refund the outbox
+   * sent. The tenant drops its cached Stars balance and transactions here. Never for a repeat
+   * that changed nothing.
+   */
+  onMoneyMoved?: (movement: StarsMovement) => void;
+}
+
+/**
+ * A change of the bot's own Stars, as reported to `onMoneyMoved`: a payment applied (with what
+ * it did), a refund applied (with the credits it took back), or a refund call the outbox made.
+ */
+export type StarsMovement =
+  | { kind: "payment"; outcome: Exclude<PaymentOutcome, { kind: "already_applied" }> }
+  | { kind: "refund"; chargeId: string; credits: number }
+  | { kind: "refund_sent"; chargeId: string };
 
 /** One page of {@linkcode PaymentService.history}; `page` counts from 1. */
 export interface HistoryPage {
@@ -104,9 +138,41 @@ export const HISTORY_PAGE_SIZE = 10;
  */
 export class PaymentService {
   readonly #ctx: PaymentContext;
+  readonly #onMoneyMoved: ((movement: StarsMovement) => void) | undefined;
 
   constructor(options: PaymentServiceOptions) {
     this.#ctx = createPaymentContext(options);
+    this.#onMoneyMoved = options.onMoneyMoved;
+  }
+
+  /** Tells the tenant that the bot's Stars changed; never throws (see `onMoneyMoved`). */
+  #moneyMoved(movement: StarsMovement): void {
+    try {
+      this.#onMoneyMoved?.(movement);
+    } catch (error) {
+      // The change is committed; a stale cached balance only lives until its TTL.
+      this.#ctx.logger.error("Reporting a Stars movement failed: {error}", {
+        error: String(error),
+      });
+    }
+  }
+
+  /** Passes `outcome` on, after telling the tenant when a payment was applied now. */
+  #afterPayment(outcome: PaymentOutcome): PaymentOutcome {
+    if (outcome.kind !== "already_applied") this.#moneyMoved({ kind: "payment", outcome });
+    return outcome;
+  }
+
+  /** Passes `outcome` on, after telling the tenant when the refund was applied now. */
+  #afterRefund<T extends { kind: string; chargeId: string; credits?: number }>(outcome: T): T {
+    if (outcome.kind === "refunded") {
+      this.#moneyMoved({
+        kind: "refund",
+        chargeId: outcome.chargeId,
+        credits: outcome.credits ?? 0,
+      });
+    }
+    return outcome;
   }
 
   /**
@@ -149,8 +215,36 @@ export class PaymentService {
    * const outcome = await payments.successfulPayment(c.message);
    * ```
    */
-  successfulPayment(message: PaymentMessage): Promise<PaymentOutcome> {
-    return receivePayment(this.#ctx, message);
+  async successfulPayment(message: PaymentMessage): Promise<PaymentOutcome> {
+    return this.#afterPayment(await receivePayment(this.#ctx, message));
+  }
+
+  /**
+   * Applies a payment found in Telegram's transaction list whose `successful_payment` never
+   * arrived, through the same idempotent path; `already_applied` when it is recorded. See
+   * `payment_reconcile.ts` for how the update is rebuilt.
+   *
+   * @example
+   * ```ts ignore
+   * const found = classifyTransaction(transaction);
+   * if (found?.kind === "payment") await payments.recoverPayment(found);
+   * ```
+   */
+  async recoverPayment(payment: IncomingPayment): Promise<PaymentOutcome> {
+    return this.#afterPayment(await recoverPayment(this.#ctx, payment));
+  }
+
+  /**
+   * Tells `admins`, once per charge, that Telegram refunded a payment that is not recorded
+   * here; true when the notice was queued now. See `payment_reconcile.ts`.
+   *
+   * @example
+   * ```ts ignore
+   * await payments.reportUnmatchedRefund(refund, config.admins);
+   * ```
+   */
+  reportUnmatchedRefund(refund: TelegramRefund, admins: readonly number[]): Promise<boolean> {
+    return reportUnmatchedRefund(this.#ctx, refund, admins);
   }
 
   /**
@@ -162,8 +256,8 @@ export class PaymentService {
    * const outcome = await payments.refund("ch_1", { by: "admin", adminId: 123 });
    * ```
    */
-  refund(chargeId: string, request: RefundRequest): Promise<RefundOutcome> {
-    return refundCharge(this.#ctx, chargeId, request);
+  async refund(chargeId: string, request: RefundRequest): Promise<RefundOutcome> {
+    return this.#afterRefund(await refundCharge(this.#ctx, chargeId, request));
   }
 
   /**
@@ -175,8 +269,8 @@ export class PaymentService {
    * await payments.applyRefund(c.message.refunded_payment.telegram_payment_charge_id, "telegram");
    * ```
    */
-  applyRefund(chargeId: string, source: RefundSource): Promise<AppliedRefund> {
-    return applyRefund(this.#ctx, chargeId, source);
+  async applyRefund(chargeId: string, source: RefundSource): Promise<AppliedRefund> {
+    return this.#afterRefund(await applyRefund(this.#ctx, chargeId, source));
   }
 
   /**
@@ -188,8 +282,19 @@ export class PaymentService {
    * startOutboxSender({ tenantId, db, outbox, clock, call, onSent: payments.onOutboxSent });
    * ```
    */
-  readonly onOutboxSent = (item: Pick<OutboxItem, "id" | "method" | "params">): Promise<void> =>
-    onRefundSent(this.#ctx, item);
+  readonly onOutboxSent = async (
+    item: Pick<OutboxItem, "id" | "method" | "params">,
+  ): Promise<void> => {
+    await onRefundSent(this.#ctx, item);
+    // The Stars went back to the user when Telegram accepted the call, whether or not the
+    // refund had been applied here already.
+    if (item.method === "refundStarPayment") {
+      this.#moneyMoved({
+        kind: "refund_sent",
+        chargeId: String(item.params.telegram_payment_charge_id),
+      });
+    }
+  };
 
   /**
    * Spends credits for a plugin, with the low-balance notice and a pack to suggest when short;

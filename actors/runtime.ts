@@ -37,7 +37,7 @@ import { planReload, type ReloadPlan, transitionOf } from "../config/reload_plan
 import type { Database } from "../adapters/storage/database.ts";
 import type { Metrics } from "../adapters/metrics.ts";
 import type { RuntimeView, TenantReport } from "../adapters/http/runtime_view.ts";
-import type { WebhookTarget } from "../adapters/http/webhook_route.ts";
+import { TenantUnavailableError, type WebhookTarget } from "../adapters/http/webhook_route.ts";
 import { secrets } from "../adapters/redact.ts";
 import { runtimeLogger } from "../adapters/logging.ts";
 
@@ -162,6 +162,8 @@ export class Runtime implements RuntimeView, WebhookTarget {
         const entry = this.#entries.get(id);
         if (!entry?.config) throw new Error(`tenant ${id} has no valid config`);
         const handle = await startTenant(entry.config, this.#env);
+        // A tenant restarted during the drain takes no new updates either.
+        if (this.#draining) handle.drain();
         entry.handle = handle;
         return handle;
       },
@@ -243,16 +245,25 @@ export class Runtime implements RuntimeView, WebhookTarget {
     });
   }
 
-  /** The webhook secret of a running webhook tenant. */
+  /**
+   * The webhook secret of an enabled webhook tenant, from its latest start. It is known while
+   * the tenant stops or restarts too, so that Telegram's requests then are told to come back
+   * (503 from `accept`, or from draining) rather than that the tenant does not exist (404).
+   */
   secretFor(tenantId: string): string | undefined {
-    const source = this.#live(tenantId)?.source;
+    const entry = this.#entries.get(tenantId);
+    if (entry?.config?.enabled !== true || entry.config.updates !== "webhook") return undefined;
+    const source = entry.handle?.source;
     return source?.mode === "webhook" ? source.secret : undefined;
   }
 
-  /** Hands a webhook update to its tenant; resolves once it is durably recorded. */
+  /**
+   * Hands a webhook update to its tenant; resolves once it is durably recorded. Rejects with
+   * {@linkcode TenantUnavailableError} while the tenant is not running.
+   */
   accept(tenantId: string, update: Update): Promise<void> {
     const handle = this.#live(tenantId);
-    if (!handle) return Promise.reject(new Error(`tenant ${tenantId} is not running`));
+    if (!handle) return Promise.reject(new TenantUnavailableError(tenantId));
     return handle.accept(update);
   }
 
@@ -278,14 +289,18 @@ export class Runtime implements RuntimeView, WebhookTarget {
     }
   }
 
-  /** Starts draining: webhooks refuse new updates while the tenants finish what they hold. */
+  /**
+   * Starts draining: webhooks refuse new updates and every tenant stops polling at once, while
+   * the tenants finish what they hold.
+   */
   drain(): void {
     this.#draining = true;
+    for (const entry of this.#entries.values()) entry.handle?.drain();
   }
 
   /** Stops every tenant in reverse start order. */
   async stop(): Promise<void> {
-    this.#draining = true;
+    this.drain();
     await this.#reloading;
     await this.#root.stop();
   }

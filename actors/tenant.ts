@@ -48,6 +48,8 @@ export type TenantMsg =
   | { type: "Updates"; updates: Update[]; reply: Reply<void> }
   /** Periodic housekeeping: expire orders and subscriptions, forget old inbox rows. */
   | { type: "Tick" }
+  /** Periodic reconciliation of Telegram's transactions with the ledger. */
+  | { type: "Reconcile" }
   /** A part of the tenant failed (poller, outbox sender, a payment update): crash and restart. */
   | { type: "Failed"; part: string; error: unknown };
 
@@ -79,6 +81,12 @@ export interface TenantHandle extends Child {
   outboxBacklog(): Promise<number>;
   /** Messages waiting in the tenant actor's mailbox, for `/metrics`. */
   mailboxDepth(): number;
+  /**
+   * Stops taking new updates ahead of a stop: the poller ends after the batch in hand and
+   * confirms it, so what users send from now on waits at Telegram for the next start. Updates
+   * already taken go on running until {@linkcode Child.stop}.
+   */
+  drain(): void;
 }
 
 /**
@@ -135,9 +143,11 @@ export async function startTenant(
     mode: source.mode,
   });
   let lastUpdateAt: number | undefined;
+  const draining = new AbortController();
   const actor = Actor.spawn(
     `tenant:${config.id}`,
-    () => tenantBehavior(parts, env, source, () => (lastUpdateAt = env.clock.now())),
+    () =>
+      tenantBehavior(parts, env, source, draining.signal, () => (lastUpdateAt = env.clock.now())),
     { clock: env.clock, deadLetters: env.deadLetters },
   );
   return {
@@ -152,6 +162,7 @@ export async function startTenant(
     lastUpdateAt: () => lastUpdateAt,
     outboxBacklog: () => parts.outbox.backlog(env.db),
     mailboxDepth: () => actor.mailboxSize,
+    drain: () => draining.abort(),
   };
 }
 
@@ -160,6 +171,7 @@ function tenantBehavior(
   parts: TenantParts,
   env: TenantEnvironment,
   source: UpdateSource,
+  draining: AbortSignal,
   noteUpdate: () => void,
 ): Behavior<TenantMsg> {
   const { bot, inbox, outbox, payments, logger, texts, config } = parts;
@@ -168,6 +180,7 @@ function tenantBehavior(
   let poller: Promise<void> | undefined;
   let sender: Actor<OutboxSenderMsg> | undefined;
   let tick: TimerId | undefined;
+  let reconcileTimer: TimerId | undefined;
   const inFlight = new Set<Promise<void>>();
 
   /** Tells the actor that a part failed, unless it is stopping anyway. */
@@ -250,13 +263,23 @@ function tenantBehavior(
         if (reason.kind === "failure") fail("outbox sender")(reason.error);
       });
       ctx.self.tell({ type: "Tick" });
+      if (env.balances) {
+        await env.balances.register(parts.balanceTenant);
+        // The first run comes soon (it recovers what a crash may have missed), at a random point
+        // of the first minute so a thousand tenants starting together do not query at once.
+        const firstMs = Math.random() *
+          Math.min(60_000, config.balance.reconcileIntervalSeconds * 1000);
+        reconcileTimer = clock.setTimeout(() => ctx.self.tell({ type: "Reconcile" }), firstMs);
+      }
       // Updates recorded before a crash or a stop but never finished.
       for (const update of await inbox.pending(db)) await dispatch(update);
       if (source.mode !== "polling") return;
       poller = runPoller({
         api: bot.api,
         allowedUpdates,
-        signal: ctx.signal,
+        // Polling ends at the drain, before the stop: SIGTERM must not take new updates while
+        // the tenants stop one after another.
+        signal: AbortSignal.any([ctx.signal, draining]),
         clock,
         logger,
         timeoutSeconds: env.pollTimeoutSeconds,
@@ -280,6 +303,18 @@ function tenantBehavior(
           await inbox.prune(db);
           tick = clock.setTimeout(() => ctx.self.tell({ type: "Tick" }), tickMs);
           return;
+        case "Reconcile":
+          // Runs beside the updates, never blocking them; the reconciler serializes its runs.
+          parts.reconciler?.run().then(
+            (report) => logger.info("Reconciled: {report}", { report: JSON.stringify(report) }),
+            (error) =>
+              logger.warn("Reconciliation failed: {error}", { error: describeError(error) }),
+          );
+          reconcileTimer = clock.setTimeout(
+            () => ctx.self.tell({ type: "Reconcile" }),
+            config.balance.reconcileIntervalSeconds * 1000,
+          );
+          return;
         case "Failed": {
           const message = `${msg.part} failed: ${describeError(msg.error)}`;
           // A fatal cause (the token was revoked) stays fatal, so the supervisor parks the
@@ -292,6 +327,7 @@ function tenantBehavior(
     },
     async postStop() {
       if (tick !== undefined) clock.clearTimeout(tick);
+      if (reconcileTimer !== undefined) clock.clearTimeout(reconcileTimer);
       parts.whenCommitted(() => {});
       await poller;
       await lanes.drain();
@@ -303,6 +339,8 @@ function tenantBehavior(
         }).catch(() => {});
         await sender.stop();
       }
+      await env.balances?.unregister(config.id).catch(() => {});
+      await parts.close();
     },
   };
 }

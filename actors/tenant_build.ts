@@ -11,7 +11,7 @@
  * ```
  * @module
  */
-import type { Bot } from "grammy";
+import { Api, type Bot } from "grammy";
 import { autoRetry } from "@grammyjs/auto-retry";
 import type { Logger } from "@logtape/logtape";
 import type { Clock } from "./clock.ts";
@@ -19,9 +19,13 @@ import { Inbox } from "./inbox.ts";
 import { Ledger } from "./ledger.ts";
 import { Outbox } from "./outbox.ts";
 import { PaymentService } from "./payments.ts";
+import { Reconciler } from "./reconciler.ts";
+import type { BalanceRegistry } from "./balance_registry.ts";
+import type { BalanceTenant } from "./balance_types.ts";
 import type { Database } from "../adapters/storage/database.ts";
 import type { TenantConfig } from "../config/tenant_schema.ts";
 import {
+  botClientOptions,
   createBot,
   initTenantBot,
   installFallbacks,
@@ -31,11 +35,18 @@ import { Texts } from "../adapters/telegram/texts.ts";
 import { tenantLogger } from "../adapters/logging.ts";
 import { installPlugin } from "../adapters/plugins/load_plugin.ts";
 import { starsServiceOf } from "../adapters/plugins/plugin_api.ts";
+import { botApiBalanceUpstream } from "../adapters/telegram/bot_api_balance.ts";
+import { describeError } from "../adapters/telegram/describe_error.ts";
+import { GramjsStarsUpstream } from "../adapters/gramjs.ts";
+import type { Metrics } from "../adapters/metrics.ts";
 
 /** What building a tenant needs from the process. */
 export interface TenantBuildEnvironment {
   clock: Clock;
   db: Database;
+  /** The process's BalanceActor; without it `/revenue`, `/transactions` and reconciliation are off. */
+  balances?: BalanceRegistry;
+  metrics?: Metrics;
 }
 
 /** A tenant's parts, ready for its actor. */
@@ -51,6 +62,12 @@ export interface TenantParts {
   rawCall(method: string, params: Record<string, unknown>, signal: AbortSignal): Promise<unknown>;
   /** Sets what runs after each payment commit; the actor kicks its outbox sender there. */
   whenCommitted(listener: () => void): void;
+  /** What the tenant registers with the BalanceActor while it runs. */
+  balanceTenant: BalanceTenant;
+  /** Compares Telegram's transactions with the ledger; absent without a BalanceActor. */
+  reconciler?: Reconciler;
+  /** Closes what the tenant holds open outside its actor (an MTProto connection). */
+  close(): Promise<void>;
 }
 
 /**
@@ -78,6 +95,7 @@ export async function buildTenant(
   bot.api.config.use(autoRetry(retryPolicy));
   let committed = () => {};
   const outbox = new Outbox(config.id, clock);
+  const tenantLabel = { tenant: config.id };
   const payments = new PaymentService({
     tenant: config,
     db,
@@ -88,13 +106,65 @@ export async function buildTenant(
     texts,
     logger,
     onCommitted: () => committed(),
+    onMoneyMoved: (movement) => {
+      // The bot's Stars changed: the next /revenue must read them fresh ("refresh after purchase").
+      env.balances?.client.invalidate(config.id).catch((error) =>
+        logger.warn("Could not refresh the cached Stars balance: {error}", {
+          error: describeError(error),
+        })
+      );
+      const metrics = env.metrics;
+      if (!metrics) return;
+      if (movement.kind === "payment") {
+        metrics.payments.inc({ ...tenantLabel, kind: movement.outcome.kind });
+        if ("credits" in movement.outcome) {
+          metrics.ledgerCredits.inc(tenantLabel, movement.outcome.credits);
+        }
+      } else if (movement.kind === "refund") metrics.refunds.inc(tenantLabel);
+    },
   });
+  const mtproto = config.mtproto && new GramjsStarsUpstream({
+    tenantId: config.id,
+    apiId: config.mtproto.apiId,
+    apiHash: config.mtproto.apiHash,
+    botToken: config.token,
+    db,
+    clock,
+    logger: logger.getChild("mtproto"),
+    // Flood waits go straight to the BalanceActor, which delays only this tenant.
+    floodWaitMaxMs: 0,
+  });
+  const balanceTenant = countUpstreamCalls({
+    id: config.id,
+    cacheTtlMs: config.balance.cacheTtlSeconds * 1000,
+    // A client of its own, without auto-retry: the BalanceActor handles 429 as a flood wait
+    // for this tenant alone, and must be able to abort a call.
+    botApi: botApiBalanceUpstream(new Api(config.token, botClientOptions(config))),
+    mtproto,
+  }, env.metrics);
+  const reconciler = env.balances &&
+    new Reconciler({
+      tenantId: config.id,
+      db,
+      clock,
+      payments,
+      balance: env.balances.client,
+      admins: config.admins,
+      logger: logger.getChild("reconcile"),
+    });
   // grammY's raw API is a proxy that takes any method name.
   const raw = bot.api.raw as unknown as Record<
     string,
     (params: Record<string, unknown>, signal: AbortSignal) => Promise<unknown>
   >;
-  installTenantHandlers(bot, { config, texts, payments, logger });
+  installTenantHandlers(bot, {
+    config,
+    texts,
+    payments,
+    logger,
+    balance: env.balances?.client,
+    reconciler,
+  });
   if (config.plugin) {
     bot.use(
       await installPlugin(config.plugin, starsServiceOf(payments), {
@@ -116,6 +186,32 @@ export async function buildTenant(
     rawCall: (method, params, signal) => raw[method](params, signal),
     whenCommitted: (listener) => {
       committed = listener;
+    },
+    balanceTenant,
+    reconciler,
+    close: async () => {
+      await mtproto?.close();
+    },
+  };
+}
+
+/** Counts every upstream call of a tenant's balance sources in `/metrics`. */
+function countUpstreamCalls(tenant: BalanceTenant, metrics?: Metrics): BalanceTenant {
+  if (!metrics) return tenant;
+  const count = (source: string) => metrics.balanceUpstreamCalls.inc({ tenant: tenant.id, source });
+  const { botApi, mtproto } = tenant;
+  return {
+    ...tenant,
+    botApi: {
+      getMyStarBalance: (signal) => (count("bot_api"), botApi.getMyStarBalance(signal)),
+      getStarTransactions: (offset, limit, signal) => (
+        count("bot_api_transactions"), botApi.getStarTransactions(offset, limit, signal)
+      ),
+    },
+    mtproto: mtproto && {
+      getStarsStatus: (peer, signal) => (
+        count(`mtproto_${peer}`), mtproto.getStarsStatus(peer, signal)
+      ),
     },
   };
 }

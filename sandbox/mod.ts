@@ -28,6 +28,6 @@ export { SandboxBot } from "./sandbox_bot.ts";
 export { type ClickResult, SandboxUser, type WaitOptions } from "./sandbox_user.ts";
 export type { CallRecord } from "./world/bot_state.ts";
 export type { PaymentOutcome } from "./world/checkout.ts";
-export type { BotSettings, UserSettings } from "./world/world.ts";
+export type { BotSettings, PreCheckoutTiming, UserSettings } from "./world/world.ts";
 export type { ApiErrorBody } from "./errors.ts";
 export { BOT_API_VERSION } from "./bot_api_spec.ts";

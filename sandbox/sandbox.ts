@@ -28,7 +28,12 @@ import { dispatchCall } from "./methods/dispatch.ts";
 import { SandboxBot } from "./sandbox_bot.ts";
 import { SandboxUser } from "./sandbox_user.ts";
 import type { BotState, CallRecord } from "./world/bot_state.ts";
-import { type BotSettings, type UserSettings, World } from "./world/world.ts";
+import {
+  type BotSettings,
+  type PreCheckoutTiming,
+  type UserSettings,
+  World,
+} from "./world/world.ts";
 
 /** How to start a sandbox; every field has a default. */
 export interface SandboxOptions {
@@ -51,6 +56,13 @@ export interface SandboxOptions {
   recordCalls?: boolean;
   /** Called after every API call, e.g. to print it. */
   onCall?: (bot: SandboxBot, call: CallRecord) => void;
+  /**
+   * Called as a call arrives, before it runs: a long poll is seen when it starts (onCall sees
+   * it when it returns). Benchmarks use it to tell when a bot has started polling.
+   */
+  onCallStart?: (bot: SandboxBot, method: string) => void;
+  /** Called when the bot answers a pre-checkout query in time, with how long it took. */
+  onPreCheckoutAnswered?: (bot: SandboxBot, answered: PreCheckoutTiming) => void;
 }
 
 /** Rejects option values that would make the sandbox misbehave silently. */
@@ -115,7 +127,7 @@ export class Sandbox {
   static #create(options: SandboxOptions): Sandbox {
     checkOptions(options);
     const handles = new Map<BotState, SandboxBot>();
-    const onCall = options.onCall;
+    const { onCall, onCallStart, onPreCheckoutAnswered } = options;
     const world = new World(
       {
         clock: options.clock ?? systemClock,
@@ -127,6 +139,9 @@ export class Sandbox {
         },
         recordCalls: options.recordCalls ?? true,
         onCall: onCall && ((bot, call) => onCall(handles.get(bot)!, call)),
+        onCallStart: onCallStart && ((bot, method) => onCallStart(handles.get(bot)!, method)),
+        onPreCheckoutAnswered: onPreCheckoutAnswered &&
+          ((bot, answered) => onPreCheckoutAnswered(handles.get(bot)!, answered)),
       },
       async (bot, method, raw) => {
         // A webhook reply's result goes nowhere, as on Telegram; its failure is recorded in

@@ -5,9 +5,9 @@
  *
  * Telegram retries any answer other than 2xx, so the status codes are chosen for that:
  * 200 only once the update is durably recorded (a crash after 200 must not lose it), 503 while
- * draining and 500 on a storage failure (both retried later), and 4xx for requests that would
- * fail the same way again. Checks run from cheapest to dearest, and none of the refusals reaches
- * {@linkcode WebhookTarget.accept}:
+ * draining or while the tenant is stopping or restarting, 500 on a storage failure (all retried
+ * later), and 4xx for requests that would fail the same way again. Checks run from cheapest to
+ * dearest, and the refusals before the last two never reach {@linkcode WebhookTarget.accept}:
  *
  * | answer | when                                                                     |
  * | ------ | ------------------------------------------------------------------------ |
@@ -16,7 +16,8 @@
  * | 503    | the runtime is draining for shutdown                                     |
  * | 413    | the body is over 1 MiB (declared or streamed)                            |
  * | 400    | the body is not a JSON object with an integer `update_id`                |
- * | 500    | `accept` failed                                                          |
+ * | 503    | the tenant is stopping or restarting (`TenantUnavailableError`)          |
+ * | 500    | `accept` failed otherwise                                                |
  * | 200    | `{}`: recorded                                                           |
  *
  * @example
@@ -76,6 +77,29 @@ export interface WebhookTarget {
 }
 
 /**
+ * What {@linkcode WebhookTarget.accept} throws for a tenant that exists and is on webhooks but
+ * is not running at the moment (stopping, restarting after a crash or a config change): the
+ * route answers 503, and Telegram delivers the update again once the tenant is back.
+ *
+ * @example
+ * ```ts
+ * import { TenantUnavailableError } from "./webhook_route.ts";
+ * const error = new TenantUnavailableError("shop");
+ * error.message; // "tenant shop is not running at the moment"
+ * ```
+ */
+export class TenantUnavailableError extends Error {
+  /** The tenant the update was for. */
+  readonly tenantId: string;
+
+  constructor(tenantId: string) {
+    super(`tenant ${tenantId} is not running at the moment`);
+    this.name = "TenantUnavailableError";
+    this.tenantId = tenantId;
+  }
+}
+
+/**
  * What the route is built from.
  *
  * @example
@@ -102,6 +126,9 @@ export interface WebhookRouteOptions {
  * flood of large bodies cannot exhaust memory.
  */
 export const MAX_WEBHOOK_BODY_BYTES = 1024 * 1024;
+
+/** Sent with every 503: the answer is temporary, and a few seconds is enough to get past it. */
+const RETRY_LATER = { "retry-after": "5" };
 
 /** The header in which Telegram sends `setWebhook`'s `secret_token`. */
 const SECRET_HEADER = "x-telegram-bot-api-secret-token";
@@ -173,7 +200,7 @@ function receiver(options: WebhookRouteOptions) {
     }
 
     if (target.draining()) {
-      return jsonResponse(503, { error: "shutting down; retry later" }, { "retry-after": "5" });
+      return jsonResponse(503, { error: "shutting down; retry later" }, RETRY_LATER);
     }
 
     let body: Uint8Array;
@@ -191,6 +218,9 @@ function receiver(options: WebhookRouteOptions) {
     try {
       await target.accept(tenant, parsed);
     } catch (error) {
+      if (error instanceof TenantUnavailableError) {
+        return jsonResponse(503, { error: "tenant not running; retry later" }, RETRY_LATER);
+      }
       log.error("Webhook update {updateId} for {tenant} was not recorded: {error}", {
         tenant,
         updateId: parsed.update_id,

@@ -18,6 +18,7 @@
  * | `stars:sub:cancel:<productId>`     | stop renewing that subscription           |
  * | `stars:sub:resume:<productId>`     | renew that subscription again             |
  * | `stars:check`                      | "I bought Stars — check" the last order   |
+ * | `stars:tx:<page>`                  | an admin's page (from 1) of transactions  |
  *
  * @example
  * ```ts
@@ -44,7 +45,8 @@ export type StarsCallback =
   | { kind: "history"; page: number }
   | { kind: "subscriptions" }
   | { kind: "renewal"; change: "cancel" | "resume"; productId: string }
-  | { kind: "check" };
+  | { kind: "check" }
+  | { kind: "transactions"; page: number };
 
 /** A page number: 1 to 999 999 999, without leading zeros. */
 const PAGE = /^[1-9][0-9]{0,8}$/;
@@ -65,6 +67,15 @@ function checkProductId(productId: string): void {
   }
 }
 
+function checkPage(what: string, value: number): number {
+  if (!PAGE.test(String(value))) {
+    throw new CallbackDataError(
+      `${what} page must be an integer from 1 to 999999999, got ${value}`,
+    );
+  }
+  return value;
+}
+
 function body(data: StarsCallback): string {
   switch (data.kind) {
     case "balance":
@@ -80,12 +91,9 @@ function body(data: StarsCallback): string {
       checkProductId(data.productId);
       return `sub:${data.change}:${data.productId}`;
     case "history":
-      if (!PAGE.test(String(data.page))) {
-        throw new CallbackDataError(
-          `history page must be an integer from 1 to 999999999, got ${data.page}`,
-        );
-      }
-      return `history:${data.page}`;
+      return `history:${checkPage("history", data.page)}`;
+    case "transactions":
+      return `tx:${checkPage("transactions", data.page)}`;
   }
 }
 
@@ -137,6 +145,10 @@ export function parseCallback(data: string | undefined): StarsCallback | undefin
     case "history":
       return args.length === 1 && PAGE.test(args[0])
         ? { kind: "history", page: Number(args[0]) }
+        : undefined;
+    case "tx":
+      return args.length === 1 && PAGE.test(args[0])
+        ? { kind: "transactions", page: Number(args[0]) }
         : undefined;
     case "sub": {
       const [change, rawId] = args;

@@ -6,14 +6,15 @@
  * not use) default scope in the user's language, default scope in any language. So:
  * - the default scope gets the user commands once per locale we ship, and once without a
  *   language in the tenant's locale, for users of every other language;
- * - each admin gets the same lists plus `/refund` in the `chat` scope of their private chat
- *   (a private chat's id is the user's id). A chat-scope list replaces the default one rather
+ * - each admin gets the same lists plus the admin commands (`/refund`, `/transactions`,
+ *   `/revenue`, `/reconcile`) in the `chat` scope of their private chat (a private chat's id is
+ *   the user's id). A chat-scope list replaces the default one rather
  *   than adding to it, so it must repeat the user commands.
  *
  * `BotCommandScopeChat` per admin is the only scope Telegram offers for "these users": the
  * `chat_administrators` scopes are about group admins, not the bot's. Registration is
  * idempotent; an admin removed from the config keeps their list until it is overwritten or
- * deleted, which is harmless because `/refund` checks `config.admins` on every call.
+ * deleted, which is harmless because the admin commands check `config.admins` on every call.
  *
  * @example
  * ```ts
@@ -48,6 +49,9 @@ export const userCommands: readonly CommandSpec[] = [
 /** The commands only the tenant's admins see, in their private chats. */
 export const adminCommands: readonly CommandSpec[] = [
   { command: "refund", description: "command.refund" },
+  { command: "transactions", description: "command.transactions" },
+  { command: "revenue", description: "command.revenue" },
+  { command: "reconcile", description: "command.reconcile" },
 ];
 
 /** The options of one `setMyCommands` call. */
@@ -87,8 +91,8 @@ export function commandList(
 
 /**
  * Every `setMyCommands` call that registers the menu: the default scope (without a language, in
- * the tenant's locale, then per locale), then the same for each admin's chat with `/refund`
- * added. See the module doc for why.
+ * the tenant's locale, then per locale), then the same for each admin's chat with the admin
+ * commands added. See the module doc for why.
  *
  * @example
  * ```ts

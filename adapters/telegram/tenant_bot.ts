@@ -23,7 +23,7 @@
  * ```
  * @module
  */
-import { Bot, GrammyError } from "grammy";
+import { type ApiClientOptions, Bot, GrammyError } from "grammy";
 import type { TenantConfig } from "../../config/tenant_schema.ts";
 import { FatalError } from "../../actors/child.ts";
 import type { Texts } from "./texts.ts";
@@ -39,12 +39,22 @@ import { fallbackHandlers, type HandlerDeps, tenantHandlers } from "./handlers/m
  * ```
  */
 export function createBot(config: TenantConfig): Bot {
-  return new Bot(config.token, {
-    client: {
-      apiRoot: config.apiRoot,
-      environment: config.testEnvironment ? "test" : "prod",
-    },
-  });
+  return new Bot(config.token, { client: botClientOptions(config) });
+}
+
+/**
+ * Where a tenant's Bot API calls go: its API root, and Telegram's test environment when the
+ * tenant asks for it. Shared by the bot and the balance actor's own client.
+ *
+ * @example
+ * ```ts ignore
+ * const api = new Api(config.token, botClientOptions(config));
+ * ```
+ */
+export function botClientOptions(
+  config: Pick<TenantConfig, "apiRoot" | "testEnvironment">,
+): ApiClientOptions {
+  return { apiRoot: config.apiRoot, environment: config.testEnvironment ? "test" : "prod" };
 }
 
 /**

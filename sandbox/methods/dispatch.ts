@@ -45,6 +45,7 @@ export async function dispatchCall(
 ): Promise<unknown> {
   const at = world.clock.now();
   const name = CANONICAL.get(method.toLowerCase()) ?? method;
+  world.options.onCallStart?.(bot, name);
   let params: Readonly<Record<string, unknown>> = raw;
   try {
     if (!CANONICAL.has(method.toLowerCase())) throw notFound();

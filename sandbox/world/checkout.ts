@@ -47,6 +47,7 @@ function askBot(
   terms: InvoiceTerms,
 ): Promise<PreCheckoutAnswer | "timeout"> {
   const id = world.nextQueryId();
+  const askedAt = world.clock.now();
   return new Promise((resolve) => {
     const expire = () => {
       if (bot.preCheckoutQueries.delete(id)) resolve("timeout");
@@ -55,6 +56,8 @@ function askBot(
     bot.preCheckoutQueries.set(id, {
       answer: (answer) => {
         world.clock.clearTimeout(timer);
+        const waitedMs = world.clock.now() - askedAt;
+        world.options.onPreCheckoutAnswered?.(bot, { ok: answer.ok, waitedMs });
         resolve(answer);
       },
       cancel: () => {

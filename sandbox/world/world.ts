@@ -30,6 +30,16 @@ export interface WorldOptions {
   webhook: WebhookTiming;
   recordCalls: boolean;
   onCall?: (bot: BotState, call: CallRecord) => void;
+  onCallStart?: (bot: BotState, method: string) => void;
+  onPreCheckoutAnswered?: (bot: BotState, answered: PreCheckoutTiming) => void;
+}
+
+/** How a pre-checkout query was answered, for benchmarks that time the bot under test. */
+export interface PreCheckoutTiming {
+  /** Whether the bot accepted the payment. */
+  ok: boolean;
+  /** From queueing the query for the bot to its answerPreCheckoutQuery, on the sandbox clock. */
+  waitedMs: number;
 }
 
 /** Runs a Bot API call on behalf of a bot (used for webhook replies). */

@@ -72,11 +72,15 @@ export class RuntimeProcess {
     return this.#log;
   }
 
-  /** Resolves when the log matches `pattern`; rejects after `timeoutMs` showing the log. */
-  async waitForLog(pattern: RegExp, timeoutMs = 15_000): Promise<RegExpMatchArray> {
+  /**
+   * Resolves when the log matches `pattern`; rejects after `timeoutMs` showing the log. With
+   * `from` (a length of {@linkcode log} taken earlier), only what was written since counts, so a
+   * test can wait for the second occurrence of a line.
+   */
+  async waitForLog(pattern: RegExp, timeoutMs = 15_000, from = 0): Promise<RegExpMatchArray> {
     const deadline = Date.now() + timeoutMs;
     while (true) {
-      const match = this.#log.match(pattern);
+      const match = this.#log.slice(from).match(pattern);
       if (match) return match;
       const left = deadline - Date.now();
       if (left <= 0) {
@@ -89,6 +93,11 @@ export class RuntimeProcess {
       });
       clearTimeout(timer);
     }
+  }
+
+  /** Sends `signal` (SIGHUP, say) without waiting for anything. */
+  signal(signal: Deno.Signal): void {
+    this.#child.kill(signal);
   }
 
   /** Sends `signal` and waits for the process to end and its output to be read. */

@@ -18,6 +18,8 @@ import type { User } from "grammy/types";
 import type { Logger } from "@logtape/logtape";
 import type { TenantConfig } from "../../../config/tenant_schema.ts";
 import type { PaymentService } from "../../../actors/payments.ts";
+import type { BalanceClient } from "../../../actors/balance_client.ts";
+import type { Reconciler } from "../../../actors/reconciler.ts";
 import type { Texts } from "../texts.ts";
 
 /** What the handlers of one tenant need. */
@@ -26,6 +28,13 @@ export interface HandlerDeps {
   texts: Texts;
   payments: PaymentService;
   logger: Logger;
+  /**
+   * The BalanceActor's client, for the admins' `/transactions` and `/revenue`; without it they
+   * answer that they are not set up.
+   */
+  balance?: BalanceClient;
+  /** The tenant's reconciler, for the admins' `/reconcile`; without it, likewise. */
+  reconciler?: Reconciler;
 }
 
 /** A translator bound to one user's language. */

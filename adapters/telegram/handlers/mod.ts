@@ -1,12 +1,13 @@
 /**
- * The bot interface every hosted bot gets: commands, the Stars menu and its buttons, the admin's
- * `/refund`, and the payment updates. Installed before the tenant's plugin, so payments and the
+ * The bot interface every hosted bot gets: commands, the Stars menu and its buttons, the admins'
+ * `/refund`, `/transactions`, `/revenue` and `/reconcile`, and the payment updates. Installed before the tenant's plugin, so payments and the
  * runtime's buttons cannot be intercepted; everything else falls through to the plugin and then
  * to `fallbacks.ts`.
  *
  * Order matters only where it says so: payment updates first (every chat type), then the
- * runtime's buttons (they check the chat themselves, so that each one is answered), then the
- * commands, in private chats only — balances and histories are nobody else's business.
+ * runtime's buttons (they check the chat themselves, so that each one is answered; the admins'
+ * transaction pages before the others), then the commands, in private chats only — balances
+ * and histories are nobody else's business.
  *
  * @example
  * ```ts ignore
@@ -16,6 +17,7 @@
  * @module
  */
 import { Composer, type Context } from "grammy";
+import { adminBalanceHandlers, adminTransactionButtons } from "./admin_balance.ts";
 import { adminRefundHandlers } from "./admin_refund.ts";
 import { balanceHandlers } from "./balance.ts";
 import { starsCallbackHandlers } from "./callbacks.ts";
@@ -42,6 +44,7 @@ export { fallbackHandlers } from "./fallbacks.ts";
 export function tenantHandlers(deps: HandlerDeps): Composer<Context> {
   const composer = new Composer<Context>();
   composer.use(paymentUpdateHandlers(deps));
+  composer.use(adminTransactionButtons(deps));
   composer.use(starsCallbackHandlers(deps));
   composer.chatType("private").use(
     startHandlers(deps),
@@ -51,6 +54,7 @@ export function tenantHandlers(deps: HandlerDeps): Composer<Context> {
     subscriptionsHandlers(deps),
     infoHandlers(deps),
     adminRefundHandlers(deps),
+    adminBalanceHandlers(deps),
   );
   return composer;
 }

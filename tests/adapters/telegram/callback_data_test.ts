@@ -20,6 +20,7 @@ Deno.test("every kind of callback encodes to its documented form and parses back
     [{ kind: "renewal", change: "cancel", productId: "monthly" }, "stars:sub:cancel:monthly"],
     [{ kind: "renewal", change: "resume", productId: "m-1_X" }, "stars:sub:resume:m-1_X"],
     [{ kind: "check" }, "stars:check"],
+    [{ kind: "transactions", page: 3 }, "stars:tx:3"],
   ];
   for (const [data, wire] of cases) {
     assertEquals(encodeCallback(data), wire);
@@ -83,6 +84,9 @@ Deno.test("garbage parses to undefined, never throws", () => {
     "stars:history:1.5",
     "stars:history:1e3",
     "stars:history:1234567890",
+    "stars:tx",
+    "stars:tx:0",
+    "stars:tx:2:3",
     "stars:sub:cancel",
     "stars:sub:pause:monthly",
     "stars:sub:cancel:monthly:x",

@@ -18,6 +18,8 @@ const USER_COMMANDS = [
   "terms",
 ];
 
+const ADMIN_COMMANDS = ["refund", "transactions", "revenue", "reconcile"];
+
 Deno.test("the user menu has every user command, worded per locale", () => {
   const texts = new Texts({ ru: { "command.terms": "Правила" } }, "en");
   assertEquals(userCommands.map((c) => c.command), USER_COMMANDS);
@@ -29,10 +31,10 @@ Deno.test("the user menu has every user command, worded per locale", () => {
     command: "terms",
     description: "Правила",
   });
-  assertEquals(adminCommands.map((c) => c.command), ["refund"]);
+  assertEquals(adminCommands.map((c) => c.command), ADMIN_COMMANDS);
 });
 
-Deno.test("registrations: default scope per locale, then each admin's chat with /refund", () => {
+Deno.test("registrations: default scope per locale, then each admin's chat with theirs", () => {
   const texts = new Texts({}, "ru");
   const registrations = commandRegistrations(texts, [11, 22]);
   assertEquals(registrations.map((r) => r.options), [
@@ -50,10 +52,17 @@ Deno.test("registrations: default scope per locale, then each admin's chat with 
   assertEquals(registrations[0].commands[0].description, "Запустить бота");
   assertEquals(registrations[1].commands[0].description, "Start the bot");
   assertEquals(registrations[0].commands.map((c) => c.command), USER_COMMANDS);
-  assertEquals(registrations[3].commands.map((c) => c.command), [...USER_COMMANDS, "refund"]);
+  assertEquals(registrations[3].commands.map((c) => c.command), [
+    ...USER_COMMANDS,
+    ...ADMIN_COMMANDS,
+  ]);
   assertEquals(registrations[4].commands.at(-1), {
-    command: "refund",
-    description: "Refund a payment (admins)",
+    command: "reconcile",
+    description: "Check payments against Telegram (admins)",
+  });
+  assertEquals(registrations[5].commands.at(-3), {
+    command: "transactions",
+    description: "Транзакции Telegram Stars (для администраторов)",
   });
   assertEquals(commandRegistrations(texts, []).length, 3);
 });
@@ -69,6 +78,6 @@ Deno.test("initTenantBot registers the menus users see in Telegram", async () =>
   assertEquals(names(h.account.commandsFor(ann)), USER_COMMANDS);
   assertEquals(h.account.commandsFor(olga)[0].description, "Запустить бота");
   assertEquals(h.account.commandsFor(jan)[0].description, "Start the bot");
-  assertEquals(names(h.account.commandsFor(admin)), [...USER_COMMANDS, "refund"]);
+  assertEquals(names(h.account.commandsFor(admin)), [...USER_COMMANDS, ...ADMIN_COMMANDS]);
   assertEquals(h.account.commandsFor(admin)[0].description, "Запустить бота");
 });

@@ -5,6 +5,11 @@
  * exact. Updates are fed to `bot.handleUpdate` by {@linkcode Harness.pump}, so a handler's error
  * fails the test instead of vanishing into a log.
  *
+ * With `balance`, the tenant also gets what the runtime gives it for the bot's own Stars: a
+ * real BalanceActor (on the same clock and database) asking the sandbox through
+ * `botApiBalanceUpstream`, invalidated on every Stars movement, and a `Reconciler` — both in
+ * the handler deps, for the admin commands.
+ *
  * @example
  * ```ts ignore
  * await using h = await startHarness();
@@ -15,12 +20,17 @@
  * ```
  * @module
  */
-import { Bot, type Composer, type Context } from "grammy";
+import { type Api, Bot, type Composer, type Context } from "grammy";
 import type { Message } from "grammy/types";
 import { getLogger } from "@logtape/logtape";
+import { startBalanceActor } from "../../../../actors/balance.ts";
+import { BalanceClient } from "../../../../actors/balance_client.ts";
+import type { BotApiBalanceUpstream } from "../../../../actors/balance_types.ts";
 import { ManualClock } from "../../../../actors/clock.ts";
 import type { Ledger } from "../../../../actors/ledger.ts";
 import { PaymentService, type PaymentServiceOptions } from "../../../../actors/payments.ts";
+import { Reconciler } from "../../../../actors/reconciler.ts";
+import { botApiBalanceUpstream } from "../../../../adapters/telegram/bot_api_balance.ts";
 import type { Database } from "../../../../adapters/storage/database.ts";
 import { openDatabase } from "../../../../adapters/storage/open_database.ts";
 import {
@@ -57,6 +67,14 @@ export const START = Date.UTC(2025, 0, 1);
 /** The shop's products: credits, an item, a disabled item and a subscription. */
 const products = [CREDITS_100, CREDITS_500, WALLPAPERS, RETIRED, MONTHLY];
 
+/** The bot's own Stars in the harness; see the module doc. */
+export interface HarnessBalanceOptions {
+  /** The Bot API upstream over the bot's `Api`; default `botApiBalanceUpstream(api)`. */
+  upstream?: (api: Api) => BotApiBalanceUpstream;
+  /** How long balances and transaction pages stay cached; default one minute. */
+  cacheTtlMs?: number;
+}
+
 /** How to build the harness; every field has a default. */
 export interface HarnessOptions {
   /** Top-level fields of the tenant file to replace (`stars`, `locale`, `products` …). */
@@ -65,6 +83,10 @@ export interface HarnessOptions {
   payments?: (options: PaymentServiceOptions) => PaymentService;
   /** Middleware installed where a tenant's plugin goes: after the runtime's handlers. */
   plugin?: Composer<Context>;
+  /** Wraps the in-memory database, e.g. to hold a transaction back. */
+  wrapDb?: (db: Database) => Database;
+  /** Gives the tenant a BalanceActor and a Reconciler (see the module doc). */
+  balance?: HarnessBalanceOptions;
 }
 
 /** A running bot with its sandbox; see the module doc. */
@@ -79,10 +101,19 @@ export interface Harness extends AsyncDisposable {
   clock: ManualClock;
   ledger: Ledger;
   payments: PaymentService;
+  /** The BalanceActor's client, with `balance`. */
+  balance?: BalanceClient;
+  /** The tenant's reconciler, with `balance`. */
+  reconciler?: Reconciler;
   /** Creates a sandbox user. */
   user(settings: UserSettings): SandboxUser;
   /** Runs every queued update through `bot.handleUpdate`, in order, until none is left. */
   pump(): Promise<void>;
+  /**
+   * Confirms every queued update to the sandbox without handling it, as if it had been lost on
+   * the way; returns how many there were.
+   */
+  loseUpdates(): Promise<number>;
   /**
    * Presses a button and runs the update it causes; resolves with the bot's answer, without
    * the fields the bot left out (`{ answered: true }` for a silent answer).
@@ -110,13 +141,44 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     products,
     ...options.tenant,
   }, { token: account.token });
-  const db = await openDatabase("sqlite::memory:");
+  const opened = await openDatabase("sqlite::memory:");
+  const db = options.wrapDb?.(opened) ?? opened;
   const bot = createBot(config);
-  const serviceOptions = paymentServiceOptions({ tenant: config, db, clock, api: bot.api });
+  const serviceOptions: PaymentServiceOptions = paymentServiceOptions({
+    tenant: config,
+    db,
+    clock,
+    api: bot.api,
+  });
+  const logger = getLogger(["constellation", "test", "handlers"]);
+  const balanceActor = options.balance && startBalanceActor({ db, clock });
+  let balance: BalanceClient | undefined;
+  if (balanceActor) {
+    balance = new BalanceClient(balanceActor.ref);
+    const upstream = options.balance?.upstream ?? botApiBalanceUpstream;
+    await balance.register({
+      id: config.id,
+      cacheTtlMs: options.balance?.cacheTtlMs ?? 60_000,
+      botApi: upstream(bot.api),
+    });
+    const client = balance;
+    serviceOptions.onMoneyMoved = () => {
+      client.invalidate(config.id).catch((error) =>
+        logger.error("Invalidating the balance failed: {error}", { error: String(error) })
+      );
+    };
+  }
   const { ledger, texts } = serviceOptions;
   const payments = options.payments?.(serviceOptions) ?? new PaymentService(serviceOptions);
-  const logger = getLogger(["constellation", "test", "handlers"]);
-  installTenantHandlers(bot, { config, texts, payments, logger });
+  const reconciler = balance && new Reconciler({
+    tenantId: config.id,
+    db,
+    clock,
+    payments,
+    balance,
+    admins: config.admins,
+  });
+  installTenantHandlers(bot, { config, texts, payments, logger, balance, reconciler });
   if (options.plugin) bot.use(options.plugin);
   installFallbacks(bot, texts);
   await initTenantBot(bot, texts, config);
@@ -142,8 +204,17 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     clock,
     ledger,
     payments,
+    balance,
+    reconciler,
     user: (settings) => sandbox.createUser(settings),
     pump,
+    async loseUpdates() {
+      const updates = await bot.api.getUpdates({ offset, timeout: 0 });
+      const last = updates.at(-1);
+      // Asking past the last update confirms it, as Telegram forgets confirmed updates.
+      if (last !== undefined) offset = last.update_id + 1;
+      return updates.length;
+    },
     async click(user, message, data) {
       // The click queues its update at once and waits for the answer the pump produces.
       const clicked = user.click(account, message, data);
@@ -175,6 +246,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       return rows.map((row) => ({ ...row, params: JSON.parse(row.params) }));
     },
     async [Symbol.asyncDispose]() {
+      await balanceActor?.stop();
       await sandbox.close();
       await db.close();
     },

@@ -1,0 +1,69 @@
+/**
+ * The Bot API side of the BalanceActor (`actors/balance.ts`) for one bot: `getMyStarBalance`
+ * and `getStarTransactions` through grammY's `Api`, with answers in the actor's vocabulary and
+ * Telegram's `429 Too Many Requests` turned into a `FloodWaitError`, so the actor holds back
+ * that bot's calls for `retry_after` seconds instead of hammering Telegram.
+ *
+ * @example
+ * ```ts ignore
+ * import { botApiBalanceUpstream } from "./bot_api_balance.ts";
+ * await balances.register({ id: config.id, cacheTtlMs: 60_000, botApi: botApiBalanceUpstream(bot.api) });
+ * ```
+ * @module
+ */
+import { type Api, GrammyError } from "grammy";
+import { type BotApiBalanceUpstream, FloodWaitError } from "../../actors/balance_types.ts";
+
+/**
+ * grammY's npm build types its signals with the `abort-controller` shim; the object at run time
+ * is the platform's `AbortSignal`, so the cast only bridges the two declarations.
+ */
+type GrammySignal = Parameters<Api["getMyStarBalance"]>[0];
+
+/**
+ * `error` as the BalanceActor understands it: a 429 with `retry_after` becomes a
+ * {@linkcode FloodWaitError} carrying the original as `cause`; anything else is unchanged.
+ */
+function floodAware(error: unknown, method: string): unknown {
+  if (!(error instanceof GrammyError) || error.error_code !== 429) return error;
+  const seconds = error.parameters.retry_after;
+  // A 429 without retry_after gives no wait to honour; the actor treats it as a failed call.
+  if (typeof seconds !== "number") return error;
+  return new FloodWaitError(seconds, method, { cause: error });
+}
+
+/**
+ * The Bot API upstream of one bot over `api` (the tenant's `bot.api`, with whatever transformers
+ * it has installed). Answers pass through unchanged except `nanostar_amount`, which becomes
+ * `nanostarAmount` (0 when Telegram leaves it out).
+ *
+ * @example
+ * ```ts
+ * import { Api } from "grammy";
+ * import { botApiBalanceUpstream } from "./bot_api_balance.ts";
+ * const upstream = botApiBalanceUpstream(new Api("123:token", { apiRoot: "http://127.0.0.1:1" }));
+ * typeof upstream.getStarTransactions; // "function"
+ * ```
+ */
+export function botApiBalanceUpstream(api: Api): BotApiBalanceUpstream {
+  return {
+    async getMyStarBalance(signal) {
+      try {
+        const star = await api.getMyStarBalance(signal as unknown as GrammySignal);
+        return { amount: star.amount, nanostarAmount: star.nanostar_amount ?? 0 };
+      } catch (error) {
+        throw floodAware(error, "getMyStarBalance");
+      }
+    },
+    async getStarTransactions(offset, limit, signal) {
+      try {
+        return await api.getStarTransactions(
+          { offset, limit },
+          signal as unknown as GrammySignal,
+        );
+      } catch (error) {
+        throw floodAware(error, "getStarTransactions");
+      }
+    },
+  };
+}

@@ -1,0 +1,67 @@
+/**
+ * `LOG_FORMAT=json`: everything `main.ts` writes is one JSON object per line, a tenant's lines
+ * carry its id in their category, and the redaction applies to these lines too (a tenant whose
+ * API connection breaks logs network errors that quote request URLs, which hold the token).
+ */
+import { Sandbox } from "../../sandbox/mod.ts";
+import { assertEquals, assertStringIncludes, assertTrue } from "../support/assert.ts";
+import { assertNoSecrets, Deployment, PROCESS_WAIT_MS } from "../support/deployment.ts";
+import { ApiRelay } from "../support/api_relay.ts";
+
+interface JsonLine {
+  "@timestamp": string;
+  level: string;
+  message: string;
+  logger: string;
+  properties?: Record<string, unknown>;
+}
+
+Deno.test("LOG_FORMAT=json writes one JSON object per line, with the tenant id in the category", async () => {
+  await using sandbox = await Sandbox.start();
+  const shop = sandbox.createBot({ username: "shop_bot" });
+  const cut = sandbox.createBot({ username: "cut_bot" });
+  const ann = sandbox.createUser({ firstName: "Ann", languageCode: "en" });
+  await using deployment = await Deployment.create();
+  await deployment.writeTenant("shop", { token: "env:SHOP_TOKEN", apiRoot: sandbox.apiRoot });
+  await using relay = ApiRelay.start(sandbox.apiRoot);
+  await deployment.writeTenant("cut", { token: "env:CUT_TOKEN", apiRoot: relay.apiRoot });
+  const proc = await deployment.start({
+    SHOP_TOKEN: shop.token,
+    CUT_TOKEN: cut.token,
+    LOG_FORMAT: "json",
+  });
+  await ann.send(shop, "/start");
+  await ann.waitForMessage(shop, undefined, { timeoutMs: PROCESS_WAIT_MS });
+  // The cut tenant's long poll fails, and its retry finds the port closed.
+  await relay.cut();
+  await proc.waitForLog(/getUpdates failed[^\n]*ECONNREFUSED/, PROCESS_WAIT_MS);
+  assertEquals((await proc.stop("SIGTERM")).code, 0, proc.log);
+
+  const lines = proc.log.split("\n").filter((line) => line.trim() !== "");
+  const records = lines.map((line) => {
+    try {
+      return JSON.parse(line) as JsonLine;
+    } catch {
+      throw new Error(`not a JSON line: ${line}`);
+    }
+  });
+  for (const record of records) {
+    assertTrue(
+      typeof record["@timestamp"] === "string" && typeof record.level === "string" &&
+        typeof record.message === "string" && record.logger.startsWith("constellation"),
+      JSON.stringify(record),
+    );
+  }
+  const shopUp = records.filter((record) =>
+    record.logger === "constellation.tenant.shop" && record.message.startsWith("Bot @")
+  );
+  assertEquals(shopUp.map((record) => record.properties), [
+    { username: "shop_bot", mode: "polling" },
+  ]);
+  assertTrue(records.some((record) => record.message === "Stopped cleanly."), proc.log);
+  const failures = records.filter((record) => record.message.includes("ECONNREFUSED"));
+  assertTrue(failures.length > 0, proc.log);
+  assertEquals(failures[0].logger, "constellation.tenant.cut");
+  assertStringIncludes(failures[0].message, "/bot<redacted>/getUpdates");
+  assertNoSecrets({ log: proc.log }, [shop.token, cut.token]);
+});
