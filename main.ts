@@ -26,7 +26,7 @@ import { globalDeadLetters } from "./actors/dead_letters.ts";
 import { openDatabase } from "./adapters/storage/open_database.ts";
 import type { Database } from "./adapters/storage/database.ts";
 import { createMetrics } from "./adapters/metrics.ts";
-import { startHttpServer } from "./adapters/http/server.ts";
+import { type HttpServer, startHttpServer } from "./adapters/http/server.ts";
 import { webhookRoute } from "./adapters/http/webhook_route.ts";
 import { opsRoutes } from "./adapters/http/ops_routes.ts";
 import { watchTenantConfig } from "./adapters/config_watcher.ts";
@@ -92,21 +92,31 @@ try {
 }
 const metrics = createMetrics();
 globalDeadLetters.subscribe(({ actor }) => metrics.deadLetters.inc({ actor }));
-const runtime = await Runtime.start({ tenants, db, metrics, publicUrl: settings.publicUrl });
+const runtime = Runtime.create({ tenants, db, metrics, publicUrl: settings.publicUrl });
+
+// The HTTP server comes first: /healthz answers and /readyz names the tenants still starting
+// while they start, and webhooks find a listener as soon as they are registered.
+const redact = (text: string) => secrets.redact(text);
+let http: HttpServer;
+try {
+  http = startHttpServer({
+    port: settings.httpPort,
+    hostname: settings.httpHostname,
+    routes: [
+      webhookRoute({ target: runtime, metrics, redact }),
+      ...opsRoutes({ runtime, metrics, adminToken: settings.adminToken, redact }),
+    ],
+    redact,
+  });
+} catch (error) {
+  await flushLogs();
+  fail((error as Error).message);
+}
+
+await runtime.run();
 // Record the files refused at start, so /status shows them too.
 if (fromFiles) await runtime.reload(loaded);
 log.info("Constellation is running {count} tenant(s).", { count: tenants.length });
-
-const redact = (text: string) => secrets.redact(text);
-const http = startHttpServer({
-  port: settings.httpPort,
-  routes: [
-    webhookRoute({ target: runtime, metrics, redact }),
-    ...opsRoutes({ runtime, metrics, adminToken: settings.adminToken, redact }),
-  ],
-  redact,
-});
-log.info("HTTP server listening on port {port}.", { port: http.port });
 
 const stopWatching = new AbortController();
 const watcher = fromFiles

@@ -111,8 +111,21 @@ export class Runtime implements RuntimeView, WebhookTarget {
     };
   }
 
-  /** Starts every enabled tenant, in id order; one that cannot start does not stop the rest. */
+  /**
+   * Builds the runtime and starts every enabled tenant, in order; one that cannot start does not
+   * stop the rest. Same as {@linkcode Runtime.create} followed by {@linkcode Runtime.run}.
+   */
   static async start(options: RuntimeOptions): Promise<Runtime> {
+    const runtime = Runtime.create(options);
+    await runtime.run();
+    return runtime;
+  }
+
+  /**
+   * Builds the runtime without starting anything, so the HTTP server can answer (`/healthz`,
+   * `/readyz` saying which tenants are still starting) while a thousand tenants start.
+   */
+  static create(options: RuntimeOptions): Runtime {
     const runtime = new Runtime(options);
     for (const config of options.tenants) {
       rememberSecrets(config);
@@ -142,12 +155,19 @@ export class Runtime implements RuntimeView, WebhookTarget {
         return tenants;
       },
       restart: "permanent",
-      // Tenants stop one after another, each within its own deadline.
-      shutdownMs: tenantShutdownMs * Math.max(1, options.tenants.length),
+      // Tenants stop one after another, each within its own deadline; read at stop time, so
+      // tenants added by a reload count too.
+      get shutdownMs() {
+        return tenantShutdownMs * Math.max(1, runtime.#entries.size);
+      },
     }], runtime.#supervision);
     runtime.#metrics?.onCollect(() => runtime.#collect());
-    await runtime.#root.start();
     return runtime;
+  }
+
+  /** Starts the BalanceActor, then every enabled tenant in order. */
+  async run(): Promise<void> {
+    await this.#root.start();
   }
 
   #enabled(id: string): boolean {
@@ -238,10 +258,9 @@ export class Runtime implements RuntimeView, WebhookTarget {
         configError: entry.configError,
       };
       if (!entry.config) return { ...common, enabled: false, state: "invalid" as const };
-      if (!entry.config.enabled || !child) {
-        return { ...common, enabled: false, state: "disabled" as const };
-      }
-      return { ...common, enabled: true, state: child.state };
+      if (!entry.config.enabled) return { ...common, enabled: false, state: "disabled" as const };
+      // Not yet known to the supervisor: the runtime is still starting the tenants before it.
+      return { ...common, enabled: true, state: child?.state ?? "starting" };
     });
   }
 

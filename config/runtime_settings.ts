@@ -34,6 +34,11 @@ export interface RuntimeSettings {
   databaseUrl: string;
   /** `HTTP_PORT`: 0 to 65535 (0 picks a free port). Default 8080. */
   httpPort: number;
+  /**
+   * `HTTP_HOSTNAME`: the interface the HTTP server binds. Default `0.0.0.0`, so Telegram can
+   * reach webhooks; `127.0.0.1` keeps it local (behind a reverse proxy, or in tests).
+   */
+  httpHostname: string;
   /** `LOG_LEVEL`, case-insensitive. Default `info`. */
   logLevel: LogLevel;
   /** `LOG_FORMAT`: `text` for people, `json` for log collectors. Default `text`. */
@@ -62,6 +67,7 @@ const VARIABLES = [
   "CONFIG_DIR",
   "DATABASE_URL",
   "HTTP_PORT",
+  "HTTP_HOSTNAME",
   "LOG_LEVEL",
   "LOG_FORMAT",
   "PUBLIC_URL",
@@ -85,6 +91,9 @@ const RuntimeEnvSchema = z.object({
     .transform(Number)
     .pipe(z.int().min(0, { error: PORT_ERROR }).max(65535, { error: PORT_ERROR }))
     .default(8080),
+  HTTP_HOSTNAME: z.string()
+    .regex(/^[A-Za-z0-9.:[\]-]+$/, { error: "expected a hostname or an IP address" })
+    .default("0.0.0.0"),
   LOG_LEVEL: z.string()
     .transform((level) => level.toLowerCase())
     .pipe(z.enum(LOG_LEVELS, { error: `expected one of ${LOG_LEVELS.join(", ")}` }))
@@ -130,6 +139,7 @@ export function loadRuntimeSettings(env: EnvLookup = processEnv): RuntimeSetting
     configDir: vars.CONFIG_DIR,
     databaseUrl: vars.DATABASE_URL,
     httpPort: vars.HTTP_PORT,
+    httpHostname: vars.HTTP_HOSTNAME,
     logLevel: vars.LOG_LEVEL,
     logFormat: vars.LOG_FORMAT,
     ...(vars.PUBLIC_URL !== undefined && { publicUrl: vars.PUBLIC_URL }),

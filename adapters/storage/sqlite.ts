@@ -55,7 +55,7 @@ export class SqliteDatabase implements Database {
     }
     // WAL lets readers (an operator's sqlite3 shell) work while we write. synchronous=FULL
     // makes each commit durable even against power loss: money and update records must survive.
-    db.exec(`PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;
+    db.exec(`PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;
       PRAGMA busy_timeout = ${busyTimeoutMs}; PRAGMA foreign_keys = ON;`);
     return new SqliteDatabase(db);
   }

@@ -15,6 +15,13 @@ import { redactTokens } from "../redact.ts";
 /** A one-line description of an API or network error, with any bot token removed. */
 export function describeError(error: unknown): string {
   if (error instanceof GrammyError) return `${error.error_code} ${error.description}`;
-  if (error instanceof HttpError) return redactTokens(`network error: ${String(error.error)}`);
+  if (error instanceof HttpError) {
+    // fetch's own message is often just "fetch failed"; the reason (ECONNREFUSED …) is its cause.
+    const inner = error.error;
+    const cause = inner instanceof Error && inner.cause !== undefined
+      ? ` (${inner.cause instanceof Error ? inner.cause.message : String(inner.cause)})`
+      : "";
+    return redactTokens(`network error: ${String(inner)}${cause}`);
+  }
   return redactTokens(error instanceof Error ? error.message : String(error));
 }

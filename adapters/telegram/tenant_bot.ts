@@ -26,6 +26,7 @@
 import { type ApiClientOptions, Bot, GrammyError } from "grammy";
 import type { TenantConfig } from "../../config/tenant_schema.ts";
 import { FatalError } from "../../actors/child.ts";
+import { nativeFetch } from "./native_fetch.ts";
 import type { Texts } from "./texts.ts";
 import { commandRegistrations } from "./commands.ts";
 import { fallbackHandlers, type HandlerDeps, tenantHandlers } from "./handlers/mod.ts";
@@ -54,7 +55,11 @@ export function createBot(config: TenantConfig): Bot {
 export function botClientOptions(
   config: Pick<TenantConfig, "apiRoot" | "testEnvironment">,
 ): ApiClientOptions {
-  return { apiRoot: config.apiRoot, environment: config.testEnvironment ? "test" : "prod" };
+  return {
+    apiRoot: config.apiRoot,
+    environment: config.testEnvironment ? "test" : "prod",
+    fetch: nativeFetch,
+  };
 }
 
 /**
@@ -101,7 +106,9 @@ export async function initTenantBot(
   config: Pick<TenantConfig, "admins">,
 ): Promise<void> {
   try {
-    await bot.init();
+    // Not bot.init(): it retries getMe forever on network errors, which would hang the start
+    // silently; a failure here goes to the supervisor, which retries with backoff and logs it.
+    bot.botInfo = await bot.api.getMe();
   } catch (error) {
     if (error instanceof GrammyError && error.error_code === 401) {
       throw new FatalError("Telegram rejected the bot token (401 Unauthorized)", { cause: error });

@@ -158,3 +158,20 @@ Deno.test("a tenant whose token is revoked is parked; the other tenant keeps ser
     [["quiz", "failed", 0], ["shop", "running", 0]],
   );
 });
+
+Deno.test("a tenant whose Bot API cannot be reached does not hold up the others", async () => {
+  await using world = await TenantWorld.start();
+  const shop = world.sandbox.createBot({ username: "shop_bot" });
+  const lost = world.sandbox.createBot({ username: "lost_bot" });
+  // Port 1 on loopback: nothing listens there, every call fails at once.
+  const unreachable = { ...await world.tenant(lost), apiRoot: "http://127.0.0.1:1" };
+  const runtime = await world.startRuntime([unreachable, await world.tenant(shop)], quickRestarts);
+  const ann = world.sandbox.createUser({ firstName: "Ann", languageCode: "en" });
+  await ann.send(shop, "/start");
+  assertStringIncludes((await ann.waitForMessage(shop)).text ?? "", "Hello, Ann!");
+  const lostReport = await waitUntil(
+    "the unreachable tenant retried",
+    () => runtime.tenants().find((t) => t.id === "lost" && t.restarts > 0),
+  );
+  assertStringIncludes(lostReport.lastError ?? "", "Network request for 'getMe' failed");
+});

@@ -22,6 +22,7 @@ Deno.test("runtime settings defaults", () => {
     configDir: "config",
     databaseUrl: DEFAULT_DATABASE_URL,
     httpPort: 8080,
+    httpHostname: "0.0.0.0",
     logLevel: "info",
     logFormat: "text",
   });
@@ -40,6 +41,7 @@ Deno.test("every variable is read", () => {
     CONFIG_DIR: "/etc/constellation",
     DATABASE_URL: "postgresql://bot:pw@127.0.0.1:5432/constellation",
     HTTP_PORT: "0",
+    HTTP_HOSTNAME: "127.0.0.1",
     LOG_LEVEL: "WARNING",
     LOG_FORMAT: "json",
     PUBLIC_URL: "https://bots.example.org/",
@@ -49,6 +51,7 @@ Deno.test("every variable is read", () => {
     configDir: "/etc/constellation",
     databaseUrl: "postgresql://bot:pw@127.0.0.1:5432/constellation",
     httpPort: 0,
+    httpHostname: "127.0.0.1",
     logLevel: "warning",
     logFormat: "json",
     publicUrl: "https://bots.example.org",
@@ -101,4 +104,11 @@ Deno.test("a bad DATABASE_URL is named but its value (which may hold a password)
     }], value);
     assert.ok(!error.message.includes("hunter2"), error.message);
   }
+});
+
+Deno.test("HTTP_HOSTNAME must look like a hostname or an address", () => {
+  assert.throws(
+    () => loadRuntimeSettings(lookup({ HTTP_HOSTNAME: "local host/" })),
+    /HTTP_HOSTNAME: expected a hostname or an IP address/,
+  );
 });

@@ -82,8 +82,8 @@ export class Deployment implements AsyncDisposable {
 
   /**
    * Starts `main.ts` on this deployment with `env` on top of `CONFIG_DIR`, `DATABASE_URL`,
-   * `HTTP_PORT` and `PUBLIC_URL`, and waits until it answers `/healthz` (its tenants have
-   * started by then: the HTTP server comes up after them).
+   * `HTTP_PORT` and `PUBLIC_URL`, and waits until it answers `/healthz` and says its tenants
+   * have started (the HTTP server comes up first, so `/readyz` can report them starting).
    */
   async start(env: Record<string, string> = {}): Promise<RuntimeProcess> {
     const proc = RuntimeProcess.start({
@@ -97,9 +97,10 @@ export class Deployment implements AsyncDisposable {
     const exited = proc.status.then((status) => {
       throw new Error(`main.ts exited with ${status.code} while starting; log:\n${proc.log}`);
     });
-    const healthy = waitUntil("main.ts answering /healthz", async () => {
+    const healthy = waitUntil("main.ts answering /healthz with its tenants started", async () => {
       try {
-        return (await this.fetch("/healthz")).status === 200;
+        return (await this.fetch("/healthz")).status === 200 &&
+          proc.log.includes("Constellation is running");
       } catch {
         return false; // not listening yet
       }

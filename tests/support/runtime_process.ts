@@ -51,6 +51,7 @@ export class RuntimeProcess {
         NO_COLOR: "1",
         // A free port each run, so tests never collide over 8080; a test may name its own.
         HTTP_PORT: "0",
+        HTTP_HOSTNAME: "127.0.0.1",
         ...env,
       },
       stdin: "null",

@@ -1,0 +1,34 @@
+/**
+ * Deno's own `fetch` for grammY. grammY's npm build sends every Bot API call through
+ * `node-fetch` over Deno's `node:http` emulation; that layer was most of a tenant's CPU time
+ * under load (BENCHMARKS.md), and its keep-alive agent keeps at most 256 idle sockets, so a
+ * runtime with hundreds of calls in flight kept opening new connections.
+ *
+ * Two things need adapting: grammY passes the signal of its `abort-controller` polyfill, which
+ * Deno's fetch does not accept, and `node-fetch`-only options (`agent`, `compress`).
+ *
+ * @example
+ * ```ts ignore
+ * import { Api } from "grammy";
+ * import { nativeFetch } from "./native_fetch.ts";
+ * const api = new Api(token, { apiRoot, fetch: nativeFetch });
+ * ```
+ * @module
+ */
+import type { ApiClientOptions } from "grammy";
+
+/** The request options grammY builds: fetch's own, plus node-fetch's. */
+type GrammyInit = RequestInit & { agent?: unknown; compress?: unknown; signal?: EventTarget };
+
+/** What grammY calls: `fetch(url, init)` with its JSON or multipart body. */
+export const nativeFetch = ((url: string, init: GrammyInit = {}) => {
+  const { agent: _agent, compress: _compress, signal, ...request } = init;
+  const controller = new AbortController();
+  if (signal) {
+    // The polyfill's signal is an EventTarget with `aborted`; mirror it onto a real one.
+    const outer = signal as EventTarget & { aborted?: boolean };
+    if (outer.aborted) controller.abort();
+    else outer.addEventListener("abort", () => controller.abort(), { once: true });
+  }
+  return fetch(url, { ...request, signal: controller.signal });
+}) as unknown as NonNullable<ApiClientOptions["fetch"]>;
