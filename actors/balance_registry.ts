@@ -93,6 +93,11 @@ export class BalanceRegistry {
     if (this.#actor) await this.client.register(tenant);
   }
 
+  /** Messages waiting in the current actor's mailbox (0 while none runs), for `/metrics`. */
+  mailboxDepth(): number {
+    return this.#actor?.mailboxSize ?? 0;
+  }
+
   /** Forgets a tenant. */
   async unregister(tenantId: string): Promise<void> {
     this.#tenants.delete(tenantId);

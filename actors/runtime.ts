@@ -300,6 +300,7 @@ export class Runtime implements RuntimeView, WebhookTarget {
     const metrics = this.#metrics!;
     const reports = this.tenants();
     metrics.recordTenantStates(reports);
+    metrics.mailboxDepth.set({ actor: "balance" }, this.#balances.mailboxDepth());
     for (const report of reports) {
       const handle = this.#live(report.id);
       if (!handle) continue;
