@@ -163,6 +163,8 @@ async function play(): Promise<void> {
   await refunded;
   await say(olga, shopBot, `/refund ${creditsCharge}`, hasText("already refunded"));
   await say(ann, shopBot, "/balance", hasText("Your balance"));
+  await say(olga, shopBot, "/revenue", hasText("The bot's balance"));
+  await say(olga, shopBot, "/transactions", hasText("⭐"));
 
   print.scene("Where everything ended up");
   print.note(`wallets: Ann ${ann.stars} ⭐, Борис ${boris.stars} ⭐`);
