@@ -16,6 +16,7 @@
  * ```
  * @module
  */
+import { shown } from "./argument_checks.ts";
 
 /**
  * How restart delays grow and when they start over.
@@ -66,11 +67,6 @@ export const DEFAULT_BACKOFF_POLICY: BackoffPolicy = Object.freeze({
   // proved its start works, so its next failure is a new incident, not the same one again.
   resetAfterMs: 60_000,
 });
-
-// Quotes strings so that "100" (a string from a config file) does not read like the number 100.
-function shown(value: unknown): string {
-  return typeof value === "string" ? JSON.stringify(value) : String(value);
-}
 
 function requireFinite(name: string, value: unknown, min: number): void {
   if (typeof value !== "number" || !Number.isFinite(value) || value < min) {

@@ -1,4 +1,4 @@
-import { configure, type LogRecord, reset } from "@logtape/logtape";
+import { reset } from "@logtape/logtape";
 import {
   assertEquals,
   assertRejects,
@@ -6,6 +6,7 @@ import {
   assertThrows,
   assertTrue,
 } from "../support/assert.ts";
+import { captureLogs, renderedLogs } from "../support/log_capture.ts";
 import {
   BalanceUnavailableError,
   FloodWaitError,
@@ -234,15 +235,8 @@ Deno.test("an answer that is not a valid amount is a failed step, never a balanc
 });
 
 Deno.test("every skipped step is logged with its reason; bot tokens are redacted", async () => {
-  const records: LogRecord[] = [];
-  await configure({
-    reset: true,
-    sinks: { memory: (record) => records.push(record) },
-    loggers: [
-      { category: ["test-balance"], sinks: ["memory"], lowestLevel: "debug" },
-      { category: ["logtape", "meta"], sinks: [], lowestLevel: "error" },
-    ],
-  });
+  // The category balance_fixture.ts gives the actor's logger.
+  const records = await captureLogs(["test-balance"]);
   try {
     const world = await balanceWorld();
     const shop = new FakeTenant(world.clock, "shop");
@@ -251,7 +245,7 @@ Deno.test("every skipped step is logged with its reason; bot tokens are redacted
     });
     await world.client.register(shop.tenant({ mtproto: false }));
     await assertRejects(() => world.client.balance("shop"), BalanceUnavailableError, "<redacted>");
-    const lines = records.map((r) => `${r.level}: ${r.message.map(String).join("")}`);
+    const lines = renderedLogs(records);
     assertEquals(lines.filter((line) => line.includes("skipped")), [
       "debug: Balance of shop: skipped mtproto_self: no MTProto credentials",
       "debug: Balance of shop: skipped mtproto_user: no MTProto credentials",

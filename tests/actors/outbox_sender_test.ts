@@ -1,4 +1,4 @@
-import { configure, getLogger, type LogRecord, reset } from "@logtape/logtape";
+import { getLogger, reset } from "@logtape/logtape";
 import { GrammyError, HttpError } from "grammy";
 import { assertEquals, assertStringIncludes, assertTrue } from "../support/assert.ts";
 import { flushMicrotasks, ManualClock } from "../../actors/clock.ts";
@@ -12,8 +12,12 @@ import type { Actor } from "../../actors/actor.ts";
 import type { OutboxSenderMsg } from "../../actors/outbox_sender.ts";
 import type { Database } from "../../adapters/storage/database.ts";
 import { openDatabase } from "../../adapters/storage/open_database.ts";
+import { captureLogs, renderedLogs } from "../support/log_capture.ts";
 
 const TOKEN = "123456:AAEabcdefghijklmnopqrstuvwxyz012345";
+
+/** The sender under test logs here, so a test can capture exactly its lines. */
+const LOG_CATEGORY = ["test-outbox"];
 
 /** What the fake Bot API does with one call: answer, throw, or hang until the call is aborted. */
 type Outcome = { result: unknown } | { error: unknown } | "hang";
@@ -109,7 +113,7 @@ async function setup(): Promise<Setup> {
           return Promise.resolve();
         },
         random: () => 0,
-        logger: getLogger(["test-outbox"]),
+        logger: getLogger(LOG_CATEGORY),
         ...overrides,
       }),
     enqueue: async (id, text, notBefore) => {
@@ -143,24 +147,6 @@ async function state(s: Setup, id: string) {
     sent: item?.sentAt,
     failed: item?.failedAt,
   };
-}
-
-/** Captures what the sender logs, as rendered lines with their level. */
-async function captureLogs(): Promise<LogRecord[]> {
-  const records: LogRecord[] = [];
-  await configure({
-    reset: true,
-    sinks: { memory: (record) => records.push(record) },
-    loggers: [
-      { category: ["test-outbox"], sinks: ["memory"], lowestLevel: "debug" },
-      { category: ["logtape", "meta"], sinks: [], lowestLevel: "error" },
-    ],
-  });
-  return records;
-}
-
-function rendered(records: LogRecord[]): string[] {
-  return records.map((r) => `${r.level}: ${r.message.map(String).join("")}`);
 }
 
 Deno.test("sends due items in enqueue order, one at a time, and marks them sent", async () => {
@@ -306,7 +292,7 @@ Deno.test("a 429 is retried after retry_after, and holds back every item until t
 });
 
 Deno.test("a 403 gives the item up with a warning and moves on to the next", async () => {
-  const logs = await captureLogs();
+  const logs = await captureLogs(LOG_CATEGORY);
   try {
     const s = await setup();
     await s.enqueue("a", "to a blocker");
@@ -321,7 +307,7 @@ Deno.test("a 403 gives the item up with a warning and moves on to the next", asy
     assertEquals((await state(s, "b")).sent, 0);
     assertEquals(s.sent.map((x) => x.id), ["b"]);
     assertEquals(s.clock.pendingTimers, 0, "nothing left to retry");
-    const warnings = rendered(logs).filter((line) => line.startsWith("warning"));
+    const warnings = renderedLogs(logs).filter((line) => line.startsWith("warning"));
     assertEquals(warnings.length, 1);
     assertStringIncludes(warnings[0], "Outbox item a (sendMessage) gave up");
     assertStringIncludes(warnings[0], "403: Forbidden: bot was blocked by the user");
@@ -356,7 +342,7 @@ Deno.test("CHARGE_ALREADY_REFUNDED from refundStarPayment counts as sent", async
 });
 
 Deno.test("a network failure is retried, holds back the rest and never stores the token", async () => {
-  const logs = await captureLogs();
+  const logs = await captureLogs(LOG_CATEGORY);
   try {
     const s = await setup();
     await s.enqueue("a", "first");
@@ -373,7 +359,7 @@ Deno.test("a network failure is retried, holds back the rest and never stores th
     assertEquals(await state(s, "a"), { attempts: 1, next: 1_000, sent: null, failed: null });
     const stored = (await s.outbox.get(s.db, "a"))!.lastError!;
     assertStringIncludes(stored, "/bot<redacted>/sendMessage");
-    const lines = rendered(logs).join("\n");
+    const lines = renderedLogs(logs).join("\n");
     assertStringIncludes(lines, "/bot<redacted>/sendMessage");
     assertTrue(!stored.includes(TOKEN) && !lines.includes(TOKEN), "the token leaked");
     await s.clock.advance(1_000);
@@ -401,7 +387,7 @@ Deno.test("a revoked token (401) keeps items pending instead of giving them up",
 });
 
 Deno.test("an unexpected error is retried with backoff and logged as an error", async () => {
-  const logs = await captureLogs();
+  const logs = await captureLogs(LOG_CATEGORY);
   try {
     const s = await setup();
     await s.enqueue("a", "first");
@@ -409,7 +395,7 @@ Deno.test("an unexpected error is retried with backoff and logged as an error", 
     const sender = s.start();
     await drain(sender);
     assertEquals(await state(s, "a"), { attempts: 1, next: 1_000, sent: null, failed: null });
-    const errors = rendered(logs).filter((line) => line.startsWith("error"));
+    const errors = renderedLogs(logs).filter((line) => line.startsWith("error"));
     assertEquals(errors.length, 1);
     assertStringIncludes(errors[0], "is not a function");
     await sender.stop();
@@ -420,7 +406,7 @@ Deno.test("an unexpected error is retried with backoff and logged as an error", 
 });
 
 Deno.test("a failing onSent is logged and the item is still marked sent, not re-sent", async () => {
-  const logs = await captureLogs();
+  const logs = await captureLogs(LOG_CATEGORY);
   try {
     const s = await setup();
     await s.enqueue("a", "first");
@@ -430,7 +416,7 @@ Deno.test("a failing onSent is logged and the item is still marked sent, not re-
     await drain(sender);
     assertEquals(s.api.texts, ["first"]);
     assertEquals((await state(s, "a")).sent, 0);
-    const errors = rendered(logs).filter((line) => line.startsWith("error"));
+    const errors = renderedLogs(logs).filter((line) => line.startsWith("error"));
     assertEquals(errors.length, 1);
     assertStringIncludes(errors[0], "was sent, but its follow-up failed: payments table locked");
     await sender.stop();

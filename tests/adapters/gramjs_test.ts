@@ -3,7 +3,7 @@
 // (the default factory test) is only constructed, never connected, and its session points at
 // 127.0.0.1 all the same.
 import { Buffer } from "node:buffer";
-import { configure, getLogger, type LogRecord } from "@logtape/logtape";
+import { getLogger, type LogRecord } from "@logtape/logtape";
 import { Api, errors, helpers, sessions, TelegramClient } from "telegram";
 import { AuthKey } from "telegram/crypto/AuthKey.js";
 import { flushMicrotasks, ManualClock } from "../../actors/clock.ts";
@@ -44,6 +44,8 @@ import {
   assertThrows,
   assertTrue,
 } from "../support/assert.ts";
+import { captureLogs } from "../support/log_capture.ts";
+import { track } from "../support/track_promise.ts";
 
 const API_ID = 611335;
 const API_HASH = "d524b414d21f4d37f08684c1df41ac9c";
@@ -53,6 +55,8 @@ const OTHER_TOKEN = "7000002:AAF9kLmNoPqRsTuVwXyZaBcDeFgHiJkLmNo";
 const ACCESS_HASH = -5123456789012345678n;
 const IDLE_MS = 300_000;
 const CALL_TIMEOUT_MS = 10_000;
+/** The upstream under test logs here, so a test can capture exactly its lines. */
+const LOG_CATEGORY = ["test-gramjs"];
 
 type Outcome = Error | "hang";
 
@@ -221,7 +225,7 @@ async function setup(): Promise<Setup> {
         botToken: TOKEN,
         db,
         clock,
-        logger: getLogger(["test-gramjs"]),
+        logger: getLogger(LOG_CATEGORY),
         idleMs: IDLE_MS,
         callTimeoutMs: CALL_TIMEOUT_MS,
         clientFactory: world.factory,
@@ -247,29 +251,6 @@ async function waitUntil(done: () => boolean, what: string): Promise<void> {
     await flushMicrotasks();
   }
   throw new Error(`timed out waiting until ${what}`);
-}
-
-/** Follows a promise without awaiting it, so a test can look at it while time stands still. */
-function track<T>(promise: Promise<T>) {
-  const state = { settled: false, value: undefined as T | undefined, error: undefined as unknown };
-  promise.then(
-    (value) => Object.assign(state, { settled: true, value }),
-    (error) => Object.assign(state, { settled: true, error }),
-  );
-  return state;
-}
-
-async function captureLogs(): Promise<LogRecord[]> {
-  const records: LogRecord[] = [];
-  await configure({
-    reset: true,
-    sinks: { memory: (record) => records.push(record) },
-    loggers: [
-      { category: ["test-gramjs"], sinks: ["memory"], lowestLevel: "debug" },
-      { category: ["logtape", "meta"], sinks: [], lowestLevel: "error" },
-    ],
-  });
-  return records;
 }
 
 /** A record as an operator would read it: level, rendered message, and its properties. */
@@ -484,7 +465,7 @@ Deno.test("a stored session of another bot is not used for this tenant's new tok
 
 Deno.test("an unreadable stored session is forgotten and replaced by a login", async () => {
   const s = await setup();
-  const records = await captureLogs();
+  const records = await captureLogs(LOG_CATEGORY);
   await storeSession(s.db, "shop", "not a session");
   const upstream = s.upstream();
   assertEquals((await upstream.getStarsStatus("self", never)).amount, 1500);
@@ -784,7 +765,7 @@ Deno.test("bad options are refused with errors that name them but not the secret
 
 Deno.test("the api hash, the bot token and the session string never reach the logs", async () => {
   const s = await setup();
-  const records = await captureLogs();
+  const records = await captureLogs(LOG_CATEGORY);
   const upstream = s.upstream();
   s.world.script("payments.GetStarsStatus", new errors.FloodWaitError({ capture: 2 }));
   const call = track(upstream.getStarsStatus("self", never));
@@ -813,9 +794,9 @@ Deno.test("the api hash, the bot token and the session string never reach the lo
 });
 
 Deno.test("GramJS's own log lines are routed to ours, errors as warnings, redacted", async () => {
-  const records = await captureLogs();
+  const records = await captureLogs(LOG_CATEGORY);
   const bridge = new GramjsLogBridge(
-    getLogger(["test-gramjs"]),
+    getLogger(LOG_CATEGORY),
     (text) => text.replaceAll(API_HASH, "<redacted>"),
   );
   bridge.error(`cannot connect with ${API_HASH}`);
@@ -831,8 +812,8 @@ Deno.test("GramJS's own log lines are routed to ours, errors as warnings, redact
 });
 
 Deno.test("the default factory builds a GramJS client that leaves flood waits to us", async () => {
-  const records = await captureLogs();
-  const factory = createGramjsClientFactory(getLogger(["test-gramjs"]), (text) => text);
+  const records = await captureLogs(LOG_CATEGORY);
+  const factory = createGramjsClientFactory(getLogger(LOG_CATEGORY), (text) => text);
   const session = new sessions.StringSession("");
   session.setDC(2, "127.0.0.1", 9); // loopback, should anything ever try to connect
   const client = factory(session, API_ID, API_HASH);

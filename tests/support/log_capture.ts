@@ -12,25 +12,38 @@
  * ```
  * @module
  */
-import { configure, type LogRecord } from "@logtape/logtape";
+import { configure, type LogLevel, type LogRecord } from "@logtape/logtape";
+
+/** How much {@linkcode captureLogs} keeps. */
+export interface CaptureOptions {
+  /**
+   * The least severe level kept (default `"debug"`: everything). A test that counts records
+   * raises it to see only the ones it is about.
+   */
+  lowestLevel?: LogLevel;
+}
 
 /**
- * Sends everything logged under `category` to the returned array, replacing any earlier
- * LogTape configuration.
+ * Sends everything logged under `category` (from `lowestLevel` up) to the returned array,
+ * replacing any earlier LogTape configuration.
  *
  * @example
  * ```ts ignore
  * const records = await captureLogs(["test-subscriptions"]);
  * const service = new PaymentService({ ...options, logger: getLogger(["test-subscriptions"]) });
+ * const errors = await captureLogs(["test-config-watcher"], { lowestLevel: "error" });
  * ```
  */
-export async function captureLogs(category: readonly string[]): Promise<LogRecord[]> {
+export async function captureLogs(
+  category: readonly string[],
+  options: CaptureOptions = {},
+): Promise<LogRecord[]> {
   const records: LogRecord[] = [];
   await configure({
     reset: true,
     sinks: { memory: (record) => records.push(record) },
     loggers: [
-      { category: [...category], sinks: ["memory"], lowestLevel: "debug" },
+      { category: [...category], sinks: ["memory"], lowestLevel: options.lowestLevel ?? "debug" },
       { category: ["logtape", "meta"], sinks: [], lowestLevel: "error" },
     ],
   });
