@@ -7,6 +7,15 @@
  * one lone statement) run at a time, so no statement can slip into another caller's open
  * transaction across an `await`.
  *
+ * Group commit: transactions that queue up behind the lock one after another are run together,
+ * each inside its own savepoint, and committed at once. Each commit is an fsync
+ * (`synchronous=FULL`), and the fsync, not the SQL, is what a transaction costs: under load one
+ * commit per transaction made every tenant wait for the disk in turn (BENCHMARKS.md). Nothing
+ * else changes for a caller: its function runs alone, its changes are rolled back alone when it
+ * throws, and it resolves only once the shared commit is on disk; if that commit fails, every
+ * transaction of the group fails, as none of them was committed. Order is kept: only
+ * transactions queued with nothing else between them share a group.
+ *
  * @example
  * ```ts
  * import { SqliteDatabase } from "./sqlite.ts";
@@ -28,12 +37,27 @@ import { type Database, type SqlRunner, type SqlValue, StorageError } from "./da
  */
 const busyTimeoutMs = 5_000;
 
+/**
+ * Most transactions committed at once: enough to share one fsync among every tenant's waiting
+ * writes, few enough that the first of them does not wait long behind the others' SQL.
+ */
+const maxGroupSize = 100;
+
+/** A transaction waiting for its group to run. */
+interface GroupMember {
+  fn: (tx: SqlRunner) => Promise<unknown>;
+  resolve(value: unknown): void;
+  reject(error: unknown): void;
+}
+
 /** SQLite behind the {@linkcode Database} interface. */
 export class SqliteDatabase implements Database {
   readonly dialect = "sqlite" as const;
   readonly #db: DatabaseSync;
   readonly #statements = new Map<string, StatementSync>();
   #lock: Promise<unknown> = Promise.resolve();
+  /** The group queued last, while it still takes members: it has not started, nothing follows. */
+  #openGroup: GroupMember[] | undefined;
   #closed = false;
 
   private constructor(db: DatabaseSync) {
@@ -55,7 +79,7 @@ export class SqliteDatabase implements Database {
     }
     // WAL lets readers (an operator's sqlite3 shell) work while we write. synchronous=FULL
     // makes each commit durable even against power loss: money and update records must survive.
-    db.exec(`PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;
+    db.exec(`PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;
       PRAGMA busy_timeout = ${busyTimeoutMs}; PRAGMA foreign_keys = ON;`);
     return new SqliteDatabase(db);
   }
@@ -85,6 +109,8 @@ export class SqliteDatabase implements Database {
 
   #exclusive<T>(fn: () => Promise<T>): Promise<T> {
     if (this.#closed) return Promise.reject(new StorageError("the database is closed"));
+    // Whatever queues after the open group keeps later transactions out of it, keeping order.
+    this.#openGroup = undefined;
     const result = this.#lock.then(fn);
     this.#lock = result.catch(() => {});
     return result;
@@ -103,17 +129,67 @@ export class SqliteDatabase implements Database {
   }
 
   transaction<T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T> {
-    return this.#exclusive(async () => {
-      this.#db.exec("BEGIN IMMEDIATE");
-      try {
-        const result = await fn(this.#runner);
-        this.#db.exec("COMMIT");
-        return result;
-      } catch (error) {
-        this.#db.exec("ROLLBACK");
-        throw error;
-      }
+    if (this.#closed) return Promise.reject(new StorageError("the database is closed"));
+    const { promise, resolve, reject } = Promise.withResolvers<T>();
+    const member: GroupMember = { fn, resolve: resolve as (value: unknown) => void, reject };
+    if (this.#openGroup && this.#openGroup.length < maxGroupSize) {
+      this.#openGroup.push(member);
+      return promise;
+    }
+    const group = [member];
+    this.#exclusive(() => this.#runGroup(group)).catch((error) => {
+      // Only a broken connection gets here (ROLLBACK failed); settle whoever is still waiting.
+      for (const waiting of group) waiting.reject(error);
     });
+    this.#openGroup = group;
+    return promise;
+  }
+
+  /**
+   * Runs a group of transactions as one SQLite transaction, each member in a savepoint unless
+   * it is alone, and settles every member: see the module documentation.
+   */
+  async #runGroup(group: GroupMember[]): Promise<void> {
+    if (this.#openGroup === group) this.#openGroup = undefined;
+    try {
+      this.#db.exec("BEGIN IMMEDIATE");
+    } catch (error) {
+      for (const member of group) member.reject(error);
+      return;
+    }
+    const alone = group.length === 1;
+    const succeeded: { member: GroupMember; value: unknown }[] = [];
+    let current = 0;
+    try {
+      for (; current < group.length; current++) {
+        const member = group[current];
+        if (!alone) this.#db.exec("SAVEPOINT member");
+        try {
+          succeeded.push({ member, value: await member.fn(this.#runner) });
+          if (!alone) this.#db.exec("RELEASE member");
+        } catch (error) {
+          // SQLite itself rolled everything back (disk full, I/O error): the group is lost.
+          if (!this.#db.isTransaction) throw error;
+          member.reject(error);
+          this.#db.exec(alone ? "ROLLBACK" : "ROLLBACK TO member; RELEASE member");
+        }
+      }
+      if (this.#db.isTransaction) this.#db.exec("COMMIT");
+    } catch (error) {
+      if (this.#db.isTransaction) this.#db.exec("ROLLBACK");
+      // The member that failed gets its own error; the others lost their work with it.
+      group[current]?.reject(error);
+      const lost = new StorageError(
+        `not committed: a transaction committed together with this one failed (${
+          error instanceof Error ? error.message : String(error)
+        })`,
+        { cause: error },
+      );
+      for (const { member } of succeeded) member.reject(lost);
+      for (const member of group.slice(current + 1)) member.reject(lost);
+      return;
+    }
+    for (const { member, value } of succeeded) member.resolve(value);
   }
 
   async close(): Promise<void> {

@@ -20,7 +20,14 @@ import type { ApiClientOptions } from "grammy";
 /** The request options grammY builds: fetch's own, plus node-fetch's. */
 type GrammyInit = RequestInit & { agent?: unknown; compress?: unknown; signal?: EventTarget };
 
-/** What grammY calls: `fetch(url, init)` with its JSON or multipart body. */
+/**
+ * What grammY calls: `fetch(url, init)` with its JSON or multipart body.
+ *
+ * @example
+ * ```ts ignore
+ * const bot = new Bot(token, { client: { apiRoot, fetch: nativeFetch } });
+ * ```
+ */
 export const nativeFetch = ((url: string, init: GrammyInit = {}) => {
   const { agent: _agent, compress: _compress, signal, ...request } = init;
   const controller = new AbortController();

@@ -130,6 +130,42 @@ Deno.test("start() starts children in order, each after the previous one has sta
   await sup.stop();
 });
 
+Deno.test("with startConcurrency, starts begin in order and overlap up to the limit", async () => {
+  const journal: string[] = [];
+  const factories = ["a", "b", "c"].map((id) => new FakeFactory(id, journal));
+  const gates = factories.map((factory) => {
+    const gate = Promise.withResolvers<void>();
+    factory.gate = gate.promise;
+    return gate;
+  });
+  const { sup } = setup(factories.map((f) => f.spec()), { startConcurrency: 2 });
+  let resolved = false;
+  const started = sup.start().then(() => (resolved = true));
+  await flushMicrotasks();
+  assert.deepEqual(journal, ["start a", "start b"], "c waits for a free slot");
+  gates[1].resolve();
+  await flushMicrotasks();
+  assert.deepEqual(journal, ["start a", "start b", "start c"], "b's slot goes to c");
+  assert.deepEqual(sup.status().map((c) => c.state), ["starting", "running", "starting"]);
+  gates[2].resolve();
+  await flushMicrotasks();
+  assert.equal(resolved, false, "start() waits for every child");
+  gates[0].resolve();
+  await started;
+  assert.deepEqual(sup.status().map((c) => c.state), ["running", "running", "running"]);
+  await sup.stop();
+  assert.deepEqual(journal.slice(3), ["stop c", "stop b", "stop a"], "stops stay in reverse order");
+});
+
+Deno.test("startConcurrency must be a whole number of at least 1", () => {
+  for (const bad of [0, 1.5, -2, Number.NaN]) {
+    assert.throws(
+      () => new Supervisor("tenants", [], { startConcurrency: bad }),
+      /startConcurrency must be an integer >= 1/,
+    );
+  }
+});
+
 Deno.test("restart policy decides what follows each kind of exit", async (t) => {
   const cases: [RestartPolicy, "normal" | "failure", ChildState][] = [
     ["permanent", "normal", "backoff"],

@@ -25,6 +25,7 @@ import type { HandlerDeps } from "./deps.ts";
 import { historyHandlers } from "./history.ts";
 import { infoHandlers } from "./info.ts";
 import { paymentUpdateHandlers } from "./payment_updates.ts";
+import { isForRuntime } from "./runtime_updates.ts";
 import { startHandlers } from "./start.ts";
 import { starsMenuHandlers } from "./stars_menu.ts";
 import { subscriptionsHandlers } from "./subscriptions.ts";
@@ -42,7 +43,9 @@ export { fallbackHandlers } from "./fallbacks.ts";
  * ```
  */
 export function tenantHandlers(deps: HandlerDeps): Composer<Context> {
-  const composer = new Composer<Context>();
+  const handlers = new Composer<Context>();
+  // Updates none of these handlers acts on skip them in one step (see runtime_updates.ts).
+  const composer = handlers.filter((ctx) => isForRuntime(ctx.update));
   composer.use(paymentUpdateHandlers(deps));
   composer.use(adminTransactionButtons(deps));
   composer.use(starsCallbackHandlers(deps));
@@ -56,5 +59,5 @@ export function tenantHandlers(deps: HandlerDeps): Composer<Context> {
     adminRefundHandlers(deps),
     adminBalanceHandlers(deps),
   );
-  return composer;
+  return handlers;
 }

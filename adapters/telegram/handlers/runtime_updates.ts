@@ -1,0 +1,32 @@
+/**
+ * Which updates the runtime's own handlers (`mod.ts`) can act on: pre-checkout queries,
+ * callback queries (its buttons), subscription changes, payment and refund messages, and
+ * messages that start with a command. Everything else — the plain text a plugin answers, above
+ * all — skips the runtime's handlers in one step instead of descending through each of them.
+ * grammY runs middleware as nested calls, so every handler an update passes stays on its
+ * stack until the update is done: a text message went through about 80 frames before reaching
+ * the plugin, and under load that was the largest part of the runtime's memory churn and
+ * garbage collection (BENCHMARKS.md).
+ *
+ * A handler added to `mod.ts` for another kind of update must be added here too; the handler
+ * tests go through this filter, so one that is left out fails its test.
+ *
+ * @example
+ * ```ts
+ * import { isForRuntime } from "./runtime_updates.ts";
+ * const chat = { id: 1, type: "private", first_name: "Ann" } as const;
+ * isForRuntime({ update_id: 1, message: { message_id: 1, date: 0, chat, text: "hi" } }); // false
+ * ```
+ * @module
+ */
+import type { Update } from "grammy/types";
+
+/** True when one of the runtime's handlers may act on `update`. */
+export function isForRuntime(update: Update): boolean {
+  if (update.pre_checkout_query || update.callback_query || update.subscription) return true;
+  const message = update.message;
+  if (!message) return false;
+  if (message.successful_payment || message.refunded_payment) return true;
+  const entities = [...(message.entities ?? []), ...(message.caption_entities ?? [])];
+  return entities.some((entity) => entity.type === "bot_command" && entity.offset === 0);
+}

@@ -1,0 +1,73 @@
+/**
+ * The system-under-test process: `deno run … bench/sut/child.ts <plan.json>`. It starts the
+ * plan's bots (the runtime or plain grammY), reports on stdout (`SutEvent` lines), and answers
+ * `memory`, `cpu` and `exit` commands read from stdin. It exits when stdin closes, so it never
+ * outlives the benchmark. The sandbox lives in the parent; everything here talks to it on
+ * 127.0.0.1.
+ *
+ * @example
+ * ```sh
+ * deno run --allow-net=127.0.0.1 --allow-read --allow-write --allow-env \
+ *   --v8-flags=--expose-gc bench/sut/child.ts /tmp/plan.json
+ * ```
+ * @module
+ */
+import "../../adapters/node_warnings.ts";
+import process from "node:process";
+import { configureLogging } from "../../adapters/logging.ts";
+import type { SutCommand, SutEvent, SutPlan } from "./plan.ts";
+
+const encoder = new TextEncoder();
+
+function emit(event: SutEvent): void {
+  Deno.stdout.writeSync(encoder.encode(`${JSON.stringify(event)}\n`));
+}
+
+/** Resident memory after collecting garbage (with --expose-gc), so only live data counts. */
+async function settledMemory(): Promise<SutEvent> {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  for (let i = 0; i < 2; i++) {
+    gc?.();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  const { rss, heapUsed } = Deno.memoryUsage();
+  return { event: "memory", rss, heapUsed };
+}
+
+const [planPath] = Deno.args;
+if (planPath === undefined) throw new Error("usage: child.ts <plan.json>");
+const plan = JSON.parse(await Deno.readTextFile(planPath)) as SutPlan;
+// Errors only: a thousand tenants saying hello would drown the benchmark's own output.
+await configureLogging({ level: "error", format: "text" });
+
+// Each kind loads only its own modules, so the memory of one does not count against the other.
+if (plan.kind === "runtime") {
+  const { prepareRuntime } = await import("./runtime_host.ts");
+  const start = await prepareRuntime(plan);
+  emit({ event: "starting" });
+  await start();
+} else {
+  const { startGrammyBots } = await import("./grammy_bots.ts");
+  emit({ event: "starting" });
+  startGrammyBots(plan);
+}
+emit({ event: "started" });
+
+const lines = Deno.stdin.readable.pipeThrough(new TextDecoderStream());
+let buffer = "";
+for await (const chunk of lines) {
+  buffer += chunk;
+  let newline: number;
+  while ((newline = buffer.indexOf("\n")) >= 0) {
+    const command = buffer.slice(0, newline).trim() as SutCommand;
+    buffer = buffer.slice(newline + 1);
+    // No graceful stop: the benchmark is over, and stopping 1000 tenants would only cost time.
+    if (command === "exit") Deno.exit(0);
+    if (command === "memory") emit(await settledMemory());
+    if (command === "cpu") {
+      const { user, system } = process.cpuUsage();
+      emit({ event: "cpu", ms: (user + system) / 1000 });
+    }
+  }
+}
+Deno.exit(0);

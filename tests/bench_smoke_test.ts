@@ -1,0 +1,51 @@
+/**
+ * `deno task bench --quick` as a subprocess, the way a developer runs it: it must finish and
+ * print every section and the summary. Only that it runs is checked — the figures depend on the
+ * machine, and no test here asserts a timing.
+ */
+import { assertStringIncludes, assertTrue } from "./support/assert.ts";
+
+const root = new URL("../", import.meta.url);
+
+Deno.test("the quick benchmark run completes and prints every section", async () => {
+  const { success, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--allow-net=127.0.0.1",
+      "--allow-read",
+      "--allow-write",
+      "--allow-env",
+      "--allow-run",
+      "bench/main.ts",
+      "--quick",
+    ],
+    cwd: root,
+    stdin: "null",
+  }).output();
+  const output = new TextDecoder().decode(stdout);
+  assertTrue(success, `the bench failed:\n${output}\n${new TextDecoder().decode(stderr)}`);
+  for (
+    const heading of [
+      "## Throughput",
+      "## Pre-checkout latency",
+      "## Memory of idle polling tenants",
+      "## Ledger",
+      "## BalanceActor",
+      "## Summary",
+    ]
+  ) {
+    assertStringIncludes(output, heading);
+  }
+  for (
+    const row of [
+      "| throughput, 2 tenants (updates/s) |",
+      "| pre-checkout p99 under load (ms) | ≤ 100 ms |",
+      "| memory per idle tenant, 4 tenants | ≤ 1 MiB |",
+      "| start-up until 4 tenants poll (ms) |",
+      "| ledger, 4 concurrent writers (writes/s) |",
+      "| balance: upstream calls per round (2 tenants) |",
+    ]
+  ) {
+    assertStringIncludes(output, row);
+  }
+});
