@@ -9,13 +9,20 @@ import { ledgerRows, TenantWorld } from "../support/tenant_world.ts";
 
 const ADMIN = 9001;
 
+/** The shop tenant in a runtime, with its admin and a customer holding 200 Stars. */
+async function shopWithAdmin(world: TenantWorld) {
+  const shop = world.sandbox.createBot({ username: "shop_bot" });
+  await world.startRuntime([{ ...await world.tenant(shop), admins: [ADMIN] }]);
+  return {
+    shop,
+    admin: world.sandbox.createUser({ id: ADMIN, firstName: "Olga", languageCode: "en" }),
+    ann: world.sandbox.createUser({ firstName: "Ann", languageCode: "en", stars: 200 }),
+  };
+}
+
 Deno.test("admins read the bot's balance and transactions; payments refresh it", async () => {
   await using world = await TenantWorld.start();
-  const shop = world.sandbox.createBot({ username: "shop_bot" });
-  const config = { ...await world.tenant(shop), admins: [ADMIN] };
-  await world.startRuntime([config]);
-  const admin = world.sandbox.createUser({ id: ADMIN, firstName: "Olga", languageCode: "en" });
-  const ann = world.sandbox.createUser({ firstName: "Ann", languageCode: "en", stars: 200 });
+  const { shop, admin, ann } = await shopWithAdmin(world);
   const ask = async (text: string) => {
     const reply = admin.waitForMessage(shop);
     await admin.send(shop, text);
@@ -42,11 +49,7 @@ Deno.test("admins read the bot's balance and transactions; payments refresh it",
 
 Deno.test("a payment whose update was lost is credited by /reconcile, exactly once", async () => {
   await using world = await TenantWorld.start();
-  const shop = world.sandbox.createBot({ username: "shop_bot" });
-  const config = { ...await world.tenant(shop), admins: [ADMIN] };
-  await world.startRuntime([config]);
-  const admin = world.sandbox.createUser({ id: ADMIN, firstName: "Olga", languageCode: "en" });
-  const ann = world.sandbox.createUser({ firstName: "Ann", languageCode: "en", stars: 200 });
+  const { shop, admin, ann } = await shopWithAdmin(world);
 
   await ann.send(shop, "/start buy_credits_100");
   const invoice = await ann.waitForMessage(shop, (m: Message) => m.invoice !== undefined);
