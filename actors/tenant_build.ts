@@ -37,7 +37,6 @@ import { installPlugin } from "../adapters/plugins/load_plugin.ts";
 import { starsServiceOf } from "../adapters/plugins/plugin_api.ts";
 import { botApiBalanceUpstream } from "../adapters/telegram/bot_api_balance.ts";
 import { describeError } from "../adapters/telegram/describe_error.ts";
-import { GramjsStarsUpstream } from "../adapters/gramjs.ts";
 import type { Metrics } from "../adapters/metrics.ts";
 
 /** What building a tenant needs from the process. */
@@ -123,17 +122,20 @@ export async function buildTenant(
       } else if (movement.kind === "refund") metrics.refunds.inc(tenantLabel);
     },
   });
-  const mtproto = config.mtproto && new GramjsStarsUpstream({
-    tenantId: config.id,
-    apiId: config.mtproto.apiId,
-    apiHash: config.mtproto.apiHash,
-    botToken: config.token,
-    db,
-    clock,
-    logger: logger.getChild("mtproto"),
-    // Flood waits go straight to the BalanceActor, which delays only this tenant.
-    floodWaitMaxMs: 0,
-  });
+  // GramJS is loaded only for tenants with MTProto credentials: importing it costs 33 MiB of
+  // memory (BENCHMARKS.md), wasted in a process whose tenants use the Bot API alone.
+  const mtproto = config.mtproto &&
+    new (await import("../adapters/gramjs.ts")).GramjsStarsUpstream({
+      tenantId: config.id,
+      apiId: config.mtproto.apiId,
+      apiHash: config.mtproto.apiHash,
+      botToken: config.token,
+      db,
+      clock,
+      logger: logger.getChild("mtproto"),
+      // Flood waits go straight to the BalanceActor, which delays only this tenant.
+      floodWaitMaxMs: 0,
+    });
   const balanceTenant = countUpstreamCalls({
     id: config.id,
     cacheTtlMs: config.balance.cacheTtlSeconds * 1000,
