@@ -300,7 +300,7 @@ export class Runtime implements RuntimeView, WebhookTarget {
   }
 
   #live(tenantId: string): TenantHandle | undefined {
-    const running = this.#tenants?.status().find((s) => s.id === tenantId)?.state === "running";
+    const running = this.#tenants?.stateOf(tenantId) === "running";
     return running ? this.#entries.get(tenantId)?.handle : undefined;
   }
 
@@ -310,7 +310,7 @@ export class Runtime implements RuntimeView, WebhookTarget {
     metrics.recordTenantStates(reports);
     metrics.mailboxDepth.set({ actor: "balance" }, this.#balances.mailboxDepth());
     for (const report of reports) {
-      const handle = this.#live(report.id);
+      const handle = report.state === "running" ? this.#entries.get(report.id)?.handle : undefined;
       if (!handle) continue;
       metrics.outboxBacklog.set({ tenant: report.id }, await handle.outboxBacklog());
       metrics.mailboxDepth.set({ actor: `tenant:${report.id}` }, handle.mailboxDepth());

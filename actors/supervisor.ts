@@ -543,6 +543,21 @@ export class Supervisor implements Child {
   }
 
   /**
+   * One child's state, or `undefined` for an unknown id — without building every child's
+   * snapshot, for callers on a hot path (a webhook request asks for its tenant's).
+   *
+   * @example
+   * ```ts
+   * import type { Supervisor } from "./supervisor.ts";
+   * declare const sup: Supervisor;
+   * if (sup.stateOf("shop") === "running") console.log("shop is up");
+   * ```
+   */
+  stateOf(id: string): ChildState | undefined {
+    return this.#records.get(id)?.state;
+  }
+
+  /**
    * Cancels every pending restart, then stops the children in reverse start order, each within
    * its `shutdownMs`; a child still running after that is abandoned (event `stop-timeout`).
    * Resolves once all are handled, with `done` holding `normal`. Calling it again returns the

@@ -858,3 +858,25 @@ Deno.test("bad specs and options are rejected with a message naming the problem"
   ];
   for (const [build, message] of cases) assert.throws(build, message);
 });
+
+Deno.test("stateOf answers one child's state, and undefined for an unknown id", async () => {
+  const clock = new ManualClock(0);
+  const sup = new Supervisor("one", [{
+    id: "a",
+    start: () => {
+      const { promise, resolve } = Promise.withResolvers<ExitReason>();
+      const child: Child = {
+        done: promise,
+        stop: () => Promise.resolve(resolve({ kind: "normal" })),
+      };
+      return Promise.resolve(child);
+    },
+    restart: "temporary",
+    shutdownMs: 10,
+  }], { clock });
+  assert.equal(sup.stateOf("a"), "stopped"); // not started yet
+  await sup.start();
+  assert.deepEqual([sup.stateOf("a"), sup.stateOf("b")], ["running", undefined]);
+  await sup.stop();
+  assert.equal(sup.stateOf("a"), "stopped");
+});
