@@ -11,7 +11,7 @@
  * the config folder or the database leave nothing to run.
  * @module
  */
-import "./adapters/node_warnings.ts";
+import "./adapters/observability/node_warnings.ts";
 import { loadRuntimeSettings, type RuntimeSettings } from "./config/runtime_settings.ts";
 import {
   ConfigDirMissingError,
@@ -20,17 +20,17 @@ import {
   loadTenants,
 } from "./config/load_tenants.ts";
 import { tenantFromEnv } from "./config/env_tenant.ts";
-import { configureLogging, flushLogs, runtimeLogger } from "./adapters/logging.ts";
-import { Runtime } from "./actors/runtime.ts";
-import { globalDeadLetters } from "./actors/dead_letters.ts";
+import { configureLogging, flushLogs, runtimeLogger } from "./adapters/observability/logging.ts";
+import { Runtime } from "./actors/runtime/runtime.ts";
+import { globalDeadLetters } from "./actors/kernel/dead_letters.ts";
 import { openDatabase } from "./adapters/storage/open_database.ts";
 import type { Database } from "./adapters/storage/database.ts";
-import { createMetrics } from "./adapters/metrics.ts";
+import { createMetrics } from "./adapters/observability/metrics.ts";
 import { type HttpServer, startHttpServer } from "./adapters/http/server.ts";
 import { webhookRoute } from "./adapters/http/webhook_route.ts";
 import { opsRoutes } from "./adapters/http/ops_routes.ts";
-import { watchTenantConfig } from "./adapters/config_watcher.ts";
-import { secrets } from "./adapters/redact.ts";
+import { watchTenantConfig } from "./adapters/config/config_watcher.ts";
+import { secrets } from "./adapters/observability/redact.ts";
 
 /** How long a stop may take before the process gives up waiting and exits with 1. */
 const shutdownDeadlineMs = 20_000;

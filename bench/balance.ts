@@ -12,8 +12,8 @@
  * @module
  */
 import { Api } from "grammy";
-import { BalanceClient, startBalanceActor } from "../actors/balance.ts";
-import { systemClock } from "../actors/clock.ts";
+import { BalanceClient, startBalanceActor } from "../actors/balance/balance_actor.ts";
+import { systemClock } from "../actors/kernel/clock.ts";
 import { openDatabase } from "../adapters/storage/open_database.ts";
 import { botApiBalanceUpstream } from "../adapters/telegram/bot_api_balance.ts";
 import { botClientOptions } from "../adapters/telegram/tenant_bot.ts";

@@ -15,7 +15,7 @@
  * ```
  * @module
  */
-import { systemClock } from "../actors/clock.ts";
+import { systemClock } from "../actors/kernel/clock.ts";
 import { Sandbox, type SandboxBot, type SandboxUser } from "../sandbox/mod.ts";
 import type { SutBot } from "./sut/plan.ts";
 

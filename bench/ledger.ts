@@ -13,8 +13,8 @@
  * @module
  */
 import { DatabaseSync } from "node:sqlite";
-import { systemClock } from "../actors/clock.ts";
-import { Ledger } from "../actors/ledger.ts";
+import { systemClock } from "../actors/kernel/clock.ts";
+import { Ledger } from "../money/stores/ledger.ts";
 import type { Database } from "../adapters/storage/database.ts";
 import { openDatabase } from "../adapters/storage/open_database.ts";
 import type { BenchContext } from "./context.ts";

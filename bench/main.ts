@@ -12,7 +12,7 @@
  * ```
  * @module
  */
-import "../adapters/node_warnings.ts";
+import "../adapters/observability/node_warnings.ts";
 import { balanceBench } from "./balance.ts";
 import type { BenchContext } from "./context.ts";
 import { ledgerBench } from "./ledger.ts";

@@ -21,7 +21,7 @@
  */
 
 import type { Update } from "grammy/types";
-import { type Clock, ManualClock, systemClock } from "../actors/clock.ts";
+import { type Clock, ManualClock, systemClock } from "../actors/kernel/clock.ts";
 import type { ApiErrorBody } from "./errors.ts";
 import { type ApiServer, startApiServer } from "./http/api_server.ts";
 import { dispatchCall } from "./methods/dispatch.ts";
@@ -89,7 +89,7 @@ function checkOptions(options: SandboxOptions): void {
  *
  * @example
  * ```ts
- * import { ManualClock } from "../actors/clock.ts";
+ * import { ManualClock } from "../actors/kernel/clock.ts";
  * import { Sandbox } from "./mod.ts";
  * const clock = new ManualClock(Date.UTC(2026, 0, 1));
  * await using sandbox = await Sandbox.start({ clock, preCheckoutTimeoutMs: 10_000 });
@@ -287,7 +287,7 @@ export class Sandbox {
    *
    * @example
    * ```ts
-   * import { ManualClock } from "../actors/clock.ts";
+   * import { ManualClock } from "../actors/kernel/clock.ts";
    * import { Sandbox } from "./mod.ts";
    * await using sandbox = await Sandbox.start({ clock: new ManualClock(Date.UTC(2026, 0, 1)) });
    * await sandbox.advance(10_000); // an unanswered pre-checkout query expires

@@ -15,8 +15,8 @@
  * ```ts
  * import { opsRoutes } from "./ops_routes.ts";
  * import { startHttpServer } from "./server.ts";
- * import { createMetrics } from "../metrics.ts";
- * import { redactTokens } from "../redact.ts";
+ * import { createMetrics } from "../observability/metrics.ts";
+ * import { redactTokens } from "../observability/redact.ts";
  * const routes = opsRoutes({
  *   runtime: { tenants: () => [] },
  *   metrics: createMetrics(),
@@ -29,7 +29,7 @@
  * ```
  * @module
  */
-import type { Metrics } from "../metrics.ts";
+import type { Metrics } from "../observability/metrics.ts";
 import { constantTimeEqual } from "./constant_time.ts";
 import { jsonResponse, textResponse } from "./responses.ts";
 import type { Route } from "./routes.ts";
@@ -41,7 +41,7 @@ import type { RuntimeView, TenantReport } from "./runtime_view.ts";
  * @example
  * ```ts
  * import type { OpsRoutesOptions } from "./ops_routes.ts";
- * import { createMetrics } from "../metrics.ts";
+ * import { createMetrics } from "../observability/metrics.ts";
  * const options: OpsRoutesOptions = {
  *   runtime: { tenants: () => [] },
  *   metrics: createMetrics(),

@@ -18,7 +18,7 @@
  * ```
  * @module
  */
-import type { ChildState } from "../../actors/supervisor.ts";
+import type { ChildState } from "../../actors/kernel/supervisor.ts";
 
 /**
  * A tenant's state: its supervisor's {@linkcode ChildState}, or `disabled` (`enabled: false` in

@@ -20,8 +20,8 @@
  * @module
  */
 import type { Logger } from "@logtape/logtape";
-import { runtimeLogger } from "../logging.ts";
-import { redactTokens } from "../redact.ts";
+import { runtimeLogger } from "../observability/logging.ts";
+import { redactTokens } from "../observability/redact.ts";
 import { jsonResponse } from "./responses.ts";
 import { type Route, RouteTable } from "./routes.ts";
 

@@ -42,9 +42,9 @@
  */
 import type { Logger } from "@logtape/logtape";
 import type { Update } from "grammy/types";
-import type { Metrics } from "../metrics.ts";
-import { runtimeLogger } from "../logging.ts";
-import { redactTokens } from "../redact.ts";
+import type { Metrics } from "../observability/metrics.ts";
+import { runtimeLogger } from "../observability/logging.ts";
+import { redactTokens } from "../observability/redact.ts";
 import { constantTimeEqual } from "./constant_time.ts";
 import { BodyTooLargeError, readBodyLimited } from "./read_body.ts";
 import { jsonResponse } from "./responses.ts";
@@ -152,7 +152,7 @@ export function webhookPath(tenantId: string): string {
  * @example
  * ```ts
  * import { webhookRoute } from "./webhook_route.ts";
- * import { createMetrics } from "../metrics.ts";
+ * import { createMetrics } from "../observability/metrics.ts";
  * declare const target: import("./webhook_route.ts").WebhookTarget;
  * const route = webhookRoute({ target, metrics: createMetrics() });
  * route.path; // "/telegram/:tenantId"

@@ -13,7 +13,7 @@
  */
 import { Composer, type Context } from "grammy";
 import { pathToFileURL } from "node:url";
-import { FatalError } from "../../actors/child.ts";
+import { FatalError } from "../../actors/kernel/child.ts";
 import type { Plugin, PluginTenant, StarsService } from "./plugin_api.ts";
 
 /** Imports the plugin at the absolute `path` and lets it register its handlers. */

@@ -24,7 +24,7 @@
  */
 import type { Composer, Context } from "grammy";
 import type { Logger } from "@logtape/logtape";
-import type { PaymentService } from "../../actors/payments.ts";
+import type { PaymentService } from "../../money/payments/payment_service.ts";
 
 /** The part of a tenant's payment service a plugin may use; refunds stay with the admins. */
 export type StarsService = Pick<PaymentService, "balance" | "deduct" | "offer" | "history">;

@@ -1,5 +1,5 @@
 /**
- * The Bot API side of the BalanceActor (`actors/balance.ts`) for one bot: `getMyStarBalance`
+ * The Bot API side of the BalanceActor (`actors/balance/balance_actor.ts`) for one bot: `getMyStarBalance`
  * and `getStarTransactions` through grammY's `Api`, with answers in the actor's vocabulary and
  * Telegram's `429 Too Many Requests` turned into a `FloodWaitError`, so the actor holds back
  * that bot's calls for `retry_after` seconds instead of hammering Telegram.
@@ -12,7 +12,7 @@
  * @module
  */
 import { type Api, GrammyError } from "grammy";
-import { type BotApiBalanceUpstream, FloodWaitError } from "../../actors/balance_types.ts";
+import { type BotApiBalanceUpstream, FloodWaitError } from "../../money/bot_stars/types.ts";
 
 /**
  * grammY's npm build types its signals with the `abort-controller` shim; the object at run time

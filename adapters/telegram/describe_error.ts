@@ -10,7 +10,7 @@
  * @module
  */
 import { GrammyError, HttpError } from "grammy";
-import { redactTokens } from "../redact.ts";
+import { redactTokens } from "../observability/redact.ts";
 
 /** A one-line description of an API or network error, with any bot token removed. */
 export function describeError(error: unknown): string {

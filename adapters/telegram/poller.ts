@@ -22,9 +22,9 @@
 import { type Api, GrammyError } from "grammy";
 import type { Update } from "grammy/types";
 import type { Logger } from "@logtape/logtape";
-import { type Clock, systemClock } from "../../actors/clock.ts";
-import { FatalError } from "../../actors/child.ts";
-import { backoffDelay, type BackoffPolicy } from "../../actors/backoff.ts";
+import { type Clock, systemClock } from "../../actors/kernel/clock.ts";
+import { FatalError } from "../../actors/kernel/child.ts";
+import { backoffDelay, type BackoffPolicy } from "../../actors/kernel/backoff.ts";
 import { describeError } from "./describe_error.ts";
 
 /** The update kinds a Stars bot needs; sent explicitly so a webhook era setting cannot linger. */

@@ -7,13 +7,13 @@
  * @example
  * ```ts
  * import { SendPacer } from "./send_pacer.ts";
- * import { ManualClock } from "../../actors/clock.ts";
+ * import { ManualClock } from "../../actors/kernel/clock.ts";
  * const pacer = new SendPacer({ clock: new ManualClock(0) });
  * await pacer.take(42); // the first sends to a chat go at once
  * ```
  * @module
  */
-import type { Clock } from "../../actors/clock.ts";
+import type { Clock } from "../../actors/kernel/clock.ts";
 
 /** Rates and bursts; the defaults follow Telegram's published guidance for bots. */
 export interface PacerOptions {

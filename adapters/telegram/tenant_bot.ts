@@ -25,7 +25,7 @@
  */
 import { type ApiClientOptions, Bot, GrammyError } from "grammy";
 import type { TenantConfig } from "../../config/tenant_schema.ts";
-import { FatalError } from "../../actors/child.ts";
+import { FatalError } from "../../actors/kernel/child.ts";
 import { nativeFetch } from "./native_fetch.ts";
 import type { Texts } from "./texts.ts";
 import { commandRegistrations } from "./commands.ts";

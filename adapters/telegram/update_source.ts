@@ -17,8 +17,8 @@
 import type { Api } from "grammy";
 import type { Database } from "../storage/database.ts";
 import type { TenantConfig } from "../../config/tenant_schema.ts";
-import { FatalError } from "../../actors/child.ts";
-import { secrets } from "../redact.ts";
+import { FatalError } from "../../actors/kernel/child.ts";
+import { secrets } from "../observability/redact.ts";
 import type { AllowedUpdate } from "./poller.ts";
 
 /** How a tenant gets its updates once registered. */

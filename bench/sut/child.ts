@@ -12,9 +12,9 @@
  * ```
  * @module
  */
-import "../../adapters/node_warnings.ts";
+import "../../adapters/observability/node_warnings.ts";
 import process from "node:process";
-import { configureLogging } from "../../adapters/logging.ts";
+import { configureLogging } from "../../adapters/observability/logging.ts";
 import type { SutCommand, SutEvent, SutPlan } from "./plan.ts";
 
 const encoder = new TextEncoder();

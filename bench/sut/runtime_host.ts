@@ -11,7 +11,7 @@
  * ```
  * @module
  */
-import { Runtime } from "../../actors/runtime.ts";
+import { Runtime } from "../../actors/runtime/runtime.ts";
 import { openDatabase } from "../../adapters/storage/open_database.ts";
 import { formatProblem, parseTenant } from "../../config/load_tenants.ts";
 import type { TenantConfig } from "../../config/tenant_schema.ts";

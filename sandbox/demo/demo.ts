@@ -15,13 +15,13 @@
  * ```
  * @module
  */
-import "../../adapters/node_warnings.ts";
+import "../../adapters/observability/node_warnings.ts";
 import type { Message } from "grammy/types";
 import { Sandbox, type SandboxBot, type SandboxUser } from "../mod.ts";
 import { ConversationPrinter } from "./conversation.ts";
-import { Runtime } from "../../actors/runtime.ts";
+import { Runtime } from "../../actors/runtime/runtime.ts";
 import { openDatabase } from "../../adapters/storage/open_database.ts";
-import { configureLogging, flushLogs } from "../../adapters/logging.ts";
+import { configureLogging, flushLogs } from "../../adapters/observability/logging.ts";
 import { encodeCallback } from "../../adapters/telegram/callback_data.ts";
 import { formatProblem, loadTenants } from "../../config/load_tenants.ts";
 

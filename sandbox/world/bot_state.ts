@@ -24,7 +24,7 @@ import { SubscriptionBook } from "./subscription.ts";
 import { type UpdateContent, UpdateQueue } from "./update_queue.ts";
 import type { UserState } from "./user_state.ts";
 import { Webhook, type WebhookReplyHandler, type WebhookTiming } from "./webhook.ts";
-import type { Clock } from "../../actors/clock.ts";
+import type { Clock } from "../../actors/kernel/clock.ts";
 
 /** One Bot API call as the sandbox saw it. */
 export interface CallRecord {

@@ -6,7 +6,7 @@
  * @example
  * ```ts
  * import { scheduleAt } from "./long_timer.ts";
- * import { ManualClock } from "../../actors/clock.ts";
+ * import { ManualClock } from "../../actors/kernel/clock.ts";
  * const clock = new ManualClock(0);
  * const timer = scheduleAt(clock, 30 * 86_400_000, () => console.log("renew"));
  * await clock.advance(30 * 86_400_000); // logs "renew"
@@ -15,7 +15,7 @@
  * @module
  */
 
-import type { Clock, TimerId } from "../../actors/clock.ts";
+import type { Clock, TimerId } from "../../actors/kernel/clock.ts";
 
 const MAX_DELAY_MS = 2_147_483_647;
 
@@ -30,7 +30,7 @@ export interface LongTimer {
  * @example
  * ```ts
  * import { scheduleAt } from "./long_timer.ts";
- * import { systemClock } from "../../actors/clock.ts";
+ * import { systemClock } from "../../actors/kernel/clock.ts";
  * scheduleAt(systemClock, Date.now() + 1_000, () => {}).cancel();
  * ```
  */

@@ -17,7 +17,7 @@
  */
 
 import type { Chat, Message, ReplyKeyboardMarkup } from "grammy/types";
-import { systemClock } from "../../actors/clock.ts";
+import { systemClock } from "../../actors/kernel/clock.ts";
 import type { InvoiceTerms } from "./invoice_terms.ts";
 
 /** A pending waitForBotMessage: re-checked on each new bot message, failed on timeout. */

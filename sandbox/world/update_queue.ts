@@ -8,7 +8,7 @@
  * @example
  * ```ts
  * import { UpdateQueue } from "./update_queue.ts";
- * import { ManualClock } from "../../actors/clock.ts";
+ * import { ManualClock } from "../../actors/kernel/clock.ts";
  * const queue = new UpdateQueue(new ManualClock(0), 1);
  * const from = { id: 1, is_bot: false, first_name: "A" };
  * queue.push({ callback_query: { id: "1", from, chat_instance: "1", data: "x" } });
@@ -18,7 +18,7 @@
  */
 
 import type { Update } from "grammy/types";
-import type { Clock } from "../../actors/clock.ts";
+import type { Clock } from "../../actors/kernel/clock.ts";
 import { type ApiError, conflict } from "../errors.ts";
 
 /** An update as the sandbox creates it, before it is numbered. */
@@ -65,7 +65,7 @@ export interface PollRequest {
  * @example
  * ```ts
  * import { UpdateQueue } from "./update_queue.ts";
- * import { systemClock } from "../../actors/clock.ts";
+ * import { systemClock } from "../../actors/kernel/clock.ts";
  * new UpdateQueue(systemClock, 1).pendingCount; // 0
  * ```
  */

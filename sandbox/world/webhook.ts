@@ -18,7 +18,7 @@
  */
 
 import type { Update } from "grammy/types";
-import type { Clock } from "../../actors/clock.ts";
+import type { Clock } from "../../actors/kernel/clock.ts";
 import { badRequest } from "../errors.ts";
 import type { UpdateQueue } from "./update_queue.ts";
 

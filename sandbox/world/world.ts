@@ -6,7 +6,7 @@
  * @example
  * ```ts
  * import { World } from "./world.ts";
- * import { systemClock } from "../../actors/clock.ts";
+ * import { systemClock } from "../../actors/kernel/clock.ts";
  * const world = new World(
  *   { clock: systemClock, preCheckoutTimeoutMs: 10_000, recordCalls: true,
  *     webhook: { retryBaseMs: 1_000, retryMaxMs: 60_000, requestTimeoutMs: 60_000 } },
@@ -17,7 +17,7 @@
  * @module
  */
 
-import type { Clock } from "../../actors/clock.ts";
+import type { Clock } from "../../actors/kernel/clock.ts";
 import { unauthorized } from "../errors.ts";
 import { BotState, type CallRecord } from "./bot_state.ts";
 import type { WebhookTiming } from "./webhook.ts";

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { Api, GrammyError } from "grammy";
-import { ManualClock } from "../../actors/clock.ts";
+import { ManualClock } from "../../actors/kernel/clock.ts";
 import { Sandbox } from "../../sandbox/mod.ts";
 import { call } from "./api_helpers.ts";
 

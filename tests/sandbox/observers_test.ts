@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { Api } from "grammy";
-import { ManualClock } from "../../actors/clock.ts";
+import { ManualClock } from "../../actors/kernel/clock.ts";
 import { type PreCheckoutTiming, Sandbox, type SandboxBot } from "../../sandbox/mod.ts";
 import { call, UpdateReader } from "./api_helpers.ts";
 

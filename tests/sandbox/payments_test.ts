@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { Api, GrammyError } from "grammy";
 import type { Message } from "grammy/types";
-import { ManualClock } from "../../actors/clock.ts";
+import { ManualClock } from "../../actors/kernel/clock.ts";
 import { Sandbox, type SandboxOptions } from "../../sandbox/mod.ts";
 import { UpdateReader } from "./api_helpers.ts";
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { Api } from "grammy";
-import { ManualClock } from "../../actors/clock.ts";
+import { ManualClock } from "../../actors/kernel/clock.ts";
 import { Sandbox } from "../../sandbox/mod.ts";
 import { UpdateReader } from "./api_helpers.ts";
 

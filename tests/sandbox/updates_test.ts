@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { Api, Bot, GrammyError } from "grammy";
 import type { Update } from "grammy/types";
-import { ManualClock } from "../../actors/clock.ts";
+import { ManualClock } from "../../actors/kernel/clock.ts";
 import { Sandbox } from "../../sandbox/mod.ts";
 import { waitUntil } from "../support/wait.ts";
 import { call, result } from "./api_helpers.ts";

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { Api, GrammyError } from "grammy";
 import type { Update } from "grammy/types";
-import { ManualClock } from "../../actors/clock.ts";
+import { ManualClock } from "../../actors/kernel/clock.ts";
 import { Sandbox } from "../../sandbox/mod.ts";
 
 /** A loopback webhook receiver whose answers the test scripts, one per request. */

@@ -10,11 +10,11 @@
  * ```
  * @module
  */
-import type { Clock } from "../../actors/clock.ts";
-import { Ledger } from "../../actors/ledger.ts";
-import { Outbox } from "../../actors/outbox.ts";
-import type { PaymentsApi } from "../../actors/payment_api.ts";
-import type { PaymentServiceOptions } from "../../actors/payments.ts";
+import type { Clock } from "../../actors/kernel/clock.ts";
+import { Ledger } from "../../money/stores/ledger.ts";
+import { Outbox } from "../../money/delivery/outbox.ts";
+import type { PaymentsApi } from "../../money/payments/bot_api.ts";
+import type { PaymentServiceOptions } from "../../money/payments/payment_service.ts";
 import type { Database } from "../../adapters/storage/database.ts";
 import { Texts } from "../../adapters/telegram/texts.ts";
 import type { TenantConfig } from "../../config/tenant_schema.ts";

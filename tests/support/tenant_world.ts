@@ -20,9 +20,9 @@
  * @module
  */
 import { DatabaseSync } from "node:sqlite";
-import { type Clock, systemClock } from "../../actors/clock.ts";
-import { Runtime, type RuntimeOptions } from "../../actors/runtime.ts";
-import { startTenant, type TenantHandle } from "../../actors/tenant.ts";
+import { type Clock, systemClock } from "../../actors/kernel/clock.ts";
+import { Runtime, type RuntimeOptions } from "../../actors/runtime/runtime.ts";
+import { startTenant, type TenantHandle } from "../../actors/tenant/tenant_actor.ts";
 import type { Database, SqlRunner, SqlValue } from "../../adapters/storage/database.ts";
 import { openDatabase } from "../../adapters/storage/open_database.ts";
 import type { TenantConfig } from "../../config/tenant_schema.ts";

@@ -5,7 +5,7 @@
  *   with "Newer" / "Older" buttons (`star_transactions_screen.ts`);
  * - `/revenue` — the bot's Stars balance, where it came from (MTProto, Bot API or the last
  *   known value), how old it is, and whether it is stale;
- * - `/reconcile` — runs the reconciliation now (`actors/reconciler.ts`) and reports its counts.
+ * - `/reconcile` — runs the reconciliation now (`money/reconciliation/reconciler.ts`) and reports its counts.
  *
  * Anyone else gets `admin.only` and nothing is looked up. The BalanceActor's client and the
  * reconciler are optional parts of the handler deps; without them the commands say they are
@@ -21,8 +21,8 @@
  * @module
  */
 import { Composer, type Context } from "grammy";
-import type { BalanceClient } from "../../../actors/balance_client.ts";
-import type { ReconcileReport } from "../../../actors/reconciler.ts";
+import type { BalanceClient } from "../../../actors/balance/balance_client.ts";
+import type { ReconcileReport } from "../../../money/reconciliation/reconciler.ts";
 import { parseCallback } from "../callback_data.ts";
 import { describeError } from "../describe_error.ts";
 import { answerCallback } from "./answer.ts";

@@ -17,9 +17,9 @@ import type { Context } from "grammy";
 import type { User } from "grammy/types";
 import type { Logger } from "@logtape/logtape";
 import type { TenantConfig } from "../../../config/tenant_schema.ts";
-import type { PaymentService } from "../../../actors/payments.ts";
-import type { BalanceClient } from "../../../actors/balance_client.ts";
-import type { Reconciler } from "../../../actors/reconciler.ts";
+import type { PaymentService } from "../../../money/payments/payment_service.ts";
+import type { BalanceClient } from "../../../actors/balance/balance_client.ts";
+import type { Reconciler } from "../../../money/reconciliation/reconciler.ts";
 import type { Texts } from "../texts.ts";
 
 /** What the handlers of one tenant need. */

@@ -16,7 +16,7 @@
  */
 import { Composer, type Context } from "grammy";
 import type { MaybeInaccessibleMessage } from "grammy/types";
-import type { LedgerEntry } from "../../../actors/ledger.ts";
+import type { LedgerEntry } from "../../../money/stores/ledger.ts";
 import { encodeCallback, parseCallback } from "../callback_data.ts";
 import { type HandlerDeps, senderOf, type Translator, translatorFor } from "./deps.ts";
 import { editScreen, keyboard, type Screen, sendScreen } from "./screen.ts";

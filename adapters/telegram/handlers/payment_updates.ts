@@ -19,7 +19,7 @@
  * @module
  */
 import { Composer, type Context } from "grammy";
-import type { PreCheckoutAnswer } from "../../../actors/payments.ts";
+import type { PreCheckoutAnswer } from "../../../money/payments/payment_service.ts";
 import { describeError } from "../describe_error.ts";
 import { type HandlerDeps, translatorFor } from "./deps.ts";
 

@@ -18,7 +18,7 @@
  * @module
  */
 import type { StarTransaction } from "grammy/types";
-import type { BalanceClient } from "../../../actors/balance_client.ts";
+import type { BalanceClient } from "../../../actors/balance/balance_client.ts";
 import { encodeCallback } from "../callback_data.ts";
 import type { Translator } from "./deps.ts";
 import { formatHistoryDate } from "./history.ts";

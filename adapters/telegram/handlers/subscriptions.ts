@@ -14,8 +14,8 @@
  * @module
  */
 import { Composer, type Context } from "grammy";
-import type { Subscription } from "../../../actors/subscriptions.ts";
-import { formatMoment } from "../../../actors/payment_context.ts";
+import type { Subscription } from "../../../money/stores/subscriptions.ts";
+import { formatMoment } from "../../../money/payments/context.ts";
 import { encodeCallback } from "../callback_data.ts";
 import { type HandlerDeps, senderOf, type Translator, translatorFor } from "./deps.ts";
 import { editScreen, keyboard, type Screen, sendScreen } from "./screen.ts";

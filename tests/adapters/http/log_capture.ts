@@ -6,7 +6,7 @@
  * @example
  * ```ts
  * import { captureLogs } from "./log_capture.ts";
- * import { runtimeLogger } from "../../../adapters/logging.ts";
+ * import { runtimeLogger } from "../../../adapters/observability/logging.ts";
  * const lines = await captureLogs(() => runtimeLogger("http").warn("hello"));
  * lines.join("").includes("hello"); // true
  * ```

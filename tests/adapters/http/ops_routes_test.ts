@@ -2,8 +2,8 @@ import { assertEquals, assertStringIncludes } from "../../support/assert.ts";
 import { opsRoutes } from "../../../adapters/http/ops_routes.ts";
 import type { TenantReport } from "../../../adapters/http/runtime_view.ts";
 import { startHttpServer } from "../../../adapters/http/server.ts";
-import { createMetrics, type Metrics } from "../../../adapters/metrics.ts";
-import { redactTokens } from "../../../adapters/redact.ts";
+import { createMetrics, type Metrics } from "../../../adapters/observability/metrics.ts";
+import { redactTokens } from "../../../adapters/observability/redact.ts";
 
 const ADMIN_TOKEN = "admin-token-7c1e";
 const BOT_TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw";

@@ -7,7 +7,7 @@ import {
   webhookRoute,
   type WebhookTarget,
 } from "../../../adapters/http/webhook_route.ts";
-import { createMetrics, type Metrics } from "../../../adapters/metrics.ts";
+import { createMetrics, type Metrics } from "../../../adapters/observability/metrics.ts";
 import { captureLogs } from "./log_capture.ts";
 
 const SECRET = "shop_hook_secret_4f9a";

@@ -3,8 +3,8 @@ import { getLogger } from "@logtape/logtape";
 import { assertEquals, assertRejects, assertTrue } from "../../support/assert.ts";
 import { installPlugin } from "../../../adapters/plugins/load_plugin.ts";
 import { starsServiceOf } from "../../../adapters/plugins/plugin_api.ts";
-import type { PaymentService } from "../../../actors/payments.ts";
-import { FatalError } from "../../../actors/child.ts";
+import type { PaymentService } from "../../../money/payments/payment_service.ts";
+import { FatalError } from "../../../actors/kernel/child.ts";
 
 const tenant = { id: "oracle", logger: getLogger(["constellation", "test"]) };
 

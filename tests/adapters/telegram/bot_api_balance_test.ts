@@ -1,6 +1,6 @@
 import { Api, GrammyError } from "grammy";
 import { assertEquals, assertRejects, assertTrue } from "../../support/assert.ts";
-import { FloodWaitError } from "../../../actors/balance_types.ts";
+import { FloodWaitError } from "../../../money/bot_stars/types.ts";
 import { botApiBalanceUpstream } from "../../../adapters/telegram/bot_api_balance.ts";
 import { Sandbox } from "../../../sandbox/mod.ts";
 import { startHarness } from "./handlers/harness.ts";

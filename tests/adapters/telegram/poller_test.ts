@@ -2,8 +2,8 @@ import { Api } from "grammy";
 import type { Update } from "grammy/types";
 import { assertEquals, assertRejects, assertTrue } from "../../support/assert.ts";
 import { type PollerOptions, runPoller } from "../../../adapters/telegram/poller.ts";
-import { ManualClock } from "../../../actors/clock.ts";
-import { FatalError } from "../../../actors/child.ts";
+import { ManualClock } from "../../../actors/kernel/clock.ts";
+import { FatalError } from "../../../actors/kernel/child.ts";
 import { Sandbox } from "../../../sandbox/mod.ts";
 import { waitUntil } from "../../support/wait.ts";
 

@@ -1,6 +1,6 @@
 import { assertEquals, assertThrows } from "../../support/assert.ts";
 import { SendPacer } from "../../../adapters/telegram/send_pacer.ts";
-import { ManualClock } from "../../../actors/clock.ts";
+import { ManualClock } from "../../../actors/kernel/clock.ts";
 
 /** Takes slots one after another like the outbox sender, recording when each was granted. */
 async function grantTimes(clock: ManualClock, pacer: SendPacer, chats: (number | null)[]) {

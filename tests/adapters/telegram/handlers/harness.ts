@@ -23,13 +23,16 @@
 import { type Api, Bot, type Composer, type Context } from "grammy";
 import type { Message } from "grammy/types";
 import { getLogger } from "@logtape/logtape";
-import { startBalanceActor } from "../../../../actors/balance.ts";
-import { BalanceClient } from "../../../../actors/balance_client.ts";
-import type { BotApiBalanceUpstream } from "../../../../actors/balance_types.ts";
-import { ManualClock } from "../../../../actors/clock.ts";
-import type { Ledger } from "../../../../actors/ledger.ts";
-import { PaymentService, type PaymentServiceOptions } from "../../../../actors/payments.ts";
-import { Reconciler } from "../../../../actors/reconciler.ts";
+import { startBalanceActor } from "../../../../actors/balance/balance_actor.ts";
+import { BalanceClient } from "../../../../actors/balance/balance_client.ts";
+import type { BotApiBalanceUpstream } from "../../../../money/bot_stars/types.ts";
+import { ManualClock } from "../../../../actors/kernel/clock.ts";
+import type { Ledger } from "../../../../money/stores/ledger.ts";
+import {
+  PaymentService,
+  type PaymentServiceOptions,
+} from "../../../../money/payments/payment_service.ts";
+import { Reconciler } from "../../../../money/reconciliation/reconciler.ts";
 import { botApiBalanceUpstream } from "../../../../adapters/telegram/bot_api_balance.ts";
 import type { Database } from "../../../../adapters/storage/database.ts";
 import { openDatabase } from "../../../../adapters/storage/open_database.ts";

@@ -6,7 +6,7 @@ import {
   type PaymentOutcome,
   PaymentService,
   type PreCheckoutAnswer,
-} from "../../../../actors/payments.ts";
+} from "../../../../money/payments/payment_service.ts";
 import type { SandboxUser } from "../../../../sandbox/mod.ts";
 import { type Harness, startHarness } from "./harness.ts";
 

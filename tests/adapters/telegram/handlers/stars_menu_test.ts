@@ -1,6 +1,6 @@
 import { assertEquals, assertTrue } from "../../../support/assert.ts";
-import { Orders } from "../../../../actors/orders.ts";
-import { TOP_UP_CALLBACK } from "../../../../actors/payments.ts";
+import { Orders } from "../../../../money/stores/orders.ts";
+import { TOP_UP_CALLBACK } from "../../../../money/payments/payment_service.ts";
 import { CREDITS_100 } from "../../../support/shop_products.ts";
 import { type Harness, startHarness } from "./harness.ts";
 

@@ -14,7 +14,7 @@
  * @module
  */
 import type { Message, StarTransaction, Update, User } from "grammy/types";
-import type { BotApiBalanceUpstream } from "../../../../actors/balance_types.ts";
+import type { BotApiBalanceUpstream } from "../../../../money/bot_stars/types.ts";
 import type { SandboxUser } from "../../../../sandbox/mod.ts";
 import { assertTrue } from "../../../support/assert.ts";
 import type { Harness } from "./harness.ts";

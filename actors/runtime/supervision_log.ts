@@ -1,0 +1,82 @@
+/**
+ * Turns supervision events into log lines — the operator's view of crashes, restarts and parked
+ * tenants — and counts restarts for `/metrics`. Error texts are redacted: a network error quotes
+ * the request URL, and that URL carries the bot token.
+ *
+ * @example
+ * ```ts ignore
+ * const supervisor = new Supervisor("tenants", specs, { onEvent: supervisionObserver(metrics) });
+ * ```
+ * @module
+ */
+import type { SupervisorEvent } from "../kernel/supervisor.ts";
+import { runtimeLogger } from "../../adapters/observability/logging.ts";
+import { describeError } from "../../adapters/telegram/describe_error.ts";
+import { secrets } from "../../adapters/observability/redact.ts";
+import type { Metrics } from "../../adapters/observability/metrics.ts";
+
+const log = runtimeLogger("supervisor");
+
+/** An `onEvent` handler for supervisors; counts tenant restarts when `metrics` is given. */
+export function supervisionObserver(metrics?: Metrics): (event: SupervisorEvent) => void {
+  const started = new Set<string>();
+  return (event) => {
+    const who = { supervisor: event.supervisor, id: event.id };
+    switch (event.type) {
+      case "child-started":
+        // Every start after a child's first is a restart.
+        if (event.supervisor === "tenants" && started.has(event.id)) {
+          metrics?.tenantRestarts.inc({ tenant: event.id });
+        }
+        started.add(event.id);
+        log.debug("{supervisor}/{id} started.", who);
+        return;
+      case "child-start-failed":
+        log.warn("{supervisor}/{id} failed to start: {error}", {
+          ...who,
+          error: describeError(event.error),
+        });
+        return;
+      case "child-exited":
+        if (event.reason.kind === "failure") {
+          log.warn("{supervisor}/{id} crashed after {ranMs} ms: {error}", {
+            ...who,
+            ranMs: event.ranMs,
+            error: describeError(event.reason.error),
+          });
+        }
+        return;
+      case "restart-scheduled":
+        log.info("{supervisor}/{id} restarts in {delayMs} ms (attempt {attempt}).", {
+          ...who,
+          delayMs: event.delayMs,
+          attempt: event.attempt,
+        });
+        return;
+      case "child-parked":
+        log.error("{supervisor}/{id} is failed ({cause}): {error}; retrying in {retryInMs} ms.", {
+          ...who,
+          cause: event.cause,
+          error: secrets.redact(event.error),
+          retryInMs: event.retryInMs,
+        });
+        return;
+      case "stop-timeout":
+        log.error("{supervisor}/{id} did not stop within {shutdownMs} ms; abandoned.", {
+          ...who,
+          shutdownMs: event.shutdownMs,
+        });
+        return;
+      case "stop-error":
+        log.warn("{supervisor}/{id} failed while stopping: {error}", {
+          ...who,
+          error: describeError(event.error),
+        });
+        return;
+      case "child-stopped":
+      case "child-removed":
+        started.delete(event.id);
+        log.debug("{supervisor}/{id}: {type}", { ...who, type: event.type });
+    }
+  };
+}

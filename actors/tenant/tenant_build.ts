@@ -1,0 +1,219 @@
+/**
+ * Assembles one tenant's parts before its actor starts: the grammY bot (with the auto-retry
+ * plugin, the runtime's handlers, the tenant's plugin and the fallbacks), the stores (inbox,
+ * ledger, outbox) and the payment service. Checking the token (`getMe`) happens here, so a
+ * rejected token fails the start with a `FatalError` and the supervisor parks the tenant.
+ *
+ * @example
+ * ```ts ignore
+ * const parts = await buildTenant(config, { clock, db });
+ * await parts.bot.handleUpdate(update);
+ * ```
+ * @module
+ */
+import { Api, type Bot } from "grammy";
+import { autoRetry } from "@grammyjs/auto-retry";
+import type { Logger } from "@logtape/logtape";
+import type { Clock } from "../kernel/clock.ts";
+import { Inbox } from "../../money/delivery/inbox.ts";
+import { Ledger } from "../../money/stores/ledger.ts";
+import { Outbox } from "../../money/delivery/outbox.ts";
+import { PaymentService } from "../../money/payments/payment_service.ts";
+import { Reconciler } from "../../money/reconciliation/reconciler.ts";
+import type { BalanceRegistry } from "../balance/registry.ts";
+import type { BalanceTenant } from "../../money/bot_stars/types.ts";
+import type { Database } from "../../adapters/storage/database.ts";
+import type { TenantConfig } from "../../config/tenant_schema.ts";
+import {
+  botClientOptions,
+  createBot,
+  initTenantBot,
+  installFallbacks,
+  installTenantHandlers,
+} from "../../adapters/telegram/tenant_bot.ts";
+import { Texts } from "../../adapters/telegram/texts.ts";
+import { tenantLogger } from "../../adapters/observability/logging.ts";
+import { installPlugin } from "../../adapters/plugins/load_plugin.ts";
+import { starsServiceOf } from "../../adapters/plugins/plugin_api.ts";
+import { botApiBalanceUpstream } from "../../adapters/telegram/bot_api_balance.ts";
+import { describeError } from "../../adapters/telegram/describe_error.ts";
+import type { Metrics } from "../../adapters/observability/metrics.ts";
+
+/** What building a tenant needs from the process. */
+export interface TenantBuildEnvironment {
+  clock: Clock;
+  db: Database;
+  /** The process's BalanceActor; without it `/revenue`, `/transactions` and reconciliation are off. */
+  balances?: BalanceRegistry;
+  metrics?: Metrics;
+}
+
+/** A tenant's parts, ready for its actor. */
+export interface TenantParts {
+  config: TenantConfig;
+  logger: Logger;
+  texts: Texts;
+  bot: Bot;
+  inbox: Inbox;
+  outbox: Outbox;
+  payments: PaymentService;
+  /** Makes any Bot API call by name: the outbox stores calls that way. */
+  rawCall(method: string, params: Record<string, unknown>, signal: AbortSignal): Promise<unknown>;
+  /** Sets what runs after each payment commit; the actor kicks its outbox sender there. */
+  whenCommitted(listener: () => void): void;
+  /** What the tenant registers with the BalanceActor while it runs. */
+  balanceTenant: BalanceTenant;
+  /** Compares Telegram's transactions with the ledger; absent without a BalanceActor. */
+  reconciler?: Reconciler;
+  /** Closes what the tenant holds open outside its actor (an MTProto connection). */
+  close(): Promise<void>;
+}
+
+/**
+ * How 429 "Too Many Requests" is handled for every call a tenant makes: wait the `retry_after`
+ * Telegram asks for, at most 3 times and never longer than 30 s at once. Past that the call
+ * fails and its owner decides. Server and network errors are not retried here: the poller and
+ * the outbox have their own (durable) retries, and a stop must not wait behind a retry loop.
+ */
+const retryPolicy = {
+  maxRetryAttempts: 3,
+  maxDelaySeconds: 30,
+  rethrowInternalServerErrors: true,
+  rethrowHttpErrors: true,
+};
+
+/** Builds and checks a tenant's parts; throws `FatalError` for a rejected token or a bad plugin. */
+export async function buildTenant(
+  config: TenantConfig,
+  env: TenantBuildEnvironment,
+): Promise<TenantParts> {
+  const { clock, db } = env;
+  const logger = tenantLogger(config.id);
+  const texts = new Texts(config.texts, config.locale);
+  const bot = createBot(config);
+  bot.api.config.use(autoRetry(retryPolicy));
+  let committed = () => {};
+  const outbox = new Outbox(config.id, clock);
+  const tenantLabel = { tenant: config.id };
+  const payments = new PaymentService({
+    tenant: config,
+    db,
+    clock,
+    ledger: new Ledger(config.id, clock),
+    outbox,
+    api: bot.api,
+    texts,
+    logger,
+    onCommitted: () => committed(),
+    onMoneyMoved: (movement) => {
+      // The bot's Stars changed: the next /revenue must read them fresh ("refresh after purchase").
+      env.balances?.client.invalidate(config.id).catch((error) =>
+        logger.warn("Could not refresh the cached Stars balance: {error}", {
+          error: describeError(error),
+        })
+      );
+      const metrics = env.metrics;
+      if (!metrics) return;
+      if (movement.kind === "payment") {
+        metrics.payments.inc({ ...tenantLabel, kind: movement.outcome.kind });
+        if ("credits" in movement.outcome) {
+          metrics.ledgerCredits.inc(tenantLabel, movement.outcome.credits);
+        }
+      } else if (movement.kind === "refund") metrics.refunds.inc(tenantLabel);
+    },
+  });
+  // GramJS is loaded only for tenants with MTProto credentials: importing it costs 33 MiB of
+  // memory (BENCHMARKS.md), wasted in a process whose tenants use the Bot API alone.
+  const mtproto = config.mtproto &&
+    new (await import("../../adapters/mtproto/gramjs_upstream.ts")).GramjsStarsUpstream({
+      tenantId: config.id,
+      apiId: config.mtproto.apiId,
+      apiHash: config.mtproto.apiHash,
+      botToken: config.token,
+      db,
+      clock,
+      logger: logger.getChild("mtproto"),
+      // Flood waits go straight to the BalanceActor, which delays only this tenant.
+      floodWaitMaxMs: 0,
+    });
+  const balanceTenant = countUpstreamCalls({
+    id: config.id,
+    cacheTtlMs: config.balance.cacheTtlSeconds * 1000,
+    // A client of its own, without auto-retry: the BalanceActor handles 429 as a flood wait
+    // for this tenant alone, and must be able to abort a call.
+    botApi: botApiBalanceUpstream(new Api(config.token, botClientOptions(config))),
+    mtproto,
+  }, env.metrics);
+  const reconciler = env.balances &&
+    new Reconciler({
+      tenantId: config.id,
+      db,
+      clock,
+      payments,
+      balance: env.balances.client,
+      admins: config.admins,
+      logger: logger.getChild("reconcile"),
+    });
+  // grammY's raw API is a proxy that takes any method name.
+  const raw = bot.api.raw as unknown as Record<
+    string,
+    (params: Record<string, unknown>, signal: AbortSignal) => Promise<unknown>
+  >;
+  installTenantHandlers(bot, {
+    config,
+    texts,
+    payments,
+    logger,
+    balance: env.balances?.client,
+    reconciler,
+  });
+  if (config.plugin) {
+    bot.use(
+      await installPlugin(config.plugin, starsServiceOf(payments), {
+        id: config.id,
+        logger: logger.getChild("plugin"),
+      }),
+    );
+  }
+  installFallbacks(bot, texts);
+  await initTenantBot(bot, texts, config);
+  return {
+    config,
+    logger,
+    texts,
+    bot,
+    inbox: new Inbox(config.id, clock),
+    outbox,
+    payments,
+    rawCall: (method, params, signal) => raw[method](params, signal),
+    whenCommitted: (listener) => {
+      committed = listener;
+    },
+    balanceTenant,
+    reconciler,
+    close: async () => {
+      await mtproto?.close();
+    },
+  };
+}
+
+/** Counts every upstream call of a tenant's balance sources in `/metrics`. */
+function countUpstreamCalls(tenant: BalanceTenant, metrics?: Metrics): BalanceTenant {
+  if (!metrics) return tenant;
+  const count = (source: string) => metrics.balanceUpstreamCalls.inc({ tenant: tenant.id, source });
+  const { botApi, mtproto } = tenant;
+  return {
+    ...tenant,
+    botApi: {
+      getMyStarBalance: (signal) => (count("bot_api"), botApi.getMyStarBalance(signal)),
+      getStarTransactions: (offset, limit, signal) => (
+        count("bot_api_transactions"), botApi.getStarTransactions(offset, limit, signal)
+      ),
+    },
+    mtproto: mtproto && {
+      getStarsStatus: (peer, signal) => (
+        count(`mtproto_${peer}`), mtproto.getStarsStatus(peer, signal)
+      ),
+    },
+  };
+}

@@ -1,0 +1,225 @@
+/**
+ * The runtime's Prometheus metrics, served at `GET /metrics`. Every metric is named
+ * `constellation_…` and lives in its own prom-client {@linkcode Registry} (not prom-client's
+ * global one), so two runtimes in one process (tests, the demo) never share or clash over counts.
+ * Per-tenant metrics carry a `tenant` label.
+ *
+ * Counters are incremented where things happen. Gauges describe a current level (tenant state,
+ * backlog, mailbox depth) that nobody "happens": the runtime registers
+ * {@linkcode Metrics.onCollect} callbacks that set them just before each scrape.
+ *
+ * @example
+ * ```ts
+ * import { createMetrics } from "./metrics.ts";
+ * const metrics = createMetrics();
+ * metrics.updatesHandled.inc({ tenant: "shop" });
+ * metrics.onCollect(() => metrics.outboxBacklog.set({ tenant: "shop" }, 3));
+ * const text = await metrics.render();
+ * text.includes('constellation_outbox_backlog{tenant="shop"} 3'); // true
+ * ```
+ * @module
+ */
+import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import { runtimeLogger } from "./logging.ts";
+import { redactTokens } from "./redact.ts";
+import { TENANT_STATES, type TenantState } from "../http/runtime_view.ts";
+
+/**
+ * Pre-checkout queries must be answered within 10 s, and we aim for 100 ms: the buckets are fine
+ * around the target and coarse up to Telegram's deadline.
+ */
+const PRE_CHECKOUT_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.25, 0.5, 1, 2.5, 5, 10];
+
+/**
+ * Sets gauges just before a scrape. A callback that throws is counted in
+ * `constellation_metrics_collect_errors_total` and logged; the scrape still answers.
+ */
+export type CollectCallback = () => void | Promise<void>;
+
+/**
+ * The runtime's metrics. Members are prom-client metrics, typed by their label names.
+ *
+ * @example
+ * ```ts
+ * import { createMetrics } from "./metrics.ts";
+ * const metrics = createMetrics();
+ * metrics.payments.inc({ tenant: "shop", kind: "credited" });
+ * const stop = metrics.preCheckoutLatency.startTimer({ tenant: "shop" });
+ * stop(); // observes the seconds since startTimer
+ * ```
+ */
+export interface Metrics {
+  /** `constellation_updates_handled_total{tenant}`: updates a tenant finished handling. */
+  readonly updatesHandled: Counter<"tenant">;
+  /** `constellation_handler_errors_total{tenant}`: updates whose handler threw. */
+  readonly handlerErrors: Counter<"tenant">;
+  /** `constellation_tenant_restarts_total{tenant}`: restarts of a tenant by its supervisor. */
+  readonly tenantRestarts: Counter<"tenant">;
+  /**
+   * `constellation_payments_total{tenant,kind}`: payment outcomes by kind (`credited`,
+   * `delivered`, `subscribed`, `renewed`, `double_payment_refunding`, …).
+   */
+  readonly payments: Counter<"tenant" | "kind">;
+  /** `constellation_refunds_total{tenant}`: Star payments refunded. */
+  readonly refunds: Counter<"tenant">;
+  /** `constellation_ledger_credits_total{tenant}`: sum of credits deposited to user balances. */
+  readonly ledgerCredits: Counter<"tenant">;
+  /** `constellation_balance_cache_hits_total{tenant}`: bot balance reads served from cache. */
+  readonly balanceCacheHits: Counter<"tenant">;
+  /** `constellation_balance_cache_misses_total{tenant}`: bot balance reads that missed the cache. */
+  readonly balanceCacheMisses: Counter<"tenant">;
+  /** `constellation_balance_upstream_calls_total{tenant,source}`: balance calls to Telegram. */
+  readonly balanceUpstreamCalls: Counter<"tenant" | "source">;
+  /**
+   * `constellation_dead_letters_total{actor}`: messages no actor could take. Actor names carry
+   * the tenant (`tenant:shop`).
+   */
+  readonly deadLetters: Counter<"actor">;
+  /** `constellation_webhook_requests_total{status}`: webhook requests by HTTP status. */
+  readonly webhookRequests: Counter<"status">;
+  /** `constellation_tenant_state{tenant,state}`: 1 for the tenant's current state, 0 otherwise. */
+  readonly tenantState: Gauge<"tenant" | "state">;
+  /** `constellation_outbox_backlog{tenant}`: outgoing messages not yet sent. */
+  readonly outboxBacklog: Gauge<"tenant">;
+  /** `constellation_mailbox_depth{actor}`: messages waiting in an actor's mailbox. */
+  readonly mailboxDepth: Gauge<"actor">;
+  /** `constellation_pre_checkout_latency_seconds{tenant}`: time to answer a pre-checkout query. */
+  readonly preCheckoutLatency: Histogram<"tenant">;
+  /** The `Content-Type` of {@linkcode Metrics.render}'s text. */
+  readonly contentType: string;
+  /**
+   * Replaces every tenant's `tenant_state` series: 1 for its state, 0 for each other state, so
+   * `constellation_tenant_state{state="failed"} == 1` selects the failed tenants and a removed
+   * tenant's series disappear. Meant to be called from an {@linkcode onCollect} callback.
+   */
+  recordTenantStates(tenants: Iterable<{ id: string; state: TenantState }>): void;
+  /** Runs `callback` before every {@linkcode render}; returns a function that unregisters it. */
+  onCollect(callback: CollectCallback): () => void;
+  /** Runs the collect callbacks, then renders every metric in the Prometheus text format. */
+  render(): Promise<string>;
+}
+
+const log = runtimeLogger("metrics");
+
+/**
+ * Creates a fresh set of metrics in a registry of its own.
+ *
+ * @example
+ * ```ts
+ * import { createMetrics } from "./metrics.ts";
+ * const metrics = createMetrics();
+ * metrics.recordTenantStates([{ id: "shop", state: "running" }]);
+ * (await metrics.render()).includes('constellation_tenant_state{tenant="shop",state="running"} 1'); // true
+ * ```
+ */
+export function createMetrics(): Metrics {
+  const registry = new Registry();
+  const registers = [registry];
+  const counter = <L extends string>(name: string, help: string, labelNames: readonly L[]) =>
+    new Counter<L>({ name: `constellation_${name}`, help, labelNames, registers });
+  const gauge = <L extends string>(name: string, help: string, labelNames: readonly L[]) =>
+    new Gauge<L>({ name: `constellation_${name}`, help, labelNames, registers });
+
+  const collectErrors = counter(
+    "metrics_collect_errors_total",
+    "Collect callbacks that threw while preparing a scrape.",
+    [],
+  );
+  const tenantState = gauge(
+    "tenant_state",
+    "1 for the tenant's current state, 0 for the others.",
+    ["tenant", "state"],
+  );
+  const callbacks = new Set<{ callback: CollectCallback }>();
+
+  return {
+    updatesHandled: counter(
+      "updates_handled_total",
+      "Updates a tenant finished handling.",
+      ["tenant"],
+    ),
+    handlerErrors: counter("handler_errors_total", "Updates whose handler threw.", ["tenant"]),
+    tenantRestarts: counter(
+      "tenant_restarts_total",
+      "Restarts of a tenant by its supervisor.",
+      ["tenant"],
+    ),
+    payments: counter("payments_total", "Payment outcomes by kind.", ["tenant", "kind"]),
+    refunds: counter("refunds_total", "Star payments refunded.", ["tenant"]),
+    ledgerCredits: counter(
+      "ledger_credits_total",
+      "Sum of credits deposited to user balances.",
+      ["tenant"],
+    ),
+    balanceCacheHits: counter(
+      "balance_cache_hits_total",
+      "Bot balance reads served from the cache.",
+      ["tenant"],
+    ),
+    balanceCacheMisses: counter(
+      "balance_cache_misses_total",
+      "Bot balance reads that missed the cache.",
+      ["tenant"],
+    ),
+    balanceUpstreamCalls: counter(
+      "balance_upstream_calls_total",
+      "Balance calls to Telegram, by source.",
+      ["tenant", "source"],
+    ),
+    deadLetters: counter(
+      "dead_letters_total",
+      "Messages no actor could take, by actor.",
+      ["actor"],
+    ),
+    webhookRequests: counter(
+      "webhook_requests_total",
+      "Webhook requests by HTTP status.",
+      ["status"],
+    ),
+    tenantState,
+    outboxBacklog: gauge("outbox_backlog", "Outgoing messages not yet sent.", ["tenant"]),
+    mailboxDepth: gauge("mailbox_depth", "Messages waiting in an actor's mailbox.", ["actor"]),
+    preCheckoutLatency: new Histogram({
+      name: "constellation_pre_checkout_latency_seconds",
+      help: "Time to answer a pre-checkout query.",
+      labelNames: ["tenant"],
+      buckets: PRE_CHECKOUT_BUCKETS,
+      registers,
+    }),
+    contentType: registry.contentType,
+
+    recordTenantStates(tenants) {
+      tenantState.reset();
+      for (const tenant of tenants) {
+        for (const state of TENANT_STATES) {
+          tenantState.set({ tenant: tenant.id, state }, state === tenant.state ? 1 : 0);
+        }
+      }
+    },
+
+    onCollect(callback) {
+      // One entry per registration, so registering a function twice runs it twice and each
+      // unregister removes exactly its own registration.
+      const entry = { callback };
+      callbacks.add(entry);
+      return () => callbacks.delete(entry);
+    },
+
+    async render() {
+      const results = await Promise.allSettled(
+        [...callbacks].map(async (entry) => await entry.callback()),
+      );
+      for (const result of results) {
+        if (result.status === "fulfilled") continue;
+        // A broken callback leaves its gauges stale but must not take every other metric down
+        // with it: a failed scrape would hide exactly the numbers needed to diagnose it.
+        collectErrors.inc();
+        const reason = result.reason;
+        log.warn("A metrics collect callback failed: {error}", {
+          error: redactTokens(reason instanceof Error ? reason.message : String(reason)),
+        });
+      }
+      return await registry.metrics();
+    },
+  };
+}

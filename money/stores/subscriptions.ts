@@ -1,0 +1,385 @@
+/**
+ * The Stars subscriptions of one tenant, one row per (user, product) in the `subscriptions`
+ * table. Telegram owns the billing: it charges every period and tells us with a
+ * `successful_payment`; this store remembers what that bought (until when) and which charge
+ * started the subscription, because `editUserStarSubscription` names a subscription by it.
+ *
+ * States: `active` (renews), `canceled` (renewal switched off, still usable until `expiresAt`),
+ * `expired`, `refunded`, `failed` (Telegram could not charge the renewal, so access ended).
+ * Telegram reports the user's own changes in `subscription` updates; {@linkcode
+ * Subscriptions.applyReported} records them.
+ *
+ * @example
+ * ```ts
+ * import { openDatabase } from "../../adapters/storage/open_database.ts";
+ * import { ManualClock } from "../../actors/kernel/clock.ts";
+ * import { Subscriptions } from "./subscriptions.ts";
+ * const db = await openDatabase("sqlite::memory:");
+ * const subscriptions = new Subscriptions("shop", new ManualClock(0));
+ * await db.transaction((tx) =>
+ *   subscriptions.activate(tx, { userId: 7, productId: "monthly", chargeId: "ch_1", expiresAt: 1_000 })
+ * );
+ * (await subscriptions.get(db, 7, "monthly"))?.state; // "active"
+ * await db.close();
+ * ```
+ * @module
+ */
+import type { SqlRunner } from "../../adapters/storage/database.ts";
+import type { Clock } from "../../actors/kernel/clock.ts";
+
+/** Where a subscription is. */
+export type SubscriptionState = "active" | "canceled" | "expired" | "refunded" | "failed";
+
+const subscriptionStates: readonly SubscriptionState[] = [
+  "active",
+  "canceled",
+  "expired",
+  "refunded",
+  "failed",
+];
+
+/**
+ * The state a `subscription` update reports: the user canceled renewal, the user re-enabled
+ * it, or the renewal payment failed.
+ */
+export type ReportedSubscriptionState = "canceled" | "active" | "failed";
+
+/** The outcome of {@linkcode Subscriptions.applyReported}. */
+export interface ReportedChange {
+  /** The subscription as it is now. */
+  subscription: Subscription;
+  /** False when the report changed nothing (a repeat, or it does not apply to this state). */
+  changed: boolean;
+}
+
+/** One subscription as stored. */
+export interface Subscription {
+  userId: number;
+  productId: string;
+  state: SubscriptionState;
+  /** The charge that started this subscription; Telegram names the subscription by it. */
+  firstChargeId: string;
+  /** The newest charge that paid a period. */
+  lastChargeId: string;
+  /** End of the paid period, in milliseconds. */
+  expiresAt: number;
+  /** True when renewal was switched off (state `canceled`, or later `expired`). */
+  renewalCanceled: boolean;
+  updatedAt: number;
+}
+
+/** A paid period: who, what, which charge, until when. */
+export interface PaidPeriod {
+  userId: number;
+  productId: string;
+  chargeId: string;
+  /** End of the paid period, in milliseconds. */
+  expiresAt: number;
+}
+
+/** Thrown when a change does not fit the subscription's state (or there is no subscription). */
+export class SubscriptionStateError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "SubscriptionStateError";
+  }
+}
+
+interface SubscriptionRow {
+  user_id: number;
+  product_id: string;
+  state: string;
+  first_charge_id: string;
+  last_charge_id: string;
+  expires_at: number;
+  renewal_canceled: number;
+  updated_at: number;
+}
+
+const COLUMNS = "user_id, product_id, state, first_charge_id, last_charge_id, expires_at, " +
+  "renewal_canceled, updated_at";
+
+function toSubscription(row: SubscriptionRow): Subscription {
+  if (!(subscriptionStates as readonly string[]).includes(row.state)) {
+    throw new Error(
+      `subscription of user ${row.user_id} to ${row.product_id} has an unknown state ` +
+        JSON.stringify(row.state),
+    );
+  }
+  return {
+    userId: Number(row.user_id),
+    productId: row.product_id,
+    state: row.state as SubscriptionState,
+    firstChargeId: row.first_charge_id,
+    lastChargeId: row.last_charge_id,
+    expiresAt: Number(row.expires_at),
+    renewalCanceled: Number(row.renewal_canceled) !== 0,
+    updatedAt: Number(row.updated_at),
+  };
+}
+
+/**
+ * Where a reported state takes a subscription, or `undefined` when it leaves it as it is.
+ * Renewal can only be switched on a running subscription; a re-enable does not bring back one
+ * that ended (only a payment does, through {@linkcode Subscriptions.renew}). A failed renewal
+ * ends a running subscription, and also one our expiry sweep ended first (Telegram charges at
+ * the end of the period, so its report can come after the sweep); a refund stays a refund.
+ */
+function reportedTarget(
+  current: Subscription,
+  reported: ReportedSubscriptionState,
+): Pick<Subscription, "state" | "renewalCanceled"> | undefined {
+  const running = current.state === "active" || current.state === "canceled";
+  switch (reported) {
+    case "canceled":
+      return current.state === "active" ? { state: "canceled", renewalCanceled: true } : undefined;
+    case "active":
+      return current.state === "canceled" ? { state: "active", renewalCanceled: false } : undefined;
+    case "failed":
+      return running || current.state === "expired"
+        ? { state: "failed", renewalCanceled: current.renewalCanceled }
+        : undefined;
+  }
+}
+
+/** The `subscriptions` table of one tenant. */
+export class Subscriptions {
+  readonly #tenantId: string;
+  readonly #clock: Clock;
+
+  constructor(tenantId: string, clock: Clock) {
+    this.#tenantId = tenantId;
+    this.#clock = clock;
+  }
+
+  /**
+   * The user's subscription to `productId`, or `undefined`.
+   *
+   * @example
+   * ```ts ignore
+   * const subscription = await subscriptions.get(db, 7, "monthly");
+   * ```
+   */
+  async get(q: SqlRunner, userId: number, productId: string): Promise<Subscription | undefined> {
+    const row = await q.get<SubscriptionRow>(
+      `SELECT ${COLUMNS} FROM subscriptions WHERE tenant_id = ? AND user_id = ? AND product_id = ?`,
+      [this.#tenantId, userId, productId],
+    );
+    return row === undefined ? undefined : toSubscription(row);
+  }
+
+  /**
+   * Starts a subscription with its first charge: `active`, renewing, paid until
+   * `period.expiresAt`. Replaces an earlier subscription to the same product (an expired or
+   * refunded one the user subscribes to again), since Telegram then starts a new one with a new
+   * first charge. Run it inside a transaction.
+   *
+   * @example
+   * ```ts ignore
+   * await subscriptions.activate(tx, { userId: 7, productId: "monthly", chargeId: "ch_1", expiresAt });
+   * ```
+   */
+  async activate(tx: SqlRunner, period: PaidPeriod): Promise<Subscription> {
+    const now = this.#clock.now();
+    await tx.run(
+      `INSERT INTO subscriptions (tenant_id, ${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (tenant_id, user_id, product_id) DO UPDATE SET
+         state = excluded.state, first_charge_id = excluded.first_charge_id,
+         last_charge_id = excluded.last_charge_id, expires_at = excluded.expires_at,
+         renewal_canceled = excluded.renewal_canceled, updated_at = excluded.updated_at`,
+      [
+        this.#tenantId,
+        period.userId,
+        period.productId,
+        "active",
+        period.chargeId,
+        period.chargeId,
+        period.expiresAt,
+        0,
+        now,
+      ],
+    );
+    return {
+      userId: period.userId,
+      productId: period.productId,
+      state: "active",
+      firstChargeId: period.chargeId,
+      lastChargeId: period.chargeId,
+      expiresAt: period.expiresAt,
+      renewalCanceled: false,
+      updatedAt: now,
+    };
+  }
+
+  /**
+   * Records a renewal charge: the subscription is `active` and renewing again and paid until
+   * the later of its old and new expiry. A renewal revives an `expired` subscription (Telegram
+   * charges at the end of the period, so its report can arrive after our expiry sweep), a
+   * `failed` one (a charge that went through after all outranks the failure report), and even a
+   * `refunded` one: a renewal is money received, and the period it paid for is owed. Without a
+   * stored subscription (its first payment was never recorded) the renewal starts one, with this
+   * charge as the best-known first charge. Run it inside a transaction.
+   *
+   * @example
+   * ```ts ignore
+   * await subscriptions.renew(tx, { userId: 7, productId: "monthly", chargeId: "ch_2", expiresAt });
+   * ```
+   */
+  async renew(tx: SqlRunner, period: PaidPeriod): Promise<Subscription> {
+    const current = await this.get(tx, period.userId, period.productId);
+    if (current === undefined) return await this.activate(tx, period);
+    const now = this.#clock.now();
+    const expiresAt = Math.max(current.expiresAt, period.expiresAt);
+    await tx.run(
+      `UPDATE subscriptions SET state = ?, last_charge_id = ?, expires_at = ?,
+         renewal_canceled = ?, updated_at = ?
+       WHERE tenant_id = ? AND user_id = ? AND product_id = ?`,
+      [
+        "active",
+        period.chargeId,
+        expiresAt,
+        0,
+        now,
+        this.#tenantId,
+        period.userId,
+        period.productId,
+      ],
+    );
+    return {
+      ...current,
+      state: "active",
+      lastChargeId: period.chargeId,
+      expiresAt,
+      renewalCanceled: false,
+      updatedAt: now,
+    };
+  }
+
+  /**
+   * Switches renewal off (`canceled: true`, state `canceled`) or on again (state `active`).
+   * Only a subscription that is still running (`active` or `canceled`) can change; anything else
+   * throws {@linkcode SubscriptionStateError}. Run it inside a transaction.
+   *
+   * @example
+   * ```ts ignore
+   * await subscriptions.setRenewalCanceled(tx, 7, "monthly", true);
+   * ```
+   */
+  async setRenewalCanceled(
+    tx: SqlRunner,
+    userId: number,
+    productId: string,
+    canceled: boolean,
+  ): Promise<Subscription> {
+    const current = await this.get(tx, userId, productId);
+    if (current === undefined) {
+      throw new SubscriptionStateError(`user ${userId} has no subscription to ${productId}`);
+    }
+    if (current.state !== "active" && current.state !== "canceled") {
+      throw new SubscriptionStateError(
+        `the subscription of user ${userId} to ${productId} is ${current.state}; only an ` +
+          `active or canceled subscription can switch its renewal`,
+      );
+    }
+    const now = this.#clock.now();
+    const state: SubscriptionState = canceled ? "canceled" : "active";
+    await tx.run(
+      `UPDATE subscriptions SET state = ?, renewal_canceled = ?, updated_at = ?
+       WHERE tenant_id = ? AND user_id = ? AND product_id = ?`,
+      [state, canceled ? 1 : 0, now, this.#tenantId, userId, productId],
+    );
+    return { ...current, state, renewalCanceled: canceled, updatedAt: now };
+  }
+
+  /**
+   * Records what a `subscription` update reported about `current`: `canceled` switches renewal
+   * off (state `canceled`, usable until `expiresAt`), `active` switches it on again, `failed`
+   * ends access (state `failed`). Idempotent: a report that is already in force, or that does
+   * not apply to the current state (see the transition rules above), changes nothing and says so
+   * with `changed: false`. `current` must have been read with {@linkcode get} in the same
+   * transaction (the caller needs it anyway, to check the report belongs to it); run this inside
+   * that transaction.
+   *
+   * @example
+   * ```ts ignore
+   * const current = await subscriptions.get(tx, 7, "monthly");
+   * const result = await subscriptions.applyReported(tx, current!, "canceled");
+   * result.changed; // true the first time, false for the same update again
+   * ```
+   */
+  async applyReported(
+    tx: SqlRunner,
+    current: Subscription,
+    reported: ReportedSubscriptionState,
+  ): Promise<ReportedChange> {
+    const target = reportedTarget(current, reported);
+    if (target === undefined) return { subscription: current, changed: false };
+    const now = this.#clock.now();
+    await tx.run(
+      `UPDATE subscriptions SET state = ?, renewal_canceled = ?, updated_at = ?
+       WHERE tenant_id = ? AND user_id = ? AND product_id = ?`,
+      [
+        target.state,
+        target.renewalCanceled ? 1 : 0,
+        now,
+        this.#tenantId,
+        current.userId,
+        current.productId,
+      ],
+    );
+    return { subscription: { ...current, ...target, updatedAt: now }, changed: true };
+  }
+
+  /**
+   * Marks the subscription `refunded`: access ends now. Returns false when there is no such
+   * subscription or it already was refunded. One statement.
+   *
+   * @example
+   * ```ts ignore
+   * await subscriptions.markRefunded(tx, 7, "monthly"); // true
+   * ```
+   */
+  async markRefunded(q: SqlRunner, userId: number, productId: string): Promise<boolean> {
+    const { changes } = await q.run(
+      `UPDATE subscriptions SET state = ?, updated_at = ?
+       WHERE tenant_id = ? AND user_id = ? AND product_id = ? AND state <> ?`,
+      ["refunded", this.#clock.now(), this.#tenantId, userId, productId, "refunded"],
+    );
+    return changes > 0;
+  }
+
+  /**
+   * Moves every running (`active` or `canceled`) subscription whose paid period ended at or
+   * before `now` to `expired`; returns how many. One statement.
+   *
+   * @example
+   * ```ts ignore
+   * const expired = await subscriptions.expireDue(db, clock.now());
+   * ```
+   */
+  async expireDue(q: SqlRunner, now: number = this.#clock.now()): Promise<number> {
+    const { changes } = await q.run(
+      `UPDATE subscriptions SET state = ?, updated_at = ?
+       WHERE tenant_id = ? AND state IN (?, ?) AND expires_at <= ?`,
+      ["expired", now, this.#tenantId, "active", "canceled", now],
+    );
+    return changes;
+  }
+
+  /**
+   * Every subscription of the user, the one running longest first.
+   *
+   * @example
+   * ```ts ignore
+   * for (const s of await subscriptions.listForUser(db, 7)) console.log(s.productId, s.state);
+   * ```
+   */
+  async listForUser(q: SqlRunner, userId: number): Promise<Subscription[]> {
+    const rows = await q.all<SubscriptionRow>(
+      `SELECT ${COLUMNS} FROM subscriptions WHERE tenant_id = ? AND user_id = ?
+       ORDER BY expires_at DESC, product_id`,
+      [this.#tenantId, userId],
+    );
+    return rows.map(toSubscription);
+  }
+}
