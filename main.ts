@@ -24,7 +24,7 @@ import { configureLogging, flushLogs, runtimeLogger } from "./adapters/observabi
 import { Runtime } from "./actors/runtime/runtime.ts";
 import { globalDeadLetters } from "./actors/kernel/dead_letters.ts";
 import { openDatabase } from "./adapters/storage/open_database.ts";
-import type { Database } from "./adapters/storage/database.ts";
+import type { Database } from "./money/ports.ts";
 import { createMetrics } from "./adapters/observability/metrics.ts";
 import { type HttpServer, startHttpServer } from "./adapters/http/server.ts";
 import { webhookRoute } from "./adapters/http/webhook_route.ts";

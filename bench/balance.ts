@@ -12,7 +12,8 @@
  * @module
  */
 import { Api } from "grammy";
-import { BalanceClient, startBalanceActor } from "../actors/balance/balance_actor.ts";
+import { startBalanceActor } from "../actors/balance/balance_actor.ts";
+import { BalanceClient } from "../actors/balance/balance_client.ts";
 import { systemClock } from "../actors/kernel/clock.ts";
 import { openDatabase } from "../adapters/storage/open_database.ts";
 import { botApiBalanceUpstream } from "../adapters/telegram/bot_api_balance.ts";

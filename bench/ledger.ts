@@ -15,7 +15,7 @@
 import { DatabaseSync } from "node:sqlite";
 import { systemClock } from "../actors/kernel/clock.ts";
 import { Ledger } from "../money/stores/ledger.ts";
-import type { Database } from "../adapters/storage/database.ts";
+import type { Database } from "../money/ports.ts";
 import { openDatabase } from "../adapters/storage/open_database.ts";
 import type { BenchContext } from "./context.ts";
 import { fmt, ratio } from "./stats.ts";

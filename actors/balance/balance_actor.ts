@@ -19,7 +19,8 @@
  *
  * @example
  * ```ts
- * import { BalanceClient, startBalanceActor } from "./balance_actor.ts";
+ * import { startBalanceActor } from "./balance_actor.ts";
+ * import { BalanceClient } from "./balance_client.ts";
  * import { systemClock } from "../kernel/clock.ts";
  * import { openDatabase } from "../../adapters/storage/open_database.ts";
  *
@@ -45,7 +46,7 @@ import type { Logger } from "@logtape/logtape";
 import { Actor, type ActorContext, ActorStoppedError, type Reply } from "../kernel/actor.ts";
 import type { Clock } from "../kernel/clock.ts";
 import type { DeadLetters } from "../kernel/dead_letters.ts";
-import type { Database } from "../../adapters/storage/database.ts";
+import type { Database } from "../../money/ports.ts";
 import { runtimeLogger } from "../../adapters/observability/logging.ts";
 import { type JobDone, type JobEnvironment, runJob } from "./jobs.ts";
 import { TenantBalanceState } from "./tenant_state.ts";
@@ -56,8 +57,6 @@ import {
   UnknownBalanceTenantError,
 } from "../../money/bot_stars/types.ts";
 import { validateBalanceTenant, validatePageRequest } from "../../money/bot_stars/validate.ts";
-
-export { BalanceClient } from "./balance_client.ts";
 
 /**
  * The BalanceActor's protocol. Callers use {@linkcode BalanceClient} rather than building these.

@@ -16,7 +16,7 @@
  */
 import type { Logger } from "@logtape/logtape";
 import type { Clock } from "../kernel/clock.ts";
-import type { Database } from "../../adapters/storage/database.ts";
+import type { Database } from "../../money/ports.ts";
 import { redactTokens } from "../../adapters/observability/redact.ts";
 import type { UpstreamCaller, UpstreamSession } from "./upstream_call.ts";
 import {

@@ -14,7 +14,7 @@
 import type { Logger } from "@logtape/logtape";
 import type { Reply } from "../kernel/actor.ts";
 import type { Clock } from "../kernel/clock.ts";
-import type { Database } from "../../adapters/storage/database.ts";
+import type { Database } from "../../money/ports.ts";
 import { type FloodGates, UpstreamCaller } from "./upstream_call.ts";
 import { type BalanceOutcome, readBalance } from "./fallback_chain.ts";
 import type { BalanceReading } from "../../money/bot_stars/last_balance.ts";

@@ -32,6 +32,7 @@
  * @module
  */
 
+import { errorText } from "./error_text.ts";
 import { applyJitter, backoffDelay, type BackoffPolicy, resolveBackoffPolicy } from "./backoff.ts";
 import type { Child, ExitReason } from "./child.ts";
 import { FatalError } from "./child.ts";
@@ -311,10 +312,6 @@ interface ChildRecord {
   restartTimes: number[];
   /** Set while the child is on a slow retry from `failed`; cleared once it runs stably. */
   probation: boolean;
-}
-
-function describeError(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }
 
 function isChild(value: unknown): value is Child {
@@ -761,7 +758,7 @@ export class Supervisor implements Child {
   }
 
   #onFailure(record: ChildRecord, error: unknown, ranMs: number): void {
-    record.lastError = describeError(error);
+    record.lastError = errorText(error);
     const stable = ranMs >= this.#backoff.resetAfterMs;
     if (record.spec.restart === "temporary") {
       this.#stopForGood(record);

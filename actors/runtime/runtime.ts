@@ -34,7 +34,7 @@ import { BalanceRegistry } from "../balance/registry.ts";
 import type { TenantConfig } from "../../config/tenant_schema.ts";
 import { formatProblem, type LoadResult } from "../../config/load_tenants.ts";
 import { planReload, type ReloadPlan, transitionOf } from "../../config/reload_plan.ts";
-import type { Database } from "../../adapters/storage/database.ts";
+import type { Database } from "../../money/ports.ts";
 import type { Metrics } from "../../adapters/observability/metrics.ts";
 import type { RuntimeView, TenantReport } from "../../adapters/http/runtime_view.ts";
 import { TenantUnavailableError, type WebhookTarget } from "../../adapters/http/webhook_route.ts";

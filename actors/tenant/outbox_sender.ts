@@ -54,14 +54,16 @@
  * ```
  * @module
  */
-import { GrammyError, HttpError } from "grammy";
 import type { Logger } from "@logtape/logtape";
 import { Actor, type ActorContext, type Reply } from "../kernel/actor.ts";
 import { backoffDelay, type BackoffPolicy, resolveBackoffPolicy } from "../kernel/backoff.ts";
 import type { Clock, TimerId } from "../kernel/clock.ts";
 import type { Outbox, OutboxItem } from "../../money/delivery/outbox.ts";
-import type { Database } from "../../adapters/storage/database.ts";
+import { isChargeAlreadyRefunded } from "../../money/payments/bot_api.ts";
+import type { Database } from "../../money/ports.ts";
+import { readBotApiFailure } from "../../adapters/telegram/bot_api_failure.ts";
 import { redactTokens } from "../../adapters/observability/redact.ts";
+import { errorMessage } from "../kernel/error_text.ts";
 import { tenantLogger } from "../../adapters/observability/logging.ts";
 
 /**
@@ -151,18 +153,23 @@ type Verdict =
   /** Give up: the same request cannot succeed. */
   | { kind: "failed" };
 
+/** grammY's message names the method as well as Telegram's answer: what an outbox row wants. */
+function describe(error: unknown): string {
+  return redactTokens(errorMessage(error));
+}
+
 function classify(item: OutboxItem, error: unknown): Verdict {
-  if (error instanceof GrammyError) {
-    const code = error.error_code;
+  const failure = readBotApiFailure(error);
+  if (failure.kind === "refused") {
+    const code = failure.code;
     if (
-      code === 400 && item.method === "refundStarPayment" &&
-      error.description.includes("CHARGE_ALREADY_REFUNDED")
+      code === 400 && item.method === "refundStarPayment" && isChargeAlreadyRefunded(failure)
     ) {
       return { kind: "done" };
     }
     if (code === 429) {
-      const seconds = error.parameters.retry_after;
-      return typeof seconds === "number" && seconds >= 0
+      const seconds = failure.retryAfterSeconds;
+      return seconds !== undefined
         ? { kind: "retry", pauseAll: true, delayMs: seconds * 1_000 }
         : { kind: "retry", pauseAll: true };
     }
@@ -171,12 +178,8 @@ function classify(item: OutboxItem, error: unknown): Verdict {
     if (code >= 500) return { kind: "retry", pauseAll: false };
     if (code >= 400) return { kind: "failed" };
   }
-  if (error instanceof HttpError) return { kind: "retry", pauseAll: true };
+  if (failure.kind === "unreachable") return { kind: "retry", pauseAll: true };
   return { kind: "retry", pauseAll: false, unexpected: true };
-}
-
-function describe(error: unknown): string {
-  return redactTokens(error instanceof Error ? error.message : String(error));
 }
 
 /**

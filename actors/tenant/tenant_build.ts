@@ -22,7 +22,7 @@ import { PaymentService } from "../../money/payments/payment_service.ts";
 import { Reconciler } from "../../money/reconciliation/reconciler.ts";
 import type { BalanceRegistry } from "../balance/registry.ts";
 import type { BalanceTenant } from "../../money/bot_stars/types.ts";
-import type { Database } from "../../adapters/storage/database.ts";
+import type { Database } from "../../money/ports.ts";
 import type { TenantConfig } from "../../config/tenant_schema.ts";
 import {
   botClientOptions,
@@ -37,6 +37,8 @@ import { installPlugin } from "../../adapters/plugins/load_plugin.ts";
 import { starsServiceOf } from "../../adapters/plugins/plugin_api.ts";
 import { botApiBalanceUpstream } from "../../adapters/telegram/bot_api_balance.ts";
 import { describeError } from "../../adapters/telegram/describe_error.ts";
+import { readBotApiFailure } from "../../adapters/telegram/bot_api_failure.ts";
+import { redactTokens } from "../../adapters/observability/redact.ts";
 import type { Metrics } from "../../adapters/observability/metrics.ts";
 
 /** What building a tenant needs from the process. */
@@ -93,7 +95,7 @@ export async function buildTenant(
   const bot = createBot(config);
   bot.api.config.use(autoRetry(retryPolicy));
   let committed = () => {};
-  const outbox = new Outbox(config.id, clock);
+  const outbox = new Outbox(config.id, clock, redactTokens);
   const tenantLabel = { tenant: config.id };
   const payments = new PaymentService({
     tenant: config,
@@ -104,6 +106,8 @@ export async function buildTenant(
     api: bot.api,
     texts,
     logger,
+    redact: redactTokens,
+    readFailure: readBotApiFailure,
     onCommitted: () => committed(),
     onMoneyMoved: (movement) => {
       // The bot's Stars changed: the next /revenue must read them fresh ("refresh after purchase").
@@ -150,7 +154,7 @@ export async function buildTenant(
       db,
       clock,
       payments,
-      balance: env.balances.client,
+      botStars: env.balances.client,
       admins: config.admins,
       logger: logger.getChild("reconcile"),
     });

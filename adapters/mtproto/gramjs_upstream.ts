@@ -53,7 +53,7 @@ import {
   starAmountOf,
 } from "./gramjs_requests.ts";
 import { forgetSession, loadSession, storeSession } from "./session_store.ts";
-import type { Database } from "../storage/database.ts";
+import type { Database } from "../../money/ports.ts";
 import { tenantLogger } from "../observability/logging.ts";
 import { redactTokens } from "../observability/redact.ts";
 

@@ -14,7 +14,7 @@
  * ```
  * @module
  */
-import type { SqlRunner } from "../storage/database.ts";
+import type { SqlRunner } from "../../money/ports.ts";
 
 /** The `kv` key of the session string. */
 export const SESSION_KEY = "mtproto:session";

@@ -13,7 +13,7 @@
  * ```
  * @module
  */
-import { type Database, StorageError } from "./database.ts";
+import { type Database, StorageError } from "../../money/ports.ts";
 import type { Migration } from "./migrations.ts";
 
 /** Brings `db` up to the newest migration; returns the versions it applied. */

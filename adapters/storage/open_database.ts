@@ -12,7 +12,7 @@
  * @module
  */
 import { dirname } from "node:path";
-import { type Database, StorageError } from "./database.ts";
+import { type Database, StorageError } from "../../money/ports.ts";
 import { SqliteDatabase } from "./sqlite.ts";
 import { migrate } from "./migrate.ts";
 import { migrations } from "./migrations.ts";

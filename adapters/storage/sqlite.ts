@@ -28,7 +28,7 @@
  * @module
  */
 import { DatabaseSync, type StatementSync } from "node:sqlite";
-import { type Database, type SqlRunner, type SqlValue, StorageError } from "./database.ts";
+import { type Database, type SqlRunner, type SqlValue, StorageError } from "../../money/ports.ts";
 
 /**
  * How long a statement waits for a lock held by another process (a second runtime on the same

@@ -15,7 +15,7 @@
  * @module
  */
 import type { Api } from "grammy";
-import type { Database } from "../storage/database.ts";
+import type { Database } from "../../money/ports.ts";
 import type { TenantConfig } from "../../config/tenant_schema.ts";
 import { FatalError } from "../../actors/kernel/child.ts";
 import { secrets } from "../observability/redact.ts";

@@ -14,7 +14,7 @@
  * ```
  * @module
  */
-import type { SqlRunner } from "../../adapters/storage/database.ts";
+import type { SqlRunner } from "../ports.ts";
 import type { UpstreamBalanceSource } from "./types.ts";
 import { readStarAmount } from "./validate.ts";
 

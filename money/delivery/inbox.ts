@@ -13,7 +13,7 @@
  * @module
  */
 import type { Update } from "grammy/types";
-import type { Database, SqlRunner } from "../../adapters/storage/database.ts";
+import type { Database, SqlRunner } from "../ports.ts";
 import type { Clock } from "../../actors/kernel/clock.ts";
 
 /** The user an update belongs to, for ordering: the sender, else the chat. */

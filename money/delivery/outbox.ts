@@ -34,8 +34,7 @@
  */
 import { requireTenantId, shown } from "../../actors/kernel/argument_checks.ts";
 import type { Clock } from "../../actors/kernel/clock.ts";
-import type { SqlRunner } from "../../adapters/storage/database.ts";
-import { redactTokens } from "../../adapters/observability/redact.ts";
+import type { Redact, SqlRunner } from "../ports.ts";
 
 /**
  * A Bot API call: the method name and its JSON parameters, as `bot.api.raw[method](params)`
@@ -177,12 +176,14 @@ function chatIdOf(call: OutboxCall, opts: EnqueueOptions): number | null {
 export class Outbox {
   readonly #tenantId: string;
   readonly #clock: Clock;
+  readonly #redact: Redact;
 
   /** @throws {TypeError} when `tenantId` is not a non-empty string. */
-  constructor(tenantId: string, clock: Clock) {
+  constructor(tenantId: string, clock: Clock, redact: Redact) {
     requireTenantId("outbox", tenantId);
     this.#tenantId = tenantId;
     this.#clock = clock;
+    this.#redact = redact;
   }
 
   /**
@@ -300,7 +301,7 @@ export class Outbox {
     requireTime("nextAttemptAt", nextAttemptAt);
     await this.#settle(q, id, "next_attempt_at = ?, last_error = ?", [
       nextAttemptAt,
-      redactTokens(String(error)),
+      this.#redact(String(error)),
     ]);
   }
 
@@ -317,7 +318,7 @@ export class Outbox {
   async markFailed(q: SqlRunner, id: string, error: string): Promise<void> {
     await this.#settle(q, id, "failed_at = ?, last_error = ?", [
       this.#clock.now(),
-      redactTokens(String(error)),
+      this.#redact(String(error)),
     ]);
   }
 

@@ -13,7 +13,7 @@
  * ```
  * @module
  */
-import { GrammyError } from "grammy";
+import type { BotApiFailure } from "../ports.ts";
 import type { InlineKeyboardMarkup, LabeledPrice } from "grammy/types";
 
 /**
@@ -78,7 +78,7 @@ export interface PaymentsApi {
  *
  * @example
  * ```ts
- * import { GrammyError } from "grammy";
+ * import type { BotApiFailure } from "../ports.ts";
  * import { isChargeAlreadyRefunded } from "./bot_api.ts";
  * const error = new GrammyError(
  *   "Call to 'refundStarPayment' failed!",
@@ -89,6 +89,6 @@ export interface PaymentsApi {
  * isChargeAlreadyRefunded(error); // true
  * ```
  */
-export function isChargeAlreadyRefunded(error: unknown): boolean {
-  return error instanceof GrammyError && error.description.includes("CHARGE_ALREADY_REFUNDED");
+export function isChargeAlreadyRefunded(failure: BotApiFailure): boolean {
+  return failure.kind === "refused" && failure.description.includes("CHARGE_ALREADY_REFUNDED");
 }

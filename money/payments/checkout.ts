@@ -12,7 +12,7 @@
  * @module
  */
 import type { PreCheckoutQuery } from "grammy/types";
-import type { TextKey } from "../../adapters/telegram/texts.ts";
+import type { MoneyTextKey } from "../ports.ts";
 import type { Order } from "../stores/orders.ts";
 import { checkPreCheckout, type PreCheckoutRefusal } from "./order_machine.ts";
 import { findProduct, type PaymentContext } from "./context.ts";
@@ -28,7 +28,7 @@ export type OfferResult =
     kind: "refused";
     reason: OfferRefusal;
     /** The text to show the user, and its key. */
-    textKey: TextKey;
+    textKey: MoneyTextKey;
     text: string;
   };
 
@@ -66,7 +66,7 @@ export async function offerProduct(
   const t = texts.forUser(languageCode).t;
   const refuse = (
     reason: OfferRefusal,
-    textKey: TextKey,
+    textKey: MoneyTextKey,
     vars: Record<string, string> = {},
   ): OfferResult => ({ kind: "refused", reason, textKey, text: t(textKey, vars) });
   const product = findProduct(tenant, productId);

@@ -11,11 +11,8 @@
  * ```
  * @module
  */
-import type { Logger } from "@logtape/logtape";
 import type { InlineKeyboardMarkup } from "grammy/types";
-import type { Database } from "../../adapters/storage/database.ts";
-import type { Texts } from "../../adapters/telegram/texts.ts";
-import { tenantLogger } from "../../adapters/observability/logging.ts";
+import type { Database, Logger, ReadBotApiFailure, Redact, Texts } from "../ports.ts";
 import type { Product, TenantConfig } from "../../config/tenant_schema.ts";
 import type { Clock } from "../../actors/kernel/clock.ts";
 import type { Ledger } from "../stores/ledger.ts";
@@ -38,8 +35,12 @@ export interface PaymentServiceOptions {
   /** The synchronous Bot API calls; the tenant passes `bot.api`. */
   api: PaymentsApi;
   texts: Texts;
-  /** Default: the tenant's logger, sub-category `payments`. */
-  logger?: Logger;
+  /** The tenant's logger, sub-category `payments`. */
+  logger: Logger;
+  /** Removes bot tokens from error texts shown to admins. */
+  redact: Redact;
+  /** Reads a failed Bot API call (a refund Telegram refused, or one it already made). */
+  readFailure: ReadBotApiFailure;
   /**
    * Called after a transaction that queued outbox rows has committed; the tenant kicks its
    * outbox sender here. Before the commit the sender would find nothing.
@@ -57,7 +58,7 @@ export interface PaymentServiceOptions {
  * await ctx.db.transaction((tx) => ctx.orders.expireDue(tx));
  * ```
  */
-export interface PaymentContext extends Omit<PaymentServiceOptions, "logger" | "onCommitted"> {
+export interface PaymentContext extends Omit<PaymentServiceOptions, "onCommitted"> {
   logger: Logger;
   orders: Orders;
   subscriptions: Subscriptions;
@@ -77,7 +78,7 @@ export interface PaymentContext extends Omit<PaymentServiceOptions, "logger" | "
  */
 export function createPaymentContext(options: PaymentServiceOptions): PaymentContext {
   const { tenant, clock } = options;
-  const logger = options.logger ?? tenantLogger(tenant.id).getChild("payments");
+  const { logger } = options;
   return {
     tenant,
     db: options.db,
@@ -87,6 +88,8 @@ export function createPaymentContext(options: PaymentServiceOptions): PaymentCon
     api: options.api,
     texts: options.texts,
     logger,
+    redact: options.redact,
+    readFailure: options.readFailure,
     orders: new Orders(tenant.id, clock),
     subscriptions: new Subscriptions(tenant.id, clock),
     payments: new PaymentRecords(tenant.id, clock),

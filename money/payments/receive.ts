@@ -26,8 +26,8 @@
  * @module
  */
 import type { SuccessfulPayment, User } from "grammy/types";
-import type { SqlRunner } from "../../adapters/storage/database.ts";
-import type { TextKey } from "../../adapters/telegram/texts.ts";
+import type { SqlRunner } from "../ports.ts";
+import type { MoneyTextKey } from "../ports.ts";
 import type {
   CreditsProduct,
   ItemProduct,
@@ -300,7 +300,7 @@ class Application {
   async orphan(reason: OrphanReason, order: Order | undefined): Promise<PaymentOutcome> {
     const { tenant, outbox, logger, texts } = this.#ctx;
     // Admins are the operators: they read the tenant's own language.
-    const t = (key: TextKey, vars: Record<string, string | number>) =>
+    const t = (key: MoneyTextKey, vars: Record<string, string | number>) =>
       texts.t(tenant.locale, key, vars);
     const why = reason === "unknown_order"
       ? t("admin.orphan.unknown_order", { payload: JSON.stringify(this.#payment.invoice_payload) })

@@ -14,9 +14,7 @@
  * ```
  * @module
  */
-import type { SqlRunner } from "../../adapters/storage/database.ts";
-import { redactTokens } from "../../adapters/observability/redact.ts";
-import { GrammyError } from "grammy";
+import type { SqlRunner } from "../ports.ts";
 import type { OutboxItem } from "../delivery/outbox.ts";
 import { isChargeAlreadyRefunded } from "./bot_api.ts";
 import { findProduct, messageCall, type PaymentContext } from "./context.ts";
@@ -172,14 +170,11 @@ export async function refundCharge(
     try {
       await ctx.api.refundStarPayment(payment.userId, chargeId);
     } catch (error) {
-      if (!isChargeAlreadyRefunded(error)) {
-        const text = error instanceof GrammyError
-          ? error.description
-          : error instanceof Error
-          ? error.message
-          : String(error);
+      const failure = ctx.readFailure(error);
+      if (!isChargeAlreadyRefunded(failure)) {
+        const text = ctx.redact(failure.description);
         ctx.logger.warn("Refund of {chargeId} failed: {error}", { chargeId, error: text });
-        return { kind: "failed", chargeId, error: redactTokens(text) };
+        return { kind: "failed", chargeId, error: text };
       }
     }
   }

@@ -16,7 +16,7 @@
  * ```
  * @module
  */
-import type { SqlRunner } from "../../adapters/storage/database.ts";
+import type { SqlRunner } from "../ports.ts";
 
 /**
  * The `kv` key of the checkpoint.

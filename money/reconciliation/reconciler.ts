@@ -28,18 +28,15 @@
  * ```ts ignore
  * import { Reconciler } from "./reconciler.ts";
  * const reconciler = new Reconciler({
- *   tenantId: config.id, db, clock, payments, balance: balances, admins: config.admins,
+ *   tenantId: config.id, db, clock, payments, botStars: balances, admins: config.admins,
  * });
  * const report = await reconciler.run();
  * console.log(`${report.recovered} lost payments applied`);
  * ```
  * @module
  */
-import type { Logger } from "@logtape/logtape";
 import type { StarTransaction } from "grammy/types";
-import type { Database } from "../../adapters/storage/database.ts";
-import { tenantLogger } from "../../adapters/observability/logging.ts";
-import type { BalanceClient } from "../../actors/balance/balance_client.ts";
+import type { BotStars, Database, Logger } from "../ports.ts";
 import type { Clock } from "../../actors/kernel/clock.ts";
 import type { PaymentService } from "../payments/payment_service.ts";
 import { loadReconcileOffset, saveReconcileOffset } from "./checkpoint.ts";
@@ -86,11 +83,11 @@ export interface ReconcilerOptions {
   /** The tenant's payment service. */
   payments: Pick<PaymentService, "recoverPayment" | "applyRefund" | "reportUnmatchedRefund">;
   /** The BalanceActor's client: the transactions come through its cache and flood control. */
-  balance: Pick<BalanceClient, "transactions" | "invalidate">;
+  botStars: Pick<BotStars, "transactions" | "invalidate">;
   /** Who is told about refunds that match no recorded payment. */
   admins: readonly number[];
-  /** Default: the tenant's logger, sub-category `reconcile`. */
-  logger?: Logger;
+  /** The tenant's logger, sub-category `reconcile`. */
+  logger: Logger;
 }
 
 function emptyReport(): ReconcileReport {
@@ -102,7 +99,7 @@ function emptyReport(): ReconcileReport {
  *
  * @example
  * ```ts ignore
- * const reconciler = new Reconciler({ tenantId: "shop", db, clock, payments, balance, admins: [1] });
+ * const reconciler = new Reconciler({ tenantId: "shop", db, clock, payments, botStars, admins: [1] });
  * const [a, b] = await Promise.all([reconciler.run(), reconciler.run()]); // one run, one report
  * ```
  */
@@ -124,7 +121,7 @@ export class Reconciler {
       );
     }
     this.#options = options;
-    this.#logger = options.logger ?? tenantLogger(options.tenantId).getChild("reconcile");
+    this.#logger = options.logger;
   }
 
   /**
@@ -145,15 +142,15 @@ export class Reconciler {
   }
 
   async #reconcile(): Promise<ReconcileReport> {
-    const { tenantId, db, clock, balance } = this.#options;
+    const { tenantId, db, clock, botStars } = this.#options;
     const startedAt = clock.now();
     const report = emptyReport();
     // The cached list may predate the newest transactions, the very ones that matter here.
-    await balance.invalidate(tenantId);
+    await botStars.invalidate(tenantId);
     let offset = await loadReconcileOffset(db, tenantId);
     const from = offset;
     for (;;) {
-      const { transactions } = await balance.transactions(tenantId, offset, RECONCILE_PAGE_SIZE);
+      const { transactions } = await botStars.transactions(tenantId, offset, RECONCILE_PAGE_SIZE);
       for (const transaction of transactions) {
         await this.#reconcileOne(transaction, report);
         report.scanned++;

@@ -37,7 +37,7 @@
  */
 import { requireTenantId, shown } from "../../actors/kernel/argument_checks.ts";
 import type { Clock } from "../../actors/kernel/clock.ts";
-import type { SqlRunner } from "../../adapters/storage/database.ts";
+import type { SqlRunner } from "../ports.ts";
 
 /**
  * What a ledger entry records: `deposit` (+, credits bought), `charge` (−, credits spent),

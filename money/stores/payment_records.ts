@@ -17,7 +17,7 @@
  * ```
  * @module
  */
-import type { SqlRunner } from "../../adapters/storage/database.ts";
+import type { SqlRunner } from "../ports.ts";
 import type { Clock } from "../../actors/kernel/clock.ts";
 
 /**

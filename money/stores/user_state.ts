@@ -19,7 +19,7 @@
  * ```
  * @module
  */
-import type { SqlRunner } from "../../adapters/storage/database.ts";
+import type { SqlRunner } from "../ports.ts";
 
 /** The `user_state` rows of one tenant, as far as payments use them. */
 export class UserState {

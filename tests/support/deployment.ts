@@ -14,7 +14,7 @@
  * ```
  * @module
  */
-import type { SqlRunner } from "../../adapters/storage/database.ts";
+import type { SqlRunner } from "../../money/ports.ts";
 import { freePort } from "./free_port.ts";
 import { RuntimeProcess } from "./runtime_process.ts";
 import { readOnlySqlite } from "./tenant_world.ts";

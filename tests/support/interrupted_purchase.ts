@@ -16,7 +16,7 @@
  * @module
  */
 import type { Message } from "grammy/types";
-import type { SqlRunner } from "../../adapters/storage/database.ts";
+import type { SqlRunner } from "../../money/ports.ts";
 import type { PaymentOutcome, SandboxBot, SandboxUser } from "../../sandbox/mod.ts";
 import { assertEquals } from "./assert.ts";
 import { PROCESS_WAIT_MS } from "./deployment.ts";

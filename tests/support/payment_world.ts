@@ -15,8 +15,11 @@ import { Ledger } from "../../money/stores/ledger.ts";
 import { Outbox } from "../../money/delivery/outbox.ts";
 import type { PaymentsApi } from "../../money/payments/bot_api.ts";
 import type { PaymentServiceOptions } from "../../money/payments/payment_service.ts";
-import type { Database } from "../../adapters/storage/database.ts";
+import type { Database } from "../../money/ports.ts";
 import { Texts } from "../../adapters/telegram/texts.ts";
+import { tenantLogger } from "../../adapters/observability/logging.ts";
+import { redactTokens } from "../../adapters/observability/redact.ts";
+import { readBotApiFailure } from "../../adapters/telegram/bot_api_failure.ts";
 import type { TenantConfig } from "../../config/tenant_schema.ts";
 
 /** What a test decides; the rest follows from the tenant. */
@@ -29,7 +32,7 @@ export interface PaymentWorldParts {
 
 /**
  * The service options over `db`, `clock` and `api`, with the tenant's own ledger, outbox and
- * texts, and the default logger and no `onCommitted` (callers add them where a test looks).
+ * texts, the tenant's payments logger and no `onCommitted` (callers add them where a test looks).
  *
  * @example
  * ```ts ignore
@@ -37,12 +40,17 @@ export interface PaymentWorldParts {
  * await options.ledger.balance(db, 7); // 0
  * ```
  */
-export function paymentServiceOptions(parts: PaymentWorldParts): PaymentServiceOptions {
+export function paymentServiceOptions(
+  parts: PaymentWorldParts,
+): PaymentServiceOptions & { texts: Texts } {
   const { tenant, clock } = parts;
   return {
     ...parts,
     ledger: new Ledger(tenant.id, clock),
-    outbox: new Outbox(tenant.id, clock),
+    outbox: new Outbox(tenant.id, clock, redactTokens),
     texts: new Texts(tenant.texts, tenant.locale),
+    logger: tenantLogger(tenant.id).getChild("payments"),
+    redact: redactTokens,
+    readFailure: readBotApiFailure,
   };
 }

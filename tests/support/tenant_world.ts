@@ -23,7 +23,7 @@ import { DatabaseSync } from "node:sqlite";
 import { type Clock, systemClock } from "../../actors/kernel/clock.ts";
 import { Runtime, type RuntimeOptions } from "../../actors/runtime/runtime.ts";
 import { startTenant, type TenantHandle } from "../../actors/tenant/tenant_actor.ts";
-import type { Database, SqlRunner, SqlValue } from "../../adapters/storage/database.ts";
+import type { Database, SqlRunner, SqlValue } from "../../money/ports.ts";
 import { openDatabase } from "../../adapters/storage/open_database.ts";
 import type { TenantConfig } from "../../config/tenant_schema.ts";
 import { Sandbox, type SandboxBot } from "../../sandbox/mod.ts";

@@ -21,7 +21,7 @@
  * @module
  */
 import { Composer, type Context } from "grammy";
-import type { BalanceClient } from "../../../actors/balance/balance_client.ts";
+import type { BotStars } from "../../../money/ports.ts";
 import type { ReconcileReport } from "../../../money/reconciliation/reconciler.ts";
 import { parseCallback } from "../callback_data.ts";
 import { describeError } from "../describe_error.ts";
@@ -55,7 +55,7 @@ function adminTranslator(deps: HandlerDeps, ctx: Context, what: string): Transla
  * ```
  */
 export async function revenueText(
-  balance: Pick<BalanceClient, "balance">,
+  balance: Pick<BotStars, "balance">,
   tenantId: string,
   translator: Translator,
 ): Promise<string> {

@@ -18,7 +18,7 @@ import type { User } from "grammy/types";
 import type { Logger } from "@logtape/logtape";
 import type { TenantConfig } from "../../../config/tenant_schema.ts";
 import type { PaymentService } from "../../../money/payments/payment_service.ts";
-import type { BalanceClient } from "../../../actors/balance/balance_client.ts";
+import type { BotStars } from "../../../money/ports.ts";
 import type { Reconciler } from "../../../money/reconciliation/reconciler.ts";
 import type { Texts } from "../texts.ts";
 
@@ -32,7 +32,7 @@ export interface HandlerDeps {
    * The BalanceActor's client, for the admins' `/transactions` and `/revenue`; without it they
    * answer that they are not set up.
    */
-  balance?: BalanceClient;
+  balance?: BotStars;
   /** The tenant's reconciler, for the admins' `/reconcile`; without it, likewise. */
   reconciler?: Reconciler;
 }

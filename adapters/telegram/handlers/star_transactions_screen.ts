@@ -18,7 +18,7 @@
  * @module
  */
 import type { StarTransaction } from "grammy/types";
-import type { BalanceClient } from "../../../actors/balance/balance_client.ts";
+import type { BotStars } from "../../../money/ports.ts";
 import { encodeCallback } from "../callback_data.ts";
 import type { Translator } from "./deps.ts";
 import { formatHistoryDate } from "./history.ts";
@@ -141,7 +141,7 @@ export type TransactionsScreen = { kind: "page"; screen: Screen } | {
  * ```
  */
 export async function transactionsScreen(
-  balance: Pick<BalanceClient, "transactions">,
+  balance: Pick<BotStars, "transactions">,
   tenantId: string,
   translator: Translator,
   page: number,

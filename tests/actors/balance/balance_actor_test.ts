@@ -15,10 +15,11 @@ import {
   UpstreamTimeoutError,
 } from "../../../money/bot_stars/types.ts";
 import { ActorStoppedError } from "../../../actors/kernel/actor.ts";
-import { BalanceClient, startBalanceActor } from "../../../actors/balance/balance_actor.ts";
+import { startBalanceActor } from "../../../actors/balance/balance_actor.ts";
+import { BalanceClient } from "../../../actors/balance/balance_client.ts";
 import { flushMicrotasks, ManualClock } from "../../../actors/kernel/clock.ts";
 import { LAST_BALANCE_KEY, saveLastBalance } from "../../../money/bot_stars/last_balance.ts";
-import type { Database, SqlValue } from "../../../adapters/storage/database.ts";
+import type { Database, SqlValue } from "../../../money/ports.ts";
 import { openDatabase } from "../../../adapters/storage/open_database.ts";
 import { balanceWorld, FakeTenant, Held, settled, START, transaction } from "./balance_fixture.ts";
 

@@ -18,7 +18,7 @@ import { BalanceClient } from "../../../actors/balance/balance_client.ts";
 import type { BalanceTenant, StarAmount, StarTransaction } from "../../../money/bot_stars/types.ts";
 import { ManualClock } from "../../../actors/kernel/clock.ts";
 import { DeadLetters } from "../../../actors/kernel/dead_letters.ts";
-import type { Database } from "../../../adapters/storage/database.ts";
+import type { Database } from "../../../money/ports.ts";
 import { openDatabase } from "../../../adapters/storage/open_database.ts";
 
 /** 2025-01-01 00:00 UTC: clock times in the tests are offsets from here. */

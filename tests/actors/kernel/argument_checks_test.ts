@@ -1,3 +1,4 @@
+import { redactTokens } from "../../../adapters/observability/redact.ts";
 import { assertEquals, assertThrows } from "../../support/assert.ts";
 import { requireTenantId, shown } from "../../../actors/kernel/argument_checks.ts";
 import { ManualClock } from "../../../actors/kernel/clock.ts";
@@ -32,7 +33,7 @@ Deno.test("the ledger and the outbox refuse a blank tenant id, each naming itsel
     'ledger: tenantId must be a non-empty string, got " "',
   );
   assertThrows(
-    () => new Outbox("", clock),
+    () => new Outbox("", clock, redactTokens),
     TypeError,
     'outbox: tenantId must be a non-empty string, got ""',
   );

@@ -3,8 +3,8 @@
  * payment update fails crashes and is restarted, and its restart applies the payment; a tenant
  * that dies for good is parked without touching the other tenants of the process.
  */
-import type { Database, SqlRunner, SqlValue } from "../../../adapters/storage/database.ts";
-import { StorageError } from "../../../adapters/storage/database.ts";
+import type { Database, SqlRunner, SqlValue } from "../../../money/ports.ts";
+import { StorageError } from "../../../money/ports.ts";
 import { assertEquals, assertStringIncludes } from "../../support/assert.ts";
 import {
   inboxState,

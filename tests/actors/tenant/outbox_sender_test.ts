@@ -1,3 +1,4 @@
+import { redactTokens } from "../../../adapters/observability/redact.ts";
 import { getLogger, reset } from "@logtape/logtape";
 import { GrammyError, HttpError } from "grammy";
 import { assertEquals, assertStringIncludes, assertTrue } from "../../support/assert.ts";
@@ -10,7 +11,7 @@ import {
 } from "../../../actors/tenant/outbox_sender.ts";
 import type { Actor } from "../../../actors/kernel/actor.ts";
 import type { OutboxSenderMsg } from "../../../actors/tenant/outbox_sender.ts";
-import type { Database } from "../../../adapters/storage/database.ts";
+import type { Database } from "../../../money/ports.ts";
 import { openDatabase } from "../../../adapters/storage/open_database.ts";
 import { captureLogs, renderedLogs } from "../../support/log_capture.ts";
 
@@ -92,7 +93,7 @@ interface Setup {
 async function setup(): Promise<Setup> {
   const db = await openDatabase("sqlite::memory:");
   const clock = new ManualClock(0);
-  const outbox = new Outbox("shop", clock);
+  const outbox = new Outbox("shop", clock, redactTokens);
   const api = new FakeBotApi(clock);
   const sent: Array<{ id: string; result: unknown }> = [];
   return {

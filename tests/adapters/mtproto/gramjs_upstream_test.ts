@@ -35,7 +35,7 @@ import {
   SESSION_KEY,
   storeSession,
 } from "../../../adapters/mtproto/session_store.ts";
-import type { Database } from "../../../adapters/storage/database.ts";
+import type { Database } from "../../../money/ports.ts";
 import { openDatabase } from "../../../adapters/storage/open_database.ts";
 import {
   assertEquals,

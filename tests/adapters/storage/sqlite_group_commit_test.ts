@@ -1,7 +1,7 @@
 import { DatabaseSync } from "node:sqlite";
 import { assertEquals, assertRejects } from "../../support/assert.ts";
 import { SqliteDatabase } from "../../../adapters/storage/sqlite.ts";
-import { StorageError } from "../../../adapters/storage/database.ts";
+import { StorageError } from "../../../money/ports.ts";
 
 /** A database file with a table `t`, and a second connection that sees only what is committed. */
 async function fileTable() {

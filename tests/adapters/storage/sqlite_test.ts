@@ -3,7 +3,7 @@ import { SqliteDatabase } from "../../../adapters/storage/sqlite.ts";
 import { migrate } from "../../../adapters/storage/migrate.ts";
 import { migrations } from "../../../adapters/storage/migrations.ts";
 import { openDatabase } from "../../../adapters/storage/open_database.ts";
-import { StorageError } from "../../../adapters/storage/database.ts";
+import { StorageError } from "../../../money/ports.ts";
 
 async function table() {
   const db = SqliteDatabase.open(":memory:");

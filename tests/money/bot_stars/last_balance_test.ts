@@ -5,7 +5,7 @@ import {
   loadLastBalance,
   saveLastBalance,
 } from "../../../money/bot_stars/last_balance.ts";
-import type { Database } from "../../../adapters/storage/database.ts";
+import type { Database } from "../../../money/ports.ts";
 import { openDatabase } from "../../../adapters/storage/open_database.ts";
 
 const READING: BalanceReading = {

@@ -3,7 +3,7 @@ import { assertEquals } from "../../support/assert.ts";
 import { Inbox, updateUserId } from "../../../money/delivery/inbox.ts";
 import { ManualClock } from "../../../actors/kernel/clock.ts";
 import { openDatabase } from "../../../adapters/storage/open_database.ts";
-import type { Database } from "../../../adapters/storage/database.ts";
+import type { Database } from "../../../money/ports.ts";
 
 function message(updateId: number, userId: number, text = "hi"): Update {
   return {

@@ -1,3 +1,4 @@
+import { redactTokens } from "../../../adapters/observability/redact.ts";
 import { assertEquals, assertRejects } from "../../support/assert.ts";
 import { ManualClock } from "../../../actors/kernel/clock.ts";
 import { Outbox, type OutboxItem } from "../../../money/delivery/outbox.ts";
@@ -6,7 +7,7 @@ import { openDatabase } from "../../../adapters/storage/open_database.ts";
 async function setup() {
   const db = await openDatabase("sqlite::memory:");
   const clock = new ManualClock(1_000);
-  return { db, clock, outbox: new Outbox("shop", clock) };
+  return { db, clock, outbox: new Outbox("shop", clock, redactTokens) };
 }
 
 function message(chatId: number, text: string) {
@@ -198,7 +199,7 @@ Deno.test("stored errors never contain a bot token", async () => {
 
 Deno.test("tenants do not see each other's items", async () => {
   const { db, clock, outbox } = await setup();
-  const other = new Outbox("cafe", clock);
+  const other = new Outbox("cafe", clock, redactTokens);
   await db.transaction(async (tx) => {
     await outbox.enqueue(tx, "receipt:1", message(1, "shop"));
     assertEquals(await other.enqueue(tx, "receipt:1", message(1, "cafe")), true);

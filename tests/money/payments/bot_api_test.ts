@@ -2,6 +2,7 @@ import { Api, HttpError } from "grammy";
 import { assertEquals } from "../../support/assert.ts";
 import { isChargeAlreadyRefunded, type PaymentsApi } from "../../../money/payments/bot_api.ts";
 import { apiError } from "./payment_fixture.ts";
+import { readBotApiFailure } from "../../../adapters/telegram/bot_api_failure.ts";
 
 Deno.test("grammY's Api is a PaymentsApi as it is", () => {
   // The assignment is the check (deno check fails if the signatures drift apart); the
@@ -20,15 +21,23 @@ Deno.test("grammY's Api is a PaymentsApi as it is", () => {
 Deno.test("isChargeAlreadyRefunded recognises only Telegram's CHARGE_ALREADY_REFUNDED", () => {
   assertEquals(
     isChargeAlreadyRefunded(
-      apiError("refundStarPayment", 400, "Bad Request: CHARGE_ALREADY_REFUNDED"),
+      readBotApiFailure(apiError("refundStarPayment", 400, "Bad Request: CHARGE_ALREADY_REFUNDED")),
     ),
     true,
   );
   assertEquals(
-    isChargeAlreadyRefunded(apiError("refundStarPayment", 400, "Bad Request: CHARGE_NOT_FOUND")),
+    isChargeAlreadyRefunded(
+      readBotApiFailure(apiError("refundStarPayment", 400, "Bad Request: CHARGE_NOT_FOUND")),
+    ),
     false,
   );
-  assertEquals(isChargeAlreadyRefunded(new Error("CHARGE_ALREADY_REFUNDED")), false);
-  assertEquals(isChargeAlreadyRefunded(new HttpError("network down", new Error("x"))), false);
-  assertEquals(isChargeAlreadyRefunded(undefined), false);
+  assertEquals(
+    isChargeAlreadyRefunded(readBotApiFailure(new Error("CHARGE_ALREADY_REFUNDED"))),
+    false,
+  );
+  assertEquals(
+    isChargeAlreadyRefunded(readBotApiFailure(new HttpError("network down", new Error("x")))),
+    false,
+  );
+  assertEquals(isChargeAlreadyRefunded(readBotApiFailure(undefined)), false);
 });

@@ -12,7 +12,7 @@
  */
 import { GrammyError } from "grammy";
 import type { PreCheckoutQuery } from "grammy/types";
-import type { Database } from "../../../adapters/storage/database.ts";
+import type { Database } from "../../../money/ports.ts";
 import { openDatabase } from "../../../adapters/storage/open_database.ts";
 import type { TenantConfig } from "../../../config/tenant_schema.ts";
 import { ManualClock } from "../../../actors/kernel/clock.ts";

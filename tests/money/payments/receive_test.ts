@@ -15,7 +15,7 @@ import {
 } from "./payment_fixture.ts";
 import { Orders } from "../../../money/stores/orders.ts";
 import { Subscriptions } from "../../../money/stores/subscriptions.ts";
-import type { Database } from "../../../adapters/storage/database.ts";
+import type { Database } from "../../../money/ports.ts";
 
 function ledgerRows(db: Database) {
   return db.all<{ user_id: number; kind: string; amount: number; idempotency_key: string }>(

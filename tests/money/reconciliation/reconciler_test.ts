@@ -1,7 +1,8 @@
+import { getLogger } from "@logtape/logtape";
 import { assertEquals, assertRejects, assertThrows, assertTrue } from "../../support/assert.ts";
 import { RECONCILE_OFFSET_KEY } from "../../../money/reconciliation/checkpoint.ts";
 import { Reconciler, type ReconcileReport } from "../../../money/reconciliation/reconciler.ts";
-import type { Database, SqlRunner, SqlValue } from "../../../adapters/storage/database.ts";
+import type { Database, SqlRunner, SqlValue } from "../../../money/ports.ts";
 import {
   ADMIN_ID,
   type Harness,
@@ -256,8 +257,9 @@ Deno.test("the reconciler refuses options it cannot work with, naming them", asy
     db: h.db,
     clock: h.clock,
     payments: h.payments,
-    balance: h.balance!,
+    botStars: h.balance!,
     admins: [ADMIN_ID],
+    logger: getLogger(["constellation", "test"]),
   };
   assertThrows(() => new Reconciler({ ...options, tenantId: " " }), TypeError, "tenantId");
   assertThrows(

@@ -1,7 +1,7 @@
 import { assertEquals, assertRejects, assertTrue } from "../../support/assert.ts";
 import { ManualClock } from "../../../actors/kernel/clock.ts";
 import { Ledger, type LedgerEntry } from "../../../money/stores/ledger.ts";
-import type { Database, SqlRunner } from "../../../adapters/storage/database.ts";
+import type { Database, SqlRunner } from "../../../money/ports.ts";
 import { openDatabase } from "../../../adapters/storage/open_database.ts";
 
 const USER = 42;

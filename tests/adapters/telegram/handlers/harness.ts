@@ -34,7 +34,7 @@ import {
 } from "../../../../money/payments/payment_service.ts";
 import { Reconciler } from "../../../../money/reconciliation/reconciler.ts";
 import { botApiBalanceUpstream } from "../../../../adapters/telegram/bot_api_balance.ts";
-import type { Database } from "../../../../adapters/storage/database.ts";
+import type { Database } from "../../../../money/ports.ts";
 import { openDatabase } from "../../../../adapters/storage/open_database.ts";
 import {
   createBot,
@@ -52,6 +52,7 @@ import {
   type UserSettings,
 } from "../../../../sandbox/mod.ts";
 import type { PaymentOutcome } from "../../../../sandbox/mod.ts";
+import { tenantLogger } from "../../../../adapters/observability/logging.ts";
 import { paymentServiceOptions } from "../../../support/payment_world.ts";
 import {
   CREDITS_100,
@@ -147,7 +148,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const opened = await openDatabase("sqlite::memory:");
   const db = options.wrapDb?.(opened) ?? opened;
   const bot = createBot(config);
-  const serviceOptions: PaymentServiceOptions = paymentServiceOptions({
+  const serviceOptions = paymentServiceOptions({
     tenant: config,
     db,
     clock,
@@ -178,8 +179,9 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     db,
     clock,
     payments,
-    balance,
+    botStars: balance,
     admins: config.admins,
+    logger: tenantLogger(config.id).getChild("reconcile"),
   });
   installTenantHandlers(bot, { config, texts, payments, logger, balance, reconciler });
   if (options.plugin) bot.use(options.plugin);
