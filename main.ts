@@ -92,7 +92,15 @@ try {
 }
 const metrics = createMetrics();
 globalDeadLetters.subscribe(({ actor }) => metrics.deadLetters.inc({ actor }));
-const runtime = Runtime.create({ tenants, db, metrics, publicUrl: settings.publicUrl });
+// The process has one redactor, which the log sink reads: the runtime registers the tenants'
+// secrets into it, and the HTTP server redacts its answers with it.
+const runtime = Runtime.create({
+  tenants,
+  db,
+  metrics,
+  publicUrl: settings.publicUrl,
+  redactor: secrets,
+});
 
 // The HTTP server comes first: /healthz answers and /readyz names the tenants still starting
 // while they start, and webhooks find a listener as soon as they are registered.

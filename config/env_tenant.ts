@@ -17,10 +17,28 @@
  *
  * @example
  * ```ts
- * import { tenantFromEnv } from "./env_tenant.ts";
- * const vars: Record<string, string> = { TELEGRAM_BOT_TOKEN: "123:abc", USE_TELEGRAM_STARS: "yes" };
+ * import assert from "node:assert/strict";
+ * import { EnvTenantError, tenantFromEnv } from "./env_tenant.ts";
+ *
+ * const vars: Record<string, string> = {
+ *   TELEGRAM_BOT_TOKEN: "123:abc",
+ *   USE_TELEGRAM_STARS: "yes",
+ *   TELEGRAM_ADMINS: "42, 43",
+ *   TELEGRAM_API_ROOT: "",
+ * };
  * const tenant = tenantFromEnv((name) => vars[name], "config");
- * tenant?.id; // "default"
+ * assert.equal(tenant?.id, "default");
+ * assert.equal(tenant?.token, "123:abc");
+ * assert.deepEqual(tenant?.admins, [42, 43]);
+ * assert.equal(tenant?.apiRoot, "https://api.telegram.org"); // empty counts as unset
+ *
+ * assert.equal(tenantFromEnv(() => undefined, "config"), undefined); // the mode is off
+ * const halfMtproto: Record<string, string> = { TELEGRAM_BOT_TOKEN: "1:a", TELEGRAM_API_ID: "1" };
+ * assert.throws(() => tenantFromEnv((name) => halfMtproto[name], "config"), (error) => {
+ *   assert.ok(error instanceof EnvTenantError);
+ *   assert.equal(error.issues[0].path, "TELEGRAM_API_HASH");
+ *   return true;
+ * });
  * ```
  * @module
  */
@@ -73,12 +91,6 @@ function variableFor(path: string): string {
  * Builds the `default` tenant from `TELEGRAM_BOT_TOKEN` and its companion variables, or returns
  * `undefined` when `TELEGRAM_BOT_TOKEN` is unset or empty. Throws {@linkcode EnvTenantError},
  * naming each wrong variable, when the variables are set but invalid.
- *
- * @example
- * ```ts
- * import { tenantFromEnv } from "./env_tenant.ts";
- * tenantFromEnv(() => undefined, "config"); // undefined: the single-bot mode is off
- * ```
  */
 export function tenantFromEnv(env: EnvLookup, configDir: string): TenantConfig | undefined {
   const read = (name: string) => {

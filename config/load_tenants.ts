@@ -5,10 +5,32 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { formatProblem, loadTenants } from "./load_tenants.ts";
- * const { tenants, problems } = await loadTenants("config");
- * for (const problem of problems) console.error(formatProblem(problem));
- * console.log(tenants.map((tenant) => tenant.id));
+ *
+ * const configDir = await Deno.makeTempDir();
+ * await Deno.mkdir(`${configDir}/tenants`);
+ * const write = (name: string, text: string) =>
+ *   Deno.writeTextFile(`${configDir}/tenants/${name}`, text);
+ * await write("shop.json", '{ "token": "env:SHOP_BOT_TOKEN" }');
+ * await write("news.json", '{ "token": "123456:AAAAAAAAAAAAAAAAAAAAAAAAAAAA" }');
+ * await write("quiz.json", '{ "token": "env:QUIZ_BOT_TOKEN", "locale": "de" }');
+ * await write("broken.json", '{ "token": ');
+ * await write("README.txt", "not a tenant file");
+ * const vars: Record<string, string> = { SHOP_BOT_TOKEN: "123:abc", QUIZ_BOT_TOKEN: "456:def" };
+ *
+ * const { tenants, problems, warnings } = await loadTenants(configDir, (name) => vars[name]);
+ * assert.deepEqual(tenants.map((tenant) => tenant.id), ["news", "shop"]);
+ * assert.equal(tenants[1].token, "123:abc"); // resolved from the environment
+ * // The broken files are skipped, each with what is wrong; the other bots load.
+ * assert.deepEqual(problems.map((problem) => formatProblem(problem).replace(configDir, "…")), [
+ *   "…/tenants/broken.json: not valid JSON: Unexpected end of JSON input",
+ *   '…/tenants/quiz.json: locale: expected "en" or "ru", got "de"',
+ * ]);
+ * // A token written into the file works, with a warning: the file is no longer safe to share.
+ * assert.deepEqual(warnings.map((warning) => warning.path), ["token"]);
+ * assert.ok(warnings[0].file.endsWith("news.json"));
+ * await Deno.remove(configDir, { recursive: true });
  * ```
  * @module
  */
@@ -78,16 +100,6 @@ export class ConfigDirMissingError extends Error {
 
 /**
  * Formats a problem for logs: one line per issue, `file: path: message`.
- *
- * @example
- * ```ts
- * import { formatProblem } from "./load_tenants.ts";
- * formatProblem({
- *   file: "config/tenants/shop.json",
- *   message: "invalid tenant configuration",
- *   issues: [{ path: "products[1].price", message: "expected an integer ≥ 1, got 0" }],
- * }); // "config/tenants/shop.json: products[1].price: expected an integer ≥ 1, got 0"
- * ```
  */
 export function formatProblem(problem: ConfigProblem): string {
   if (problem.issues.length === 0) return `${problem.file}: ${problem.message}`;
@@ -98,13 +110,6 @@ export function formatProblem(problem: ConfigProblem): string {
 
 /**
  * Formats a warning for logs as `file: path: message`.
- *
- * @example
- * ```ts
- * import { formatWarning } from "./load_tenants.ts";
- * formatWarning({ file: "config/tenants/shop.json", path: "token", message: "literal" });
- * // "config/tenants/shop.json: token: literal"
- * ```
  */
 export function formatWarning(warning: ConfigWarning): string {
   return `${warning.file}: ${warning.path}: ${warning.message}`;
@@ -122,16 +127,6 @@ function literalSecretWarning(source: string, path: string): ConfigWarning {
 /**
  * Validates already-parsed JSON as a tenant, resolves its secrets and plugin path, and returns the
  * tenant or a problem. Used for files and for the single-bot `.env` mode alike.
- *
- * @example
- * ```ts
- * import { parseTenant } from "./load_tenants.ts";
- * const result = parseTenant(
- *   { token: "env:SHOP_BOT_TOKEN" },
- *   { id: "shop", source: "shop.json", configDir: "config", env: () => "123:abc" },
- * );
- * if (result.ok) result.tenant.token; // "123:abc"
- * ```
  */
 export function parseTenant(data: unknown, origin: TenantOrigin): TenantFileResult {
   const parsed = TenantFileSchema.safeParse(data);
@@ -237,13 +232,6 @@ function resolvePlugin(plugin: string, configDir: string, issues: FieldIssue[]) 
 /**
  * The tenant id a file name gives, or `undefined` when the name is not `<tenantId>.json` with a
  * valid id.
- *
- * @example
- * ```ts
- * import { tenantIdOf } from "./load_tenants.ts";
- * tenantIdOf("config/tenants/shop.json"); // "shop"
- * tenantIdOf("config/tenants/My Shop.json"); // undefined
- * ```
  */
 export function tenantIdOf(path: string): string | undefined {
   const name = basename(path);
@@ -278,13 +266,6 @@ function describeJsonError(error: SyntaxError, text: string): string {
 /**
  * Loads one tenant file; the tenant id is its name without `.json`. Never throws for a bad file:
  * the result says what is wrong.
- *
- * @example
- * ```ts
- * import { formatProblem, loadTenantFile } from "./load_tenants.ts";
- * const result = await loadTenantFile("config/tenants/shop.json", "config");
- * if (!result.ok) console.error(formatProblem(result.problem));
- * ```
  */
 export async function loadTenantFile(
   path: string,
@@ -331,13 +312,6 @@ async function isDirectory(path: string): Promise<boolean | undefined> {
  * Loads every `*.json` file in `<configDir>/tenants/` (other files are ignored). Throws
  * {@linkcode ConfigDirMissingError} when `configDir` does not exist; a missing `tenants/`
  * subfolder means no tenants.
- *
- * @example
- * ```ts
- * import { formatWarning, loadTenants } from "./load_tenants.ts";
- * const { tenants, warnings } = await loadTenants("config", (name) => Deno.env.get(name));
- * warnings.forEach((warning) => console.warn(formatWarning(warning)));
- * ```
  */
 export async function loadTenants(
   configDir: string,

@@ -9,11 +9,29 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { z } from "zod";
- * import { describeIssues } from "./plain_issues.ts";
- * const input = { price: 0 };
- * const result = z.object({ price: z.int().min(1, "expected an integer ≥ 1") }).safeParse(input);
- * if (!result.success) describeIssues(result.error, input); // [{ path: "price", message: "expected an integer ≥ 1, got 0" }]
+ * import { describeIssues, SHOW_INPUT } from "./plain_issues.ts";
+ *
+ * const Product = z.strictObject({
+ *   title: z.string().min(1, "expected 1 to 32 characters"),
+ *   price: z.int().min(1, "expected an integer ≥ 1"),
+ *   // A refinement states only the expectation; SHOW_INPUT asks for the `got …` part too.
+ *   plugin: z.string().refine((s) => s.endsWith(".ts"), {
+ *     error: "expected a .ts path",
+ *     params: SHOW_INPUT,
+ *   }),
+ *   token: z.string().regex(/^\d+:/, "expected a bot token"),
+ * });
+ * const input = { title: "", price: 0, plugin: "oracle.js", token: "hunter2" };
+ * const { error } = Product.safeParse(input);
+ * const issues = describeIssues(error!, input, { isSecret: (path) => path === "token" });
+ * assert.deepEqual(issues.map((issue) => `${issue.path}: ${issue.message}`), [
+ *   'title: expected 1 to 32 characters, got "" (0 characters)',
+ *   "price: expected an integer ≥ 1, got 0",
+ *   'plugin: expected a .ts path, got "oracle.js"',
+ *   "token: expected a bot token, got a text (not shown because it is a secret)",
+ * ]);
  * ```
  * @module
  */
@@ -28,13 +46,6 @@ export interface FieldIssue {
 /**
  * Pass as `params` of a refinement whose message states only the expectation, so that
  * {@linkcode describeIssues} appends the offending value as it does for built-in checks.
- *
- * @example
- * ```ts
- * import { z } from "zod";
- * import { SHOW_INPUT } from "./plain_issues.ts";
- * z.string().refine((s) => s.endsWith(".ts"), { error: "expected a .ts path", params: SHOW_INPUT });
- * ```
  */
 export const SHOW_INPUT = { showInput: true } as const;
 
@@ -56,12 +67,6 @@ const MAX_QUOTED = 40;
 /**
  * Formats a zod path the way a JavaScript reader would write it: `products[1].price`,
  * `texts.en["menu.title"]`; the empty path gives `""`.
- *
- * @example
- * ```ts
- * import { formatPath } from "./plain_issues.ts";
- * formatPath(["products", 1, "price"]); // "products[1].price"
- * ```
  */
 export function formatPath(path: readonly PropertyKey[]): string {
   let text = "";
@@ -75,12 +80,6 @@ export function formatPath(path: readonly PropertyKey[]): string {
 
 /**
  * Masks everything shaped like a Telegram bot token in `text`.
- *
- * @example
- * ```ts
- * import { maskTokens } from "./plain_issues.ts";
- * maskTokens("https://x/bot123456:AAAAAAAAAAAAAAAAAAAAAAAA"); // "https://x/bot<token>"
- * ```
  */
 export function maskTokens(text: string): string {
   return text.replace(TOKEN_SHAPE, "<token>");
@@ -88,13 +87,6 @@ export function maskTokens(text: string): string {
 
 /**
  * Describes a value for the `got …` part of a message.
- *
- * @example
- * ```ts
- * import { describeValue } from "./plain_issues.ts";
- * describeValue(1.5, false); // "1.5"
- * describeValue("hunter2", true); // "a text (not shown because it is a secret)"
- * ```
  */
 export function describeValue(value: unknown, secret: boolean, showLength = false): string {
   if (value === undefined) return "nothing (the field is missing)";
@@ -137,16 +129,6 @@ const COMPARES_WITH_INPUT = new Set([
 /**
  * Converts a zod error into plain-English {@linkcode FieldIssue}s. `input` is the data that was
  * parsed; it supplies the offending values for the `got …` part.
- *
- * @example
- * ```ts
- * import { z } from "zod";
- * import { describeIssues } from "./plain_issues.ts";
- * const input = { title: "" };
- * const error = z.object({ title: z.string().min(1, "expected 1 to 32 characters") })
- *   .safeParse(input).error!;
- * describeIssues(error, input)[0].message; // 'expected 1 to 32 characters, got "" (0 characters)'
- * ```
  */
 export function describeIssues(
   error: z.ZodError,

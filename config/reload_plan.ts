@@ -9,10 +9,39 @@
  *
  * @example
  * ```ts
- * import { loadTenants } from "./load_tenants.ts";
- * import { planReload } from "./reload_plan.ts";
- * const plan = planReload(new Map(), await loadTenants("config"));
- * console.log(plan.add.map((tenant) => tenant.id));
+ * import assert from "node:assert/strict";
+ * import { type LoadResult, parseTenant } from "./load_tenants.ts";
+ * import { planReload, transitionOf } from "./reload_plan.ts";
+ * import type { TenantConfig } from "./tenant_schema.ts";
+ *
+ * const tenant = (id: string, file: object, token = "123:abc"): TenantConfig => {
+ *   const origin = { id, source: `${id}.json`, configDir: ".", env: () => token };
+ *   const result = parseTenant(file, origin);
+ *   if (!result.ok) throw new Error(result.problem.message);
+ *   return result.tenant;
+ * };
+ * const shop = tenant("shop", { token: "env:SHOP_BOT_TOKEN" });
+ * const running = new Map([["shop", shop], ["quiz", tenant("quiz", { token: "env:QUIZ" })]]);
+ *
+ * const loaded: LoadResult = {
+ *   tenants: [
+ *     tenant("shop", { token: "env:SHOP_BOT_TOKEN" }, "123:rotated"), // same file, new token
+ *     tenant("news", { token: "env:NEWS_BOT_TOKEN", enabled: false }),
+ *   ],
+ *   problems: [{ file: "config/tenants/quiz.json", message: "not valid JSON", issues: [] }],
+ *   warnings: [],
+ * };
+ * const plan = planReload(running, loaded);
+ * assert.deepEqual(plan.restart.map((config) => config.id), ["shop"]);
+ * assert.deepEqual(plan.add.map((config) => config.id), ["news"]);
+ * // quiz's file broke: it keeps running on its last good config until the file is fixed.
+ * assert.deepEqual(plan.invalid.map(({ id, keptRunning }) => ({ id, keptRunning })), [
+ *   { id: "quiz", keptRunning: true },
+ * ]);
+ * assert.deepEqual(plan.remove, []);
+ *
+ * assert.equal(transitionOf(shop, plan.restart[0]), "restart");
+ * assert.equal(transitionOf(undefined, plan.add[0]), "none"); // known, but disabled
  * ```
  * @module
  */
@@ -72,18 +101,6 @@ function byId(a: string, b: string): number {
  *
  * Configs are compared deeply after secrets are resolved from the environment, so a token
  * rotated in the environment restarts the bot even though its file did not change.
- *
- * @example
- * ```ts
- * import { loadTenants } from "./load_tenants.ts";
- * import { planReload } from "./reload_plan.ts";
- * import type { TenantConfig } from "./tenant_schema.ts";
- * const running = new Map<string, TenantConfig>();
- * const plan = planReload(running, await loadTenants("config"));
- * for (const { id, problem, keptRunning } of plan.invalid) {
- *   console.error(id, problem.message, keptRunning ? "(still running)" : "");
- * }
- * ```
  */
 export function planReload(
   current: ReadonlyMap<string, TenantConfig>,
@@ -129,15 +146,6 @@ export function planReload(
 /**
  * The action for one `add` (`previous` is `undefined`) or `restart` entry of a
  * {@linkcode ReloadPlan}, from whether the tenant ran before and whether its new config enables it.
- *
- * @example
- * ```ts
- * import { transitionOf } from "./reload_plan.ts";
- * import type { TenantConfig } from "./tenant_schema.ts";
- * declare const before: TenantConfig; // enabled: true
- * transitionOf(before, { ...before, enabled: false }); // "stop"
- * transitionOf(undefined, before); // "start"
- * ```
  */
 export function transitionOf(
   previous: TenantConfig | undefined,

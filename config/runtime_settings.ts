@@ -5,10 +5,22 @@
  *
  * @example
  * ```ts
- * import { loadRuntimeSettings } from "./runtime_settings.ts";
- * const settings = loadRuntimeSettings((name) => ({ HTTP_PORT: "9000" } as Record<string, string>)[name]);
- * settings.httpPort; // 9000
- * settings.configDir; // "config"
+ * import assert from "node:assert/strict";
+ * import { loadRuntimeSettings, RuntimeSettingsError } from "./runtime_settings.ts";
+ *
+ * const vars: Record<string, string> = { HTTP_PORT: "9000", LOG_LEVEL: "DEBUG", PUBLIC_URL: "" };
+ * const settings = loadRuntimeSettings((name) => vars[name]);
+ * assert.equal(settings.httpPort, 9000);
+ * assert.equal(settings.logLevel, "debug");
+ * assert.equal(settings.configDir, "config"); // unset: the default
+ * assert.equal(settings.publicUrl, undefined); // empty counts as unset
+ *
+ * const wrong: Record<string, string> = { HTTP_PORT: "80a", LOG_FORMAT: "xml" };
+ * assert.throws(() => loadRuntimeSettings((name) => wrong[name]), (error) => {
+ *   assert.ok(error instanceof RuntimeSettingsError);
+ *   assert.deepEqual(error.issues.map((issue) => issue.path), ["HTTP_PORT", "LOG_FORMAT"]);
+ *   return true;
+ * });
  * ```
  * @module
  */
@@ -115,13 +127,6 @@ const RuntimeEnvSchema = z.object({
 /**
  * Reads and validates the runtime settings. Throws {@linkcode RuntimeSettingsError} naming every
  * invalid variable.
- *
- * @example
- * ```ts
- * import { loadRuntimeSettings } from "./runtime_settings.ts";
- * const settings = loadRuntimeSettings(); // from this process's environment
- * console.log(`listening on ${settings.httpPort}`);
- * ```
  */
 export function loadRuntimeSettings(env: EnvLookup = processEnv): RuntimeSettings {
   const input: Record<string, string> = {};

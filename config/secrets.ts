@@ -4,9 +4,16 @@
  *
  * @example
  * ```ts
- * import { resolveSecret } from "./secrets.ts";
- * const env = (name: string) => ({ SHOP_BOT_TOKEN: "123:abc" } as Record<string, string>)[name];
- * resolveSecret("env:SHOP_BOT_TOKEN", env); // { value: "123:abc", literal: false }
+ * import assert from "node:assert/strict";
+ * import { resolveSecret, SecretError } from "./secrets.ts";
+ *
+ * const vars: Record<string, string> = { SHOP_BOT_TOKEN: " 123:abc\n" };
+ * const env = (name: string) => vars[name];
+ * assert.deepEqual(resolveSecret("env:SHOP_BOT_TOKEN", env), { value: "123:abc", literal: false });
+ * // A literal works, and says so, so that the loader can warn about a secret sitting in a file.
+ * assert.deepEqual(resolveSecret("123:abc", env), { value: "123:abc", literal: true });
+ * assert.throws(() => resolveSecret("env:QUIZ_BOT_TOKEN", env), SecretError); // unset
+ * assert.throws(() => resolveSecret("env:1BAD", env), SecretError); // malformed
  * ```
  * @module
  */
@@ -44,13 +51,6 @@ export class SecretError extends Error {
 
 /**
  * True when `value` is written as a secret reference (starts with `env:`), well-formed or not.
- *
- * @example
- * ```ts
- * import { isSecretReference } from "./secrets.ts";
- * isSecretReference("env:TOKEN"); // true
- * isSecretReference("123:abc"); // false
- * ```
  */
 export function isSecretReference(value: string): boolean {
   return value.startsWith(SECRET_PREFIX);
@@ -58,13 +58,6 @@ export function isSecretReference(value: string): boolean {
 
 /**
  * True when `value` is a well-formed reference `env:NAME`.
- *
- * @example
- * ```ts
- * import { isWellFormedReference } from "./secrets.ts";
- * isWellFormedReference("env:SHOP_BOT_TOKEN"); // true
- * isWellFormedReference("env:1BAD"); // false
- * ```
  */
 export function isWellFormedReference(value: string): boolean {
   return ENV_REFERENCE.test(value);
@@ -76,12 +69,6 @@ export function isWellFormedReference(value: string): boolean {
  *
  * Throws {@linkcode SecretError} naming the variable when it is unset or empty, or when the
  * reference is malformed.
- *
- * @example
- * ```ts
- * import { resolveSecret } from "./secrets.ts";
- * resolveSecret("plain-value", () => undefined); // { value: "plain-value", literal: true }
- * ```
  */
 export function resolveSecret(value: string, env: EnvLookup): { value: string; literal: boolean } {
   if (!isSecretReference(value)) {

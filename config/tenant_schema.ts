@@ -8,10 +8,16 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { TenantFileSchema } from "./tenant_schema.ts";
+ *
  * const file = TenantFileSchema.parse({ token: "env:SHOP_BOT_TOKEN" });
- * file.apiRoot; // "https://api.telegram.org"
- * file.stars.subscriptionPeriod; // 2592000
+ * assert.equal(file.apiRoot, "https://api.telegram.org");
+ * assert.equal(file.updates, "polling");
+ * assert.equal(file.stars.subscriptionPeriod, 2_592_000);
+ * // A typo in a field name is an error, not a silently ignored setting.
+ * const typo = TenantFileSchema.safeParse({ token: "env:SHOP_BOT_TOKEN", updatse: "webhook" });
+ * assert.equal(typo.success, false);
  * ```
  * @module
  */
@@ -51,13 +57,6 @@ const SECRET_PATHS = new Set(["token", "webhook.secretToken", "mtproto.apiId", "
 /**
  * True for the field paths (as in error messages) that hold secrets, whose values must never
  * be shown.
- *
- * @example
- * ```ts
- * import { isSecretPath } from "./tenant_schema.ts";
- * isSecretPath("token"); // true
- * isSecretPath("products[0].price"); // false
- * ```
  */
 export function isSecretPath(path: string): boolean {
   return SECRET_PATHS.has(path);
@@ -65,13 +64,6 @@ export function isSecretPath(path: string): boolean {
 
 /**
  * True for an absolute `http:` or `https:` URL without credentials, query or fragment.
- *
- * @example
- * ```ts
- * import { isHttpUrl } from "./tenant_schema.ts";
- * isHttpUrl("http://127.0.0.1:8081"); // true
- * isHttpUrl("ftp://example.org"); // false
- * ```
  */
 export function isHttpUrl(text: string): boolean {
   let url: URL;

@@ -10,9 +10,15 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { renderTenantJsonSchema } from "./write_schema.ts";
- * const schema = JSON.parse(renderTenantJsonSchema());
- * schema.title; // "Constellation tenant"
+ *
+ * const text = renderTenantJsonSchema();
+ * assert.ok(text.endsWith("}\n")); // as `deno fmt` leaves JSON
+ * const schema = JSON.parse(text);
+ * assert.equal(schema.title, "Constellation tenant");
+ * // The input shape: fields with defaults are optional in a file.
+ * assert.deepEqual(schema.required, ["token"]);
  * ```
  * @module
  */
@@ -25,12 +31,6 @@ export const TENANT_SCHEMA_FILE: URL = new URL("./tenant.schema.json", import.me
 /**
  * The schema file's content: the *input* shape (fields with defaults are optional), draft
  * 2020-12, formatted as `deno fmt` formats JSON (2-space indent, trailing newline).
- *
- * @example
- * ```ts
- * import { renderTenantJsonSchema } from "./write_schema.ts";
- * renderTenantJsonSchema().endsWith("}\n"); // true
- * ```
  */
 export function renderTenantJsonSchema(): string {
   const schema = z.toJSONSchema(TenantFileSchema, { io: "input", target: "draft-2020-12" });

@@ -7,8 +7,9 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { BOT_API_METHODS } from "./bot_api_spec.ts";
- * console.log(BOT_API_METHODS.sendMessage.chat_id); // { required: true, types: ["Integer", "String"] }
+ * assert.deepEqual(BOT_API_METHODS.sendMessage.chat_id, { required: true, types: ["Integer", "String"] });
  * ```
  * @module
  */

@@ -5,8 +5,16 @@
  *
  * @example
  * ```ts
- * import { badRequest } from "./errors.ts";
- * throw badRequest("message text is empty"); // 400 "Bad Request: message text is empty"
+ * import assert from "node:assert/strict";
+ * import { badRequest, notEmulated } from "./errors.ts";
+ *
+ * assert.deepEqual(badRequest("message text is empty").toEnvelope(), {
+ *   ok: false,
+ *   error_code: 400,
+ *   description: "Bad Request: message text is empty",
+ * });
+ * // Never a fake success: code relying on a method the sandbox lacks fails visibly.
+ * assert.equal(notEmulated("sendPhoto").body.error_code, 501);
  * ```
  * @module
  */
@@ -22,14 +30,6 @@ export interface ApiErrorBody {
 
 /**
  * A Bot API call that failed the way Telegram would fail it.
- *
- * @example
- * ```ts
- * import { ApiError } from "./errors.ts";
- * const e = new ApiError({ error_code: 429, description: "Too Many Requests: retry after 3",
- *   parameters: { retry_after: 3 } });
- * console.log(e.toEnvelope());
- * ```
  */
 export class ApiError extends Error {
   readonly body: ApiErrorBody;
@@ -48,12 +48,6 @@ export class ApiError extends Error {
 
 /**
  * 400 with Telegram's `Bad Request: ` prefix.
- *
- * @example
- * ```ts
- * import { badRequest } from "./errors.ts";
- * badRequest("chat not found").body.description; // "Bad Request: chat not found"
- * ```
  */
 export function badRequest(reason: string): ApiError {
   return new ApiError({ error_code: 400, description: `Bad Request: ${reason}` });
@@ -61,12 +55,6 @@ export function badRequest(reason: string): ApiError {
 
 /**
  * 403 with Telegram's `Forbidden: ` prefix (a user blocked the bot, a chat the bot may not write to).
- *
- * @example
- * ```ts
- * import { forbidden } from "./errors.ts";
- * forbidden("bot was blocked by the user").body.error_code; // 403
- * ```
  */
 export function forbidden(reason: string): ApiError {
   return new ApiError({ error_code: 403, description: `Forbidden: ${reason}` });
@@ -74,12 +62,6 @@ export function forbidden(reason: string): ApiError {
 
 /**
  * 409 with Telegram's `Conflict: ` prefix.
- *
- * @example
- * ```ts
- * import { conflict } from "./errors.ts";
- * conflict("terminated by other getUpdates request").body.error_code; // 409
- * ```
  */
 export function conflict(reason: string): ApiError {
   return new ApiError({ error_code: 409, description: `Conflict: ${reason}` });
@@ -87,12 +69,6 @@ export function conflict(reason: string): ApiError {
 
 /**
  * The answer to an unknown, revoked or wrong-environment token.
- *
- * @example
- * ```ts
- * import { unauthorized } from "./errors.ts";
- * unauthorized().toEnvelope(); // { ok: false, error_code: 401, description: "Unauthorized" }
- * ```
  */
 export function unauthorized(): ApiError {
   return new ApiError({ error_code: 401, description: "Unauthorized" });
@@ -100,12 +76,6 @@ export function unauthorized(): ApiError {
 
 /**
  * The answer to a path or method name Telegram does not know.
- *
- * @example
- * ```ts
- * import { notFound } from "./errors.ts";
- * notFound().toEnvelope(); // { ok: false, error_code: 404, description: "Not Found" }
- * ```
  */
 export function notFound(): ApiError {
   return new ApiError({ error_code: 404, description: "Not Found" });
@@ -114,12 +84,6 @@ export function notFound(): ApiError {
 /**
  * The answer to a real Bot API method that the sandbox does not emulate. It is never a fake
  * success: code that depends on such a method fails visibly in tests.
- *
- * @example
- * ```ts
- * import { notEmulated } from "./errors.ts";
- * notEmulated("sendPhoto").body.error_code; // 501
- * ```
  */
 export function notEmulated(method: string): ApiError {
   return new ApiError({

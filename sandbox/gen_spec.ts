@@ -36,12 +36,6 @@ const DEFAULT_OUTPUT = new URL("./bot_api_spec.ts", import.meta.url);
 /**
  * Checks that the parsed JSON has the shape this generator relies on, naming the first part
  * that does not, so a changed upstream format fails loudly instead of producing a thin table.
- *
- * @example
- * ```ts
- * const spec = parseSpec(JSON.parse(await Deno.readTextFile("bot-api-10.1.json")));
- * console.log(Object.keys(spec.methods).length);
- * ```
  */
 export function parseSpec(raw: unknown): JsonSpec {
   if (typeof raw !== "object" || raw === null) throw new Error("spec: top level is not an object");
@@ -70,13 +64,6 @@ export function parseSpec(raw: unknown): JsonSpec {
 /**
  * Renders the TypeScript module: one line per method, each parameter as `req(...)`/`opt(...)`
  * with its type names, so a diff after a Bot API upgrade reads method by method.
- *
- * @example
- * ```ts
- * const json = JSON.parse(await Deno.readTextFile("bot-api-10.1.json"));
- * const source = renderTable(parseSpec(json), "bot-api-10.1.json");
- * await Deno.writeTextFile("sandbox/bot_api_spec.ts", source);
- * ```
  */
 export function renderTable(spec: JsonSpec, sourceName: string): string {
   const names = Object.keys(spec.methods).sort();
@@ -97,8 +84,9 @@ export function renderTable(spec: JsonSpec, sourceName: string): string {
     " *",
     " * @example",
     " * ```ts",
+    ' * import assert from "node:assert/strict";',
     ' * import { BOT_API_METHODS } from "./bot_api_spec.ts";',
-    ' * console.log(BOT_API_METHODS.sendMessage.chat_id); // { required: true, types: ["Integer", "String"] }',
+    ' * assert.deepEqual(BOT_API_METHODS.sendMessage.chat_id, { required: true, types: ["Integer", "String"] });',
     " * ```",
     " * @module",
     " */",

@@ -5,6 +5,7 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Bot } from "grammy";
  * import { Sandbox } from "./mod.ts";
  *
@@ -13,12 +14,13 @@
  * const ann = sandbox.createUser({ firstName: "Ann", stars: 100 });
  *
  * const bot = new Bot(shop.token, { client: { apiRoot: sandbox.apiRoot } });
- * bot.command("start", (ctx) => ctx.reply("Hello!"));
- * bot.start();
+ * bot.command("start", (ctx) => ctx.reply(`Hello, ${ctx.from?.first_name}!`));
+ * const polling = bot.start();
  *
  * await ann.send(shop, "/start");
- * console.log((await ann.waitForMessage(shop)).text); // "Hello!"
+ * assert.equal((await ann.waitForMessage(shop)).text, "Hello, Ann!");
  * await bot.stop();
+ * await polling;
  * ```
  * @module
  */

@@ -4,6 +4,7 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Api } from "grammy";
  * import { Sandbox } from "./mod.ts";
  *
@@ -11,10 +12,13 @@
  * const bot = sandbox.createBot({ username: "shop_bot" });
  * const ann = sandbox.createUser({ firstName: "Ann", stars: 500 });
  * const api = new Api(bot.token, { apiRoot: sandbox.apiRoot });
+ *
  * await ann.send(bot, "/start");
  * const [update] = await api.getUpdates({ timeout: 1 });
+ * assert.equal(update.message?.text, "/start");
  * await api.sendMessage(update.message!.chat.id, "Welcome!");
- * console.log((await ann.waitForMessage(bot)).text); // "Welcome!"
+ * assert.equal((await ann.waitForMessage(bot)).text, "Welcome!");
+ * assert.deepEqual(bot.calls.map((call) => call.method), ["getUpdates", "sendMessage"]);
  * await sandbox.close();
  * ```
  * @module
@@ -87,15 +91,40 @@ function checkOptions(options: SandboxOptions): void {
 /**
  * A running sandbox; see the module documentation for a whole flow.
  *
- * @example
+ * @example Faults and time, on demand
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { Api, GrammyError } from "grammy";
  * import { ManualClock } from "../actors/kernel/clock.ts";
  * import { Sandbox } from "./mod.ts";
+ *
  * const clock = new ManualClock(Date.UTC(2026, 0, 1));
  * await using sandbox = await Sandbox.start({ clock, preCheckoutTimeoutMs: 10_000 });
- * const bot = sandbox.createBot();
- * sandbox.failNext(bot.token, "sendMessage", { error_code: 500, description: "Internal Server Error" });
- * await sandbox.advance(30 * 86_400_000); // renewals due in 30 days run now
+ * const shop = sandbox.createBot();
+ * const ann = sandbox.createUser({ firstName: "Ann", stars: 100 });
+ * const api = new Api(shop.token, { apiRoot: sandbox.apiRoot });
+ * await ann.send(shop, "/start");
+ *
+ * sandbox.failNext(shop.token, "sendMessage", {
+ *   error_code: 429,
+ *   description: "Too Many Requests: retry after 3",
+ *   parameters: { retry_after: 3 },
+ * });
+ * await assert.rejects(
+ *   api.sendMessage(ann.id, "Hi"),
+ *   (error) => error instanceof GrammyError && error.parameters.retry_after === 3,
+ * );
+ * await api.sendMessage(ann.id, "Hi"); // the fault is used up
+ * assert.equal(ann.lastMessage(shop)?.text, "Hi");
+ *
+ * // A bot that never answers the pre-checkout query: ten seconds pass in an instant.
+ * const link = await api.createInvoiceLink("Pack", "10 items", "pack", "", "XTR", [
+ *   { label: "Pack", amount: 50 },
+ * ]);
+ * const payment = ann.pay(shop, link);
+ * await sandbox.advance(10_000);
+ * assert.equal((await payment).status, "timeout");
+ * assert.equal(ann.stars, 100);
  * ```
  */
 export class Sandbox {
@@ -112,13 +141,6 @@ export class Sandbox {
 
   /**
    * Starts the HTTP server and an empty world.
-   *
-   * @example
-   * ```ts
-   * import { Sandbox } from "./mod.ts";
-   * await using sandbox = await Sandbox.start();
-   * console.log(sandbox.apiRoot); // "http://127.0.0.1:…"
-   * ```
    */
   static start(options: SandboxOptions = {}): Promise<Sandbox> {
     return new Promise((resolve) => resolve(Sandbox.#create(options)));
@@ -165,13 +187,6 @@ export class Sandbox {
 
   /**
    * Creates a bot account; the token is `<id>:<35 random characters>` unless given.
-   *
-   * @example
-   * ```ts
-   * import { Sandbox } from "./mod.ts";
-   * await using sandbox = await Sandbox.start();
-   * const bot = sandbox.createBot({ username: "shop_bot" });
-   * ```
    */
   createBot(settings: BotSettings = {}): SandboxBot {
     const state = this.#world.createBot(settings);
@@ -182,13 +197,6 @@ export class Sandbox {
 
   /**
    * Creates a user with a Stars wallet (0 unless `stars` is given).
-   *
-   * @example
-   * ```ts
-   * import { Sandbox } from "./mod.ts";
-   * await using sandbox = await Sandbox.start();
-   * const ann = sandbox.createUser({ firstName: "Ann", languageCode: "ru", stars: 250 });
-   * ```
    */
   createUser(settings: UserSettings): SandboxUser {
     return new SandboxUser(this.#world, this.#world.createUser(settings));
@@ -196,14 +204,6 @@ export class Sandbox {
 
   /**
    * Makes `token` answer 401 from now on, as after a token reset in @BotFather.
-   *
-   * @example
-   * ```ts
-   * import { Sandbox } from "./mod.ts";
-   * await using sandbox = await Sandbox.start();
-   * const bot = sandbox.createBot();
-   * sandbox.revokeToken(bot.token); // getMe now answers 401
-   * ```
    */
   revokeToken(token: string): void {
     this.#world.revoke(this.#bot(token));
@@ -212,18 +212,6 @@ export class Sandbox {
   /**
    * Makes the next `times` calls of `method` by this bot fail with `error` before anything
    * else happens (no validation, no effect): 429 with `parameters.retry_after`, 500, 409, …
-   *
-   * @example
-   * ```ts
-   * import { Sandbox } from "./mod.ts";
-   * await using sandbox = await Sandbox.start();
-   * const bot = sandbox.createBot();
-   * sandbox.failNext(bot.token, "sendMessage", {
-   *   error_code: 429,
-   *   description: "Too Many Requests: retry after 3",
-   *   parameters: { retry_after: 3 },
-   * }, 2);
-   * ```
    */
   failNext(token: string, method: string, error: ApiErrorBody, times = 1): void {
     if (!Number.isSafeInteger(times) || times < 1) {
@@ -240,14 +228,6 @@ export class Sandbox {
    * The next successful payment to this bot happens in full (wallet debited, transaction and
    * charge recorded, message in the chat) but its update is never delivered — a lost update,
    * for reconciliation tests (getStarTransactions still shows it).
-   *
-   * @example
-   * ```ts
-   * import { Sandbox } from "./mod.ts";
-   * await using sandbox = await Sandbox.start();
-   * const bot = sandbox.createBot();
-   * sandbox.dropNextSuccessfulPayment(bot.token);
-   * ```
    */
   dropNextSuccessfulPayment(token: string): void {
     this.#bot(token).droppedSuccessfulPayments++;
@@ -260,11 +240,20 @@ export class Sandbox {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
+   * import { Api } from "grammy";
    * import { Sandbox } from "./mod.ts";
+   *
    * await using sandbox = await Sandbox.start();
-   * const bot = sandbox.createBot();
-   * declare const outcome: { updateId: number };
-   * const duplicate = sandbox.redeliver(bot.token, outcome.updateId);
+   * const shop = sandbox.createBot();
+   * const ann = sandbox.createUser({ firstName: "Ann" });
+   * await ann.send(shop, "/start");
+   * const api = new Api(shop.token, { apiRoot: sandbox.apiRoot });
+   * const [original] = await api.getUpdates();
+   *
+   * const duplicate = sandbox.redeliver(shop.token, original.update_id);
+   * assert.notEqual(duplicate.update_id, original.update_id);
+   * assert.deepEqual(duplicate.message, original.message);
    * ```
    */
   redeliver(token: string, updateId: number): Update {
@@ -284,14 +273,6 @@ export class Sandbox {
   /**
    * Moves a ManualClock forward, running whatever falls due on the way (long-poll timeouts,
    * the pre-checkout deadline, webhook retries, subscription renewals).
-   *
-   * @example
-   * ```ts
-   * import { ManualClock } from "../actors/kernel/clock.ts";
-   * import { Sandbox } from "./mod.ts";
-   * await using sandbox = await Sandbox.start({ clock: new ManualClock(Date.UTC(2026, 0, 1)) });
-   * await sandbox.advance(10_000); // an unanswered pre-checkout query expires
-   * ```
    */
   async advance(ms: number): Promise<void> {
     const clock = this.#world.clock;
@@ -305,13 +286,6 @@ export class Sandbox {
    * Stops the server and everything pending: long polls end empty, webhook delivery and
    * renewals stop, open payments end as `timeout`, open clicks as unanswered, and
    * waitForMessage calls reject. Calling it again returns the same promise.
-   *
-   * @example
-   * ```ts
-   * import { Sandbox } from "./mod.ts";
-   * const sandbox = await Sandbox.start();
-   * await sandbox.close();
-   * ```
    */
   close(): Promise<void> {
     this.#closing ??= this.#shutdown();

@@ -4,12 +4,29 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { Api } from "grammy";
  * import { Sandbox } from "./mod.ts";
- * const sandbox = await Sandbox.start();
+ *
+ * await using sandbox = await Sandbox.start();
  * const bot = sandbox.createBot({ username: "shop_bot" });
- * // … run the code under test against sandbox.apiRoot with bot.token …
- * console.log(bot.calls.map((c) => c.method), bot.starBalance);
- * await sandbox.close();
+ * const ann = sandbox.createUser({ firstName: "Ann", languageCode: "ru" });
+ *
+ * // The code under test, here three calls:
+ * const api = new Api(bot.token, { apiRoot: sandbox.apiRoot });
+ * await api.setMyCommands([{ command: "start", description: "Start" }]);
+ * await api.setMyCommands([{ command: "start", description: "Начать" }], { language_code: "ru" });
+ * await api.sendMessage(ann.id, "Hi").catch(() => {}); // Ann never wrote: 403
+ *
+ * assert.deepEqual(bot.calls.map((call) => [call.method, call.ok]), [
+ *   ["setMyCommands", true],
+ *   ["setMyCommands", true],
+ *   ["sendMessage", false],
+ * ]);
+ * assert.equal(bot.callsTo("sendMessage")[0].error?.error_code, 403);
+ * // What Ann's Telegram client would show in the chat's menu:
+ * assert.deepEqual(bot.commandsFor(ann), [{ command: "start", description: "Начать" }]);
+ * assert.equal(bot.starBalance, 0);
  * ```
  * @module
  */
@@ -21,27 +38,11 @@ import type { UserState } from "./world/user_state.ts";
 /**
  * Key of the internal state behind a handle; not exported from mod.ts, so tests see only the
  * public surface while the sandbox's own modules reach the state.
- *
- * @example
- * ```ts
- * import { STATE, type SandboxBot } from "./sandbox_bot.ts";
- * declare const bot: SandboxBot;
- * bot[STATE].queue.pendingCount;
- * ```
  */
 export const STATE: unique symbol = Symbol("sandbox internal state");
 
 /**
  * A bot account in the sandbox; create it with `sandbox.createBot()`.
- *
- * @example
- * ```ts
- * import { Sandbox } from "./mod.ts";
- * await using sandbox = await Sandbox.start();
- * const bot = sandbox.createBot({ username: "shop_bot", testEnvironment: false });
- * bot.token; // "7000000001:…"
- * bot.callsTo("sendMessage"); // []
- * ```
  */
 export class SandboxBot {
   readonly [STATE]: BotState;
@@ -98,14 +99,6 @@ export class SandboxBot {
 
   /**
    * The recorded calls of one method.
-   *
-   * @example
-   * ```ts
-   * import { Sandbox } from "./mod.ts";
-   * await using sandbox = await Sandbox.start();
-   * const bot = sandbox.createBot();
-   * bot.callsTo("answerPreCheckoutQuery").every((c) => c.ok);
-   * ```
    */
   callsTo(method: string): CallRecord[] {
     return this[STATE].calls.filter((call) => call.method === method);
@@ -133,14 +126,6 @@ export class SandboxBot {
 
   /**
    * The command list stored for exactly this scope and language (getMyCommands).
-   *
-   * @example
-   * ```ts
-   * import { Sandbox } from "./mod.ts";
-   * await using sandbox = await Sandbox.start();
-   * const bot = sandbox.createBot();
-   * bot.commands({ type: "all_private_chats" }, "ru");
-   * ```
    */
   commands(scope: BotCommandScope = { type: "default" }, languageCode = ""): BotCommand[] {
     return this[STATE].commands.get(scope, languageCode);
@@ -148,15 +133,6 @@ export class SandboxBot {
 
   /**
    * The command list a user's Telegram client shows in the private chat with this bot.
-   *
-   * @example
-   * ```ts
-   * import { Sandbox } from "./mod.ts";
-   * await using sandbox = await Sandbox.start();
-   * const bot = sandbox.createBot();
-   * const ann = sandbox.createUser({ firstName: "Ann", languageCode: "ru" });
-   * bot.commandsFor(ann); // ru commands, else the default ones
-   * ```
    */
   commandsFor(user: { readonly [STATE]: UserState }): BotCommand[] {
     const profile = user[STATE].profile;

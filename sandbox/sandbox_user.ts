@@ -8,16 +8,29 @@
  * reply that arrived before the call is not missed, and the same reply is not returned twice —
  * the result does not depend on timing.
  *
- * @example
+ * @example The reading rule
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { Api } from "grammy";
  * import { Sandbox } from "./mod.ts";
- * const sandbox = await Sandbox.start();
+ *
+ * await using sandbox = await Sandbox.start();
  * const bot = sandbox.createBot();
  * const ann = sandbox.createUser({ firstName: "Ann", stars: 100 });
+ * const api = new Api(bot.token, { apiRoot: sandbox.apiRoot });
  * await ann.send(bot, "/start");
- * // … the bot under test replies …
- * const reply = await ann.waitForMessage(bot);
- * await sandbox.close();
+ *
+ * // The bot under test answers twice before the test looks: neither answer is missed.
+ * await api.sendMessage(ann.id, "Welcome!");
+ * await api.sendMessage(ann.id, "What would you like?", {
+ *   reply_markup: { inline_keyboard: [[{ text: "Buy", callback_data: "buy:1" }]] },
+ * });
+ * const menu = await ann.waitForMessage(bot, (message) => message.reply_markup !== undefined);
+ * assert.equal(menu.text, "What would you like?");
+ * // Found the menu, so everything up to it is read: a plain wait now needs a new message.
+ * await api.sendMessage(ann.id, "Anything else?");
+ * assert.equal((await ann.waitForMessage(bot)).text, "Anything else?");
+ * assert.equal(ann.messages(bot).length, 3);
  * ```
  * @module
  */
@@ -48,16 +61,6 @@ export interface WaitOptions {
 
 /**
  * A user in the sandbox; create it with `sandbox.createUser()`.
- *
- * @example
- * ```ts
- * import { Sandbox } from "./mod.ts";
- * await using sandbox = await Sandbox.start();
- * const bot = sandbox.createBot();
- * const ann = sandbox.createUser({ firstName: "Ann", languageCode: "en", stars: 100 });
- * await ann.send(bot, "/start");
- * ann.messages(bot); // [] until the bot under test replies
- * ```
  */
 export class SandboxUser {
   readonly [STATE]: UserState;
@@ -94,16 +97,6 @@ export class SandboxUser {
    * Sends a text message to the bot (the first one opens the chat, as pressing Start does).
    * Commands get `bot_command` entities as Telegram computes them. Resolves with the message
    * once it is queued for the bot — not when the bot has handled it.
-   *
-   * @example
-   * ```ts
-   * import { Sandbox } from "./mod.ts";
-   * await using sandbox = await Sandbox.start();
-   * const bot = sandbox.createBot();
-   * const ann = sandbox.createUser({ firstName: "Ann", stars: 100 });
-   * const sent = await ann.send(bot, "/start buy_pack");
-   * sent.entities; // [{ type: "bot_command", offset: 0, length: 6 }]
-   * ```
    */
   send(bot: SandboxBot, text: string, options: { replyTo?: Message } = {}): Promise<Message> {
     // Through a promise, so that misuse (blocked bot, empty text) rejects like every other
@@ -138,13 +131,26 @@ export class SandboxUser {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
+   * import { Api } from "grammy";
    * import { Sandbox } from "./mod.ts";
+   *
    * await using sandbox = await Sandbox.start();
    * const bot = sandbox.createBot();
-   * const ann = sandbox.createUser({ firstName: "Ann", stars: 100 });
-   * const menu = await ann.waitForMessage(bot, (m) => m.reply_markup !== undefined);
-   * const result = await ann.click(bot, menu, "buy:1");
-   * if (result.answered) console.log(result.text);
+   * const ann = sandbox.createUser({ firstName: "Ann" });
+   * const api = new Api(bot.token, { apiRoot: sandbox.apiRoot });
+   * await ann.send(bot, "/start");
+   * const menu = await api.sendMessage(ann.id, "Menu", {
+   *   reply_markup: { inline_keyboard: [[{ text: "Buy", callback_data: "buy:1" }]] },
+   * });
+   *
+   * const clicked = ann.click(bot, menu, "buy:1");
+   * const query = (await api.getUpdates()).find((update) => update.callback_query)!.callback_query!;
+   * assert.equal(query.data, "buy:1");
+   * await api.answerCallbackQuery(query.id, { text: "Added to your cart" });
+   * const result = await clicked;
+   * assert.ok(result.answered);
+   * assert.equal(result.text, "Added to your cart");
    * ```
    */
   async click(
@@ -196,15 +202,6 @@ export class SandboxUser {
 
   /**
    * The bot's messages in this user's chat, oldest first, as they look now (edits applied).
-   *
-   * @example
-   * ```ts
-   * import { Sandbox } from "./mod.ts";
-   * await using sandbox = await Sandbox.start();
-   * const bot = sandbox.createBot();
-   * const ann = sandbox.createUser({ firstName: "Ann", stars: 100 });
-   * ann.messages(bot).map((m) => m.text);
-   * ```
    */
   messages(bot: SandboxBot): Message[] {
     return bot[STATE].chats.get(this.id)?.botMessages() ?? [];
@@ -217,17 +214,6 @@ export class SandboxUser {
 
   /**
    * The earliest unread bot message matching `predicate`; see the module's reading rule.
-   *
-   * @example
-   * ```ts
-   * import { Sandbox } from "./mod.ts";
-   * await using sandbox = await Sandbox.start();
-   * const bot = sandbox.createBot();
-   * const ann = sandbox.createUser({ firstName: "Ann", stars: 100 });
-   * await ann.send(bot, "/start");
-   * const greeting = await ann.waitForMessage(bot);
-   * const invoice = await ann.waitForMessage(bot, (m) => m.invoice !== undefined, { timeoutMs: 2_000 });
-   * ```
    */
   waitForMessage(
     bot: SandboxBot,
@@ -249,16 +235,6 @@ export class SandboxUser {
 
   /**
    * Adds Stars to the wallet (as buying Stars in the app would).
-   *
-   * @example
-   * ```ts
-   * import { Sandbox } from "./mod.ts";
-   * await using sandbox = await Sandbox.start();
-   * const bot = sandbox.createBot();
-   * const ann = sandbox.createUser({ firstName: "Ann", stars: 100 });
-   * ann.topUp(50);
-   * ann.stars; // 150
-   * ```
    */
   topUp(stars: number): void {
     if (!Number.isSafeInteger(stars) || stars <= 0) {
@@ -280,13 +256,36 @@ export class SandboxUser {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
+   * import { Api } from "grammy";
+   * import type { Update } from "grammy/types";
    * import { Sandbox } from "./mod.ts";
+   *
    * await using sandbox = await Sandbox.start();
    * const bot = sandbox.createBot();
    * const ann = sandbox.createUser({ firstName: "Ann", stars: 100 });
-   * const invoice = await ann.waitForMessage(bot, (m) => m.invoice !== undefined);
-   * const outcome = await ann.pay(bot, invoice);
-   * if (outcome.status === "paid") console.log(outcome.chargeId);
+   * const api = new Api(bot.token, { apiRoot: sandbox.apiRoot });
+   * let offset = 0;
+   * const nextUpdate = async (): Promise<Update> => {
+   *   const [update] = await api.getUpdates({ offset, limit: 1, timeout: 1 });
+   *   offset = update.update_id + 1;
+   *   return update;
+   * };
+   * await ann.send(bot, "/start");
+   * await nextUpdate();
+   * const price = [{ label: "Pack", amount: 40 }];
+   * const invoice = await api.sendInvoice(ann.id, "Pack", "10 items", "pack:10", "XTR", price);
+   *
+   * const paying = ann.pay(bot, invoice);
+   * const query = (await nextUpdate()).pre_checkout_query!;
+   * assert.equal(ann.stars, 100); // nothing moves before the bot approves
+   * await api.answerPreCheckoutQuery(query.id, true);
+   * const outcome = await paying;
+   * assert.equal(outcome.status, "paid");
+   * const payment = (await nextUpdate()).message?.successful_payment;
+   * assert.equal(payment?.telegram_payment_charge_id, outcome.status === "paid" && outcome.chargeId);
+   * assert.equal(ann.stars, 60);
+   * assert.equal(bot.starBalance, 40);
    * ```
    */
   async pay(bot: SandboxBot, invoice: Message | string): Promise<PaymentOutcome> {
@@ -319,16 +318,6 @@ export class SandboxUser {
    * The bot gets a `subscription` update with state `canceled` — only when this changed
    * something: canceling one that does not renew (already canceled, by the user or the bot)
    * is a no-op.
-   *
-   * @example
-   * ```ts
-   * import { Sandbox } from "./mod.ts";
-   * await using sandbox = await Sandbox.start();
-   * const bot = sandbox.createBot();
-   * const ann = sandbox.createUser({ firstName: "Ann", stars: 100 });
-   * declare const chargeId: string;
-   * ann.cancelSubscription(bot, chargeId);
-   * ```
    */
   cancelSubscription(bot: SandboxBot, chargeId: string): void {
     const subscription = this.#subscription(bot, chargeId);
@@ -342,16 +331,6 @@ export class SandboxUser {
    * `editUserStarSubscription(is_canceled: false)` it is allowed). The bot gets a
    * `subscription` update with state `active` when this changed something; re-enabling one
    * that already renews is a no-op.
-   *
-   * @example
-   * ```ts
-   * import { Sandbox } from "./mod.ts";
-   * await using sandbox = await Sandbox.start();
-   * const bot = sandbox.createBot();
-   * const ann = sandbox.createUser({ firstName: "Ann", stars: 100 });
-   * declare const chargeId: string;
-   * ann.renewSubscription(bot, chargeId);
-   * ```
    */
   renewSubscription(bot: SandboxBot, chargeId: string): void {
     const subscription = this.#subscription(bot, chargeId);
@@ -363,16 +342,6 @@ export class SandboxUser {
   /**
    * A refund decided on Telegram's side (a dispute), with the same effects as the bot's
    * refundStarPayment: Stars back to the wallet, a refunded_payment message to the bot.
-   *
-   * @example
-   * ```ts
-   * import { Sandbox } from "./mod.ts";
-   * await using sandbox = await Sandbox.start();
-   * const bot = sandbox.createBot();
-   * const ann = sandbox.createUser({ firstName: "Ann", stars: 100 });
-   * declare const chargeId: string;
-   * ann.refundByTelegram(bot, chargeId);
-   * ```
    */
   refundByTelegram(bot: SandboxBot, chargeId: string): void {
     refundCharge(this.#world, bot[STATE], this.id, chargeId);
@@ -380,15 +349,6 @@ export class SandboxUser {
 
   /**
    * Blocks the bot: its sends fail with 403 and it gets a `my_chat_member` update.
-   *
-   * @example
-   * ```ts
-   * import { Sandbox } from "./mod.ts";
-   * await using sandbox = await Sandbox.start();
-   * const bot = sandbox.createBot();
-   * const ann = sandbox.createUser({ firstName: "Ann", stars: 100 });
-   * ann.block(bot);
-   * ```
    */
   block(bot: SandboxBot): void {
     this.#setBlocked(bot, true);

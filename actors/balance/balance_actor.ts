@@ -12,31 +12,51 @@
  *   pages) and served with their age. `Invalidate` drops both caches, and a read already running
  *   then is neither cached nor joined by later requests, so the next answer is fresh.
  * - The balance falls back from MTProto (self, then user) to the Bot API to the last known value,
- *   stored in the database; see `balance_chain.ts`. Flood waits and timeouts: `balance_call.ts`.
+ *   stored in the database; see `fallback_chain.ts`. Flood waits and timeouts: `upstream_call.ts`.
  *
  * State lives in memory and starts over if the actor restarts: tenants register again then, and
  * the last known balances are still in the database.
  *
- * @example
+ * @example Shared reads, the cache and invalidation
  * ```ts
+ * import assert from "node:assert/strict";
  * import { startBalanceActor } from "./balance_actor.ts";
  * import { BalanceClient } from "./balance_client.ts";
- * import { systemClock } from "../kernel/clock.ts";
+ * import { ManualClock } from "../kernel/clock.ts";
  * import { openDatabase } from "../../adapters/storage/open_database.ts";
  *
  * const db = await openDatabase("sqlite::memory:");
- * const actor = startBalanceActor({ db, clock: systemClock });
+ * const clock = new ManualClock(0);
+ * const actor = startBalanceActor({ db, clock });
  * const balances = new BalanceClient(actor.ref);
+ * let calls = 0;
  * await balances.register({
  *   id: "shop",
  *   cacheTtlMs: 60_000,
  *   botApi: {
- *     getMyStarBalance: () => Promise.resolve({ amount: 250, nanostarAmount: 0 }),
+ *     getMyStarBalance: () => Promise.resolve({ amount: 250 + 10 * calls++ }),
  *     getStarTransactions: () => Promise.resolve({ transactions: [] }),
  *   },
  * });
- * const balance = await balances.balance("shop");
- * console.log(balance.amount, balance.source, balance.skipped.length); // 250 bot_api 2
+ *
+ * // Three operators ask at once: one call to Telegram answers them all.
+ * const answers = await Promise.all([1, 2, 3].map(() => balances.balance("shop")));
+ * assert.equal(calls, 1);
+ * const [first] = answers;
+ * assert.equal(first.amount, 250);
+ * assert.equal(first.source, "bot_api");
+ * // No MTProto credentials: those steps of the fallback chain were skipped, and say why.
+ * assert.deepEqual(first.skipped.map((step) => step.source), ["mtproto_self", "mtproto_user"]);
+ *
+ * await clock.advance(1_000);
+ * const cached = await balances.balance("shop");
+ * assert.equal(calls, 1);
+ * assert.equal(cached.ageMs, 1_000);
+ *
+ * await balances.invalidate("shop"); // a payment came in
+ * assert.equal((await balances.balance("shop")).amount, 260);
+ * assert.equal(calls, 2);
+ *
  * await actor.stop();
  * await db.close();
  * ```
@@ -60,11 +80,6 @@ import { validateBalanceTenant, validatePageRequest } from "../../money/bot_star
 
 /**
  * The BalanceActor's protocol. Callers use {@linkcode BalanceClient} rather than building these.
- *
- * @example
- * ```ts ignore
- * actor.ref.tell({ type: "Invalidate", tenantId: "shop" });
- * ```
  */
 export type BalanceMsg =
   /** Adds a tenant; a tenant registered again gets the new upstreams and empty caches. */
@@ -89,12 +104,6 @@ export type BalanceMsg =
  * in well under a second, so a call still pending after ten seconds hangs on a dead connection.
  * It is also below {@linkcode BalanceClient}'s 15 s ask timeout, so for a bot without MTProto a
  * hung Bot API still leaves time to answer with the last known value instead of a timeout.
- *
- * @example
- * ```ts
- * import { DEFAULT_CALL_TIMEOUT_MS } from "./balance_actor.ts";
- * DEFAULT_CALL_TIMEOUT_MS; // 10000
- * ```
  */
 export const DEFAULT_CALL_TIMEOUT_MS = 10_000;
 
@@ -102,12 +111,6 @@ export const DEFAULT_CALL_TIMEOUT_MS = 10_000;
  * The default longest flood wait that is slept: 60 s. Telegram's short waits (seconds) are worth
  * sitting out for a fresh value; a longer one is not slept — the read fails fast with the flood
  * error and the last known value is served — since no operator waits minutes for a number.
- *
- * @example
- * ```ts
- * import { DEFAULT_FLOOD_WAIT_MAX_MS } from "./balance_actor.ts";
- * DEFAULT_FLOOD_WAIT_MAX_MS; // 60000
- * ```
  */
 export const DEFAULT_FLOOD_WAIT_MAX_MS = 60_000;
 
@@ -140,11 +143,6 @@ function requireMs(name: string, value: number, min: number): number {
  * Starts the BalanceActor.
  *
  * @throws {RangeError} when `callTimeoutMs` is below 1 ms or `floodWaitMaxMs` is negative.
- * @example
- * ```ts ignore
- * const balanceActor = startBalanceActor({ db, clock: systemClock });
- * const balances = new BalanceClient(balanceActor.ref);
- * ```
  */
 export function startBalanceActor(options: BalanceActorOptions): Actor<BalanceMsg> {
   const { db, clock } = options;

@@ -2,10 +2,38 @@
  * A typed front for the BalanceActor, so callers never build its messages by hand.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
  * import { BalanceClient } from "./balance_client.ts";
- * const balances = new BalanceClient(balanceActor.ref);
- * const { amount, ageMs, stale } = await balances.balance("shop");
+ * import { startBalanceActor } from "./balance_actor.ts";
+ * import { ManualClock } from "../kernel/clock.ts";
+ * import { openDatabase } from "../../adapters/storage/open_database.ts";
+ * import { UnknownBalanceTenantError } from "../../money/bot_stars/types.ts";
+ *
+ * const db = await openDatabase("sqlite::memory:");
+ * const actor = startBalanceActor({ db, clock: new ManualClock(0) });
+ * const balances = new BalanceClient(actor.ref);
+ * await balances.register({
+ *   id: "shop",
+ *   cacheTtlMs: 60_000,
+ *   botApi: {
+ *     getMyStarBalance: () => Promise.resolve({ amount: 7, nanostarAmount: 500_000_000 }),
+ *     getStarTransactions: () => Promise.resolve({ transactions: [] }),
+ *   },
+ * });
+ *
+ * const balance = await balances.balance("shop");
+ * assert.equal(balance.amount, 7);
+ * assert.equal(balance.nanostarAmount, 500_000_000);
+ * assert.equal(balance.stale, false);
+ * const page = await balances.transactions("shop", 0, 100);
+ * assert.deepEqual(page.transactions, []);
+ * await assert.rejects(balances.transactions("shop", 0, 101), RangeError);
+ *
+ * await balances.unregister("shop");
+ * await assert.rejects(balances.balance("shop"), UnknownBalanceTenantError);
+ * await actor.stop();
+ * await db.close();
  * ```
  * @module
  */
@@ -23,14 +51,6 @@ import { validateBalanceTenant } from "../../money/bot_stars/validate.ts";
  * The other methods wait for room in the actor's mailbox rather than drop the message when it
  * is full: a lost `register` would leave a bot without a balance, a lost `invalidate` would show
  * a balance from before a payment.
- *
- * @example
- * ```ts ignore
- * const balances = new BalanceClient(balanceActor.ref);
- * await balances.register({ id: "shop", cacheTtlMs: 60_000, botApi });
- * const page = await balances.transactions("shop", 0, 100);
- * await balances.invalidate("shop"); // after a payment: the next read asks Telegram
- * ```
  */
 export class BalanceClient {
   readonly ref: ActorRef<BalanceMsg>;

@@ -7,10 +7,53 @@
  * A fresh reading is stored as the last known value before it is returned, so it survives
  * restarts.
  *
- * @example
- * ```ts ignore
- * const outcome = await readBalance({ tenant, caller, db, clock, logger, signal });
- * console.log(outcome.reading.amount, outcome.lastKnown, outcome.skipped);
+ * @example Telegram goes down: the last known value is served, with the reasons
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { getLogger } from "@logtape/logtape";
+ * import { readBalance } from "./fallback_chain.ts";
+ * import { UpstreamCaller } from "./upstream_call.ts";
+ * import { ManualClock } from "../kernel/clock.ts";
+ * import { openDatabase } from "../../adapters/storage/open_database.ts";
+ * import type { BalanceTenant } from "../../money/bot_stars/types.ts";
+ *
+ * const db = await openDatabase("sqlite::memory:");
+ * const clock = new ManualClock(1_000);
+ * const signal = new AbortController().signal;
+ * const gates = { mtproto: 0, bot_api: 0 };
+ * const caller = new UpstreamCaller({ clock, callTimeoutMs: 1, floodWaitMaxMs: 0, signal, gates });
+ * let telegramUp = true;
+ * const outage = () => Promise.reject(new Error("502 Bad Gateway"));
+ * const tenant: BalanceTenant = {
+ *   id: "shop",
+ *   cacheTtlMs: 60_000,
+ *   botApi: {
+ *     getMyStarBalance: () => telegramUp ? Promise.resolve({ amount: 42 }) : outage(),
+ *     getStarTransactions: () => Promise.resolve({ transactions: [] }),
+ *   },
+ * };
+ * const options = { tenant, caller, db, clock, logger: getLogger(["example"]), signal };
+ *
+ * const fresh = await readBalance(options);
+ * assert.equal(fresh.lastKnown, false);
+ * assert.deepEqual(fresh.reading, {
+ *   amount: 42,
+ *   nanostarAmount: 0,
+ *   source: "bot_api",
+ *   fetchedAt: 1_000,
+ * });
+ *
+ * telegramUp = false;
+ * await clock.advance(5_000);
+ * const stale = await readBalance(options);
+ * assert.equal(stale.lastKnown, true);
+ * assert.equal(stale.reading.amount, 42);
+ * assert.deepEqual(stale.skipped, [
+ *   { source: "mtproto_self", reason: "no MTProto credentials" },
+ *   { source: "mtproto_user", reason: "no MTProto credentials" },
+ *   { source: "bot_api", reason: "502 Bad Gateway" },
+ * ]);
+ * await db.close();
  * ```
  * @module
  */
@@ -50,11 +93,6 @@ export interface BalanceChainOptions {
 /**
  * A balance read: the reading, whether it is the last known value (every upstream failed), and
  * the steps that gave no value.
- *
- * @example
- * ```ts ignore
- * const { reading, lastKnown } = await readBalance(options);
- * ```
  */
 export interface BalanceOutcome {
   reading: BalanceReading;

@@ -3,12 +3,6 @@
  * transactions) together with every request waiting for it. The actor starts a job as a task
  * outside its `receive` and gets a {@linkcode JobDone} message back, so a slow tenant never
  * holds up another.
- *
- * @example
- * ```ts ignore
- * const done = await runJob(environment, { tenant, job, gates, signal });
- * actor.self.send({ type: "JobDone", done });
- * ```
  * @module
  */
 import type { Logger } from "@logtape/logtape";
@@ -28,11 +22,6 @@ import { readTransactions } from "../../money/bot_stars/validate.ts";
 
 /**
  * A balance read and the requests waiting for it.
- *
- * @example
- * ```ts ignore
- * const job: BalanceJob = { kind: "balance", key: BALANCE_KEY, waiters: [reply] };
- * ```
  */
 export interface BalanceJob {
   kind: "balance";
@@ -42,11 +31,6 @@ export interface BalanceJob {
 
 /**
  * A transactions page read and the requests waiting for it.
- *
- * @example
- * ```ts ignore
- * const job: TransactionsJob = { kind: "transactions", key: pageKey(0, 100), offset: 0, limit: 100, waiters: [] };
- * ```
  */
 export interface TransactionsJob {
   kind: "transactions";
@@ -58,33 +42,16 @@ export interface TransactionsJob {
 
 /**
  * Any job. Requests with the same `key` are identical and share one job.
- *
- * @example
- * ```ts ignore
- * const waiting = (job: Job) => job.waiters.length;
- * ```
  */
 export type Job = BalanceJob | TransactionsJob;
 
 /**
  * The key of the balance job: there is one kind of balance read.
- *
- * @example
- * ```ts
- * import { BALANCE_KEY } from "./jobs.ts";
- * BALANCE_KEY; // "balance"
- * ```
  */
 export const BALANCE_KEY = "balance";
 
 /**
  * The key of a transactions page job; pages are cached and shared by offset and limit.
- *
- * @example
- * ```ts
- * import { pageKey } from "./jobs.ts";
- * pageKey(100, 50); // "transactions:100:50"
- * ```
  */
 export function pageKey(offset: number, limit: number): string {
   return `transactions:${offset}:${limit}`;
@@ -92,21 +59,11 @@ export function pageKey(offset: number, limit: number): string {
 
 /**
  * A job's value, or the error every waiter gets.
- *
- * @example
- * ```ts ignore
- * if (!outcome.ok) for (const waiter of job.waiters) waiter.fail(outcome.error);
- * ```
  */
 export type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
 
 /**
  * A page as Telegram gave it, and when.
- *
- * @example
- * ```ts ignore
- * const page: FetchedPage = { transactions: [], fetchedAt: clock.now() };
- * ```
  */
 export interface FetchedPage {
   transactions: StarTransaction[];
@@ -116,11 +73,6 @@ export interface FetchedPage {
 /**
  * A finished job, told back to the actor; `kind` tells which job and so which result. `gates`
  * are the tenant's flood gates as the job left them.
- *
- * @example
- * ```ts ignore
- * if (state.running?.job === done.job) state.gates = done.gates;
- * ```
  */
 export type JobDone =
   & { tenantId: string; gates: FloodGates }
@@ -161,11 +113,6 @@ async function settle<T>(work: () => Promise<T>): Promise<Settled<T>> {
 /**
  * Runs a job to its end. Never rejects: a failure is a result like any other, so the actor
  * always learns that the tenant's upstream is free again.
- *
- * @example
- * ```ts ignore
- * runJob(environment, run).then((done) => ctx.self.send({ type: "JobDone", done }));
- * ```
  */
 export async function runJob(environment: JobEnvironment, run: JobRun): Promise<JobDone> {
   const { db, clock, logger, callTimeoutMs, floodWaitMaxMs } = environment;

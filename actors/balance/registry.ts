@@ -4,12 +4,34 @@
  * registers every running tenant again; the {@linkcode BalanceRegistry.client} always talks to
  * the current instance, so tenants never hold a reference to a dead actor.
  *
- * @example
- * ```ts ignore
+ * @example The tenants survive a restart of the actor
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { BalanceActorDownError, BalanceRegistry } from "./registry.ts";
+ * import { ManualClock } from "../kernel/clock.ts";
+ * import { Supervisor } from "../kernel/supervisor.ts";
+ * import { openDatabase } from "../../adapters/storage/open_database.ts";
+ *
+ * const db = await openDatabase("sqlite::memory:");
+ * const clock = new ManualClock(0);
  * const balances = new BalanceRegistry();
- * const root = new Supervisor("root", [balances.spec({ db, clock }), tenantsSpec], options);
- * await balances.register({ id: "shop", cacheTtlMs: 60_000, botApi });
- * console.log(await balances.client.balance("shop"));
+ * await balances.register({
+ *   id: "shop",
+ *   cacheTtlMs: 60_000,
+ *   botApi: {
+ *     getMyStarBalance: () => Promise.resolve({ amount: 7 }),
+ *     getStarTransactions: () => Promise.resolve({ transactions: [] }),
+ *   },
+ * });
+ * await assert.rejects(balances.client.balance("shop"), BalanceActorDownError);
+ *
+ * const root = new Supervisor("root", [balances.spec({ db, clock })], { clock });
+ * await root.start();
+ * assert.equal((await balances.client.balance("shop")).amount, 7);
+ * await root.restartChild("balance"); // a fresh actor, with "shop" registered again
+ * assert.equal((await balances.client.balance("shop")).amount, 7);
+ * await root.stop();
+ * await db.close();
  * ```
  * @module
  */

@@ -2,13 +2,6 @@
  * What the BalanceActor knows about one tenant: its caches, the jobs waiting for its upstream,
  * the one job running, and its flood gates. Plain synchronous bookkeeping, used only inside the
  * actor's `receive`, so it needs no locking.
- *
- * @example
- * ```ts ignore
- * const state = new TenantBalanceState(tenant);
- * if (!state.answerBalanceFromCache(reply, clock.now())) state.requestBalance(reply);
- * const next = state.startNext(); // the job to run now, if any
- * ```
  * @module
  */
 import type { Reply } from "../kernel/actor.ts";
@@ -39,11 +32,6 @@ interface RunningJob {
 
 /**
  * A job that {@linkcode TenantBalanceState.startNext} marked as running: run it and report back.
- *
- * @example
- * ```ts ignore
- * const { job, controller, gates, cached } = state.startNext()!;
- * ```
  */
 export interface StartedJob {
   job: Job;
@@ -80,11 +68,6 @@ function pageView(offset: number, limit: number, page: FetchedPage, now: number)
 
 /**
  * One tenant's caches and job queue.
- *
- * @example
- * ```ts ignore
- * state.invalidate(); // after a payment: the next read is fresh
- * ```
  */
 export class TenantBalanceState {
   #tenant: BalanceTenant;

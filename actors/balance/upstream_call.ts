@@ -7,18 +7,38 @@
  * with separate limits): an MTProto flood wait leaves the Bot API free, so the balance chain can
  * still get a fresh value from it.
  *
- * @example
+ * @example A short flood wait is slept on the clock, then the call is made again
  * ```ts
+ * import assert from "node:assert/strict";
  * import { UpstreamCaller } from "./upstream_call.ts";
  * import { ManualClock } from "../kernel/clock.ts";
+ * import { FloodWaitError } from "../../money/bot_stars/types.ts";
+ *
+ * const clock = new ManualClock(0);
+ * const gates = { mtproto: 0, bot_api: 0 };
  * const caller = new UpstreamCaller({
- *   clock: new ManualClock(0),
+ *   clock,
  *   callTimeoutMs: 10_000,
  *   floodWaitMaxMs: 60_000,
  *   signal: new AbortController().signal,
- *   gates: { mtproto: 0, bot_api: 0 },
+ *   gates,
  * });
- * console.log(await caller.call("bot_api", "getMyStarBalance", () => Promise.resolve(5))); // 5
+ * let calls = 0;
+ * const getMyStarBalance = () =>
+ *   ++calls === 1 ? Promise.reject(new FloodWaitError(3, "getMyStarBalance")) : Promise.resolve(5);
+ *
+ * const balance = caller.call("bot_api", "getMyStarBalance", getMyStarBalance);
+ * await clock.advance(3_000);
+ * assert.equal(await balance, 5);
+ * assert.equal(calls, 2);
+ * assert.deepEqual(gates, { mtproto: 0, bot_api: 3_000 });
+ *
+ * // A wait longer than floodWaitMaxMs fails at once, without calling; other sessions are free.
+ * gates.bot_api = clock.now() + 120_000;
+ * const refused = caller.call("bot_api", "getMyStarBalance", getMyStarBalance);
+ * await assert.rejects(refused, FloodWaitError);
+ * assert.equal(calls, 2);
+ * assert.equal(await caller.call("mtproto", "getStarsStatus", () => Promise.resolve(6)), 6);
  * ```
  * @module
  */
@@ -27,23 +47,11 @@ import { FloodWaitError, UpstreamTimeoutError } from "../../money/bot_stars/type
 
 /**
  * An upstream connection of a tenant; flood waits apply to one session.
- *
- * @example
- * ```ts
- * import type { UpstreamSession } from "./upstream_call.ts";
- * const session: UpstreamSession = "mtproto";
- * ```
  */
 export type UpstreamSession = "mtproto" | "bot_api";
 
 /**
  * Per session, the clock time before which no call may be made (0: no flood wait).
- *
- * @example
- * ```ts
- * import type { FloodGates } from "./upstream_call.ts";
- * const gates: FloodGates = { mtproto: 0, bot_api: 30_000 }; // Bot API calls wait until t = 30 s
- * ```
  */
 export type FloodGates = Record<UpstreamSession, number>;
 
@@ -63,13 +71,6 @@ export interface UpstreamCallerOptions {
 /**
  * Makes the calls of one job of one tenant. The job owns `gates` while it runs (the actor runs
  * one job per tenant at a time) and hands them back to the actor when it completes.
- *
- * @example
- * ```ts ignore
- * const status = await caller.call("mtproto", "getStarsStatus(self)", (signal) =>
- *   mtproto.getStarsStatus("self", signal)
- * );
- * ```
  */
 export class UpstreamCaller {
   readonly #options: UpstreamCallerOptions;

@@ -6,9 +6,11 @@
  * Failures are not handled here: if a handler throws, the actor ends with a `failure` reason
  * and a supervisor decides whether to spawn it again ("let it crash").
  *
- * @example
+ * @example A counter
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Actor, type Reply } from "./actor.ts";
+ *
  * type CounterMsg = { type: "Add"; n: number } | { type: "Get"; reply: Reply<number> };
  * const counter = Actor.spawn<CounterMsg>("counter", () => {
  *   let total = 0;
@@ -20,11 +22,13 @@
  *   };
  * });
  * counter.ref.tell({ type: "Add", n: 2 });
+ * await counter.ref.send({ type: "Add", n: 3 });
  * const total = await counter.ref.ask<number>((reply) => ({ type: "Get", reply }), {
  *   timeoutMs: 1_000,
  * });
- * console.log(total); // 2
+ * assert.equal(total, 5);
  * await counter.stop();
+ * assert.deepEqual(await counter.done, { kind: "normal" });
  * ```
  * @module
  */
@@ -47,15 +51,6 @@ export const DEFAULT_MAILBOX_CAPACITY = 1000;
  * How a handler answers an {@linkcode ActorRef.ask}: call it with the value, or call `fail` with
  * an error. Only the first call counts; later calls, and calls after the ask timed out or was
  * aborted, are ignored, so a handler never has to know whether the asker is still waiting.
- *
- * @example
- * ```ts
- * import type { Reply } from "./actor.ts";
- * function answer(reply: Reply<number>, divisor: number) {
- *   if (divisor === 0) reply.fail(new RangeError("divisor must not be 0"));
- *   else reply(10 / divisor);
- * }
- * ```
  */
 export interface Reply<R> {
   (value: R): void;
@@ -64,13 +59,6 @@ export interface Reply<R> {
 
 /**
  * An ask got no reply within its `timeoutMs`.
- *
- * @example
- * ```ts
- * import { AskTimeoutError } from "./actor.ts";
- * const error = new AskTimeoutError("orders", 500);
- * console.log(error.message); // ask to actor "orders" got no reply within 500 ms
- * ```
  */
 export class AskTimeoutError extends Error {
   readonly actor: string;
@@ -86,12 +74,6 @@ export class AskTimeoutError extends Error {
 
 /**
  * The actor has stopped (or is stopping), so the message was not or will not be handled.
- *
- * @example
- * ```ts
- * import { ActorStoppedError } from "./actor.ts";
- * console.log(new ActorStoppedError("orders", "shutdown").message); // actor "orders" stopped: shutdown
- * ```
  */
 export class ActorStoppedError extends Error {
   readonly actor: string;
@@ -119,14 +101,6 @@ export interface AskOptions {
 
 /**
  * The handle other code uses to message an actor.
- *
- * @example
- * ```ts
- * import type { ActorRef } from "./actor.ts";
- * async function notify(ref: ActorRef<{ type: "Ping" }>) {
- *   if (!ref.tell({ type: "Ping" })) await ref.send({ type: "Ping" }); // full: wait for room
- * }
- * ```
  */
 export interface ActorRef<Msg> {
   readonly name: string;
@@ -166,16 +140,6 @@ export interface ActorContext<Msg> {
 /**
  * The code of an actor. A fresh one comes from the factory at spawn and at every restart, so
  * state kept in its closure (or fields) starts over.
- *
- * @example
- * ```ts
- * import type { Behavior } from "./actor.ts";
- * const logger: Behavior<string> = {
- *   receive(line) {
- *     console.log(line);
- *   },
- * };
- * ```
  */
 export interface Behavior<Msg> {
   /** Handles one message; the next one waits until a returned promise settles. */
@@ -240,13 +204,45 @@ const NORMAL_EXIT: ExitReason = { kind: "normal" };
  * unbounded lane for system requests (stop, restart) that is checked before every user message,
  * so those never queue behind a full mailbox.
  *
- * @example
+ * @example An ask nobody answers times out on the actor's clock
  * ```ts
- * import { Actor } from "./actor.ts";
- * const echo = Actor.spawn<string>("echo", () => ({ receive: (line) => console.log(line) }));
- * echo.ref.tell("hello");
- * await echo.stop("done");
- * console.log(await echo.done); // { kind: "normal" }
+ * import assert from "node:assert/strict";
+ * import { Actor, AskTimeoutError, type Reply } from "./actor.ts";
+ * import { ManualClock } from "./clock.ts";
+ *
+ * const clock = new ManualClock();
+ * const silent = Actor.spawn<{ reply: Reply<string> }>("silent", () => ({ receive() {} }), {
+ *   clock,
+ * });
+ * const answer = silent.ref.ask<string>((reply) => ({ reply }), { timeoutMs: 500 });
+ * const timedOut = assert.rejects(answer, AskTimeoutError);
+ * await clock.advance(500);
+ * await timedOut;
+ * await silent.stop();
+ * ```
+ *
+ * @example A handler that throws ends the actor; its supervisor decides what next
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Actor, ActorStoppedError, type Reply } from "./actor.ts";
+ * import { DeadLetters } from "./dead_letters.ts";
+ *
+ * type Msg = { type: "Crash" } | { type: "Ping"; reply: Reply<string> };
+ * const deadLetters = new DeadLetters();
+ * const fragile = Actor.spawn<Msg>("fragile", () => ({
+ *   receive(msg) {
+ *     if (msg.type === "Crash") throw new Error("boom");
+ *     msg.reply("pong");
+ *   },
+ * }), { deadLetters });
+ * fragile.ref.tell({ type: "Crash" });
+ * const ping = fragile.ref.ask<string>((reply) => ({ type: "Ping", reply }), { timeoutMs: 1_000 });
+ *
+ * const exit = await fragile.done;
+ * assert.equal(exit.kind, "failure");
+ * // The message queued behind the crash is never handled: its ask fails and it is a dead letter.
+ * await assert.rejects(ping, ActorStoppedError);
+ * assert.equal(deadLetters.count("fragile"), 1);
  * ```
  */
 export class Actor<Msg> implements Child {

@@ -5,8 +5,16 @@
  *
  * @example
  * ```ts
- * import { requireTenantId } from "./argument_checks.ts";
- * requireTenantId("ledger", "shop"); // passes
+ * import assert from "node:assert/strict";
+ * import { requireTenantId, shown } from "./argument_checks.ts";
+ *
+ * requireTenantId("ledger", "shop");
+ * assert.throws(() => requireTenantId("outbox", ""), {
+ *   name: "TypeError",
+ *   message: 'outbox: tenantId must be a non-empty string, got ""',
+ * });
+ * assert.equal(shown("100"), '"100"');
+ * assert.equal(shown(100), "100");
  * ```
  * @module
  */
@@ -14,13 +22,6 @@
 /**
  * A value as an error message shows it: strings quoted, so that "100" (a string from a config
  * file) does not read like the number 100.
- *
- * @example
- * ```ts
- * import { shown } from "./argument_checks.ts";
- * shown("100"); // "\"100\""
- * shown(100); // "100"
- * ```
  */
 export function shown(value: unknown): string {
   return typeof value === "string" ? JSON.stringify(value) : String(value);
@@ -28,16 +29,6 @@ export function shown(value: unknown): string {
 
 /**
  * Throws a `TypeError` naming `owner` unless `tenantId` is a non-empty string.
- *
- * @example
- * ```ts
- * import { requireTenantId } from "./argument_checks.ts";
- * try {
- *   requireTenantId("outbox", "");
- * } catch (error) {
- *   (error as Error).message; // 'outbox: tenantId must be a non-empty string, got ""'
- * }
- * ```
  */
 export function requireTenantId(owner: string, tenantId: unknown): asserts tenantId is string {
   if (typeof tenantId !== "string" || tenantId.trim() === "") {

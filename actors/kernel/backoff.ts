@@ -8,11 +8,16 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { backoffDelay, resolveBackoffPolicy } from "./backoff.ts";
+ *
  * const policy = resolveBackoffPolicy({ minMs: 100, maxMs: 1_000 });
- * backoffDelay(policy, 0, () => 0); // 100
- * backoffDelay(policy, 3, () => 0); // 800
- * backoffDelay(policy, 9, () => 0); // 1000 (capped at maxMs)
+ * const noJitter = () => 0;
+ * assert.equal(backoffDelay(policy, 0, noJitter), 100);
+ * assert.equal(backoffDelay(policy, 3, noJitter), 800);
+ * assert.equal(backoffDelay(policy, 9, noJitter), 1_000); // capped at maxMs
+ * // The most jitter (20% by default) takes a fifth off.
+ * assert.equal(backoffDelay(policy, 3, () => 1), 640);
  * ```
  * @module
  */
@@ -20,12 +25,6 @@ import { shown } from "./argument_checks.ts";
 
 /**
  * How restart delays grow and when they start over.
- *
- * @example
- * ```ts
- * import type { BackoffPolicy } from "./backoff.ts";
- * const gentle: BackoffPolicy = { minMs: 1_000, maxMs: 60_000, factor: 2, jitter: 0.2, resetAfterMs: 120_000 };
- * ```
  */
 export interface BackoffPolicy {
   /** Delay after the first failure, in ms. */
@@ -42,12 +41,6 @@ export interface BackoffPolicy {
 
 /**
  * Defaults for a process hosting many Telegram bots.
- *
- * @example
- * ```ts
- * import { DEFAULT_BACKOFF_POLICY } from "./backoff.ts";
- * DEFAULT_BACKOFF_POLICY.minMs; // 500
- * ```
  */
 export const DEFAULT_BACKOFF_POLICY: BackoffPolicy = Object.freeze({
   // Half a second heals a dropped socket or a brief 5xx almost unnoticed, yet a child that
@@ -78,14 +71,6 @@ function requireFinite(name: string, value: unknown, min: number): void {
 
 /**
  * Checks every field of `policy` and returns it; throws a `RangeError` naming the bad field.
- *
- * @example
- * ```ts
- * import { DEFAULT_BACKOFF_POLICY, validateBackoffPolicy } from "./backoff.ts";
- * validateBackoffPolicy(DEFAULT_BACKOFF_POLICY); // returns it unchanged
- * // validateBackoffPolicy({ ...DEFAULT_BACKOFF_POLICY, jitter: 2 }) throws:
- * //   RangeError: backoff policy: jitter must be between 0 and 1, got 2
- * ```
  */
 export function validateBackoffPolicy(policy: BackoffPolicy): BackoffPolicy {
   requireFinite("minMs", policy.minMs, 0);
@@ -111,12 +96,6 @@ export function validateBackoffPolicy(policy: BackoffPolicy): BackoffPolicy {
 /**
  * Fills the fields missing from `overrides` with {@linkcode DEFAULT_BACKOFF_POLICY} and
  * validates the result.
- *
- * @example
- * ```ts
- * import { resolveBackoffPolicy } from "./backoff.ts";
- * resolveBackoffPolicy({ maxMs: 5_000 }).minMs; // 500, the default
- * ```
  */
 export function resolveBackoffPolicy(overrides: Partial<BackoffPolicy> = {}): BackoffPolicy {
   return validateBackoffPolicy({ ...DEFAULT_BACKOFF_POLICY, ...overrides });
@@ -133,8 +112,12 @@ export function resolveBackoffPolicy(overrides: Partial<BackoffPolicy> = {}): Ba
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { applyJitter } from "./backoff.ts";
- * applyJitter(1_000, 0.2, () => 0.5); // 900
+ *
+ * assert.equal(applyJitter(1_000, 0.2, () => 0), 1_000);
+ * assert.equal(applyJitter(1_000, 0.2, () => 0.5), 900);
+ * assert.equal(applyJitter(1_000, 0.2, () => 1), 800);
  * ```
  */
 export function applyJitter(delayMs: number, jitter: number, random: () => number): number {
@@ -149,13 +132,6 @@ export function applyJitter(delayMs: number, jitter: number, random: () => numbe
  * The delay before restart number `attempt + 1`, where `attempt` counts consecutive failures
  * from 0: `min(maxMs, minMs * factor ** attempt)` with {@linkcode applyJitter} applied.
  * Deterministic for a given `random`.
- *
- * @example
- * ```ts
- * import { backoffDelay, DEFAULT_BACKOFF_POLICY } from "./backoff.ts";
- * backoffDelay(DEFAULT_BACKOFF_POLICY, 2, () => 0); // 2000
- * backoffDelay(DEFAULT_BACKOFF_POLICY, 2, () => 1); // 1600 (20% jitter taken off)
- * ```
  */
 export function backoffDelay(
   policy: BackoffPolicy,

@@ -8,12 +8,18 @@
  *
  * @example
  * ```ts
- * import { Channel } from "./channel.ts";
+ * import assert from "node:assert/strict";
+ * import { Channel, ChannelClosedError } from "./channel.ts";
+ *
  * const jobs = new Channel<string>(2);
  * await jobs.send("a");
  * await jobs.send("b");
  * jobs.close();
- * for await (const job of jobs) console.log(job); // "a", then "b"
+ * await assert.rejects(jobs.send("c"), ChannelClosedError);
+ * // What was buffered before `close` is still delivered, in order.
+ * const received: string[] = [];
+ * for await (const job of jobs) received.push(job);
+ * assert.deepEqual(received, ["a", "b"]);
  * ```
  * @module
  */
@@ -21,14 +27,6 @@
 /**
  * Raised by {@linkcode Channel.send} on a closed channel, and by {@linkcode Channel.receive} once a
  * closed channel has been drained.
- *
- * @example
- * ```ts
- * import { Channel, ChannelClosedError } from "./channel.ts";
- * const channel = new Channel<number>(1);
- * channel.close();
- * await channel.send(1).catch((error) => console.log(error instanceof ChannelClosedError)); // true
- * ```
  */
 export class ChannelClosedError extends Error {
   constructor(message = "channel is closed") {
@@ -99,15 +97,19 @@ interface BlockedReceiver<T> {
  * A bounded FIFO channel. Senders wait while it is full, receivers wait while it is empty, and
  * both queues are served first come, first served.
  *
- * @example
+ * @example Backpressure
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Channel } from "./channel.ts";
+ *
  * const channel = new Channel<number>(1);
  * await channel.send(1);
+ * assert.equal(channel.trySend(2), false);
  * const second = channel.send(2); // waits: the channel is full
- * console.log(await channel.receive()); // 1, which lets `second` in
+ * assert.equal(await channel.receive(), 1); // frees the slot `second` waits for
  * await second;
- * console.log(channel.tryReceive()); // { ok: true, value: 2 }
+ * assert.deepEqual(channel.tryReceive(), { ok: true, value: 2 });
+ * assert.deepEqual(channel.tryReceive(), { ok: false });
  * ```
  */
 export class Channel<T> implements AsyncIterable<T> {

@@ -3,12 +3,26 @@
  * settles when it ends, saying why. Actors and supervisors both satisfy it, so supervision trees
  * nest (root → tenant supervisor → tenant actors).
  *
- * @example
+ * @example A minimal child
  * ```ts
+ * import assert from "node:assert/strict";
  * import type { Child, ExitReason } from "./child.ts";
- * function logExit(child: Child) {
- *   child.done.then((why: ExitReason) => console.log(why.kind));
+ *
+ * // Anything with `done` and `stop` can be supervised; this one idles until it is stopped.
+ * function idleChild(): Child {
+ *   const ended = Promise.withResolvers<ExitReason>();
+ *   return {
+ *     done: ended.promise,
+ *     stop: async () => {
+ *       ended.resolve({ kind: "normal" });
+ *       await ended.promise;
+ *     },
+ *   };
  * }
+ *
+ * const child = idleChild();
+ * await child.stop("no longer needed");
+ * assert.deepEqual(await child.done, { kind: "normal" });
  * ```
  * @module
  */

@@ -3,13 +3,21 @@
  * asks a {@linkcode Clock} instead of the global timers, so tests drive time with a
  * {@linkcode ManualClock} and run in milliseconds instead of minutes.
  *
- * @example
+ * @example Five seconds of sleep, passed in no time
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ManualClock } from "./clock.ts";
+ *
  * const clock = new ManualClock(0);
- * const slept = clock.sleep(5_000);
- * await clock.advance(5_000); // resolves `slept` without waiting five seconds
+ * let woke = false;
+ * const slept = clock.sleep(5_000).then(() => (woke = true));
+ * await clock.advance(4_999);
+ * assert.equal(woke, false);
+ * await clock.advance(1);
  * await slept;
+ * assert.equal(woke, true);
+ * assert.equal(clock.now(), 5_000);
+ * assert.equal(clock.pendingTimers, 0);
  * ```
  * @module
  */

@@ -4,12 +4,23 @@
  *
  * @example
  * ```ts
- * import { DeadLetters } from "./dead_letters.ts";
+ * import assert from "node:assert/strict";
+ * import { type DeadLetter, DeadLetters } from "./dead_letters.ts";
+ *
  * const deadLetters = new DeadLetters();
- * const unsubscribe = deadLetters.subscribe((letter) => console.log(letter.actor, letter.reason));
- * deadLetters.record("shop:orders", { type: "Add" }, "mailbox-full"); // logs "shop:orders mailbox-full"
+ * const seen: DeadLetter[] = [];
+ * const unsubscribe = deadLetters.subscribe((letter) => seen.push(letter));
+ * deadLetters.record("shop:orders", { type: "Add" }, "mailbox-full");
  * unsubscribe();
- * console.log(deadLetters.count("shop:orders")); // 1
+ * deadLetters.record("shop:orders", { type: "Add" }, "stopped");
+ * deadLetters.record("quiz:orders", "hello", "stopped");
+ *
+ * assert.deepEqual(seen, [
+ *   { actor: "shop:orders", message: { type: "Add" }, reason: "mailbox-full" },
+ * ]);
+ * assert.equal(deadLetters.count("shop:orders"), 2);
+ * assert.equal(deadLetters.count(), 3);
+ * assert.deepEqual(deadLetters.byActor(), new Map([["shop:orders", 2], ["quiz:orders", 1]]));
  * ```
  * @module
  */
@@ -29,15 +40,6 @@ export type DeadLetterListener = (letter: DeadLetter) => void;
 
 /**
  * A counter of undeliverable messages with a listener hook.
- *
- * @example
- * ```ts
- * import { DeadLetters } from "./dead_letters.ts";
- * const deadLetters = new DeadLetters();
- * deadLetters.record("a", "hello", "stopped");
- * deadLetters.record("b", "hello", "stopped");
- * console.log(deadLetters.count(), deadLetters.byActor().get("a")); // 2 1
- * ```
  */
 export class DeadLetters {
   #total = 0;

@@ -6,11 +6,12 @@
  *
  * @example
  * ```ts
- * import { assertEquals } from "node:assert/strict";
+ * import assert from "node:assert/strict";
  * import { errorMessage, errorText } from "./error_text.ts";
- * assertEquals(errorText(new TypeError("bad")), "TypeError: bad");
- * assertEquals(errorMessage(new TypeError("bad")), "bad");
- * assertEquals(errorText("a string reason"), "a string reason");
+ *
+ * assert.equal(errorText(new TypeError("bad")), "TypeError: bad");
+ * assert.equal(errorMessage(new TypeError("bad")), "bad");
+ * assert.equal(errorText("a string reason"), "a string reason");
  * ```
  * @module
  */

@@ -8,12 +8,25 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Lanes } from "./lanes.ts";
+ *
  * const lanes = new Lanes({ capacity: 100 });
- * const order: string[] = [];
- * await lanes.add(1, async () => { order.push("a"); });
- * await lanes.add(1, async () => { order.push("b"); }); // runs after "a"
+ * const log: string[] = [];
+ * const slow = Promise.withResolvers<void>();
+ * await lanes.add("ann", async () => {
+ *   await slow.promise;
+ *   log.push("ann 1");
+ * });
+ * await lanes.add("ann", async () => void log.push("ann 2"));
+ * await lanes.add("bob", async () => void log.push("bob 1"));
+ * await new Promise((resolve) => setTimeout(resolve, 0));
+ * // Bob's task did not wait for Ann's slow one; Ann's second waits for her first.
+ * assert.deepEqual(log, ["bob 1"]);
+ * slow.resolve();
  * await lanes.drain();
+ * assert.deepEqual(log, ["bob 1", "ann 1", "ann 2"]);
+ * assert.equal(lanes.size, 0);
  * ```
  * @module
  */

@@ -8,25 +8,41 @@
  *
  * A supervisor is itself a {@linkcode Child}, so trees nest (root → tenant → actors).
  *
- * @example
+ * @example A crashed child comes back after its backoff delay
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { Actor } from "./actor.ts";
+ * import { ManualClock } from "./clock.ts";
  * import { Supervisor } from "./supervisor.ts";
- * import type { Child, ExitReason } from "./child.ts";
  *
- * // A child that does nothing until asked to stop.
- * function idleChild(): Child {
- *   const { promise: done, resolve } = Promise.withResolvers<ExitReason>();
- *   const stop = async () => {
- *     resolve({ kind: "normal" });
- *     await done;
- *   };
- *   return { done, stop };
- * }
- * const root = new Supervisor("root", [
- *   { id: "worker", start: async () => idleChild(), restart: "permanent", shutdownMs: 1_000 },
- * ]);
+ * const clock = new ManualClock();
+ * let worker: Actor<"crash"> | undefined;
+ * const root = new Supervisor("root", [{
+ *   id: "worker",
+ *   start: async () => {
+ *     worker = Actor.spawn<"crash">("worker", () => ({
+ *       receive() {
+ *         throw new Error("boom");
+ *       },
+ *     }), { clock });
+ *     return worker;
+ *   },
+ *   restart: "permanent",
+ *   shutdownMs: 1_000,
+ * }], { clock, random: () => 0 }); // no jitter: the first delay is exactly 500 ms
  * await root.start();
- * root.status()[0].state; // "running"
+ * assert.equal(root.stateOf("worker"), "running");
+ *
+ * worker!.ref.tell("crash");
+ * await clock.advance(0);
+ * const [crashed] = root.status();
+ * assert.equal(crashed.state, "backoff");
+ * assert.equal(crashed.lastError, "Error: boom");
+ * assert.equal(crashed.nextRetryAt, 500);
+ *
+ * await clock.advance(500);
+ * assert.equal(root.stateOf("worker"), "running");
+ * assert.equal(root.status()[0].restarts, 1);
  * await root.stop();
  * ```
  * @module
@@ -41,25 +57,11 @@ import { type Clock, systemClock, type TimerId } from "./clock.ts";
 /**
  * When a child is restarted after it exits:
  * `permanent` always, `transient` only after a failure, `temporary` never.
- *
- * @example
- * ```ts
- * import type { RestartPolicy } from "./supervisor.ts";
- * const oneShotMigration: RestartPolicy = "transient"; // retried until it finishes cleanly
- * ```
  */
 export type RestartPolicy = "permanent" | "transient" | "temporary";
 
 /**
  * How to start one child and how to treat it.
- *
- * @example
- * ```ts
- * import type { ChildSpec } from "./supervisor.ts";
- * import type { Child } from "./child.ts";
- * declare const startPoller: () => Promise<Child>;
- * const spec: ChildSpec = { id: "poller", start: startPoller, restart: "permanent", shutdownMs: 5_000 };
- * ```
  */
 export interface ChildSpec {
   /** Unique within its supervisor; names the child in status and events. */
@@ -76,30 +78,11 @@ export interface ChildSpec {
  * Where a child is in its life: `backoff` waits for a restart, `failed` is parked after
  * repeated or fatal failures and waits for a slow retry, `stopped` will not run again unless
  * asked to.
- *
- * @example
- * ```ts
- * import type { ChildState } from "./supervisor.ts";
- * const needsAttention = (state: ChildState) => state === "failed";
- * ```
  */
 export type ChildState = "starting" | "running" | "backoff" | "failed" | "stopping" | "stopped";
 
 /**
  * A snapshot of one child, as returned by {@linkcode Supervisor.status}.
- *
- * @example
- * ```ts
- * import type { ChildStatus } from "./supervisor.ts";
- * const parked: ChildStatus = {
- *   id: "bot-7",
- *   state: "failed",
- *   restarts: 10,
- *   lastError: "FatalError: 401 Unauthorized",
- *   since: 1_700_000_000_000,
- *   nextRetryAt: 1_700_000_300_000,
- * };
- * ```
  */
 export interface ChildStatus {
   /** The spec's id. */
@@ -118,12 +101,6 @@ export interface ChildStatus {
 
 /**
  * Restarts allowed per child within a sliding window before it is parked.
- *
- * @example
- * ```ts
- * import type { RestartIntensity } from "./supervisor.ts";
- * const strict: RestartIntensity = { maxRestarts: 3, withinMs: 60_000 };
- * ```
  */
 export interface RestartIntensity {
   /** Restarts allowed inside the window; one more parks the child. */
@@ -134,12 +111,6 @@ export interface RestartIntensity {
 
 /**
  * Why a child was parked as `failed`.
- *
- * @example
- * ```ts
- * import type { ParkCause } from "./supervisor.ts";
- * const operatorMustAct = (cause: ParkCause) => cause === "fatal";
- * ```
  */
 export type ParkCause =
   /** Its error was a {@linkcode FatalError}: restarting cannot help. */
@@ -151,16 +122,6 @@ export type ParkCause =
 
 /**
  * Everything a supervisor reports, for logs and metrics; `supervisor` is its name.
- *
- * @example
- * ```ts
- * import type { SupervisorEvent } from "./supervisor.ts";
- * function describe(event: SupervisorEvent): string {
- *   return event.type === "child-parked"
- *     ? `${event.supervisor}/${event.id} parked (${event.cause}): ${event.error}`
- *     : `${event.supervisor}/${event.id} ${event.type}`;
- * }
- * ```
  */
 export type SupervisorEvent =
   | { readonly type: "child-started"; readonly supervisor: string; readonly id: string }
@@ -211,13 +172,6 @@ export type SupervisorEvent =
 
 /**
  * Tuning and wiring for a {@linkcode Supervisor}; every field has a default.
- *
- * @example
- * ```ts
- * import type { SupervisorOptions } from "./supervisor.ts";
- * import { ManualClock } from "./clock.ts";
- * const forTests: SupervisorOptions = { clock: new ManualClock(), random: () => 0 };
- * ```
  */
 export interface SupervisorOptions {
   /** Source of time and timers; tests pass a `ManualClock`. */
@@ -252,12 +206,6 @@ export interface SupervisorOptions {
  * `parkedRetryMs`, while a child that has failed for minutes on end is clearly not healing by
  * itself and moves to the slow schedule. (5 restarts within 60 s, the OTP-like choice, would
  * park a child after only ~15 s of failures.)
- *
- * @example
- * ```ts
- * import { DEFAULT_INTENSITY } from "./supervisor.ts";
- * DEFAULT_INTENSITY.maxRestarts; // 10
- * ```
  */
 export const DEFAULT_INTENSITY: RestartIntensity = Object.freeze({
   maxRestarts: 10,
@@ -269,12 +217,6 @@ export const DEFAULT_INTENSITY: RestartIntensity = Object.freeze({
  * revoked then costs 288 requests a day, harmless to the Bot API, and a fix made outside the
  * process (token restored, upstream back) is picked up within minutes without a redeploy; a
  * config change applies at once through `restartChild`.
- *
- * @example
- * ```ts
- * import { DEFAULT_PARKED_RETRY_MS } from "./supervisor.ts";
- * DEFAULT_PARKED_RETRY_MS / 60_000; // 5 (minutes)
- * ```
  */
 export const DEFAULT_PARKED_RETRY_MS = 300_000;
 
@@ -331,14 +273,42 @@ function settledDone(child: Child): Promise<ExitReason> {
 /**
  * Supervises children one-for-one. See the module documentation for the model.
  *
- * @example
+ * @example Children added, restarted and removed at run time
  * ```ts
- * import { Supervisor } from "./supervisor.ts";
+ * import assert from "node:assert/strict";
+ * import { Actor } from "./actor.ts";
+ * import { FatalError } from "./child.ts";
  * import { ManualClock } from "./clock.ts";
+ * import { Supervisor, type SupervisorEvent } from "./supervisor.ts";
+ *
  * const clock = new ManualClock();
- * const sup = new Supervisor("tenant-42", [], { clock, onEvent: (e) => console.log(e.type) });
- * await sup.start();
- * await sup.stop(); // sup.done now holds { kind: "normal" }
+ * const events: string[] = [];
+ * const onEvent = (event: SupervisorEvent) => events.push(`${event.type} ${event.id}`);
+ * const tenants = new Supervisor("tenants", [], { clock, onEvent });
+ * await tenants.start();
+ *
+ * const idle = async () => Actor.spawn<never>("shop", () => ({ receive() {} }), { clock });
+ * await tenants.addChild({ id: "shop", start: idle, restart: "permanent", shutdownMs: 1_000 });
+ * await tenants.restartChild("shop"); // e.g. after its config changed
+ * assert.equal(tenants.status()[0].restarts, 1);
+ *
+ * // A child failing with FatalError (a revoked token) is parked at once, not restarted in a loop.
+ * const revoked = async () => Promise.reject(new FatalError("401 Unauthorized"));
+ * await tenants.addChild({ id: "quiz", start: revoked, restart: "permanent", shutdownMs: 1_000 });
+ * assert.equal(tenants.stateOf("quiz"), "failed");
+ *
+ * await tenants.removeChild("quiz");
+ * assert.deepEqual(tenants.status().map((child) => child.id), ["shop"]);
+ * await tenants.stop();
+ * assert.deepEqual(await tenants.done, { kind: "normal" });
+ * assert.deepEqual(events, [
+ *   "child-started shop",
+ *   "child-started shop",
+ *   "child-start-failed quiz",
+ *   "child-parked quiz",
+ *   "child-removed quiz",
+ *   "child-stopped shop",
+ * ]);
  * ```
  */
 export class Supervisor implements Child {
@@ -365,12 +335,6 @@ export class Supervisor implements Child {
   /**
    * Validates `specs` and `options`; throws naming the first problem. Nothing starts until
    * {@linkcode Supervisor.start}.
-   *
-   * @example
-   * ```ts
-   * import { Supervisor } from "./supervisor.ts";
-   * const sup = new Supervisor("root", [], { intensity: { maxRestarts: 3, withinMs: 10_000 } });
-   * ```
    */
   constructor(name: string, specs: readonly ChildSpec[], options: SupervisorOptions = {}) {
     if (typeof name !== "string" || name.length === 0) {
@@ -409,14 +373,6 @@ export class Supervisor implements Child {
    * still begun in order), and resolves when each has started or failed to start. A child whose
    * `start()` throws is scheduled for a restart (or parked, for a {@linkcode FatalError}) and
    * does not hold up the children after it.
-   *
-   * @example
-   * ```ts
-   * import { Supervisor } from "./supervisor.ts";
-   * const sup = new Supervisor("root", []);
-   * await sup.start();
-   * await sup.stop();
-   * ```
    */
   start(): Promise<void> {
     if (this.#phase !== "idle") {
@@ -442,15 +398,6 @@ export class Supervisor implements Child {
   /**
    * Adds a child and, if the supervisor is running, starts it. Throws if the id is taken or
    * the supervisor is stopping.
-   *
-   * @example
-   * ```ts
-   * import { Supervisor } from "./supervisor.ts";
-   * import type { Child } from "./child.ts";
-   * declare const sup: Supervisor;
-   * declare const makeBot: () => Promise<Child>;
-   * await sup.addChild({ id: "bot-7", start: makeBot, restart: "permanent", shutdownMs: 5_000 });
-   * ```
    */
   addChild(spec: ChildSpec): Promise<void> {
     try {
@@ -470,13 +417,6 @@ export class Supervisor implements Child {
 
   /**
    * Stops a child within its `shutdownMs` and forgets it.
-   *
-   * @example
-   * ```ts
-   * import type { Supervisor } from "./supervisor.ts";
-   * declare const sup: Supervisor;
-   * await sup.removeChild("bot-7");
-   * ```
    */
   removeChild(id: string): Promise<void> {
     return this.#serial(async () => {
@@ -491,13 +431,6 @@ export class Supervisor implements Child {
   /**
    * Stops a child (within its `shutdownMs`) and starts it again now, forgetting its backoff and
    * restart-intensity history: for a config change, or to retry a parked child at once.
-   *
-   * @example
-   * ```ts
-   * import type { Supervisor } from "./supervisor.ts";
-   * declare const sup: Supervisor;
-   * await sup.restartChild("bot-7");
-   * ```
    */
   restartChild(id: string): Promise<void> {
     return this.#serial(async () => {
@@ -520,13 +453,6 @@ export class Supervisor implements Child {
 
   /**
    * A snapshot of every child, in start order.
-   *
-   * @example
-   * ```ts
-   * import type { Supervisor } from "./supervisor.ts";
-   * declare const sup: Supervisor;
-   * const parked = sup.status().filter((child) => child.state === "failed");
-   * ```
    */
   status(): ChildStatus[] {
     return [...this.#records.values()].map((record) => ({
@@ -542,13 +468,6 @@ export class Supervisor implements Child {
   /**
    * One child's state, or `undefined` for an unknown id — without building every child's
    * snapshot, for callers on a hot path (a webhook request asks for its tenant's).
-   *
-   * @example
-   * ```ts
-   * import type { Supervisor } from "./supervisor.ts";
-   * declare const sup: Supervisor;
-   * if (sup.stateOf("shop") === "running") console.log("shop is up");
-   * ```
    */
   stateOf(id: string): ChildState | undefined {
     return this.#records.get(id)?.state;
@@ -559,13 +478,6 @@ export class Supervisor implements Child {
    * its `shutdownMs`; a child still running after that is abandoned (event `stop-timeout`).
    * Resolves once all are handled, with `done` holding `normal`. Calling it again returns the
    * same promise.
-   *
-   * @example
-   * ```ts
-   * import type { Supervisor } from "./supervisor.ts";
-   * declare const sup: Supervisor;
-   * await sup.stop("shutting down");
-   * ```
    */
   stop(reason?: string): Promise<void> {
     this.#stopping ??= this.#stopAll(reason ?? `supervisor "${this.name}" stopping`);

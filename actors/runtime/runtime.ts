@@ -18,7 +18,11 @@
  * @example
  * ```ts ignore
  * import { Runtime } from "./runtime.ts";
- * const runtime = await Runtime.start({ tenants, db: await openDatabase("sqlite::memory:") });
+ * const runtime = await Runtime.start({
+ *   tenants,
+ *   db: await openDatabase("sqlite::memory:"),
+ *   redactor: new SecretRedactor(), // the one the log sink and the HTTP server use
+ * });
  * console.log(runtime.tenants());
  * await runtime.reload(await loadTenants("config"));
  * await runtime.stop();
@@ -38,7 +42,7 @@ import type { Database } from "../../money/ports.ts";
 import type { Metrics } from "../../adapters/observability/metrics.ts";
 import type { RuntimeView, TenantReport } from "../../adapters/http/runtime_view.ts";
 import { TenantUnavailableError, type WebhookTarget } from "../../adapters/http/webhook_route.ts";
-import { secrets } from "../../adapters/observability/redact.ts";
+import type { SecretRedactor } from "../../adapters/observability/redact.ts";
 import { runtimeLogger } from "../../adapters/observability/logging.ts";
 
 /** What the runtime is started with. */
@@ -55,6 +59,17 @@ export interface RuntimeOptions {
   /** `PUBLIC_URL`, for webhook tenants. */
   publicUrl?: string;
   metrics?: Metrics;
+  /**
+   * Where the runtime registers each tenant's secrets (token, webhook secret, API hash) as it
+   * learns them. Pass the redactor the log sink and the HTTP server use: secrets registered
+   * anywhere else would still show in logs, `/status` and `/metrics`.
+   */
+  redactor: SecretRedactor;
+  /**
+   * The tenants' source of randomness, returning [0, 1): reconciliation start times and retry
+   * jitter. Default `Math.random`; a test may pin it.
+   */
+  random?: () => number;
 }
 
 /**
@@ -82,18 +97,12 @@ interface TenantEntry {
 
 const log = runtimeLogger("runtime");
 
-/** Registers a tenant's secrets so no log line, status or metric can show them. */
-function rememberSecrets(config: TenantConfig): void {
-  secrets.add(config.token);
-  secrets.add(config.webhook?.secretToken);
-  secrets.add(config.mtproto?.apiHash);
-}
-
 /** A running runtime. */
 export class Runtime implements RuntimeView, WebhookTarget {
   readonly #entries = new Map<string, TenantEntry>();
   readonly #balances = new BalanceRegistry();
   readonly #env: TenantEnvironment;
+  readonly #redactor: SecretRedactor;
   readonly #metrics?: Metrics;
   readonly #supervision: SupervisorOptions;
   #root!: Supervisor;
@@ -104,6 +113,7 @@ export class Runtime implements RuntimeView, WebhookTarget {
   private constructor(options: RuntimeOptions) {
     const clock = options.clock ?? systemClock;
     this.#metrics = options.metrics;
+    this.#redactor = options.redactor;
     this.#env = {
       clock,
       db: options.db,
@@ -111,11 +121,15 @@ export class Runtime implements RuntimeView, WebhookTarget {
       publicUrl: options.publicUrl,
       metrics: options.metrics,
       balances: this.#balances,
+      random: options.random ?? Math.random,
     };
     this.#supervision = {
       ...options.supervision,
       clock,
-      onEvent: supervisionObserver(options.metrics),
+      onEvent: supervisionObserver({
+        metrics: options.metrics,
+        redact: (text) => this.#redactor.redact(text),
+      }),
     };
   }
 
@@ -136,7 +150,7 @@ export class Runtime implements RuntimeView, WebhookTarget {
   static create(options: RuntimeOptions): Runtime {
     const runtime = new Runtime(options);
     for (const config of options.tenants) {
-      rememberSecrets(config);
+      runtime.#rememberSecrets(config);
       runtime.#entries.set(config.id, { config });
     }
     const balanceSpec = runtime.#balances.spec({
@@ -178,6 +192,16 @@ export class Runtime implements RuntimeView, WebhookTarget {
     await this.#root.start();
   }
 
+  /**
+   * Registers a tenant's secrets before anything about the tenant is logged or shown, so no log
+   * line, status or metric can show them.
+   */
+  #rememberSecrets(config: TenantConfig): void {
+    this.#redactor.add(config.token);
+    this.#redactor.add(config.webhook?.secretToken);
+    this.#redactor.add(config.mtproto?.apiHash);
+  }
+
   #enabled(id: string): boolean {
     return this.#entries.get(id)?.config?.enabled === true;
   }
@@ -190,6 +214,9 @@ export class Runtime implements RuntimeView, WebhookTarget {
         const entry = this.#entries.get(id);
         if (!entry?.config) throw new Error(`tenant ${id} has no valid config`);
         const handle = await startTenant(entry.config, this.#env);
+        // A webhook secret the config does not name was generated (or read back from storage)
+        // during the start; it is as secret as a configured one.
+        if (handle.source.mode === "webhook") this.#redactor.add(handle.source.secret);
         // A tenant restarted during the drain takes no new updates either.
         if (this.#draining) handle.drain();
         entry.handle = handle;
@@ -213,7 +240,7 @@ export class Runtime implements RuntimeView, WebhookTarget {
     const plan = planReload(current, loaded);
     const tenants = this.#tenants!;
     for (const config of [...plan.add, ...plan.restart]) {
-      rememberSecrets(config);
+      this.#rememberSecrets(config);
       const entry = this.#entries.get(config.id) ?? {};
       const previous = entry.config;
       this.#entries.set(config.id, { ...entry, config, configError: undefined });

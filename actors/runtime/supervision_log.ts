@@ -5,20 +5,34 @@
  *
  * @example
  * ```ts ignore
- * const supervisor = new Supervisor("tenants", specs, { onEvent: supervisionObserver(metrics) });
+ * const onEvent = supervisionObserver({ metrics, redact: (text) => secrets.redact(text) });
+ * const supervisor = new Supervisor("tenants", specs, { onEvent });
  * ```
  * @module
  */
 import type { SupervisorEvent } from "../kernel/supervisor.ts";
 import { runtimeLogger } from "../../adapters/observability/logging.ts";
 import { describeError } from "../../adapters/telegram/describe_error.ts";
-import { secrets } from "../../adapters/observability/redact.ts";
 import type { Metrics } from "../../adapters/observability/metrics.ts";
 
 const log = runtimeLogger("supervisor");
 
-/** An `onEvent` handler for supervisors; counts tenant restarts when `metrics` is given. */
-export function supervisionObserver(metrics?: Metrics): (event: SupervisorEvent) => void {
+/** What {@linkcode supervisionObserver} reports through. */
+export interface SupervisionObserverOptions {
+  /** Counts tenant restarts when given. */
+  metrics?: Metrics;
+  /**
+   * Blanks out the secrets the process knows (the runtime's redactor): a parked child's error
+   * is a bare string, which may quote a webhook secret or an API hash as well as a token.
+   */
+  redact(text: string): string;
+}
+
+/** An `onEvent` handler for supervisors. */
+export function supervisionObserver(
+  options: SupervisionObserverOptions,
+): (event: SupervisorEvent) => void {
+  const { metrics, redact } = options;
   const started = new Set<string>();
   return (event) => {
     const who = { supervisor: event.supervisor, id: event.id };
@@ -57,7 +71,7 @@ export function supervisionObserver(metrics?: Metrics): (event: SupervisorEvent)
         log.error("{supervisor}/{id} is failed ({cause}): {error}; retrying in {retryInMs} ms.", {
           ...who,
           cause: event.cause,
-          error: secrets.redact(event.error),
+          error: redact(event.error),
           retryInMs: event.retryInMs,
         });
         return;

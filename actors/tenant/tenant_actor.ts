@@ -14,33 +14,41 @@
  *
  * A tenant that crashes is restarted by its supervisor; nothing it does can reach another tenant.
  *
+ * The actor only sequences its parts, each in a file of its own so it can be read alone:
+ * `update_intake.ts` (the update source and the poller), `update_dispatcher.ts` (inbox, lanes,
+ * outcomes), `paced_outbox.ts` (the outbox sender), `housekeeping.ts` (the timers) and
+ * `part_failure.ts` (how a failed part crashes the tenant).
+ *
  * @example
  * ```ts ignore
  * import { startTenant } from "./tenant_actor.ts";
- * const tenant = await startTenant(config, { clock: systemClock, db });
+ * const tenant = await startTenant(config, { clock: systemClock, db, random: Math.random });
  * if (tenant.source.mode === "webhook") await tenant.accept(update); // from the HTTP route
  * await tenant.stop();
  * ```
  * @module
  */
-import { BotError } from "grammy";
 import type { Update } from "grammy/types";
-import { Actor, type ActorContext, type Behavior, type Reply } from "../kernel/actor.ts";
-import type { Child, ExitReason } from "../kernel/child.ts";
-import type { TimerId } from "../kernel/clock.ts";
-import type { DeadLetters } from "../kernel/dead_letters.ts";
-import { FatalError } from "../kernel/child.ts";
-import { updateUserId } from "../../money/delivery/inbox.ts";
-import { Lanes } from "../kernel/lanes.ts";
-import { type OutboxSenderMsg, startOutboxSender } from "./outbox_sender.ts";
-import { buildTenant, type TenantBuildEnvironment, type TenantParts } from "./tenant_build.ts";
+import {
+  Actor,
+  type ActorContext,
+  type ActorRef,
+  type Behavior,
+  type Reply,
+} from "../kernel/actor.ts";
+import type { Child } from "../kernel/child.ts";
+import { buildTenant, type TenantParts } from "./tenant_build.ts";
+import type { TenantEnvironment } from "./tenant_environment.ts";
+import { registerIntake, startPolling } from "./update_intake.ts";
+import { UpdateDispatcher } from "./update_dispatcher.ts";
+import { type PacedOutbox, startPacedOutbox } from "./paced_outbox.ts";
+import { Housekeeping } from "./housekeeping.ts";
+import { partFailure } from "./part_failure.ts";
 import type { TenantConfig } from "../../config/tenant_schema.ts";
-import { type AllowedUpdate, runPoller } from "../../adapters/telegram/poller.ts";
-import { describeError } from "../../adapters/telegram/describe_error.ts";
-import { SendPacer } from "../../adapters/telegram/send_pacer.ts";
-import { registerUpdateSource, type UpdateSource } from "../../adapters/telegram/update_source.ts";
-import type { Metrics } from "../../adapters/observability/metrics.ts";
-import type { BalanceRegistry } from "../balance/registry.ts";
+import type { UpdateSource } from "../../adapters/telegram/update_source.ts";
+
+export type { TenantEnvironment } from "./tenant_environment.ts";
+export { allowedUpdates } from "./update_intake.ts";
 
 /** The tenant actor's protocol. */
 export type TenantMsg =
@@ -52,18 +60,6 @@ export type TenantMsg =
   | { type: "Reconcile" }
   /** A part of the tenant failed (poller, outbox sender, a payment update): crash and restart. */
   | { type: "Failed"; part: string; error: unknown };
-
-/** What every tenant shares with the rest of the process. */
-export interface TenantEnvironment extends TenantBuildEnvironment {
-  deadLetters?: DeadLetters;
-  /** Long-poll duration in seconds; tests shorten it so stops are quick. */
-  pollTimeoutSeconds?: number;
-  /** The process's public https address, for webhook tenants (`PUBLIC_URL`). */
-  publicUrl?: string;
-  metrics?: Metrics;
-  /** The process's BalanceActor, which the tenant registers with while it runs. */
-  balances?: BalanceRegistry;
-}
 
 /** A running tenant, as its supervisor and the HTTP server see it. */
 export interface TenantHandle extends Child {
@@ -90,37 +86,17 @@ export interface TenantHandle extends Child {
 }
 
 /**
- * Updates the runtime asks Telegram for: messages (payments among them), buttons, pre-checkout
- * queries and subscription changes. Listed explicitly so a list left by an earlier deployment
- * (Telegram remembers it) cannot silently drop `pre_checkout_query`.
- */
-export const allowedUpdates: readonly AllowedUpdate[] = [
-  "message",
-  "callback_query",
-  "pre_checkout_query",
-  "subscription",
-];
-
-/**
  * How long the poller (or a webhook request) waits for updates to be recorded and dispatched.
  * Longer means the lanes are full of stuck handlers: the tenant crashes and restarts, and the
  * batch comes again.
  */
 const batchTimeoutMs = 60_000;
 
-/**
- * How long a stopping tenant gives its outbox to send what is due (receipts of the last
- * payments) before stopping it; what is left goes at the next start.
- */
-const outboxDrainMs = 3_000;
-
-/** Housekeeping period: order expiry needs no finer grain than half a minute. */
-const tickMs = 30_000;
-
-/** True for updates that change what a user paid for; their failures must not be marked done. */
-function movesMoney(update: Update): boolean {
-  return update.message?.successful_payment !== undefined ||
-    update.message?.refunded_payment !== undefined || update.subscription !== undefined;
+/** Hands a batch to the actor; resolves once it is recorded and dispatched. */
+function handOver(ref: ActorRef<TenantMsg>, updates: Update[]): Promise<void> {
+  return ref.ask<void>((reply) => ({ type: "Updates", updates, reply }), {
+    timeoutMs: batchTimeoutMs,
+  });
 }
 
 /**
@@ -133,15 +109,7 @@ export async function startTenant(
   env: TenantEnvironment,
 ): Promise<TenantHandle> {
   const parts = await buildTenant(config, env);
-  const source = await registerUpdateSource(parts.bot.api, config, {
-    db: env.db,
-    publicUrl: env.publicUrl,
-    allowedUpdates,
-  });
-  parts.logger.info("Bot @{username} is up; updates by {mode}.", {
-    username: parts.bot.botInfo.username,
-    mode: source.mode,
-  });
+  const source = await registerIntake(parts, env);
   let lastUpdateAt: number | undefined;
   const draining = new AbortController();
   const actor = Actor.spawn(
@@ -155,10 +123,7 @@ export async function startTenant(
     source,
     done: actor.done,
     stop: (reason) => actor.stop(reason),
-    accept: (update) =>
-      actor.ref.ask<void>((reply) => ({ type: "Updates", updates: [update], reply }), {
-        timeoutMs: batchTimeoutMs,
-      }),
+    accept: (update) => handOver(actor.ref, [update]),
     lastUpdateAt: () => lastUpdateAt,
     outboxBacklog: () => parts.outbox.backlog(env.db),
     mailboxDepth: () => actor.mailboxSize,
@@ -174,172 +139,63 @@ function tenantBehavior(
   draining: AbortSignal,
   noteUpdate: () => void,
 ): Behavior<TenantMsg> {
-  const { bot, inbox, outbox, payments, logger, texts, config } = parts;
-  const { clock, db } = env;
   let self: ActorContext<TenantMsg> | undefined;
-  let poller: Promise<void> | undefined;
-  let sender: Actor<OutboxSenderMsg> | undefined;
-  let tick: TimerId | undefined;
-  let reconcileTimer: TimerId | undefined;
-  const inFlight = new Set<Promise<void>>();
+  let outbox: PacedOutbox | undefined;
+  let polling: Promise<void> | undefined;
 
   /** Tells the actor that a part failed, unless it is stopping anyway. */
-  const fail = (part: string) => (error: unknown) => {
+  const fail = (part: string, error: unknown) => {
     if (self && !self.signal.aborted) self.self.tell({ type: "Failed", part, error });
   };
-  const lanes = new Lanes({ onError: fail("update lane") });
-
-  /** A message whose handler (often a plugin's) failed gets a reply rather than silence. */
-  const tellUserItFailed = async (update: Update): Promise<void> => {
-    const message = update.message;
-    if (!message || message.chat.type !== "private") return;
-    try {
-      await bot.api.sendMessage(
-        message.chat.id,
-        texts.forUser(message.from?.language_code).t("plugin.error"),
-      );
-    } catch (error) {
-      logger.warn("Could not tell user {chatId} about the failure: {error}", {
-        chatId: message.chat.id,
-        error: describeError(error),
-      });
-    }
-  };
-
-  const tenant = { tenant: config.id };
-
-  /** Runs one update and records the outcome; never throws. */
-  const run = async (update: Update): Promise<void> => {
-    const started = clock.now();
-    try {
-      await bot.handleUpdate(update);
-      env.metrics?.updatesHandled.inc(tenant);
-      if (update.pre_checkout_query) {
-        env.metrics?.preCheckoutLatency.observe(tenant, (clock.now() - started) / 1000);
-      }
-    } catch (error) {
-      env.metrics?.handlerErrors.inc(tenant);
-      const cause = error instanceof BotError ? error.error : error;
-      logger.error("Update {updateId} failed: {error}", {
-        updateId: update.update_id,
-        error: describeError(cause),
-      });
-      if (movesMoney(update)) {
-        // Left pending: the restart this causes applies it again.
-        fail(`payment update ${update.update_id}`)(cause);
-        return;
-      }
-      await tellUserItFailed(update);
-    }
-    await inbox.markDone(db, update.update_id);
-  };
-
-  /** Queues an update on its user's lane; pre-checkout queries run at once. */
-  const dispatch = async (update: Update): Promise<void> => {
-    if (update.pre_checkout_query) {
-      const running: Promise<void> = run(update).finally(() => inFlight.delete(running));
-      inFlight.add(running);
-    } else {
-      await lanes.add(updateUserId(update) ?? "anonymous", () => run(update));
-    }
-  };
+  const updates = new UpdateDispatcher(parts, env, fail);
+  const timers = new Housekeeping(parts, env, (msg) => self?.self.tell(msg));
 
   return {
     async preStart(ctx) {
       self = ctx;
-      const pacer = new SendPacer({ clock });
-      sender = startOutboxSender({
-        tenantId: config.id,
-        db,
-        outbox,
-        clock,
-        logger: logger.getChild("outbox"),
-        call: parts.rawCall,
-        pace: (chatId, signal) => pacer.take(chatId, signal),
-        onSent: payments.onOutboxSent,
-      });
-      parts.whenCommitted(() => sender?.ref.tell({ type: "Kick" }));
-      sender.done.then((reason: ExitReason) => {
-        if (reason.kind === "failure") fail("outbox sender")(reason.error);
-      });
-      ctx.self.tell({ type: "Tick" });
+      outbox = startPacedOutbox(parts, env, (error) => fail("outbox sender", error));
+      timers.startTicking();
       if (env.balances) {
+        // Before the first reconciliation: the reconciler reads the bot's transactions through
+        // the BalanceActor, which answers only for tenants registered with it.
         await env.balances.register(parts.balanceTenant);
-        // The first run comes soon (it recovers what a crash may have missed), at a random point
-        // of the first minute so a thousand tenants starting together do not query at once.
-        const firstMs = Math.random() *
-          Math.min(60_000, config.balance.reconcileIntervalSeconds * 1000);
-        reconcileTimer = clock.setTimeout(() => ctx.self.tell({ type: "Reconcile" }), firstMs);
+        timers.startReconciling();
       }
-      // Updates recorded before a crash or a stop but never finished.
-      for (const update of await inbox.pending(db)) await dispatch(update);
+      await updates.replayPending();
       if (source.mode !== "polling") return;
-      poller = runPoller({
-        api: bot.api,
-        allowedUpdates,
-        // Polling ends at the drain, before the stop: SIGTERM must not take new updates while
-        // the tenants stop one after another.
-        signal: AbortSignal.any([ctx.signal, draining]),
-        clock,
-        logger,
-        timeoutSeconds: env.pollTimeoutSeconds,
-        handle: (updates) =>
-          ctx.self.ask<void>((reply) => ({ type: "Updates", updates, reply }), {
-            timeoutMs: batchTimeoutMs,
-          }),
-      }).catch(fail("poller"));
+      polling = startPolling(parts, env, {
+        stop: ctx.signal,
+        drain: draining,
+        handle: (batch) => handOver(ctx.self, batch),
+        onFailure: (error) => fail("poller", error),
+      });
     },
-    async receive(msg, ctx) {
+    async receive(msg) {
       switch (msg.type) {
-        case "Updates": {
+        case "Updates":
           noteUpdate();
-          const fresh = await db.transaction((tx) => inbox.record(tx, msg.updates));
-          for (const update of fresh) await dispatch(update);
+          await updates.recordAndDispatch(msg.updates);
           msg.reply();
           return;
-        }
         case "Tick":
-          await payments.expireDue();
-          await inbox.prune(db);
-          tick = clock.setTimeout(() => ctx.self.tell({ type: "Tick" }), tickMs);
+          await timers.tick();
           return;
         case "Reconcile":
-          // Runs beside the updates, never blocking them; the reconciler serializes its runs.
-          parts.reconciler?.run().then(
-            (report) => logger.info("Reconciled: {report}", { report: JSON.stringify(report) }),
-            (error) =>
-              logger.warn("Reconciliation failed: {error}", { error: describeError(error) }),
-          );
-          reconcileTimer = clock.setTimeout(
-            () => ctx.self.tell({ type: "Reconcile" }),
-            config.balance.reconcileIntervalSeconds * 1000,
-          );
+          timers.reconcile();
           return;
-        case "Failed": {
-          const message = `${msg.part} failed: ${describeError(msg.error)}`;
-          // A fatal cause (the token was revoked) stays fatal, so the supervisor parks the
-          // tenant at once instead of restarting it against Telegram's 401.
-          throw msg.error instanceof FatalError
-            ? new FatalError(message, { cause: msg.error })
-            : new Error(message, { cause: msg.error });
-        }
+        case "Failed":
+          throw partFailure(msg.part, msg.error);
       }
     },
+    // The reverse of the start: nothing new comes in, what came in finishes, its receipts go
+    // out, and only then does the tenant let go of what it holds.
     async postStop() {
-      if (tick !== undefined) clock.clearTimeout(tick);
-      if (reconcileTimer !== undefined) clock.clearTimeout(reconcileTimer);
-      parts.whenCommitted(() => {});
-      await poller;
-      await lanes.drain();
-      await Promise.all(inFlight);
-      if (sender) {
-        // Let receipts of the last payments go out before stopping; the rest waits in storage.
-        await sender.ref.ask<void>((reply) => ({ type: "Drain", reply }), {
-          timeoutMs: outboxDrainMs,
-        }).catch(() => {});
-        await sender.stop();
-      }
-      await env.balances?.unregister(config.id).catch(() => {});
+      timers.stop();
+      outbox?.stopKicking();
+      await polling;
+      await updates.drain();
+      await outbox?.drainAndStop();
+      await env.balances?.unregister(parts.config.id).catch(() => {});
       await parts.close();
     },
   };

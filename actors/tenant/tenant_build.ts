@@ -1,7 +1,7 @@
 /**
  * Assembles one tenant's parts before its actor starts: the grammY bot (with the auto-retry
  * plugin, the runtime's handlers, the tenant's plugin and the fallbacks), the stores (inbox,
- * ledger, outbox) and the payment service. Checking the token (`getMe`) happens here, so a
+ * ledger, outbox) and the payment services. Checking the token (`getMe`) happens here, so a
  * rejected token fails the start with a `FatalError` and the supervisor parks the tenant.
  *
  * @example
@@ -18,7 +18,7 @@ import type { Clock } from "../kernel/clock.ts";
 import { Inbox } from "../../money/delivery/inbox.ts";
 import { Ledger } from "../../money/stores/ledger.ts";
 import { Outbox } from "../../money/delivery/outbox.ts";
-import { PaymentService } from "../../money/payments/payment_service.ts";
+import { createPaymentServices, type PaymentServices } from "../../money/payments/services.ts";
 import { Reconciler } from "../../money/reconciliation/reconciler.ts";
 import type { BalanceRegistry } from "../balance/registry.ts";
 import type { BalanceTenant } from "../../money/bot_stars/types.ts";
@@ -58,7 +58,8 @@ export interface TenantParts {
   bot: Bot;
   inbox: Inbox;
   outbox: Outbox;
-  payments: PaymentService;
+  /** Checkout, payments received, refunds, users' credits, subscriptions. */
+  payments: PaymentServices;
   /** Makes any Bot API call by name: the outbox stores calls that way. */
   rawCall(method: string, params: Record<string, unknown>, signal: AbortSignal): Promise<unknown>;
   /** Sets what runs after each payment commit; the actor kicks its outbox sender there. */
@@ -97,7 +98,7 @@ export async function buildTenant(
   let committed = () => {};
   const outbox = new Outbox(config.id, clock, redactTokens);
   const tenantLabel = { tenant: config.id };
-  const payments = new PaymentService({
+  const payments = createPaymentServices({
     tenant: config,
     db,
     clock,
@@ -168,7 +169,7 @@ export async function buildTenant(
     texts,
     payments,
     logger,
-    balance: env.balances?.client,
+    botStars: env.balances?.client,
     reconciler,
   });
   if (config.plugin) {

@@ -5,16 +5,43 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { watchTenantConfig } from "./config_watcher.ts";
+ * import { ManualClock } from "../../actors/kernel/clock.ts";
+ * import { loadTenants } from "../../config/load_tenants.ts";
+ *
+ * const configDir = await Deno.makeTempDir();
+ * await Deno.mkdir(`${configDir}/tenants`);
+ * const loaded: string[][] = [];
+ * let sighup = () => {};
  * const stop = new AbortController();
  * const watcher = watchTenantConfig({
- *   configDir: "config",
- *   onChange: async () => console.log("tenant files changed"),
+ *   configDir,
+ *   clock: new ManualClock(), // the debounce after file events never fires on its own here
  *   signal: stop.signal,
+ *   onChange: async () => {
+ *     const { tenants } = await loadTenants(configDir, () => "123:abc");
+ *     loaded.push(tenants.map((tenant) => tenant.id));
+ *   },
+ *   // Stands in for `kill -HUP`, which the watcher listens for by default.
+ *   onSignal: (handler) => {
+ *     sighup = handler;
+ *     return () => {};
+ *   },
  * });
- * await watcher.reloadNow();
+ *
+ * await Deno.writeTextFile(`${configDir}/tenants/shop.json`, '{ "token": "env:SHOP_TOKEN" }');
+ * await watcher.reloadNow(); // without waiting for the file events and their debounce
+ * assert.deepEqual(loaded, [["shop"]]);
+ *
+ * await Deno.writeTextFile(`${configDir}/tenants/quiz.json`, '{ "token": "env:QUIZ_TOKEN" }');
+ * sighup();
+ * await watcher.reloadNow(); // joins the reload SIGHUP asked for
+ * assert.deepEqual(loaded, [["shop"], ["quiz", "shop"]]);
+ *
  * stop.abort();
  * await watcher.closed;
+ * await Deno.remove(configDir, { recursive: true });
  * ```
  * @module
  */
@@ -110,22 +137,6 @@ function isDirectorySync(path: string): boolean | undefined {
  *
  * Bursts are debounced by waiting for quiet: a file rewritten without a pause for longer than
  * `debounceMs` delays the reload until it stops.
- *
- * @example
- * ```ts
- * import { formatProblem, loadTenants } from "../../config/load_tenants.ts";
- * import { watchTenantConfig } from "./config_watcher.ts";
- * const stop = new AbortController();
- * watchTenantConfig({
- *   configDir: "config",
- *   debounceMs: 500,
- *   signal: stop.signal,
- *   onChange: async () => {
- *     const { problems } = await loadTenants("config");
- *     problems.forEach((problem) => console.error(formatProblem(problem)));
- *   },
- * });
- * ```
  */
 export function watchTenantConfig(options: ConfigWatcherOptions): ConfigWatcher {
   const { onChange, signal } = options;

@@ -10,9 +10,12 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { constantTimeEqual } from "./constant_time.ts";
- * constantTimeEqual("s3cret", "s3cret"); // true
- * constantTimeEqual("s3cret", "s3creT"); // false
+ *
+ * assert.equal(constantTimeEqual("s3cret", "s3cret"), true);
+ * assert.equal(constantTimeEqual("s3cret", "s3creT"), false);
+ * assert.equal(constantTimeEqual("s3cret", "s3cret-and-more"), false);
  * ```
  * @module
  */
@@ -23,14 +26,6 @@ const encoder = new TextEncoder();
  * Whether `a` and `b` are the same string, compared as UTF-8 bytes in a loop over the longer
  * length with no early exit. The lengths themselves are not hidden (a secret's length is not
  * what protects it), but a shorter or longer guess still costs the full loop.
- *
- * @example
- * ```ts
- * import { constantTimeEqual } from "./constant_time.ts";
- * const expected = "hook_secret";
- * const given = "hook_secreT";
- * if (!constantTimeEqual(given, expected)) console.log("401"); // "401"
- * ```
  */
 export function constantTimeEqual(a: string, b: string): boolean {
   const left = encoder.encode(a);

@@ -13,19 +13,47 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { opsRoutes } from "./ops_routes.ts";
+ * import type { TenantReport } from "./runtime_view.ts";
  * import { startHttpServer } from "./server.ts";
  * import { createMetrics } from "../observability/metrics.ts";
  * import { redactTokens } from "../observability/redact.ts";
+ *
+ * const quiz: TenantReport = {
+ *   id: "quiz",
+ *   enabled: true,
+ *   state: "failed",
+ *   updates: "polling",
+ *   restarts: 3,
+ *   lastError: "FatalError: GET /bot123456:AAAAAAAAAAAAAAAAAAAAAAAA/getMe: 401 Unauthorized",
+ * };
  * const routes = opsRoutes({
- *   runtime: { tenants: () => [] },
+ *   runtime: { tenants: () => [quiz] },
  *   metrics: createMetrics(),
  *   adminToken: "let-me-in",
  *   redact: redactTokens,
  * });
- * const server = startHttpServer({ port: 0, hostname: "127.0.0.1", routes });
- * (await fetch(`http://127.0.0.1:${server.port}/readyz`)).status; // 200
- * await server.shutdown();
+ * await using server = startHttpServer({ port: 0, hostname: "127.0.0.1", routes });
+ * const get = (path: string, headers: HeadersInit = {}) =>
+ *   fetch(`http://127.0.0.1:${server.port}${path}`, { headers });
+ *
+ * const ready = await get("/readyz");
+ * assert.equal(ready.status, 503);
+ * assert.deepEqual(await ready.json(), {
+ *   ready: false,
+ *   notReady: [{
+ *     id: "quiz",
+ *     state: "failed",
+ *     lastError: "FatalError: GET /bot<redacted>/getMe: 401 Unauthorized",
+ *   }],
+ * });
+ *
+ * const anonymous = await get("/status");
+ * assert.equal(anonymous.status, 401);
+ * await anonymous.body?.cancel();
+ * const status = await get("/status", { authorization: "Bearer let-me-in" });
+ * assert.equal((await status.json()).tenants[0].restarts, 3);
  * ```
  * @module
  */
@@ -37,17 +65,6 @@ import type { RuntimeView, TenantReport } from "./runtime_view.ts";
 
 /**
  * What the operations endpoints read.
- *
- * @example
- * ```ts
- * import type { OpsRoutesOptions } from "./ops_routes.ts";
- * import { createMetrics } from "../observability/metrics.ts";
- * const options: OpsRoutesOptions = {
- *   runtime: { tenants: () => [] },
- *   metrics: createMetrics(),
- *   redact: (text) => text.replaceAll("hunter2", "<redacted>"),
- * };
- * ```
  */
 export interface OpsRoutesOptions {
   runtime: RuntimeView;
@@ -60,13 +77,6 @@ export interface OpsRoutesOptions {
 
 /**
  * The four operations routes.
- *
- * @example
- * ```ts
- * import { opsRoutes } from "./ops_routes.ts";
- * declare const options: import("./ops_routes.ts").OpsRoutesOptions;
- * opsRoutes(options).map((route) => route.path); // ["/healthz", "/readyz", "/metrics", "/status"]
- * ```
  */
 export function opsRoutes(options: OpsRoutesOptions): Route[] {
   const { runtime, metrics, redact } = options;

@@ -4,21 +4,25 @@
  *
  * @example
  * ```ts
- * import { jsonResponse } from "./responses.ts";
- * const response = jsonResponse(404, { error: "not found" });
- * response.headers.get("content-type"); // "application/json; charset=utf-8"
+ * import assert from "node:assert/strict";
+ * import { jsonResponse, textResponse } from "./responses.ts";
+ *
+ * const notAllowed = jsonResponse(405, { error: "method not allowed" }, { allow: "POST" });
+ * assert.equal(notAllowed.status, 405);
+ * assert.equal(notAllowed.headers.get("content-type"), "application/json; charset=utf-8");
+ * assert.equal(notAllowed.headers.get("allow"), "POST");
+ * assert.equal(notAllowed.headers.get("cache-control"), "no-store");
+ * assert.deepEqual(await notAllowed.json(), { error: "method not allowed" });
+ *
+ * const ok = textResponse(200, "ok");
+ * assert.equal(ok.headers.get("content-type"), "text/plain; charset=utf-8");
+ * assert.equal(await ok.text(), "ok");
  * ```
  * @module
  */
 
 /**
  * A JSON response with `status`, `body` serialized, and any extra `headers`.
- *
- * @example
- * ```ts
- * import { jsonResponse } from "./responses.ts";
- * jsonResponse(405, { error: "method not allowed" }, { allow: "POST" });
- * ```
  */
 export function jsonResponse(
   status: number,
@@ -33,12 +37,6 @@ export function jsonResponse(
 
 /**
  * A response whose body is already text; plain text unless `headers` say otherwise.
- *
- * @example
- * ```ts
- * import { textResponse } from "./responses.ts";
- * textResponse(200, "ok").headers.get("content-type"); // "text/plain; charset=utf-8"
- * ```
  */
 export function textResponse(
   status: number,

@@ -5,26 +5,27 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { RouteTable } from "./routes.ts";
+ *
+ * const handle = () => new Response("{}");
  * const table = new RouteTable([
- *   { method: "POST", path: "/telegram/:tenantId", handle: () => new Response("{}") },
+ *   { method: "POST", path: "/telegram/:tenantId", handle },
+ *   { method: "GET", path: "/healthz", handle },
  * ]);
- * const found = table.find("POST", "/telegram/shop");
- * found.kind === "matched" && found.params.tenantId; // "shop"
- * table.find("GET", "/telegram/shop").kind; // "wrong-method"
- * table.find("GET", "/nowhere").kind; // "not-found"
+ * const found = table.find("POST", "/telegram/my%20shop");
+ * assert.equal(found.kind, "matched");
+ * assert.deepEqual(found.kind === "matched" && found.params, { tenantId: "my shop" });
+ * const wrongMethod = table.find("GET", "/telegram/shop");
+ * assert.deepEqual(wrongMethod, { kind: "wrong-method", allowed: ["POST"] });
+ * assert.deepEqual(table.find("GET", "/nowhere"), { kind: "not-found" });
+ * assert.throws(() => new RouteTable([{ method: "get", path: "/x", handle }]), TypeError);
  * ```
  * @module
  */
 
 /**
  * What a handler gets besides the request.
- *
- * @example
- * ```ts
- * import type { RouteContext } from "./routes.ts";
- * const describe = (context: RouteContext) => `${context.params.tenantId} from ${context.remote}`;
- * ```
  */
 export interface RouteContext {
   /** The path's `:name` parameters, percent-decoded. */
@@ -35,12 +36,6 @@ export interface RouteContext {
 
 /**
  * Answers one matched request. A handler that throws gets a 500 from the server.
- *
- * @example
- * ```ts
- * import type { RouteHandler } from "./routes.ts";
- * const hello: RouteHandler = (_request, { params }) => new Response(`hello ${params.name}`);
- * ```
  */
 export type RouteHandler = (
   request: Request,
@@ -49,12 +44,6 @@ export type RouteHandler = (
 
 /**
  * One entry of the table.
- *
- * @example
- * ```ts
- * import type { Route } from "./routes.ts";
- * const healthz: Route = { method: "GET", path: "/healthz", handle: () => new Response("ok") };
- * ```
  */
 export interface Route {
   /** An HTTP method in upper case, e.g. `GET`. */
@@ -66,12 +55,6 @@ export interface Route {
 
 /**
  * The result of {@linkcode RouteTable.find}.
- *
- * @example
- * ```ts
- * import type { RouteMatch } from "./routes.ts";
- * const status = (match: RouteMatch) => match.kind === "not-found" ? 404 : 200;
- * ```
  */
 export type RouteMatch =
   | { kind: "matched"; route: Route; params: Record<string, string> }
@@ -88,13 +71,6 @@ const METHOD = /^[A-Z]+$/;
 
 /**
  * Routes compiled once, matched per request in declaration order.
- *
- * @example
- * ```ts
- * import { RouteTable } from "./routes.ts";
- * const table = new RouteTable([{ method: "GET", path: "/healthz", handle: () => new Response("ok") }]);
- * table.find("GET", "/healthz").kind; // "matched"
- * ```
  */
 export class RouteTable {
   readonly #routes: CompiledRoute[];

@@ -5,7 +5,9 @@
  *
  * @example
  * ```ts
- * import type { RuntimeView, TenantReport } from "./runtime_view.ts";
+ * import assert from "node:assert/strict";
+ * import { type RuntimeView, TENANT_STATES, type TenantReport } from "./runtime_view.ts";
+ *
  * const shop: TenantReport = {
  *   id: "shop",
  *   enabled: true,
@@ -13,8 +15,26 @@
  *   updates: "polling",
  *   restarts: 0,
  * };
- * const view: RuntimeView = { tenants: () => [shop] };
- * view.tenants()[0].state; // "running"
+ * const quiz: TenantReport = {
+ *   id: "quiz",
+ *   enabled: true,
+ *   state: "invalid",
+ *   updates: "polling",
+ *   restarts: 0,
+ *   configError: "products[1].price: expected an integer ≥ 1, got 0",
+ * };
+ * const view: RuntimeView = { tenants: () => [shop, quiz] };
+ * assert.deepEqual(view.tenants().map((tenant) => tenant.state), ["running", "invalid"]);
+ * assert.deepEqual(TENANT_STATES, [
+ *   "starting",
+ *   "running",
+ *   "backoff",
+ *   "failed",
+ *   "stopping",
+ *   "stopped",
+ *   "disabled",
+ *   "invalid",
+ * ]);
  * ```
  * @module
  */
@@ -23,12 +43,6 @@ import type { ChildState } from "../../actors/kernel/supervisor.ts";
 /**
  * A tenant's state: its supervisor's {@linkcode ChildState}, or `disabled` (`enabled: false` in
  * its file) or `invalid` (its file was refused, so it never started).
- *
- * @example
- * ```ts
- * import type { TenantState } from "./runtime_view.ts";
- * const parked: TenantState = "failed";
- * ```
  */
 export type TenantState = ChildState | "disabled" | "invalid";
 
@@ -47,30 +61,11 @@ const STATES: Record<TenantState, true> = {
 
 /**
  * Every {@linkcode TenantState}, in lifecycle order.
- *
- * @example
- * ```ts
- * import { TENANT_STATES } from "./runtime_view.ts";
- * TENANT_STATES.includes("failed"); // true
- * ```
  */
 export const TENANT_STATES: readonly TenantState[] = Object.keys(STATES) as TenantState[];
 
 /**
  * One tenant as operators see it.
- *
- * @example
- * ```ts
- * import type { TenantReport } from "./runtime_view.ts";
- * const broken: TenantReport = {
- *   id: "quiz",
- *   enabled: true,
- *   state: "invalid",
- *   updates: "polling",
- *   restarts: 0,
- *   configError: "products[1].price: expected an integer ≥ 1, got 0",
- * };
- * ```
  */
 export interface TenantReport {
   /** The tenant id (its file name). */
@@ -92,13 +87,6 @@ export interface TenantReport {
 
 /**
  * Read access to the runtime for the operations endpoints.
- *
- * @example
- * ```ts
- * import type { RuntimeView } from "./runtime_view.ts";
- * declare const view: RuntimeView;
- * const failing = view.tenants().filter((tenant) => tenant.state === "failed");
- * ```
  */
 export interface RuntimeView {
   /** A fresh snapshot of every tenant, in config order. */

@@ -7,15 +7,32 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { startHttpServer } from "./server.ts";
- * const server = startHttpServer({
- *   port: 0,
+ *
+ * await using server = startHttpServer({
+ *   port: 0, // any free port
  *   hostname: "127.0.0.1",
- *   routes: [{ method: "GET", path: "/healthz", handle: () => new Response("ok") }],
+ *   routes: [
+ *     { method: "GET", path: "/healthz", handle: () => new Response("ok") },
+ *     { method: "GET", path: "/boom", handle: () => Promise.reject(new Error("secret detail")) },
+ *   ],
  * });
- * const response = await fetch(`http://127.0.0.1:${server.port}/healthz`);
- * await response.text(); // "ok"
- * await server.shutdown();
+ * const get = (path: string, method = "GET") =>
+ *   fetch(`http://127.0.0.1:${server.port}${path}`, { method });
+ *
+ * const ok = await get("/healthz");
+ * assert.equal(await ok.text(), "ok");
+ * const missing = await get("/nowhere");
+ * assert.equal(missing.status, 404);
+ * assert.deepEqual(await missing.json(), { error: "not found" });
+ * const wrongMethod = await get("/healthz", "POST");
+ * assert.equal(wrongMethod.status, 405);
+ * assert.equal(wrongMethod.headers.get("allow"), "GET");
+ * await wrongMethod.body?.cancel();
+ * const failed = await get("/boom");
+ * assert.equal(failed.status, 500);
+ * assert.deepEqual(await failed.json(), { error: "internal error" }); // the reason is only logged
  * ```
  * @module
  */
@@ -27,12 +44,6 @@ import { type Route, RouteTable } from "./routes.ts";
 
 /**
  * How to start the server.
- *
- * @example
- * ```ts
- * import type { HttpServerOptions } from "./server.ts";
- * const options: HttpServerOptions = { port: 8080, routes: [] }; // all interfaces
- * ```
  */
 export interface HttpServerOptions {
   /** `HTTP_PORT`; 0 picks a free port (read it back from {@linkcode HttpServer.port}). */
@@ -54,14 +65,6 @@ export interface HttpServerOptions {
 
 /**
  * A running server.
- *
- * @example
- * ```ts
- * import type { HttpServer } from "./server.ts";
- * declare const server: HttpServer;
- * console.log(`metrics at http://127.0.0.1:${server.port}/metrics`);
- * await server.shutdown();
- * ```
  */
 export interface HttpServer {
   /** The port actually bound (differs from the option when it was 0). */
@@ -79,15 +82,6 @@ export interface HttpServer {
  *
  * @throws {Error} naming the address when the port is already in use.
  * @throws {TypeError} naming a malformed or duplicate route.
- *
- * @example
- * ```ts
- * import { startHttpServer } from "./server.ts";
- * const stop = new AbortController();
- * const server = startHttpServer({ port: 0, hostname: "127.0.0.1", routes: [], signal: stop.signal });
- * stop.abort();
- * await server.finished;
- * ```
  */
 export function startHttpServer(options: HttpServerOptions): HttpServer {
   const hostname = options.hostname ?? "0.0.0.0";

@@ -22,21 +22,44 @@
  *
  * @example
  * ```ts
- * import { webhookRoute } from "./webhook_route.ts";
+ * import assert from "node:assert/strict";
+ * import type { Update } from "grammy/types";
+ * import { TenantUnavailableError, webhookRoute, type WebhookTarget } from "./webhook_route.ts";
  * import { startHttpServer } from "./server.ts";
- * const target = {
- *   secretFor: (id: string) => (id === "shop" ? "hook_secret" : undefined),
- *   accept: async () => {},
+ * import { createMetrics } from "../observability/metrics.ts";
+ *
+ * const inbox: Update[] = [];
+ * let shopRunning = true;
+ * const target: WebhookTarget = {
+ *   secretFor: (tenantId) => (tenantId === "shop" ? "hook_secret" : undefined),
+ *   accept: async (tenantId, update) => {
+ *     if (!shopRunning) throw new TenantUnavailableError(tenantId);
+ *     inbox.push(update);
+ *   },
  *   draining: () => false,
  * };
- * const server = startHttpServer({ port: 0, hostname: "127.0.0.1", routes: [webhookRoute({ target })] });
- * const response = await fetch(`http://127.0.0.1:${server.port}/telegram/shop`, {
- *   method: "POST",
- *   headers: { "x-telegram-bot-api-secret-token": "hook_secret" },
- *   body: JSON.stringify({ update_id: 1 }),
- * });
- * response.status; // 200
- * await server.shutdown();
+ * const metrics = createMetrics();
+ * const routes = [webhookRoute({ target, metrics })];
+ * await using server = startHttpServer({ port: 0, hostname: "127.0.0.1", routes });
+ * const deliver = async (body: string, secret = "hook_secret", tenant = "shop") => {
+ *   const response = await fetch(`http://127.0.0.1:${server.port}/telegram/${tenant}`, {
+ *     method: "POST",
+ *     headers: { "x-telegram-bot-api-secret-token": secret },
+ *     body,
+ *   });
+ *   await response.body?.cancel();
+ *   return response.status;
+ * };
+ *
+ * assert.equal(await deliver(JSON.stringify({ update_id: 1 })), 200);
+ * assert.deepEqual(inbox, [{ update_id: 1 }]);
+ * assert.equal(await deliver(JSON.stringify({ update_id: 2 }), "guess"), 401);
+ * assert.equal(await deliver(JSON.stringify({ update_id: 2 }), "hook_secret", "quiz"), 404);
+ * assert.equal(await deliver("[1, 2]"), 400);
+ * shopRunning = false;
+ * assert.equal(await deliver(JSON.stringify({ update_id: 2 })), 503); // Telegram retries later
+ * assert.equal(inbox.length, 1);
+ * assert.match(await metrics.render(), /constellation_webhook_requests_total\{status="503"\} 1/);
  * ```
  * @module
  */
@@ -52,17 +75,6 @@ import type { Route, RouteContext } from "./routes.ts";
 
 /**
  * The runtime's side of the webhook: the lead's runtime implements it.
- *
- * @example
- * ```ts
- * import type { WebhookTarget } from "./webhook_route.ts";
- * const inbox: unknown[] = [];
- * const target: WebhookTarget = {
- *   secretFor: (tenantId) => (tenantId === "shop" ? "hook_secret" : undefined),
- *   accept: async (_tenantId, update) => void inbox.push(update),
- *   draining: () => false,
- * };
- * ```
  */
 export interface WebhookTarget {
   /** The tenant's expected secret token, or undefined if no such tenant is on webhooks. */
@@ -80,13 +92,6 @@ export interface WebhookTarget {
  * What {@linkcode WebhookTarget.accept} throws for a tenant that exists and is on webhooks but
  * is not running at the moment (stopping, restarting after a crash or a config change): the
  * route answers 503, and Telegram delivers the update again once the tenant is back.
- *
- * @example
- * ```ts
- * import { TenantUnavailableError } from "./webhook_route.ts";
- * const error = new TenantUnavailableError("shop");
- * error.message; // "tenant shop is not running at the moment"
- * ```
  */
 export class TenantUnavailableError extends Error {
   /** The tenant the update was for. */
@@ -101,13 +106,6 @@ export class TenantUnavailableError extends Error {
 
 /**
  * What the route is built from.
- *
- * @example
- * ```ts
- * import type { WebhookRouteOptions } from "./webhook_route.ts";
- * declare const target: import("./webhook_route.ts").WebhookTarget;
- * const options: WebhookRouteOptions = { target, maxBodyBytes: 64 * 1024 };
- * ```
  */
 export interface WebhookRouteOptions {
   target: WebhookTarget;
@@ -135,12 +133,6 @@ const SECRET_HEADER = "x-telegram-bot-api-secret-token";
 
 /**
  * The path of a tenant's webhook, to append to `PUBLIC_URL` when calling `setWebhook`.
- *
- * @example
- * ```ts
- * import { webhookPath } from "./webhook_route.ts";
- * webhookPath("shop"); // "/telegram/shop"
- * ```
  */
 export function webhookPath(tenantId: string): string {
   return `/telegram/${encodeURIComponent(tenantId)}`;
@@ -148,15 +140,6 @@ export function webhookPath(tenantId: string): string {
 
 /**
  * The `POST /telegram/:tenantId` route.
- *
- * @example
- * ```ts
- * import { webhookRoute } from "./webhook_route.ts";
- * import { createMetrics } from "../observability/metrics.ts";
- * declare const target: import("./webhook_route.ts").WebhookTarget;
- * const route = webhookRoute({ target, metrics: createMetrics() });
- * route.path; // "/telegram/:tenantId"
- * ```
  */
 export function webhookRoute(options: WebhookRouteOptions): Route {
   const receive = receiver(options);

@@ -4,9 +4,18 @@
  *
  * @example
  * ```ts
- * import { errors } from "telegram";
- * import { floodWaitSeconds } from "./gramjs_errors.ts";
- * floodWaitSeconds(new errors.FloodWaitError({ capture: 30 })); // 30
+ * import assert from "node:assert/strict";
+ * import { Api, errors } from "telegram";
+ * import { floodWaitSeconds, isUnauthorized } from "./gramjs_errors.ts";
+ *
+ * const request = new Api.help.GetConfig();
+ * assert.equal(floodWaitSeconds(new errors.FloodWaitError({ capture: 30 })), 30);
+ * // The same text on a plain RPCError, as when an error is built outside GramJS's mapping.
+ * assert.equal(floodWaitSeconds(new errors.RPCError("FLOOD_WAIT_5", request, 420)), 5);
+ * assert.equal(floodWaitSeconds(new Error("boom")), undefined);
+ *
+ * assert.equal(isUnauthorized(new errors.RPCError("AUTH_KEY_UNREGISTERED", request, 401)), true);
+ * assert.equal(isUnauthorized(new errors.RPCError("PEER_ID_INVALID", request, 400)), false);
  * ```
  * @module
  */
@@ -18,14 +27,6 @@ const FLOOD_WAIT = /^FLOOD(?:_PREMIUM)?_WAIT_(\d+)$/;
 
 /**
  * The seconds Telegram asks to wait, or `undefined` when `error` is not a flood wait.
- *
- * @example
- * ```ts
- * import { Api, errors } from "telegram";
- * import { floodWaitSeconds } from "./gramjs_errors.ts";
- * floodWaitSeconds(new errors.RPCError("FLOOD_WAIT_5", new Api.help.GetConfig(), 420)); // 5
- * floodWaitSeconds(new Error("boom")); // undefined
- * ```
  */
 export function floodWaitSeconds(error: unknown): number | undefined {
   if (error instanceof errors.FloodWaitError) return error.seconds;
@@ -39,14 +40,6 @@ export function floodWaitSeconds(error: unknown): number | undefined {
 /**
  * Whether `error` says the session is not (or no longer) authorized: Telegram's 401 class
  * (AUTH_KEY_UNREGISTERED, SESSION_REVOKED, USER_DEACTIVATED …). The cure is a new login.
- *
- * @example
- * ```ts
- * import { Api, errors } from "telegram";
- * import { isUnauthorized } from "./gramjs_errors.ts";
- * const request = new Api.help.GetConfig();
- * isUnauthorized(new errors.RPCError("AUTH_KEY_UNREGISTERED", request, 401)); // true
- * ```
  */
 export function isUnauthorized(error: unknown): boolean {
   return error instanceof errors.RPCError && error.code === 401;
@@ -54,13 +47,6 @@ export function isUnauthorized(error: unknown): boolean {
 
 /**
  * A call to Telegram over MTProto that took longer than its budget.
- *
- * @example
- * ```ts
- * import { MtprotoTimeoutError } from "./gramjs_errors.ts";
- * const error = new MtprotoTimeoutError("shop", 10_000);
- * console.log(error.timeoutMs); // 10000
- * ```
  */
 export class MtprotoTimeoutError extends Error {
   constructor(readonly tenantId: string, readonly timeoutMs: number) {

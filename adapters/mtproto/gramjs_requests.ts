@@ -5,11 +5,28 @@
  * GramJS models TL `long` values as `big-integer` objects; this module takes and returns native
  * `bigint` so the rest of the runtime never sees that library's type.
  *
- * @example
+ * @example Asking for the balance, and reading the answer
  * ```ts
- * import { buildGetStarsStatus } from "./gramjs_requests.ts";
- * const request = buildGetStarsStatus({ userId: 123n, accessHash: 456n });
- * console.log(request.className); // "payments.GetStarsStatus"
+ * import assert from "node:assert/strict";
+ * import { Api, helpers } from "telegram";
+ * import { buildGetStarsStatus, selfPeerOf, starAmountOf } from "./gramjs_requests.ts";
+ *
+ * const asSelf = buildGetStarsStatus("self");
+ * assert.ok(asSelf.peer instanceof Api.InputPeerSelf);
+ * const user = new Api.User({ id: helpers.returnBigInt(7), accessHash: helpers.returnBigInt(9) });
+ * const self = selfPeerOf([user]); // from the answer to buildGetSelf()
+ * assert.deepEqual(self, { userId: 7n, accessHash: 9n });
+ * const asUser = buildGetStarsStatus(self);
+ * assert.ok(asUser.peer instanceof Api.InputPeerUser);
+ * assert.equal(asUser.peer.accessHash.toString(), "9");
+ *
+ * const balance = new Api.StarsAmount({ amount: helpers.returnBigInt(1500), nanos: 250 });
+ * const answer = new Api.payments.StarsStatus({ balance, chats: [], users: [] });
+ * assert.deepEqual(starAmountOf(answer), { amount: 1500, nanostarAmount: 250 });
+ * // Beyond Number.MAX_SAFE_INTEGER a balance cannot be exact: refused, not rounded.
+ * const huge = new Api.StarsAmount({ amount: helpers.returnBigInt("9007199254740993"), nanos: 0 });
+ * const tooBig = new Api.payments.StarsStatus({ balance: huge, chats: [], users: [] });
+ * assert.throws(() => starAmountOf(tooBig), RangeError);
  * ```
  * @module
  */
@@ -24,13 +41,6 @@ export interface SelfPeer {
 
 /**
  * `payments.getStarsStatus` for `inputPeerSelf`, or for the given user (the bot itself).
- *
- * @example
- * ```ts
- * import { buildGetStarsStatus } from "./gramjs_requests.ts";
- * const request = buildGetStarsStatus("self"); // peer: InputPeerSelf
- * console.log(request.className); // "payments.GetStarsStatus"
- * ```
  */
 export function buildGetStarsStatus(peer: "self" | SelfPeer): Api.payments.GetStarsStatus {
   return new Api.payments.GetStarsStatus({
@@ -44,13 +54,6 @@ export function buildGetStarsStatus(peer: "self" | SelfPeer): Api.payments.GetSt
 /**
  * `users.getUsers([inputUserSelf])`: who this session is logged in as. It fails with a 401 error
  * when the session is not authorized, which is how a stored session is checked.
- *
- * @example
- * ```ts
- * import { buildGetSelf } from "./gramjs_requests.ts";
- * const request = buildGetSelf(); // id: [InputUserSelf]
- * console.log(request.className); // "users.GetUsers"
- * ```
  */
 export function buildGetSelf(): Api.users.GetUsers {
   return new Api.users.GetUsers({ id: [new Api.InputUserSelf()] });
@@ -59,13 +62,6 @@ export function buildGetSelf(): Api.users.GetUsers {
 /**
  * `auth.importBotAuthorization`: binds the session's auth key to the bot. Telegram rate-limits
  * it, which is why the resulting session is stored and reused.
- *
- * @example
- * ```ts
- * import { buildImportBotAuthorization } from "./gramjs_requests.ts";
- * const request = buildImportBotAuthorization(12345, "0123456789abcdef0123456789abcdef", "1:x");
- * console.log(request.className); // "auth.ImportBotAuthorization"
- * ```
  */
 export function buildImportBotAuthorization(
   apiId: number,
@@ -83,14 +79,6 @@ export function buildImportBotAuthorization(
 /**
  * The self peer in the answer to {@linkcode buildGetSelf}. Throws when Telegram answered with no
  * usable user, since without the access hash the bot cannot name itself as a peer.
- *
- * @example
- * ```ts
- * import { Api, helpers } from "telegram";
- * import { selfPeerOf } from "./gramjs_requests.ts";
- * const user = new Api.User({ id: helpers.returnBigInt(7), accessHash: helpers.returnBigInt(9) });
- * selfPeerOf([user]); // { userId: 7n, accessHash: 9n }
- * ```
  */
 export function selfPeerOf(users: Api.TypeUser[]): SelfPeer {
   const user = users[0];
@@ -109,15 +97,6 @@ export function selfPeerOf(users: Api.TypeUser[]): SelfPeer {
  * The balance in a `payments.starsStatus`, as JavaScript numbers. `amount` is a 64-bit integer on
  * the wire; a value beyond `Number.MAX_SAFE_INTEGER` cannot be represented exactly and is refused
  * rather than silently rounded.
- *
- * @example
- * ```ts
- * import { Api, helpers } from "telegram";
- * import { starAmountOf } from "./gramjs_requests.ts";
- * const balance = new Api.StarsAmount({ amount: helpers.returnBigInt(1500), nanos: 250 });
- * starAmountOf(new Api.payments.StarsStatus({ balance, chats: [], users: [] }));
- * // { amount: 1500, nanostarAmount: 250 }
- * ```
  */
 export function starAmountOf(status: Api.payments.StarsStatus): StarAmount {
   const { amount, nanos } = status.balance;

@@ -12,21 +12,58 @@
  * - Every attempt has `callTimeoutMs`; the caller's signal is honoured throughout.
  * - The api hash, the bot token and session strings never appear in what it logs.
  *
- * @example
- * ```ts ignore
+ * @example Over a stand-in for Telegram (the real factory would dial it)
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Api, helpers } from "telegram";
  * import { GramjsStarsUpstream } from "./gramjs_upstream.ts";
+ * import type { MtprotoClient } from "./gramjs_client.ts";
  * import { openDatabase } from "../storage/open_database.ts";
- * import { systemClock } from "../../actors/kernel/clock.ts";
+ * import { ManualClock } from "../../actors/kernel/clock.ts";
+ *
+ * const botId = helpers.returnBigInt(123); // the token's prefix
+ * const sent: string[] = [];
+ * const answer = (request: Api.AnyRequest): unknown => {
+ *   sent.push(request.className);
+ *   if (request instanceof Api.users.GetUsers) {
+ *     return [new Api.User({ id: botId, accessHash: helpers.returnBigInt(9) })];
+ *   }
+ *   if (request instanceof Api.payments.GetStarsStatus) {
+ *     const balance = new Api.StarsAmount({ amount: helpers.returnBigInt(1500), nanos: 0 });
+ *     return new Api.payments.StarsStatus({ balance, chats: [], users: [] });
+ *   }
+ *   return new Api.auth.Authorization({ user: new Api.UserEmpty({ id: botId }) });
+ * };
+ * const fakeTelegram: MtprotoClient = {
+ *   connect: () => Promise.resolve(),
+ *   invoke: <R extends Api.AnyRequest>(request: R) =>
+ *     Promise.resolve(answer(request) as R["__response"]),
+ *   destroy: () => Promise.resolve(),
+ * };
+ *
+ * const db = await openDatabase("sqlite::memory:");
  * const upstream = new GramjsStarsUpstream({
  *   tenantId: "shop",
  *   apiId: 12345,
  *   apiHash: "0123456789abcdef0123456789abcdef",
- *   botToken: Deno.env.get("SHOP_TOKEN")!,
- *   db: await openDatabase("sqlite:data/constellation.db"),
- *   clock: systemClock,
+ *   botToken: "123:secret",
+ *   db,
+ *   clock: new ManualClock(0),
+ *   clientFactory: () => fakeTelegram,
  * });
- * const balance = await upstream.getStarsStatus("self", AbortSignal.timeout(30_000));
+ * const signal = new AbortController().signal;
+ * const balance = await upstream.getStarsStatus("self", signal);
+ * assert.deepEqual(balance, { amount: 1500, nanostarAmount: 0 });
+ * // The first call logged in; the second reuses the connection.
+ * await upstream.getStarsStatus("user", signal);
+ * assert.deepEqual(sent, [
+ *   "auth.ImportBotAuthorization",
+ *   "users.GetUsers",
+ *   "payments.GetStarsStatus",
+ *   "payments.GetStarsStatus",
+ * ]);
  * await upstream.close();
+ * await db.close();
  * ```
  * @module
  */
@@ -108,11 +145,6 @@ const API_HASH = /^[0-9a-f]{32}$/i;
 
 /**
  * Reads the Stars balance of one tenant's bot over MTProto; see the module documentation.
- *
- * @example
- * ```ts ignore
- * const { amount } = await upstream.getStarsStatus("user", signal);
- * ```
  */
 export class GramjsStarsUpstream implements MtprotoBalanceUpstream {
   readonly #tenantId: string;
@@ -181,11 +213,6 @@ export class GramjsStarsUpstream implements MtprotoBalanceUpstream {
   /**
    * The Stars balance of the bot: `"self"` asks with `inputPeerSelf`, `"user"` with the bot's
    * own `inputPeerUser`.
-   *
-   * @example
-   * ```ts ignore
-   * const { amount, nanostarAmount } = await upstream.getStarsStatus("self", signal);
-   * ```
    */
   async getStarsStatus(peer: "self" | "user", signal: AbortSignal): Promise<StarAmount> {
     if (peer !== "self" && peer !== "user") {

@@ -5,11 +5,18 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { openDatabase } from "../storage/open_database.ts";
- * import { loadSession, storeSession } from "./session_store.ts";
+ * import { forgetSession, loadSession, storeSession } from "./session_store.ts";
+ *
  * const db = await openDatabase("sqlite::memory:");
- * await storeSession(db, "shop", "1AgAO…"); // as produced by StringSession.save()
- * console.log(await loadSession(db, "shop") !== undefined); // true
+ * assert.equal(await loadSession(db, "shop"), undefined);
+ * await storeSession(db, "shop", "1AgAO…"); // as StringSession.save() gives it
+ * await storeSession(db, "shop", "1BgBP…"); // a data-centre move replaces it
+ * assert.equal(await loadSession(db, "shop"), "1BgBP…");
+ * assert.equal(await loadSession(db, "quiz"), undefined); // sessions are per tenant
+ * await forgetSession(db, "shop");
+ * assert.equal(await loadSession(db, "shop"), undefined);
  * await db.close();
  * ```
  * @module

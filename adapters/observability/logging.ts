@@ -5,9 +5,23 @@
  *
  * @example
  * ```ts
- * import { configureLogging, tenantLogger } from "./logging.ts";
- * await configureLogging({ level: "info", format: "text" });
- * tenantLogger("shop").info("Polling started.");
+ * import assert from "node:assert/strict";
+ * import { configureLogging, flushLogs, tenantLogger } from "./logging.ts";
+ * import { secrets } from "./redact.ts";
+ *
+ * const lines: string[] = [];
+ * await configureLogging({ level: "info", format: "json", write: (line) => lines.push(line) });
+ * secrets.add("hunter2-webhook-secret");
+ * const log = tenantLogger("shop");
+ * log.info("Webhook set with secret {secret}.", { secret: "hunter2-webhook-secret" });
+ * log.debug("Below the level: dropped.");
+ * await flushLogs();
+ *
+ * assert.equal(lines.length, 1);
+ * const record = JSON.parse(lines[0]);
+ * assert.equal(record.logger, "constellation.tenant.shop");
+ * assert.equal(record.message, 'Webhook set with secret "<redacted>".');
+ * assert.deepEqual(record.properties, { secret: "<redacted>" });
  * ```
  * @module
  */

@@ -5,8 +5,19 @@
  * Every other warning still shows. Import this module before any npm package.
  *
  * @example
- * ```ts ignore
- * import "./adapters/node_warnings.ts"; // first import of an entry point
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import process from "node:process";
+ * import { silencedWarnings } from "./node_warnings.ts"; // an entry point's first import
+ *
+ * const seen: string[] = [];
+ * const onWarning = (warning: Error) => seen.push(warning.message);
+ * process.on("warning", onWarning);
+ * process.emitWarning("The `punycode` module is deprecated.", "DeprecationWarning", "DEP0040");
+ * await new Promise((resolve) => setTimeout(resolve, 0)); // warnings are emitted on a later tick
+ * process.off("warning", onWarning);
+ * assert.deepEqual(seen, []);
+ * assert.ok(silencedWarnings.has("DEP0040"));
  * ```
  * @module
  */

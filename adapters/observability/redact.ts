@@ -6,11 +6,17 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { redactTokens, SecretRedactor } from "./redact.ts";
- * redactTokens("GET /bot123456:AAE-x_yAAAAAAAAAAAAAAAAAAAAA/getMe"); // "GET /bot<redacted>/getMe"
+ *
+ * const url = "GET /bot123456:AAE-x_yAAAAAAAAAAAAAAAAAAAAA/getMe";
+ * assert.equal(redactTokens(url), "GET /bot<redacted>/getMe");
+ *
  * const redactor = new SecretRedactor();
  * redactor.add("hunter2-webhook-secret");
- * redactor.redact("secret=hunter2-webhook-secret"); // "secret=<redacted>"
+ * redactor.add("abc"); // too short to be a real secret: ignored
+ * assert.equal(redactor.redact("secret=hunter2-webhook-secret abc"), "secret=<redacted> abc");
+ * assert.equal(redactor.redact(url), "GET /bot<redacted>/getMe");
  * ```
  * @module
  */

@@ -24,10 +24,25 @@
  */
 import type { Composer, Context } from "grammy";
 import type { Logger } from "@logtape/logtape";
-import type { PaymentService } from "../../money/payments/payment_service.ts";
+import type { Checkout } from "../../money/payments/checkout.ts";
+import type { Credits } from "../../money/payments/credits.ts";
+import type { PaymentServices } from "../../money/payments/services.ts";
 
-/** The part of a tenant's payment service a plugin may use; refunds stay with the admins. */
-export type StarsService = Pick<PaymentService, "balance" | "deduct" | "offer" | "history">;
+/**
+ * The part of a tenant's payment services a plugin may use: a user's in-bot credits (read,
+ * spend, history) and offering a product. Refunds stay with the admins, and the bot's own
+ * Stars balance is not a plugin's business.
+ */
+export interface StarsService {
+  /** The user's in-bot credits (what their Stars bought); not their Telegram Stars wallet. */
+  balance: Credits["balance"];
+  /** Spends the user's credits; never overdraws (see `Credits.deduct`). */
+  deduct: Credits["deduct"];
+  /** Sends the user a real Stars invoice for a product (see `Checkout.offer`). */
+  offer: Checkout["offer"];
+  /** One page of the user's credit history, newest first. */
+  history: Credits["history"];
+}
 
 /** Facts about the tenant a plugin runs in. */
 export interface PluginTenant {
@@ -43,12 +58,15 @@ export type Plugin = (
   tenant: PluginTenant,
 ) => void | Promise<void>;
 
-/** Narrows a payment service to what plugins may call, so a plugin cannot reach the rest. */
-export function starsServiceOf(payments: PaymentService): StarsService {
+/** Narrows a tenant's payment services to what plugins may call, so a plugin cannot reach the rest. */
+export function starsServiceOf(
+  payments: Pick<PaymentServices, "credits" | "checkout">,
+): StarsService {
+  const { credits, checkout } = payments;
   return {
-    balance: (userId) => payments.balance(userId),
-    deduct: (userId, amount, request) => payments.deduct(userId, amount, request),
-    offer: (...args) => payments.offer(...args),
-    history: (userId, page) => payments.history(userId, page),
+    balance: (userId) => credits.balance(userId),
+    deduct: (userId, amount, request) => credits.deduct(userId, amount, request),
+    offer: (...args) => checkout.offer(...args),
+    history: (userId, page) => credits.history(userId, page),
   };
 }

@@ -5,11 +5,20 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { SqliteDatabase } from "./sqlite.ts";
  * import { migrate } from "./migrate.ts";
- * import { migrations } from "./migrations.ts";
+ * import type { Migration } from "./migrations.ts";
+ * import { StorageError } from "../../money/ports.ts";
+ *
+ * const v1: Migration = { version: 1, name: "notes", statements: ["CREATE TABLE notes (x TEXT)"] };
+ * const v2: Migration = { version: 2, name: "tags", statements: ["CREATE TABLE tags (x TEXT)"] };
  * const db = SqliteDatabase.open(":memory:");
- * const applied = await migrate(db, migrations); // [1, …] the first time, [] afterwards
+ * assert.deepEqual(await migrate(db, [v1, v2]), [1, 2]);
+ * assert.deepEqual(await migrate(db, [v1, v2]), []); // already there
+ * // Code that knows only version 1 refuses a database written by a newer release.
+ * await assert.rejects(migrate(db, [v1]), StorageError);
+ * await db.close();
  * ```
  * @module
  */

@@ -6,10 +6,26 @@
  *
  * Every table is keyed by `tenant_id` first: tenants share a database, never rows.
  *
- * @example
- * ```ts ignore
+ * @example Every table is keyed by tenant first
+ * ```ts
+ * import assert from "node:assert/strict";
  * import { migrations } from "./migrations.ts";
- * console.log(migrations.map((m) => `${m.version} ${m.name}`));
+ * import { migrate } from "./migrate.ts";
+ * import { SqliteDatabase } from "./sqlite.ts";
+ *
+ * const db = SqliteDatabase.open(":memory:");
+ * await migrate(db, migrations);
+ * const tables = await db.all<{ name: string }>(
+ *   "SELECT name FROM sqlite_master WHERE type = 'table' AND name != 'schema_migrations'",
+ * );
+ * assert.ok(tables.length > 0);
+ * for (const { name } of tables) {
+ *   const columns = await db.all<{ name: string }>("SELECT name FROM pragma_table_info(?)", [
+ *     name,
+ *   ]);
+ *   assert.equal(columns[0].name, "tenant_id", `table ${name}`);
+ * }
+ * await db.close();
  * ```
  * @module
  */

@@ -5,9 +5,17 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { openDatabase } from "./open_database.ts";
- * const db = await openDatabase("sqlite::memory:");
+ * import { StorageError } from "../../money/ports.ts";
+ *
+ * const db = await openDatabase("sqlite::memory:"); // migrated: the tables are there
+ * assert.equal(db.dialect, "sqlite");
+ * assert.deepEqual(await db.all("SELECT * FROM kv"), []);
  * await db.close();
+ *
+ * await assert.rejects(openDatabase("postgres://localhost/constellation"), StorageError);
+ * await assert.rejects(openDatabase("data/constellation.db"), StorageError); // no scheme
  * ```
  * @module
  */

@@ -18,11 +18,22 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { SqliteDatabase } from "./sqlite.ts";
+ *
  * const db = SqliteDatabase.open(":memory:");
  * await db.run("CREATE TABLE t (x INTEGER)");
- * await db.transaction((tx) => tx.run("INSERT INTO t VALUES (?)", [1]));
- * console.log(await db.get<{ x: number }>("SELECT x FROM t")); // { x: 1 }
+ * // Queued together, these share one commit; each still succeeds or fails alone.
+ * const [kept, failed] = await Promise.allSettled([
+ *   db.transaction((tx) => tx.run("INSERT INTO t VALUES (?)", [1])),
+ *   db.transaction(async (tx) => {
+ *     await tx.run("INSERT INTO t VALUES (?)", [2]);
+ *     throw new Error("changed my mind");
+ *   }),
+ * ]);
+ * assert.deepEqual(kept, { status: "fulfilled", value: { changes: 1 } });
+ * assert.equal(failed.status, "rejected");
+ * assert.deepEqual(await db.all<{ x: number }>("SELECT x FROM t"), [{ x: 1 }]);
  * await db.close();
  * ```
  * @module
@@ -95,16 +106,18 @@ export class SqliteDatabase implements Database {
 
   // The runner used both for lone statements and inside transactions; it never takes the lock.
   // node:sqlite returns null-prototype rows; they are copied into plain objects so callers can
-  // compare and serialise them like any other object.
+  // compare and serialise them like any other object. Promise.try turns a failing statement (a
+  // duplicate key, a typo) into a rejected promise instead of a throw at the call.
   readonly #runner: SqlRunner = {
     all: <T>(sql: string, params: readonly SqlValue[] = []) =>
-      Promise.resolve(this.#statement(sql).all(...params).map((row) => ({ ...row }) as T)),
-    get: <T>(sql: string, params: readonly SqlValue[] = []) => {
-      const row = this.#statement(sql).get(...params);
-      return Promise.resolve(row === undefined ? undefined : { ...row } as T);
-    },
+      Promise.try(() => this.#statement(sql).all(...params).map((row) => ({ ...row }) as T)),
+    get: <T>(sql: string, params: readonly SqlValue[] = []) =>
+      Promise.try(() => {
+        const row = this.#statement(sql).get(...params);
+        return row === undefined ? undefined : { ...row } as T;
+      }),
     run: (sql: string, params: readonly SqlValue[] = []) =>
-      Promise.resolve({ changes: Number(this.#statement(sql).run(...params).changes) }),
+      Promise.try(() => ({ changes: Number(this.#statement(sql).run(...params).changes) })),
   };
 
   #exclusive<T>(fn: () => Promise<T>): Promise<T> {

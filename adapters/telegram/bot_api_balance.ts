@@ -1,13 +1,32 @@
 /**
- * The Bot API side of the BalanceActor (`actors/balance/balance_actor.ts`) for one bot: `getMyStarBalance`
- * and `getStarTransactions` through grammY's `Api`, with answers in the actor's vocabulary and
- * Telegram's `429 Too Many Requests` turned into a `FloodWaitError`, so the actor holds back
- * that bot's calls for `retry_after` seconds instead of hammering Telegram.
+ * The Bot API side of the BalanceActor (`actors/balance/balance_actor.ts`) for one bot:
+ * `getMyStarBalance` and `getStarTransactions` through grammY's `Api`, with answers in the actor's
+ * vocabulary and Telegram's `429 Too Many Requests` turned into a `FloodWaitError`, so the actor
+ * holds back that bot's calls for `retry_after` seconds instead of hammering Telegram.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Api } from "grammy";
  * import { botApiBalanceUpstream } from "./bot_api_balance.ts";
- * await balances.register({ id: config.id, cacheTtlMs: 60_000, botApi: botApiBalanceUpstream(bot.api) });
+ * import { FloodWaitError } from "../../money/bot_stars/types.ts";
+ * import { Sandbox } from "../../sandbox/mod.ts";
+ *
+ * await using sandbox = await Sandbox.start();
+ * const shop = sandbox.createBot({ username: "shop_bot" });
+ * const botApi = botApiBalanceUpstream(new Api(shop.token, { apiRoot: sandbox.apiRoot }));
+ * const signal = new AbortController().signal;
+ *
+ * assert.deepEqual(await botApi.getMyStarBalance(signal), { amount: 0, nanostarAmount: 0 });
+ * sandbox.failNext(shop.token, "getMyStarBalance", {
+ *   error_code: 429,
+ *   description: "Too Many Requests: retry after 3",
+ *   parameters: { retry_after: 3 },
+ * });
+ * const flood = await botApi.getMyStarBalance(signal).catch((error) => error);
+ * assert.ok(flood instanceof FloodWaitError);
+ * assert.equal(flood.seconds, 3);
+ * // Registered with the BalanceActor as `{ id, cacheTtlMs, botApi }`.
  * ```
  * @module
  */
@@ -36,14 +55,6 @@ function floodAware(error: unknown, method: string): unknown {
  * The Bot API upstream of one bot over `api` (the tenant's `bot.api`, with whatever transformers
  * it has installed). Answers pass through unchanged except `nanostar_amount`, which becomes
  * `nanostarAmount` (0 when Telegram leaves it out).
- *
- * @example
- * ```ts
- * import { Api } from "grammy";
- * import { botApiBalanceUpstream } from "./bot_api_balance.ts";
- * const upstream = botApiBalanceUpstream(new Api("123:token", { apiRoot: "http://127.0.0.1:1" }));
- * typeof upstream.getStarTransactions; // "function"
- * ```
  */
 export function botApiBalanceUpstream(api: Api): BotApiBalanceUpstream {
   return {

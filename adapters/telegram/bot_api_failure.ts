@@ -6,21 +6,33 @@
  *
  * @example
  * ```ts
- * import { assertEquals } from "node:assert/strict";
- * import { GrammyError } from "grammy";
+ * import assert from "node:assert/strict";
+ * import { GrammyError, HttpError } from "grammy";
  * import { readBotApiFailure } from "./bot_api_failure.ts";
- * const error = new GrammyError(
+ *
+ * const tooMany = { error_code: 429, description: "Too Many Requests" };
+ * const refused = new GrammyError(
  *   "Call to 'sendMessage' failed!",
- *   { ok: false, error_code: 429, description: "Too Many Requests", parameters: { retry_after: 3 } },
+ *   { ok: false, ...tooMany, parameters: { retry_after: 3 } },
  *   "sendMessage",
  *   {},
  * );
- * assertEquals(readBotApiFailure(error), {
+ * assert.deepEqual(readBotApiFailure(refused), {
  *   kind: "refused",
  *   code: 429,
  *   description: "Too Many Requests",
  *   retryAfterSeconds: 3,
  * });
+ *
+ * const lost = new HttpError(
+ *   "Network request for 'sendMessage' failed!",
+ *   new TypeError("fetch failed", { cause: new Error("ECONNREFUSED") }),
+ * );
+ * assert.deepEqual(readBotApiFailure(lost), {
+ *   kind: "unreachable",
+ *   description: "network error: TypeError: fetch failed (ECONNREFUSED)",
+ * });
+ * assert.deepEqual(readBotApiFailure("odd"), { kind: "other", description: "odd" });
  * ```
  * @module
  */

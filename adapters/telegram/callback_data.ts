@@ -22,10 +22,27 @@
  *
  * @example
  * ```ts
- * import { encodeCallback, parseCallback } from "./callback_data.ts";
- * encodeCallback({ kind: "history", page: 2 }); // "stars:history:2"
- * parseCallback("stars:buy:credits_100"); // { kind: "buy", productId: "credits_100" }
- * parseCallback("stars:history:0"); // undefined
+ * import assert from "node:assert/strict";
+ * import { CallbackDataError, encodeCallback, parseCallback } from "./callback_data.ts";
+ *
+ * assert.equal(encodeCallback({ kind: "history", page: 2 }), "stars:history:2");
+ * const cancel = encodeCallback({ kind: "renewal", change: "cancel", productId: "monthly" });
+ * assert.equal(cancel, "stars:sub:cancel:monthly");
+ * assert.deepEqual(parseCallback(cancel), {
+ *   kind: "renewal",
+ *   change: "cancel",
+ *   productId: "monthly",
+ * });
+ * const buy = parseCallback("stars:buy:credits_100");
+ * assert.deepEqual(buy, { kind: "buy", productId: "credits_100" });
+ *
+ * // Button data is user input: anything unexpected is undefined, never an exception.
+ * assert.equal(parseCallback("stars:history:0"), undefined);
+ * assert.equal(parseCallback("stars:sub:pause:monthly"), undefined);
+ * assert.equal(parseCallback("quiz:answer:4"), undefined); // a plugin's button
+ * assert.equal(parseCallback(undefined), undefined);
+ * // Encoding is ours to get right, so a bad field throws.
+ * assert.throws(() => encodeCallback({ kind: "buy", productId: "no spaces" }), CallbackDataError);
  * ```
  * @module
  */
@@ -101,13 +118,6 @@ function body(data: StarsCallback): string {
  * The callback data for `data`. Throws {@linkcode CallbackDataError} when a field is invalid.
  * Product ids are at most 47 ASCII characters (`PRODUCT_ID_PATTERN`), so even the longest form,
  * `stars:sub:resume:<id>`, stays within Telegram's 64 bytes.
- *
- * @example
- * ```ts
- * import { encodeCallback } from "./callback_data.ts";
- * encodeCallback({ kind: "renewal", change: "cancel", productId: "monthly" });
- * // "stars:sub:cancel:monthly"
- * ```
  */
 export function encodeCallback(data: StarsCallback): string {
   return CALLBACK_PREFIX + body(data);
@@ -116,14 +126,6 @@ export function encodeCallback(data: StarsCallback): string {
 /**
  * What the button with this callback data asks for, or `undefined` when it is not one of the
  * runtime's (no `stars:` prefix) or not well-formed. Never throws.
- *
- * @example
- * ```ts
- * import { parseCallback } from "./callback_data.ts";
- * parseCallback("stars:sub:resume:monthly"); // { kind: "renewal", change: "resume", productId: "monthly" }
- * parseCallback("stars:sub:pause:monthly"); // undefined
- * parseCallback(undefined); // undefined
- * ```
  */
 export function parseCallback(data: string | undefined): StarsCallback | undefined {
   if (data === undefined || !data.startsWith(CALLBACK_PREFIX)) return undefined;

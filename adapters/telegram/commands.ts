@@ -18,11 +18,25 @@
  *
  * @example
  * ```ts
- * import { commandRegistrations } from "./commands.ts";
+ * import assert from "node:assert/strict";
+ * import { adminCommands, commandRegistrations, userCommands } from "./commands.ts";
  * import { Texts } from "./texts.ts";
- * const registrations = commandRegistrations(new Texts({}, "en"), [42]);
- * registrations.length; // 6: default ×3 (any, en, ru) and admin 42 ×3
- * // for (const r of registrations) await bot.api.setMyCommands(r.commands, r.options);
+ *
+ * const registrations = commandRegistrations(new Texts({}, "ru"), [42]);
+ * // Each is one call: `await bot.api.setMyCommands(r.commands, r.options)`.
+ * assert.deepEqual(registrations.map((r) => r.options), [
+ *   { scope: { type: "default" } }, // users of other languages: the tenant's locale
+ *   { scope: { type: "default" }, language_code: "en" },
+ *   { scope: { type: "default" }, language_code: "ru" },
+ *   { scope: { type: "chat", chat_id: 42 } },
+ *   { scope: { type: "chat", chat_id: 42 }, language_code: "en" },
+ *   { scope: { type: "chat", chat_id: 42 }, language_code: "ru" },
+ * ]);
+ * const [anyLanguage, english] = registrations;
+ * assert.deepEqual(anyLanguage.commands[0], { command: "start", description: "Запустить бота" });
+ * assert.deepEqual(english.commands[0], { command: "start", description: "Start the bot" });
+ * // An admin's list replaces the default one, so it repeats the user commands.
+ * assert.equal(registrations[3].commands.length, userCommands.length + adminCommands.length);
  * ```
  * @module
  */
@@ -69,14 +83,6 @@ export interface CommandRegistration {
 
 /**
  * The commands of `specs` worded in `locale`.
- *
- * @example
- * ```ts
- * import { commandList, userCommands } from "./commands.ts";
- * import { Texts } from "./texts.ts";
- * commandList(new Texts({}, "en"), "ru", userCommands)[0];
- * // { command: "start", description: "Запустить бота" }
- * ```
  */
 export function commandList(
   texts: Texts,
@@ -93,15 +99,6 @@ export function commandList(
  * Every `setMyCommands` call that registers the menu: the default scope (without a language, in
  * the tenant's locale, then per locale), then the same for each admin's chat with the admin
  * commands added. See the module doc for why.
- *
- * @example
- * ```ts
- * import { commandRegistrations } from "./commands.ts";
- * import { Texts } from "./texts.ts";
- * const [first] = commandRegistrations(new Texts({}, "ru"), []);
- * first.options; // { scope: { type: "default" } }
- * first.commands[0].description; // "Запустить бота"
- * ```
  */
 export function commandRegistrations(
   texts: Texts,

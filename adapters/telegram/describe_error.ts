@@ -4,9 +4,10 @@
  *
  * @example
  * ```ts
- * import { assertEquals } from "node:assert/strict";
+ * import assert from "node:assert/strict";
  * import { describeError } from "./describe_error.ts";
- * assertEquals(
+ *
+ * assert.equal(
  *   describeError(new Error("fetch /bot123456:AAAAAAAAAAAAAAAAAAAAAAAA/getMe")),
  *   "fetch /bot<redacted>/getMe",
  * );

@@ -8,10 +8,16 @@
  * Deno's fetch does not accept, and `node-fetch`-only options (`agent`, `compress`).
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
  * import { Api } from "grammy";
  * import { nativeFetch } from "./native_fetch.ts";
- * const api = new Api(token, { apiRoot, fetch: nativeFetch });
+ * import { Sandbox } from "../../sandbox/mod.ts";
+ *
+ * await using sandbox = await Sandbox.start();
+ * const shop = sandbox.createBot({ username: "shop_bot" });
+ * const api = new Api(shop.token, { apiRoot: sandbox.apiRoot, fetch: nativeFetch });
+ * assert.equal((await api.getMe()).username, "shop_bot");
  * ```
  * @module
  */
@@ -22,11 +28,6 @@ type GrammyInit = RequestInit & { agent?: unknown; compress?: unknown; signal?: 
 
 /**
  * What grammY calls: `fetch(url, init)` with its JSON or multipart body.
- *
- * @example
- * ```ts ignore
- * const bot = new Bot(token, { client: { apiRoot, fetch: nativeFetch } });
- * ```
  */
 export const nativeFetch = ((url: string, init: GrammyInit = {}) => {
   const { agent: _agent, compress: _compress, signal, ...request } = init;

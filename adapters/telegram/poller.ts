@@ -6,16 +6,33 @@
  * runtime decides when an update counts as done and how 401 and 409 are treated.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
  * import { Api } from "grammy";
+ * import type { Update } from "grammy/types";
  * import { runPoller } from "./poller.ts";
- * const controller = new AbortController();
+ * import { nativeFetch } from "./native_fetch.ts";
+ * import { Sandbox } from "../../sandbox/mod.ts";
+ *
+ * await using sandbox = await Sandbox.start();
+ * const shop = sandbox.createBot({ username: "shop_bot" });
+ * const ann = sandbox.createUser({ firstName: "Ann" });
+ * await ann.send(shop, "/start");
+ *
+ * const handled: Update[] = [];
+ * const stop = new AbortController();
  * await runPoller({
- *   api: new Api("123:abc", { apiRoot: "http://127.0.0.1:8081" }),
+ *   api: new Api(shop.token, { apiRoot: sandbox.apiRoot, fetch: nativeFetch }),
  *   allowedUpdates: ["message", "pre_checkout_query"],
- *   signal: controller.signal,
- *   handle: async (updates) => console.log(updates.length),
+ *   signal: stop.signal,
+ *   handle: async (updates) => {
+ *     handled.push(...updates);
+ *     stop.abort(); // one batch is enough here
+ *   },
  * });
+ * assert.equal(handled[0].message?.text, "/start");
+ * // Confirmed on the way out: a restart will not see it again.
+ * assert.equal(shop.pendingUpdateCount, 0);
  * ```
  * @module
  */

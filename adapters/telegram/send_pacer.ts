@@ -6,10 +6,24 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { SendPacer } from "./send_pacer.ts";
  * import { ManualClock } from "../../actors/kernel/clock.ts";
- * const pacer = new SendPacer({ clock: new ManualClock(0) });
- * await pacer.take(42); // the first sends to a chat go at once
+ *
+ * const clock = new ManualClock(0);
+ * const pacer = new SendPacer({ clock });
+ * // A receipt, the item it paid for and a notice reach chat 42 at once…
+ * for (let i = 0; i < 3; i++) await pacer.take(42);
+ * await pacer.take(7); // …and other chats are not held up by it.
+ * assert.equal(clock.now(), 0);
+ *
+ * let fourthSent = false;
+ * const fourth = pacer.take(42).then(() => (fourthSent = true));
+ * await clock.advance(999);
+ * assert.equal(fourthSent, false);
+ * await clock.advance(1); // one message a second per chat after the burst
+ * await fourth;
+ * assert.equal(fourthSent, true);
  * ```
  * @module
  */

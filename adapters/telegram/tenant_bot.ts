@@ -9,17 +9,38 @@
  * handlers need the payment service, and because a tenant's plugin goes between the runtime's
  * handlers and the fallbacks.
  *
- * @example
- * ```ts ignore
- * import { createBot, initTenantBot, installFallbacks, installTenantHandlers } from "./tenant_bot.ts";
+ * The order, as the tenant actor runs it: `createBot(config)`, the payment service over
+ * `bot.api`, `installTenantHandlers(bot, deps)`, the plugin's `bot.use(…)`, `installFallbacks`,
+ * then `initTenantBot` before the first `bot.handleUpdate(update)`.
+ *
+ * @example Starting a bot against the sandbox
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { createBot, initTenantBot } from "./tenant_bot.ts";
+ * import { Texts } from "./texts.ts";
+ * import { FatalError } from "../../actors/kernel/child.ts";
+ * import { parseTenant } from "../../config/load_tenants.ts";
+ * import { Sandbox } from "../../sandbox/mod.ts";
+ *
+ * await using sandbox = await Sandbox.start();
+ * const shop = sandbox.createBot({ username: "shop_bot" });
+ * const parsed = parseTenant(
+ *   { token: "env:SHOP_TOKEN", apiRoot: sandbox.apiRoot, admins: [42] },
+ *   { id: "shop", source: "shop.json", configDir: ".", env: () => shop.token },
+ * );
+ * assert.ok(parsed.ok);
+ * const config = parsed.tenant;
  * const texts = new Texts(config.texts, config.locale);
- * const bot = createBot(config);
- * const payments = new PaymentService({ tenant: config, db, clock, ledger, outbox, api: bot.api, texts });
- * installTenantHandlers(bot, { config, texts, payments, logger });
- * bot.use(plugin); // optional
- * installFallbacks(bot, texts);
- * await initTenantBot(bot, texts, config); // getMe and the command menu; FatalError on 401
- * await bot.handleUpdate(update);
+ *
+ * const bot = createBot(config); // no request yet
+ * await initTenantBot(bot, texts, config);
+ * assert.equal(bot.botInfo.username, "shop_bot");
+ * assert.equal(shop.commands({ type: "default" }, "en")[0].command, "start");
+ * assert.ok(shop.commands({ type: "chat", chat_id: 42 }).some((c) => c.command === "refund"));
+ *
+ * // A token Telegram rejects is fatal: the supervisor parks the tenant instead of retrying.
+ * sandbox.revokeToken(shop.token);
+ * await assert.rejects(initTenantBot(createBot(config), texts, config), FatalError);
  * ```
  * @module
  */
@@ -33,11 +54,6 @@ import { fallbackHandlers, type HandlerDeps, tenantHandlers } from "./handlers/m
 
 /**
  * Builds the tenant's bot without handlers; no network traffic happens until it is used.
- *
- * @example
- * ```ts ignore
- * const bot = createBot(config);
- * ```
  */
 export function createBot(config: TenantConfig): Bot {
   return new Bot(config.token, { client: botClientOptions(config) });
@@ -46,11 +62,6 @@ export function createBot(config: TenantConfig): Bot {
 /**
  * Where a tenant's Bot API calls go: its API root, and Telegram's test environment when the
  * tenant asks for it. Shared by the bot and the balance actor's own client.
- *
- * @example
- * ```ts ignore
- * const api = new Api(config.token, botClientOptions(config));
- * ```
  */
 export function botClientOptions(
   config: Pick<TenantConfig, "apiRoot" | "testEnvironment">,
@@ -66,11 +77,6 @@ export function botClientOptions(
  * Installs the runtime's handlers: commands, the Stars menu, `/refund` and the payment
  * updates. Install them before the plugin. Throws a `FatalError` for a product id too long for
  * its buttons.
- *
- * @example
- * ```ts ignore
- * installTenantHandlers(bot, { config, texts, payments, logger });
- * ```
  */
 export function installTenantHandlers(bot: Bot, deps: HandlerDeps): void {
   bot.use(tenantHandlers(deps));
@@ -79,11 +85,6 @@ export function installTenantHandlers(bot: Bot, deps: HandlerDeps): void {
 /**
  * Installs what runs when nothing else handled an update (answering stray callback queries).
  * Install it last, after the plugin.
- *
- * @example
- * ```ts ignore
- * installFallbacks(bot, texts);
- * ```
  */
 export function installFallbacks(bot: Bot, texts: Texts): void {
   bot.use(fallbackHandlers(texts));
@@ -94,11 +95,6 @@ export function installFallbacks(bot: Bot, texts: Texts): void {
  * each admin's chat). A 401 means the token is wrong or revoked: retrying cannot help, so it
  * becomes a {@linkcode FatalError} and the supervisor parks the tenant instead of hammering
  * Telegram.
- *
- * @example
- * ```ts ignore
- * await initTenantBot(bot, texts, config);
- * ```
  */
 export async function initTenantBot(
   bot: Bot,

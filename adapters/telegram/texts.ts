@@ -5,10 +5,16 @@
  *
  * @example
  * ```ts
- * import { Texts } from "./texts.ts";
- * const texts = new Texts({ en: { "start.greeting": "Hi {name}!" } }, "en");
- * texts.t("ru", "start.greeting", { name: "Аня", bot: "shop_bot" }); // Russian default text
- * texts.forUser("en-GB").t("start.greeting", { name: "Ann", bot: "shop_bot" }); // "Hi Ann!"
+ * import assert from "node:assert/strict";
+ * import { Texts, UnknownTextKeyError } from "./texts.ts";
+ *
+ * const texts = new Texts({ en: { "start.greeting": "Hi {name}!" } }, "ru");
+ * assert.equal(texts.forUser("en-GB").t("start.greeting", { name: "Ann" }), "Hi Ann!");
+ * // Russian keeps its default text; a language we do not speak gets the tenant's locale.
+ * const russian = texts.forUser("ru").t("start.greeting", { name: "Аня", bot: "shop_bot" });
+ * assert.ok(russian.startsWith("Здравствуйте, Аня! Я shop_bot."));
+ * assert.equal(texts.forUser("de").locale, "ru");
+ * assert.throws(() => new Texts({ en: { "start.greting": "Hi" } }, "en"), UnknownTextKeyError);
  * ```
  * @module
  */

@@ -8,9 +8,30 @@
  * kept in storage, so a restart does not invalidate requests Telegram is already retrying.
  *
  * @example
- * ```ts ignore
- * const source = await registerUpdateSource(bot, config, { db, publicUrl, allowedUpdates });
- * if (source.mode === "webhook") console.log("secret length", source.secret.length);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Api } from "grammy";
+ * import { registerUpdateSource } from "./update_source.ts";
+ * import { openDatabase } from "../storage/open_database.ts";
+ * import { Sandbox } from "../../sandbox/mod.ts";
+ *
+ * await using sandbox = await Sandbox.start();
+ * const shop = sandbox.createBot({ username: "shop_bot" });
+ * const api = new Api(shop.token, { apiRoot: sandbox.apiRoot });
+ * const db = await openDatabase("sqlite::memory:");
+ * const options = { db, publicUrl: "http://127.0.0.1:8080", allowedUpdates: ["message" as const] };
+ * const config = { id: "shop", source: "shop.json", updates: "webhook" as const };
+ *
+ * const first = await registerUpdateSource(api, config, options);
+ * assert.equal(first.mode === "webhook" && first.url, "http://127.0.0.1:8080/telegram/shop");
+ * assert.equal(shop.webhook.url, "http://127.0.0.1:8080/telegram/shop");
+ * // The generated secret is stored: a restart registers the same one.
+ * const again = await registerUpdateSource(api, config, options);
+ * assert.equal(again.mode === "webhook" && again.secret, first.mode === "webhook" && first.secret);
+ *
+ * await registerUpdateSource(api, { ...config, updates: "polling" }, options);
+ * assert.equal(shop.webhook.url, "");
+ * await db.close();
  * ```
  * @module
  */

@@ -13,6 +13,7 @@
  */
 import { Runtime } from "../../actors/runtime/runtime.ts";
 import { openDatabase } from "../../adapters/storage/open_database.ts";
+import { secrets } from "../../adapters/observability/redact.ts";
 import { formatProblem, parseTenant } from "../../config/load_tenants.ts";
 import type { TenantConfig } from "../../config/tenant_schema.ts";
 import { BENCH_PRODUCT, type SutPlan } from "./plan.ts";
@@ -56,5 +57,5 @@ export function runtimeTenants(plan: SutPlan): TenantConfig[] {
 export async function prepareRuntime(plan: SutPlan): Promise<() => Promise<Runtime>> {
   const tenants = runtimeTenants(plan);
   const db = await openDatabase(`sqlite:${plan.databasePath}`);
-  return () => Runtime.start({ tenants, db });
+  return () => Runtime.start({ tenants, db, redactor: secrets });
 }

@@ -5,7 +5,7 @@
  * exactly one credit, one receipt, one delivery.
  *
  * What the payment does depends on its order:
- * - an unpaid order (`issued`, `approved`, even `expired`: see `payment_machine.ts`) is paid, and
+ * - an unpaid order (`issued`, `approved`, even `expired`: see `order_machine.ts`) is paid, and
  *   the product is granted: credits deposited, an item's content sent, a subscription started;
  * - a paid subscription order with a recurring charge is a renewal: the subscription extended;
  * - any other second charge for a paid order is a double payment: recorded as `duplicate` and
@@ -15,19 +15,25 @@
  *
  * Messages go to the outbox (receipt, content, notices), worded in the payer's language.
  *
+ * Reconciliation (`reconciler.ts`) recovers payments whose update was lost through
+ * {@linkcode PaymentReceiver.recover}: the update is rebuilt from Telegram's transaction and goes
+ * the very same way, so the payments primary key decides who applies it — reconciliation, the
+ * late update, or a second reconciliation — and the others find it done. One credit, one
+ * receipt, whatever order they run in.
+ *
  * @example
  * ```ts ignore
- * import { receivePayment } from "./receive.ts";
+ * import { PaymentReceiver } from "./receive.ts";
+ * const receiver = new PaymentReceiver({ ...parts, onApplied: (outcome) => {} });
  * bot.on("message:successful_payment", async (c) => {
- *   const outcome = await receivePayment(ctx, c.message);
+ *   const outcome = await receiver.receive(c.message);
  *   logger.info("Payment {kind}", { kind: outcome.kind });
  * });
  * ```
  * @module
  */
 import type { SuccessfulPayment, User } from "grammy/types";
-import type { SqlRunner } from "../ports.ts";
-import type { MoneyTextKey } from "../ports.ts";
+import type { MoneyTextKey, SqlRunner } from "../ports.ts";
 import type {
   CreditsProduct,
   ItemProduct,
@@ -35,8 +41,9 @@ import type {
   SubscriptionProduct,
 } from "../../config/tenant_schema.ts";
 import type { Order } from "../stores/orders.ts";
-import { findProduct, formatMoment, messageCall, type PaymentContext } from "./context.ts";
+import { findProduct, formatMoment, messageCall, type PaymentParts } from "./parts.ts";
 import type { PaymentKind } from "../stores/payment_records.ts";
+import type { IncomingPayment } from "../reconciliation/transactions.ts";
 
 /** The part of a Telegram message that reports a payment; grammY's `Message` has it. */
 export interface PaymentMessage {
@@ -56,7 +63,9 @@ export type PaymentOutcome =
     userId: number;
     orderId: string;
     productId: string;
+    /** Credits deposited. */
     credits: number;
+    /** The payer's credits after the deposit. */
     balance: number;
   }
   | { kind: "delivered"; chargeId: string; userId: number; orderId: string; productId: string }
@@ -75,6 +84,33 @@ export type PaymentOutcome =
   | { kind: "already_applied"; chargeId: string }
   | { kind: "unknown_order_recorded"; chargeId: string; userId: number; reason: OrphanReason };
 
+/** A payment applied now: every outcome but a repeat's. */
+export type AppliedPayment = Exclude<PaymentOutcome, { kind: "already_applied" }>;
+
+/** What a {@linkcode PaymentReceiver} uses of the tenant's payment parts, and its hook. */
+export interface ReceiverParts extends
+  Pick<
+    PaymentParts,
+    | "tenant"
+    | "db"
+    | "clock"
+    | "orders"
+    | "paymentRecords"
+    | "subscriptionRecords"
+    | "users"
+    | "ledger"
+    | "outbox"
+    | "texts"
+    | "logger"
+    | "committed"
+  > {
+  /**
+   * Called once a payment is applied and committed — whatever it granted, the Stars arrived —
+   * and never for a repeat that changed nothing.
+   */
+  onApplied(outcome: AppliedPayment): void;
+}
+
 /** What a payment will do, decided from its order before anything is written. */
 type Plan =
   | { kind: "orphan"; reason: OrphanReason; order?: Order }
@@ -83,17 +119,22 @@ type Plan =
   | { kind: "item"; order: Order; product: ItemProduct }
   | { kind: "subscription" | "renewal"; order: Order; product: SubscriptionProduct };
 
+/** Whether the order has had its first payment (a refund does not undo that). */
+function isPaid(order: Order | undefined): boolean {
+  return order?.state === "paid" || order?.state === "refunded";
+}
+
 function plan(
-  ctx: PaymentContext,
+  parts: Pick<PaymentParts, "tenant">,
   order: Order | undefined,
   payerId: number,
   payment: SuccessfulPayment,
 ): Plan {
   if (order === undefined) return { kind: "orphan", reason: "unknown_order" };
   if (order.userId !== payerId) return { kind: "orphan", reason: "foreign_payer", order };
-  const product = findProduct(ctx.tenant, order.productId);
+  const product = findProduct(parts.tenant, order.productId);
   if (product === undefined) return { kind: "orphan", reason: "unknown_product", order };
-  const alreadyPaid = order.state === "paid" || order.state === "refunded";
+  const alreadyPaid = isPaid(order);
   if (product.kind === "subscription") {
     // A first recurring charge on a paid order is the user subscribing again through the same
     // link after the earlier subscription ended: a new subscription, not a double payment.
@@ -110,122 +151,183 @@ function plan(
 }
 
 /**
- * Applies a `successful_payment` message (see the module doc). Throws for a message without a
- * sender; storage errors propagate and roll everything back, so the update can be re-run.
+ * The `successful_payment` Telegram would have sent for `payment`.
+ *
+ * A subscription charge carries `subscription_period`, but the transaction does not say
+ * whether it was the first charge or a renewal; the order does, since Telegram bills every
+ * renewal under the payload of the first invoice: an unpaid order is paid by its first charge,
+ * a paid one is being renewed. Reconciliation walks the transactions oldest first, so a
+ * renewal's first charge has always been applied before it. One case reads differently than
+ * the update would: a user who subscribes again through the same link after the subscription
+ * ended is taken as a renewal — still credited once, and the subscription revived.
+ *
+ * The paid period ends one `subscription_period` after the charge.
+ */
+function successfulPaymentOf(payment: IncomingPayment, order: Order | undefined) {
+  const successful: SuccessfulPayment = {
+    currency: "XTR",
+    total_amount: payment.amount,
+    invoice_payload: payment.payload,
+    telegram_payment_charge_id: payment.id,
+    // Stars payments have no external provider; the field is required and empty.
+    provider_payment_charge_id: "",
+  };
+  if (payment.subscriptionPeriod !== undefined) {
+    successful.is_recurring = true;
+    successful.subscription_expiration_date = payment.date + payment.subscriptionPeriod;
+    if (!isPaid(order)) successful.is_first_recurring = true;
+  }
+  return successful;
+}
+
+/**
+ * Applies the payments of one tenant; see the module doc.
  *
  * @example
  * ```ts ignore
- * const outcome = await receivePayment(ctx, message);
- * if (outcome.kind === "credited") console.log(`balance ${outcome.balance}`);
+ * const receiver = new PaymentReceiver({ ...parts, onApplied: (outcome) => metrics.count(outcome) });
+ * const outcome = await receiver.receive(message);
  * ```
  */
-export async function receivePayment(
-  ctx: PaymentContext,
-  message: PaymentMessage,
-): Promise<PaymentOutcome> {
-  const payment = message.successful_payment;
-  const payer = message.from;
-  if (payer === undefined) {
-    throw new TypeError(
-      `successful_payment ${payment.telegram_payment_charge_id} has no "from": cannot tell who paid`,
-    );
+export class PaymentReceiver {
+  readonly #parts: ReceiverParts;
+
+  constructor(parts: ReceiverParts) {
+    this.#parts = parts;
   }
-  const chargeId = payment.telegram_payment_charge_id;
-  const outcome = await ctx.db.transaction(async (tx): Promise<PaymentOutcome> => {
-    const order = await ctx.orders.get(tx, payment.invoice_payload);
-    const decided = plan(ctx, order, payer.id, payment);
-    const kind: PaymentKind = decided.kind;
-    const recorded = await ctx.payments.record(tx, {
-      chargeId,
-      orderId: order?.orderId,
-      userId: payer.id,
-      productId: order?.productId,
-      amount: payment.total_amount,
-      kind,
-    });
-    if (!recorded) return { kind: "already_applied", chargeId };
-    await ctx.users.rememberLanguage(tx, payer.id, payer.language_code);
-    const apply = new Application(ctx, tx, message, payer);
-    switch (decided.kind) {
-      case "credits":
-        return await apply.credits(decided.order, decided.product);
-      case "item":
-        return await apply.item(decided.order, decided.product);
-      case "subscription":
-      case "renewal":
-        return await apply.subscription(decided.kind, decided.order, decided.product);
-      case "duplicate":
-        return await apply.duplicate(decided.order);
-      case "orphan":
-        return await apply.orphan(decided.reason, decided.order);
+
+  /**
+   * Applies a `successful_payment` message (see the module doc). Throws for a message without a
+   * sender; storage errors propagate and roll everything back, so the update can be re-run.
+   *
+   * @example
+   * ```ts ignore
+   * const outcome = await receiver.receive(message);
+   * if (outcome.kind === "credited") console.log(`balance ${outcome.balance}`);
+   * ```
+   */
+  async receive(message: PaymentMessage): Promise<PaymentOutcome> {
+    const parts = this.#parts;
+    const payment = message.successful_payment;
+    const payer = message.from;
+    if (payer === undefined) {
+      throw new TypeError(
+        `successful_payment ${payment.telegram_payment_charge_id} has no "from": cannot tell who paid`,
+      );
     }
-  });
-  if (outcome.kind !== "already_applied") ctx.committed();
-  return outcome;
+    const chargeId = payment.telegram_payment_charge_id;
+    const outcome = await parts.db.transaction(async (tx): Promise<PaymentOutcome> => {
+      const order = await parts.orders.get(tx, payment.invoice_payload);
+      const decided = plan(parts, order, payer.id, payment);
+      const kind: PaymentKind = decided.kind;
+      const recorded = await parts.paymentRecords.record(tx, {
+        chargeId,
+        orderId: order?.orderId,
+        userId: payer.id,
+        productId: order?.productId,
+        amount: payment.total_amount,
+        kind,
+      });
+      if (!recorded) return { kind: "already_applied", chargeId };
+      await parts.users.rememberLanguage(tx, payer.id, payer.language_code);
+      const apply = new Application(parts, tx, message, payer);
+      switch (decided.kind) {
+        case "credits":
+          return await apply.credits(decided.order, decided.product);
+        case "item":
+          return await apply.item(decided.order, decided.product);
+        case "subscription":
+        case "renewal":
+          return await apply.subscription(decided.kind, decided.order, decided.product);
+        case "duplicate":
+          return await apply.duplicate(decided.order);
+        case "orphan":
+          return await apply.orphan(decided.reason, decided.order);
+      }
+    });
+    if (outcome.kind !== "already_applied") {
+      parts.committed();
+      parts.onApplied(outcome);
+    }
+    return outcome;
+  }
+
+  /**
+   * Applies a payment found in Telegram's transactions whose `successful_payment` never
+   * arrived, exactly as that update would have been (see the module doc); `already_applied`
+   * when it is recorded already. The receipt goes to the chat the order was issued in, else to
+   * the payer's private chat, in the payer's language (from the transaction, else the one last
+   * seen from them).
+   *
+   * @example
+   * ```ts ignore
+   * const outcome = await receiver.recover({
+   *   kind: "payment", id: "stx1", user, amount: 50, date: 1_700_000_000, payload: orderId,
+   * });
+   * ```
+   */
+  async recover(payment: IncomingPayment): Promise<PaymentOutcome> {
+    const { db, paymentRecords, orders, users } = this.#parts;
+    // Most transactions were applied long ago: this read spares them the order lookup. It
+    // decides nothing — the insert into the payments table in `receive` does.
+    if (await paymentRecords.get(db, payment.id) !== undefined) {
+      return { kind: "already_applied", chargeId: payment.id };
+    }
+    const order = await orders.get(db, payment.payload);
+    const chatId = order?.userId === payment.user.id ? order.chatId : payment.user.id;
+    // The transaction may not carry the payer's language; the one they used to order does.
+    const languageCode = payment.user.language_code ?? await users.language(db, payment.user.id);
+    const from = languageCode === undefined
+      ? payment.user
+      : { ...payment.user, language_code: languageCode };
+    return await this.receive({
+      from,
+      chat: { id: chatId },
+      successful_payment: successfulPaymentOf(payment, order),
+    });
+  }
 }
 
 /** The effects of one payment, inside its transaction. */
 class Application {
-  readonly #ctx: PaymentContext;
+  readonly #parts: ReceiverParts;
   readonly #tx: SqlRunner;
   readonly #chatId: number;
   readonly #payer: User;
   readonly #payment: SuccessfulPayment;
   readonly #chargeId: string;
-  readonly #t: ReturnType<PaymentContext["texts"]["forUser"]>["t"];
+  readonly #t: ReturnType<PaymentParts["texts"]["forUser"]>["t"];
 
-  constructor(ctx: PaymentContext, tx: SqlRunner, message: PaymentMessage, payer: User) {
-    this.#ctx = ctx;
+  constructor(parts: ReceiverParts, tx: SqlRunner, message: PaymentMessage, payer: User) {
+    this.#parts = parts;
     this.#tx = tx;
     this.#chatId = message.chat.id;
     this.#payer = payer;
     this.#payment = message.successful_payment;
     this.#chargeId = message.successful_payment.telegram_payment_charge_id;
-    this.#t = ctx.texts.forUser(payer.language_code).t;
+    this.#t = parts.texts.forUser(payer.language_code).t;
   }
 
   async credits(order: Order, product: CreditsProduct): Promise<PaymentOutcome> {
-    await this.#ctx.orders.apply(this.#tx, order.orderId, "pay", { chargeId: this.#chargeId });
+    await this.#pay(order);
     const balance = await this.#deposit(product.credits, product.title);
-    await this.#send(
-      `receipt:${this.#chargeId}`,
-      this.#t("receipt.credits", {
-        price: this.#payment.total_amount,
-        title: product.title,
-        credits: product.credits,
-        balance,
-        chargeId: this.#chargeId,
-      }),
-    );
-    return {
-      kind: "credited",
-      chargeId: this.#chargeId,
-      userId: this.#payer.id,
-      orderId: order.orderId,
-      productId: product.id,
+    await this.#sendReceipt("receipt.credits", {
+      price: this.#payment.total_amount,
+      title: product.title,
       credits: product.credits,
       balance,
-    };
+    });
+    return { kind: "credited", ...this.#granted(order), credits: product.credits, balance };
   }
 
   async item(order: Order, product: ItemProduct): Promise<PaymentOutcome> {
-    await this.#ctx.orders.apply(this.#tx, order.orderId, "pay", { chargeId: this.#chargeId });
-    await this.#send(
-      `receipt:${this.#chargeId}`,
-      this.#t("receipt.item", {
-        price: this.#payment.total_amount,
-        title: product.title,
-        chargeId: this.#chargeId,
-      }),
-    );
+    await this.#pay(order);
+    await this.#sendReceipt("receipt.item", {
+      price: this.#payment.total_amount,
+      title: product.title,
+    });
     await this.#send(`content:${this.#chargeId}`, product.content);
-    return {
-      kind: "delivered",
-      chargeId: this.#chargeId,
-      userId: this.#payer.id,
-      orderId: order.orderId,
-      productId: product.id,
-    };
+    return { kind: "delivered", ...this.#granted(order) };
   }
 
   async subscription(
@@ -233,10 +335,8 @@ class Application {
     order: Order,
     product: SubscriptionProduct,
   ): Promise<PaymentOutcome> {
-    const { orders, subscriptions, clock, tenant } = this.#ctx;
-    if (order.state !== "paid" && order.state !== "refunded") {
-      await orders.apply(this.#tx, order.orderId, "pay", { chargeId: this.#chargeId });
-    }
+    const { subscriptionRecords, clock, tenant } = this.#parts;
+    if (!isPaid(order)) await this.#pay(order);
     // Telegram says until when the charge pays; without it (it is documented for recurring
     // payments only) the configured period from now is the best estimate.
     const expiresAt = this.#payment.subscription_expiration_date !== undefined
@@ -249,32 +349,24 @@ class Application {
       expiresAt,
     };
     const subscription = kind === "subscription"
-      ? await subscriptions.activate(this.#tx, period)
-      : await subscriptions.renew(this.#tx, period);
+      ? await subscriptionRecords.activate(this.#tx, period)
+      : await subscriptionRecords.renew(this.#tx, period);
     const credits = product.credits ?? 0;
     if (credits > 0) await this.#deposit(credits, product.title);
-    const key = kind === "subscription" ? "receipt.subscription" : "receipt.renewal";
-    await this.#send(
-      `receipt:${this.#chargeId}`,
-      this.#t(key, {
-        title: product.title,
-        until: formatMoment(subscription.expiresAt),
-        chargeId: this.#chargeId,
-      }),
-    );
+    await this.#sendReceipt(kind === "subscription" ? "receipt.subscription" : "receipt.renewal", {
+      title: product.title,
+      until: formatMoment(subscription.expiresAt),
+    });
     return {
       kind: kind === "subscription" ? "subscribed" : "renewed",
-      chargeId: this.#chargeId,
-      userId: this.#payer.id,
-      orderId: order.orderId,
-      productId: product.id,
+      ...this.#granted(order),
       expiresAt: subscription.expiresAt,
       credits,
     };
   }
 
   async duplicate(order: Order): Promise<PaymentOutcome> {
-    await this.#ctx.outbox.enqueue(this.#tx, `refund:${this.#chargeId}`, {
+    await this.#parts.outbox.enqueue(this.#tx, `refund:${this.#chargeId}`, {
       method: "refundStarPayment",
       params: { user_id: this.#payer.id, telegram_payment_charge_id: this.#chargeId },
     });
@@ -285,7 +377,7 @@ class Application {
         chargeId: this.#chargeId,
       }),
     );
-    this.#ctx.logger.warn(
+    this.#parts.logger.warn(
       "Order {orderId} was paid again (charge {chargeId}); the second payment is being refunded.",
       { orderId: order.orderId, chargeId: this.#chargeId },
     );
@@ -298,7 +390,7 @@ class Application {
   }
 
   async orphan(reason: OrphanReason, order: Order | undefined): Promise<PaymentOutcome> {
-    const { tenant, outbox, logger, texts } = this.#ctx;
+    const { tenant, outbox, logger, texts } = this.#parts;
     // Admins are the operators: they read the tenant's own language.
     const t = (key: MoneyTextKey, vars: Record<string, string | number>) =>
       texts.t(tenant.locale, key, vars);
@@ -334,9 +426,24 @@ class Application {
     };
   }
 
+  /** Marks the order paid by this charge. */
+  async #pay(order: Order): Promise<void> {
+    await this.#parts.orders.apply(this.#tx, order.orderId, "pay", { chargeId: this.#chargeId });
+  }
+
+  /** What every outcome that granted a product says: which charge, payer, order and product. */
+  #granted(order: Order) {
+    return {
+      chargeId: this.#chargeId,
+      userId: this.#payer.id,
+      orderId: order.orderId,
+      productId: order.productId,
+    };
+  }
+
   /** Deposits the credits a payment bought; returns the new balance. */
   async #deposit(credits: number, title: string): Promise<number> {
-    const { ledger, users, tenant } = this.#ctx;
+    const { ledger, users, tenant } = this.#parts;
     const posted = await ledger.deposit(this.#tx, this.#payer.id, credits, {
       idempotencyKey: `payment:${this.#chargeId}`,
       reason: title,
@@ -349,7 +456,15 @@ class Application {
     return balance;
   }
 
+  /** Queues the payer's receipt, the text `key` with the charge id added to `vars`. */
+  async #sendReceipt(key: MoneyTextKey, vars: Record<string, string | number>): Promise<void> {
+    await this.#send(
+      `receipt:${this.#chargeId}`,
+      this.#t(key, { ...vars, chargeId: this.#chargeId }),
+    );
+  }
+
   async #send(id: string, text: string): Promise<void> {
-    await this.#ctx.outbox.enqueue(this.#tx, id, messageCall(this.#chatId, text));
+    await this.#parts.outbox.enqueue(this.#tx, id, messageCall(this.#chatId, text));
   }
 }

@@ -3,19 +3,19 @@
  * payments we recorded, and repairing what an update lost on the way would have left wrong.
  *
  * A run drops the tenant's cached transactions (so it sees Telegram's current list), then pages
- * through `getStarTransactions` from the checkpoint (`reconcile_checkpoint.ts`), 100 at a time,
- * oldest first, until a short page. For each transaction (`reconcile_transactions.ts`):
+ * through `getStarTransactions` from the checkpoint (`checkpoint.ts`), 100 at a time,
+ * oldest first, until a short page. For each transaction (`transactions.ts`):
  *
  * - a user's invoice payment with no payment recorded → applied through the same idempotent
- *   path as its `successful_payment` (`PaymentService.recoverPayment`): the user is credited and
+ *   path as its `successful_payment` (`PaymentReceiver.recover`): the user is credited and
  *   gets the receipt, once, even if the late update arrives during the run — both insert into
  *   the payments table under the charge id, and the second finds the row;
  * - a refund the ledger does not know (payment recorded, not refunded) → applied
- *   (`PaymentService.applyRefund(id, "telegram")`): credits reversed, user told;
+ *   (`Refunds.apply(id, "telegram")`): credits reversed, user told;
  * - what cannot be matched → counted as `unmatched` and told to the admins once per transaction:
  *   a payment whose payload names no order of the payer goes the `successful_payment` way for
  *   such payments (recorded as an orphan, admins told), a refund of a charge never recorded is
- *   reported by `PaymentService.reportUnmatchedRefund`;
+ *   reported by `Refunds.reportUnmatched`;
  * - anything else (paid media, gifts, withdrawals…) is not a payment of ours: scanned, ignored.
  *
  * The checkpoint moves after each page, so the next run scans only newer transactions. A run
@@ -28,7 +28,7 @@
  * ```ts ignore
  * import { Reconciler } from "./reconciler.ts";
  * const reconciler = new Reconciler({
- *   tenantId: config.id, db, clock, payments, botStars: balances, admins: config.admins,
+ *   tenantId: config.id, db, clock, payments, botStars: balances.client, admins: config.admins,
  * });
  * const report = await reconciler.run();
  * console.log(`${report.recovered} lost payments applied`);
@@ -38,7 +38,8 @@
 import type { StarTransaction } from "grammy/types";
 import type { BotStars, Database, Logger } from "../ports.ts";
 import type { Clock } from "../../actors/kernel/clock.ts";
-import type { PaymentService } from "../payments/payment_service.ts";
+import type { PaymentReceiver } from "../payments/receive.ts";
+import type { Refunds } from "../payments/refunds.ts";
 import { loadReconcileOffset, saveReconcileOffset } from "./checkpoint.ts";
 import { classifyTransaction } from "./transactions.ts";
 
@@ -80,8 +81,11 @@ export interface ReconcilerOptions {
   db: Database;
   /** Times the runs, for the log. */
   clock: Clock;
-  /** The tenant's payment service. */
-  payments: Pick<PaymentService, "recoverPayment" | "applyRefund" | "reportUnmatchedRefund">;
+  /** The tenant's payment services that repair what reconciliation finds. */
+  payments: {
+    receiver: Pick<PaymentReceiver, "recover">;
+    refunds: Pick<Refunds, "apply" | "reportUnmatched">;
+  };
   /** The BalanceActor's client: the transactions come through its cache and flood control. */
   botStars: Pick<BotStars, "transactions" | "invalidate">;
   /** Who is told about refunds that match no recorded payment. */
@@ -175,7 +179,7 @@ export class Reconciler {
     const found = classifyTransaction(transaction);
     if (found === undefined) return;
     if (found.kind === "payment") {
-      const outcome = await payments.recoverPayment(found);
+      const outcome = await payments.receiver.recover(found);
       if (outcome.kind === "already_applied") {
         report.alreadyKnown++;
       } else if (outcome.kind === "unknown_order_recorded") {
@@ -190,7 +194,7 @@ export class Reconciler {
       }
       return;
     }
-    const outcome = await payments.applyRefund(found.id, "telegram");
+    const outcome = await payments.refunds.apply(found.id, "telegram");
     switch (outcome.kind) {
       case "refunded":
         report.refundsApplied++;
@@ -200,7 +204,7 @@ export class Reconciler {
         return;
       case "unknown_charge":
         report.unmatched++;
-        await payments.reportUnmatchedRefund(found, admins);
+        await payments.refunds.reportUnmatched(found, admins);
         return;
     }
   }

@@ -38,6 +38,7 @@
 import { requireTenantId, shown } from "../../actors/kernel/argument_checks.ts";
 import type { Clock } from "../../actors/kernel/clock.ts";
 import type { SqlRunner } from "../ports.ts";
+import { TenantTable } from "./tenant_table.ts";
 
 /**
  * What a ledger entry records: `deposit` (+, credits bought), `charge` (−, credits spent),
@@ -121,6 +122,18 @@ export interface LedgerWriteOptions {
 }
 
 /**
+ * A write to the ledger: `amount` credits of `userId` (signed for an adjustment, positive
+ * otherwise), with its idempotency key and reason, run in the caller's transaction `tx`. Every
+ * write has this shape; what differs is the kind of entry it posts.
+ */
+export type LedgerWrite<Result> = (
+  tx: SqlRunner,
+  userId: number,
+  amount: number,
+  opts: LedgerWriteOptions,
+) => Promise<Result>;
+
+/**
  * How often an append is retried after losing a race for the next `seq` to another writer.
  * Each loss means that writer appended an entry, so a few losses in a row within one
  * transaction can only come from a storm of writers on one user; failing loudly then is better
@@ -128,7 +141,7 @@ export interface LedgerWriteOptions {
  */
 const MAX_APPEND_TRIES = 5;
 
-interface LedgerRow {
+type LedgerRow = {
   user_id: number;
   seq: number;
   kind: string;
@@ -137,9 +150,18 @@ interface LedgerRow {
   idempotency_key: string;
   reason: string;
   created_at: number;
-}
+};
 
-const COLUMNS = "user_id, seq, kind, amount, balance_after, idempotency_key, reason, created_at";
+const COLUMNS: readonly (keyof LedgerRow)[] = [
+  "user_id",
+  "seq",
+  "kind",
+  "amount",
+  "balance_after",
+  "idempotency_key",
+  "reason",
+  "created_at",
+];
 
 // Number() because PostgreSQL drivers return BIGINT columns as strings.
 function toEntry(row: LedgerRow): LedgerEntry {
@@ -161,8 +183,15 @@ function requireUserId(userId: number): void {
   }
 }
 
-function requirePositiveAmount(amount: number): void {
-  if (!Number.isSafeInteger(amount) || amount <= 0) {
+/** An adjustment's amount is signed and must not be zero; every other kind's is positive. */
+function requireAmount(kind: LedgerEntryKind, amount: number): void {
+  if (kind === "adjustment") {
+    if (!Number.isSafeInteger(amount) || amount === 0) {
+      throw new RangeError(
+        `ledger: an adjustment must be a non-zero whole number of credits, got ${shown(amount)}`,
+      );
+    }
+  } else if (!Number.isSafeInteger(amount) || amount <= 0) {
     throw new RangeError(
       `ledger: amount must be a positive whole number of credits, got ${shown(amount)}`,
     );
@@ -181,17 +210,31 @@ function requireOptions(opts: LedgerWriteOptions): void {
 }
 
 /**
- * Whether an entry may take the balance below zero: spending may not, taking back refunded
- * credits and admin corrections may (see {@linkcode Ledger.reverse}).
+ * What an entry of each kind does to the balance: the sign its amount is stored with (an
+ * adjustment's amount comes signed), and whether it may take the balance below zero. Spending
+ * may not; taking back refunded credits and admin corrections may (see
+ * {@linkcode Ledger.reverse} and {@linkcode Ledger.adjust}).
  */
-type Rule = "never-below-zero" | "may-go-negative";
+const ENTRY_RULES: Record<LedgerEntryKind, { sign: 1 | -1; mayGoNegative: boolean }> = {
+  deposit: { sign: 1, mayGoNegative: true },
+  charge: { sign: -1, mayGoNegative: false },
+  refund: { sign: -1, mayGoNegative: true },
+  adjustment: { sign: 1, mayGoNegative: true },
+};
 
-interface Append {
+/** The kinds of entry that never refuse: every kind but `charge`. */
+type UnrefusedKind = Exclude<LedgerEntryKind, "charge">;
+
+/** A write as its caller asks for it: the amount unsigned (an adjustment's signed). */
+interface Write {
   userId: number;
-  kind: LedgerEntryKind;
-  /** Signed, as stored. */
   amount: number;
   opts: LedgerWriteOptions;
+}
+
+/** A write with its kind and its amount signed as stored. */
+interface Change extends Write {
+  kind: LedgerEntryKind;
 }
 
 /** A spend refused for lack of credits; `balance` is the balance it found. */
@@ -218,13 +261,13 @@ interface Refusal {
  * ```
  */
 export class Ledger {
-  readonly #tenantId: string;
+  readonly #rows: TenantTable<LedgerRow>;
   readonly #clock: Clock;
 
   /** @throws {TypeError} when `tenantId` is not a non-empty string. */
   constructor(tenantId: string, clock: Clock) {
     requireTenantId("ledger", tenantId);
-    this.#tenantId = tenantId;
+    this.#rows = new TenantTable("ledger_entries", tenantId, COLUMNS);
     this.#clock = clock;
   }
 
@@ -254,15 +297,8 @@ export class Ledger {
    * );
    * ```
    */
-  async deposit(
-    tx: SqlRunner,
-    userId: number,
-    amount: number,
-    opts: LedgerWriteOptions,
-  ): Promise<Posted> {
-    requirePositiveAmount(amount);
-    return await this.#append(tx, { userId, kind: "deposit", amount, opts }, "may-go-negative");
-  }
+  readonly deposit: LedgerWrite<Posted> = (tx, userId, amount, opts) =>
+    this.#post(tx, "deposit", { userId, amount, opts });
 
   /**
    * Spends `amount` credits (kind `charge`) unless the balance is short; then nothing is written
@@ -283,24 +319,14 @@ export class Ledger {
    * if (!result.ok) console.log(`top up ${result.shortfall} credits`);
    * ```
    */
-  async deduct(
-    tx: SqlRunner,
-    userId: number,
-    amount: number,
-    opts: LedgerWriteOptions,
-  ): Promise<DeductResult> {
-    requirePositiveAmount(amount);
-    const outcome = await this.#append(
-      tx,
-      { userId, kind: "charge", amount: -amount, opts },
-      "never-below-zero",
-    );
+  readonly deduct: LedgerWrite<DeductResult> = async (tx, userId, amount, opts) => {
+    const outcome = await this.#post(tx, "charge", { userId, amount, opts });
     if ("refused" in outcome) {
       return { ok: false, balance: outcome.balance, shortfall: amount - outcome.balance };
     }
     const { entry, repeated } = outcome;
     return { ok: true, entry, balance: entry.balanceAfter, repeated };
-  }
+  };
 
   /**
    * Takes back `amount` credits whose Stars were refunded (kind `refund`). Run inside a
@@ -321,19 +347,8 @@ export class Ledger {
    * );
    * ```
    */
-  async reverse(
-    tx: SqlRunner,
-    userId: number,
-    amount: number,
-    opts: LedgerWriteOptions,
-  ): Promise<Posted> {
-    requirePositiveAmount(amount);
-    return await this.#append(
-      tx,
-      { userId, kind: "refund", amount: -amount, opts },
-      "may-go-negative",
-    );
-  }
+  readonly reverse: LedgerWrite<Posted> = (tx, userId, amount, opts) =>
+    this.#post(tx, "refund", { userId, amount, opts });
 
   /**
    * An admin's correction (kind `adjustment`): a signed, non-zero amount. Run inside a
@@ -352,18 +367,21 @@ export class Ledger {
    * );
    * ```
    */
-  async adjust(
-    tx: SqlRunner,
-    userId: number,
-    amount: number,
-    opts: LedgerWriteOptions,
-  ): Promise<Posted> {
-    if (!Number.isSafeInteger(amount) || amount === 0) {
-      throw new RangeError(
-        `ledger: an adjustment must be a non-zero whole number of credits, got ${shown(amount)}`,
-      );
-    }
-    return await this.#append(tx, { userId, kind: "adjustment", amount, opts }, "may-go-negative");
+  readonly adjust: LedgerWrite<Posted> = (tx, userId, amount, opts) =>
+    this.#post(tx, "adjustment", { userId, amount, opts });
+
+  /**
+   * The entry written under `idempotencyKey`, or `undefined`: what a payment actually credited,
+   * say, whatever its product says today.
+   *
+   * @example
+   * ```ts ignore
+   * const credited = (await ledger.entryUnder(tx, `payment:${chargeId}`))?.amount ?? 0;
+   * ```
+   */
+  async entryUnder(q: SqlRunner, idempotencyKey: string): Promise<LedgerEntry | undefined> {
+    const row = await this.#rows.find(q, { idempotency_key: idempotencyKey });
+    return row === undefined ? undefined : toEntry(row);
   }
 
   /**
@@ -389,14 +407,15 @@ export class Ledger {
         `ledger: page.offset must be an integer >= 0, got ${shown(page.offset)}`,
       );
     }
+    const { tenantId, columns } = this.#rows;
     const rows = await q.all<LedgerRow>(
-      `SELECT ${COLUMNS} FROM ledger_entries WHERE tenant_id = ? AND user_id = ?
+      `SELECT ${columns} FROM ledger_entries WHERE tenant_id = ? AND user_id = ?
        ORDER BY seq DESC LIMIT ? OFFSET ?`,
-      [this.#tenantId, userId, page.limit, page.offset],
+      [tenantId, userId, page.limit, page.offset],
     );
     const count = await q.get<{ total: number }>(
       "SELECT COUNT(*) AS total FROM ledger_entries WHERE tenant_id = ? AND user_id = ?",
-      [this.#tenantId, userId],
+      [tenantId, userId],
     );
     return { entries: rows.map(toEntry), total: Number(count?.total ?? 0) };
   }
@@ -405,91 +424,86 @@ export class Ledger {
     const row = await q.get<{ seq: number; balance_after: number }>(
       `SELECT seq, balance_after FROM ledger_entries WHERE tenant_id = ? AND user_id = ?
        ORDER BY seq DESC LIMIT 1`,
-      [this.#tenantId, userId],
+      [this.#rows.tenantId, userId],
     );
     return row === undefined
       ? { seq: 0, balance: 0 }
       : { seq: Number(row.seq), balance: Number(row.balance_after) };
   }
 
-  /** The entry already written under the key of `append`, checked to be the same change. */
-  async #earlier(tx: SqlRunner, append: Append): Promise<LedgerEntry | undefined> {
-    const row = await tx.get<LedgerRow>(
-      `SELECT ${COLUMNS} FROM ledger_entries WHERE tenant_id = ? AND idempotency_key = ?`,
-      [this.#tenantId, append.opts.idempotencyKey],
-    );
-    if (row === undefined) return undefined;
-    const entry = toEntry(row);
+  /** The entry already written under the key of `change`, checked to be the same change. */
+  async #earlier(tx: SqlRunner, change: Change): Promise<LedgerEntry | undefined> {
+    const entry = await this.entryUnder(tx, change.opts.idempotencyKey);
+    if (entry === undefined) return undefined;
     if (
-      entry.userId !== append.userId || entry.kind !== append.kind ||
-      entry.amount !== append.amount
+      entry.userId !== change.userId || entry.kind !== change.kind ||
+      entry.amount !== change.amount
     ) {
       // Two different changes under one key: the caller built its keys wrong, and answering
       // "already done" would silently drop one of the changes.
       throw new Error(
-        `ledger: idempotency key ${shown(append.opts.idempotencyKey)} was already used for ` +
+        `ledger: idempotency key ${shown(change.opts.idempotencyKey)} was already used for ` +
           `${entry.kind} ${entry.amount} of user ${entry.userId}; it cannot be reused for ` +
-          `${append.kind} ${append.amount} of user ${append.userId}`,
+          `${change.kind} ${change.amount} of user ${change.userId}`,
       );
     }
     return entry;
   }
 
   /**
-   * Reads the newest entry and inserts the next one on top of it. The insert skips on any
+   * Every write: checks the arguments, signs the amount by its kind ({@linkcode ENTRY_RULES}),
+   * then reads the newest entry and inserts the next one on top of it. The insert skips on any
    * conflict; zero changes mean another writer got there first, with either the same key
    * (then its entry is the answer) or the same seq (then read again and retry). On PostgreSQL
    * this relies on READ COMMITTED, its default: the insert waits for the other writer to commit,
    * and the next read sees its row.
    */
-  #append(tx: SqlRunner, append: Append, rule: "may-go-negative"): Promise<Posted>;
-  #append(tx: SqlRunner, append: Append, rule: "never-below-zero"): Promise<Posted | Refusal>;
-  async #append(tx: SqlRunner, append: Append, rule: Rule): Promise<Posted | Refusal> {
-    requireUserId(append.userId);
-    requireOptions(append.opts);
+  #post(tx: SqlRunner, kind: UnrefusedKind, write: Write): Promise<Posted>;
+  #post(tx: SqlRunner, kind: "charge", write: Write): Promise<Posted | Refusal>;
+  async #post(tx: SqlRunner, kind: LedgerEntryKind, write: Write): Promise<Posted | Refusal> {
+    requireAmount(kind, write.amount);
+    requireUserId(write.userId);
+    requireOptions(write.opts);
+    const { sign, mayGoNegative } = ENTRY_RULES[kind];
+    const change: Change = { ...write, kind, amount: sign * write.amount };
     for (let attempt = 1; attempt <= MAX_APPEND_TRIES; attempt++) {
-      const earlier = await this.#earlier(tx, append);
+      const earlier = await this.#earlier(tx, change);
       if (earlier !== undefined) return { entry: earlier, repeated: true };
-      const head = await this.#head(tx, append.userId);
-      const balanceAfter = head.balance + append.amount;
-      if (rule === "never-below-zero" && balanceAfter < 0) {
-        return { refused: true, balance: head.balance };
-      }
+      const head = await this.#head(tx, change.userId);
+      const balanceAfter = head.balance + change.amount;
+      if (!mayGoNegative && balanceAfter < 0) return { refused: true, balance: head.balance };
       if (!Number.isSafeInteger(balanceAfter)) {
         throw new RangeError(
-          `ledger: ${append.kind} ${append.amount} would take user ${append.userId}'s balance ` +
+          `ledger: ${kind} ${change.amount} would take user ${change.userId}'s balance ` +
             `beyond the safe integer range`,
         );
       }
       const entry: LedgerEntry = {
-        userId: append.userId,
+        userId: change.userId,
         seq: head.seq + 1,
-        kind: append.kind,
-        amount: append.amount,
+        kind,
+        amount: change.amount,
         balanceAfter,
-        idempotencyKey: append.opts.idempotencyKey,
-        reason: append.opts.reason,
+        idempotencyKey: change.opts.idempotencyKey,
+        reason: change.opts.reason,
         createdAt: this.#clock.now(),
       };
-      const { changes } = await tx.run(
-        `INSERT INTO ledger_entries (tenant_id, ${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT DO NOTHING`,
-        [
-          this.#tenantId,
-          entry.userId,
-          entry.seq,
-          entry.kind,
-          entry.amount,
-          entry.balanceAfter,
-          entry.idempotencyKey,
-          entry.reason,
-          entry.createdAt,
-        ],
-      );
-      if (changes === 1) return { entry, repeated: false };
+      const row: LedgerRow = {
+        user_id: entry.userId,
+        seq: entry.seq,
+        kind: entry.kind,
+        amount: entry.amount,
+        balance_after: entry.balanceAfter,
+        idempotency_key: entry.idempotencyKey,
+        reason: entry.reason,
+        created_at: entry.createdAt,
+      };
+      if (await this.#rows.insert(tx, row, "ON CONFLICT DO NOTHING") === 1) {
+        return { entry, repeated: false };
+      }
     }
     throw new Error(
-      `ledger: could not append ${append.kind} for user ${append.userId} after ` +
+      `ledger: could not append ${kind} for user ${change.userId} after ` +
         `${MAX_APPEND_TRIES} tries: other writers kept taking the next entry number`,
     );
   }

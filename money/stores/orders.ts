@@ -1,7 +1,7 @@
 /**
  * The orders of one tenant: every invoice we issued, in the `orders` table. An order's id is the
  * invoice payload, so it is random and unguessable: knowing one user's payload must not let
- * anyone name another order. State changes go through the table in `payment_machine.ts`.
+ * anyone name another order. State changes go through the table in `order_machine.ts`.
  *
  * @example
  * ```ts
@@ -21,6 +21,7 @@
  */
 import type { SqlRunner } from "../ports.ts";
 import type { Clock } from "../../actors/kernel/clock.ts";
+import { knownValue, TenantTable } from "./tenant_table.ts";
 import {
   type OrderEvent,
   type OrderState,
@@ -78,7 +79,7 @@ export class OrderTransitionError extends Error {
   }
 }
 
-interface OrderRow {
+type OrderRow = {
   order_id: string;
   user_id: number;
   chat_id: number;
@@ -89,23 +90,29 @@ interface OrderRow {
   expires_at: number;
   updated_at: number;
   charge_id: string | null;
-}
+};
 
-const COLUMNS =
-  "order_id, user_id, chat_id, product_id, amount, state, created_at, expires_at, updated_at, " +
-  "charge_id";
+const COLUMNS: readonly (keyof OrderRow)[] = [
+  "order_id",
+  "user_id",
+  "chat_id",
+  "product_id",
+  "amount",
+  "state",
+  "created_at",
+  "expires_at",
+  "updated_at",
+  "charge_id",
+];
 
 function toOrder(row: OrderRow): Order {
-  if (!(orderStates as readonly string[]).includes(row.state)) {
-    throw new Error(`order ${row.order_id} has an unknown state ${JSON.stringify(row.state)}`);
-  }
   const order: Order = {
     orderId: row.order_id,
     userId: Number(row.user_id),
     chatId: Number(row.chat_id),
     productId: row.product_id,
     amount: Number(row.amount),
-    state: row.state as OrderState,
+    state: knownValue(orderStates, row.state, `order ${row.order_id} has an unknown state`),
     createdAt: Number(row.created_at),
     expiresAt: Number(row.expires_at),
     updatedAt: Number(row.updated_at),
@@ -129,11 +136,11 @@ function requirePositiveInteger(name: string, value: number): void {
 
 /** The `orders` table of one tenant. */
 export class Orders {
-  readonly #tenantId: string;
+  readonly #rows: TenantTable<OrderRow>;
   readonly #clock: Clock;
 
   constructor(tenantId: string, clock: Clock) {
-    this.#tenantId = tenantId;
+    this.#rows = new TenantTable("orders", tenantId, COLUMNS);
     this.#clock = clock;
   }
 
@@ -163,22 +170,7 @@ export class Orders {
       updated_at: now,
       charge_id: null,
     };
-    await q.run(
-      `INSERT INTO orders (tenant_id, ${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      [
-        this.#tenantId,
-        row.order_id,
-        row.user_id,
-        row.chat_id,
-        row.product_id,
-        row.amount,
-        row.state,
-        row.created_at,
-        row.expires_at,
-        row.updated_at,
-        row.charge_id,
-      ],
-    );
+    await this.#rows.insert(q, row);
     return toOrder(row);
   }
 
@@ -191,10 +183,7 @@ export class Orders {
    * ```
    */
   async get(q: SqlRunner, orderId: string): Promise<Order | undefined> {
-    const row = await q.get<OrderRow>(
-      `SELECT ${COLUMNS} FROM orders WHERE tenant_id = ? AND order_id = ?`,
-      [this.#tenantId, orderId],
-    );
+    const row = await this.#rows.find(q, { order_id: orderId });
     return row === undefined ? undefined : toOrder(row);
   }
 
@@ -227,10 +216,10 @@ export class Orders {
     const chargeId = event === "pay" ? extra.chargeId! : order.chargeId ?? null;
     // The state in the WHERE clause makes the write conditional on what was read, so a
     // concurrent change (another connection on PostgreSQL) fails loudly instead of being lost.
-    const { changes } = await tx.run(
-      `UPDATE orders SET state = ?, updated_at = ?, charge_id = ?
-       WHERE tenant_id = ? AND order_id = ? AND state = ?`,
-      [result.next, now, chargeId, this.#tenantId, orderId, order.state],
+    const changes = await this.#rows.update(
+      tx,
+      { state: result.next, updated_at: now, charge_id: chargeId },
+      { order_id: orderId, state: order.state },
     );
     if (changes !== 1) {
       throw new Error(`order ${orderId} changed while "${event}" was being applied; try again`);
@@ -255,10 +244,10 @@ export class Orders {
   ): Promise<Order | undefined> {
     if (states.length === 0) return undefined;
     const row = await q.get<OrderRow>(
-      `SELECT ${COLUMNS} FROM orders
+      `SELECT ${this.#rows.columns} FROM orders
        WHERE tenant_id = ? AND user_id = ? AND state IN (${states.map(() => "?").join(", ")})
        ORDER BY created_at DESC LIMIT 1`,
-      [this.#tenantId, userId, ...states],
+      [this.#rows.tenantId, userId, ...states],
     );
     return row === undefined ? undefined : toOrder(row);
   }
@@ -278,7 +267,7 @@ export class Orders {
     const { changes } = await q.run(
       `UPDATE orders SET state = ?, updated_at = ?
        WHERE tenant_id = ? AND state IN (${from.map(() => "?").join(", ")}) AND expires_at <= ?`,
-      ["expired", now, this.#tenantId, ...from, now],
+      ["expired", now, this.#rows.tenantId, ...from, now],
     );
     return changes;
   }

@@ -9,16 +9,17 @@
  * import { ManualClock } from "../../actors/kernel/clock.ts";
  * import { PaymentRecords } from "./payment_records.ts";
  * const db = await openDatabase("sqlite::memory:");
- * const payments = new PaymentRecords("shop", new ManualClock(0));
+ * const paymentRecords = new PaymentRecords("shop", new ManualClock(0));
  * const first = { chargeId: "ch_1", userId: 7, amount: 50, kind: "credits" as const };
- * await payments.record(db, first); // true
- * await payments.record(db, first); // false: already recorded
+ * await paymentRecords.record(db, first); // true
+ * await paymentRecords.record(db, first); // false: already recorded
  * await db.close();
  * ```
  * @module
  */
 import type { SqlRunner } from "../ports.ts";
 import type { Clock } from "../../actors/kernel/clock.ts";
+import { knownValue, TenantTable } from "./tenant_table.ts";
 
 /**
  * What a payment was: the first payment of a `credits`, `item` or `subscription` order, a
@@ -56,7 +57,7 @@ export interface PaymentRecord extends NewPayment {
   refundedAt?: number;
 }
 
-interface PaymentRow {
+type PaymentRow = {
   charge_id: string;
   order_id: string | null;
   user_id: number;
@@ -65,19 +66,25 @@ interface PaymentRow {
   kind: string;
   paid_at: number;
   refunded_at: number | null;
-}
+};
 
-const COLUMNS = "charge_id, order_id, user_id, product_id, amount, kind, paid_at, refunded_at";
+const COLUMNS: readonly (keyof PaymentRow)[] = [
+  "charge_id",
+  "order_id",
+  "user_id",
+  "product_id",
+  "amount",
+  "kind",
+  "paid_at",
+  "refunded_at",
+];
 
 function toRecord(row: PaymentRow): PaymentRecord {
-  if (!(paymentKinds as readonly string[]).includes(row.kind)) {
-    throw new Error(`payment ${row.charge_id} has an unknown kind ${JSON.stringify(row.kind)}`);
-  }
   const record: PaymentRecord = {
     chargeId: row.charge_id,
     userId: Number(row.user_id),
     amount: Number(row.amount),
-    kind: row.kind as PaymentKind,
+    kind: knownValue(paymentKinds, row.kind, `payment ${row.charge_id} has an unknown kind`),
     paidAt: Number(row.paid_at),
   };
   if (row.order_id !== null) record.orderId = row.order_id;
@@ -88,11 +95,11 @@ function toRecord(row: PaymentRow): PaymentRecord {
 
 /** The `payments` table of one tenant. */
 export class PaymentRecords {
-  readonly #tenantId: string;
+  readonly #rows: TenantTable<PaymentRow>;
   readonly #clock: Clock;
 
   constructor(tenantId: string, clock: Clock) {
-    this.#tenantId = tenantId;
+    this.#rows = new TenantTable("payments", tenantId, COLUMNS);
     this.#clock = clock;
   }
 
@@ -103,26 +110,22 @@ export class PaymentRecords {
    *
    * @example
    * ```ts ignore
-   * if (!await payments.record(tx, { chargeId, userId, amount, kind: "item" })) return "already";
+   * if (!await paymentRecords.record(tx, { chargeId, userId, amount, kind: "item" })) return "already";
    * ```
    */
   async record(q: SqlRunner, payment: NewPayment): Promise<boolean> {
     if (payment.chargeId === "") throw new TypeError("a payment needs a non-empty charge id");
-    const { changes } = await q.run(
-      `INSERT INTO payments (tenant_id, ${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL)
-       ON CONFLICT DO NOTHING`,
-      [
-        this.#tenantId,
-        payment.chargeId,
-        payment.orderId ?? null,
-        payment.userId,
-        payment.productId ?? null,
-        payment.amount,
-        payment.kind,
-        this.#clock.now(),
-      ],
-    );
-    return changes === 1;
+    const row: PaymentRow = {
+      charge_id: payment.chargeId,
+      order_id: payment.orderId ?? null,
+      user_id: payment.userId,
+      product_id: payment.productId ?? null,
+      amount: payment.amount,
+      kind: payment.kind,
+      paid_at: this.#clock.now(),
+      refunded_at: null,
+    };
+    return await this.#rows.insert(q, row, "ON CONFLICT DO NOTHING") === 1;
   }
 
   /**
@@ -130,14 +133,11 @@ export class PaymentRecords {
    *
    * @example
    * ```ts ignore
-   * const payment = await payments.get(db, "ch_1");
+   * const payment = await paymentRecords.get(db, "ch_1");
    * ```
    */
   async get(q: SqlRunner, chargeId: string): Promise<PaymentRecord | undefined> {
-    const row = await q.get<PaymentRow>(
-      `SELECT ${COLUMNS} FROM payments WHERE tenant_id = ? AND charge_id = ?`,
-      [this.#tenantId, chargeId],
-    );
+    const row = await this.#rows.find(q, { charge_id: chargeId });
     return row === undefined ? undefined : toRecord(row);
   }
 
@@ -148,15 +148,11 @@ export class PaymentRecords {
    *
    * @example
    * ```ts ignore
-   * if (await payments.markRefunded(tx, "ch_1")) { … reverse credits … }
+   * if (await paymentRecords.markRefunded(tx, "ch_1")) { … reverse credits … }
    * ```
    */
   async markRefunded(q: SqlRunner, chargeId: string): Promise<boolean> {
-    const { changes } = await q.run(
-      `UPDATE payments SET refunded_at = ?
-       WHERE tenant_id = ? AND charge_id = ? AND refunded_at IS NULL`,
-      [this.#clock.now(), this.#tenantId, chargeId],
-    );
-    return changes === 1;
+    const refunded = { refunded_at: this.#clock.now() };
+    return await this.#rows.update(q, refunded, { charge_id: chargeId, refunded_at: null }) === 1;
   }
 }

@@ -4,9 +4,22 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { formatCall } from "./call_log.ts";
- * formatCall("shop_bot", { method: "sendMessage", params: { chat_id: 7, text: "Hi" }, ok: true, at: 0 });
- * // '00:00:00.000 @shop_bot sendMessage ok chat_id=7 text="Hi"'
+ *
+ * const sent = { method: "sendMessage", params: { chat_id: 7, text: "Hi" }, ok: true, at: 0 };
+ * assert.equal(formatCall("shop_bot", sent), '00:00:00.000 @shop_bot sendMessage ok chat_id=7 text="Hi"');
+ * const refused = {
+ *   method: "sendMessage",
+ *   params: {},
+ *   ok: false,
+ *   at: 0,
+ *   error: { error_code: 400, description: "Bad Request: text is required" },
+ * };
+ * assert.equal(
+ *   formatCall("shop_bot", refused),
+ *   "00:00:00.000 @shop_bot sendMessage 400 Bad Request: text is required",
+ * );
  * ```
  * @module
  */
@@ -22,15 +35,6 @@ function formatValue(value: unknown): string {
 
 /**
  * Formats a call record as one line.
- *
- * @example
- * ```ts
- * import { formatCall } from "./call_log.ts";
- * formatCall("shop_bot", {
- *   method: "sendMessage", params: {}, ok: false, at: 0,
- *   error: { error_code: 400, description: "Bad Request: text is required" },
- * }); // '00:00:00.000 @shop_bot sendMessage 400 Bad Request: text is required'
- * ```
  */
 export function formatCall(botUsername: string, call: CallRecord): string {
   const time = new Date(call.at).toISOString().slice(11, 23);

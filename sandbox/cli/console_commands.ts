@@ -12,11 +12,21 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ConsoleCommands } from "./console_commands.ts";
- * declare const bots: import("../sandbox_bot.ts").SandboxBot[];
- * declare const users: import("../sandbox_user.ts").SandboxUser[];
- * const commands = new ConsoleCommands(bots, users, console.log);
+ * import { Sandbox } from "../mod.ts";
+ *
+ * await using sandbox = await Sandbox.start();
+ * const shop = sandbox.createBot({ username: "shop_bot" });
+ * const ann = sandbox.createUser({ firstName: "Ann", stars: 500 });
+ * const printed: string[] = [];
+ * const commands = new ConsoleCommands([shop], [ann], (line) => printed.push(line));
+ *
  * await commands.run("send Ann @shop_bot /start");
+ * await commands.run("stars ann");
+ * await commands.run("pay Ann shop_bot");
+ * assert.equal(shop.pendingUpdateCount, 1);
+ * assert.deepEqual(printed, ["Ann: 500 stars", "error: @shop_bot sent Ann no invoice"]);
  * ```
  * @module
  */
@@ -47,13 +57,6 @@ function describe(message: Message): string {
 
 /**
  * Runs console lines against the given bots and users; see the module documentation.
- *
- * @example
- * ```ts
- * import { ConsoleCommands } from "./console_commands.ts";
- * const commands = new ConsoleCommands([], [], console.log);
- * await commands.run("help");
- * ```
  */
 export class ConsoleCommands {
   readonly #bots: readonly SandboxBot[];

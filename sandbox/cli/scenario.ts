@@ -16,9 +16,20 @@
  *
  * @example
  * ```ts
- * import { parseArgs } from "./scenario.ts";
- * const { scenarioFile, scenario } = parseArgs(["--port", "8081", "--bot", "@shop_bot"]);
- * scenario.bots; // [{ username: "shop_bot" }]
+ * import assert from "node:assert/strict";
+ * import { mergeScenarios, parseArgs, parseScenario } from "./scenario.ts";
+ *
+ * const args = ["--scenario", "shop.json", "--port", "8081", "--bot", "@shop_bot", "--user", "Ann:100"];
+ * const { scenarioFile, scenario: flags } = parseArgs(args);
+ * assert.equal(scenarioFile, "shop.json");
+ * assert.deepEqual(flags.bots, [{ username: "shop_bot" }]);
+ * assert.deepEqual(flags.users, [{ firstName: "Ann", stars: 100 }]);
+ *
+ * const file = parseScenario({ port: 9000, users: [{ firstName: "Boris", languageCode: "ru" }] });
+ * const merged = mergeScenarios(file, flags); // lists add up, flags win
+ * assert.equal(merged.port, 8081);
+ * assert.deepEqual(merged.users.map((user) => user.firstName), ["Boris", "Ann"]);
+ * assert.throws(() => parseScenario({ users: [{ stars: 5 }] }), /firstName/);
  * ```
  * @module
  */
@@ -54,12 +65,6 @@ export type Scenario = z.infer<typeof scenarioSchema>;
 
 /**
  * Validates scenario JSON, naming the first offending field.
- *
- * @example
- * ```ts
- * import { parseScenario } from "./scenario.ts";
- * parseScenario({ users: [{ firstName: "Ann", stars: 5 }] }).users[0].stars; // 5
- * ```
  */
 export function parseScenario(raw: unknown, source = "scenario"): Scenario {
   const result = scenarioSchema.safeParse(raw);
@@ -89,12 +94,6 @@ function userFromFlag(value: string): z.infer<typeof userSchema> {
 
 /**
  * Reads command-line flags; the scenario file named by `--scenario` is merged by the caller.
- *
- * @example
- * ```ts
- * import { parseArgs } from "./scenario.ts";
- * parseArgs(["--user", "Ann:100"]).scenario.users; // [{ firstName: "Ann", stars: 100 }]
- * ```
  */
 export function parseArgs(args: string[]): { scenarioFile?: string; scenario: Scenario } {
   const scenario: Scenario = { bots: [], users: [] };
@@ -116,12 +115,6 @@ export function parseArgs(args: string[]): { scenarioFile?: string; scenario: Sc
 
 /**
  * Combines a scenario file with flags: lists are concatenated, flag options win.
- *
- * @example
- * ```ts
- * import { mergeScenarios } from "./scenario.ts";
- * mergeScenarios({ bots: [], users: [], port: 1 }, { bots: [], users: [], port: 2 }).port; // 2
- * ```
  */
 export function mergeScenarios(file: Scenario, flags: Scenario): Scenario {
   return {

@@ -2,13 +2,7 @@
  * Prints a conversation between simulated users and the hosted bots as it happens: what the
  * users do (said by the demo script) and what the bots do (read from the sandbox's call log).
  * Only calls a person would notice are shown; polling and menus set-up stay quiet.
- *
- * @example
- * ```ts ignore
- * const printer = new ConversationPrinter(console.log);
- * const sandbox = await Sandbox.start({ onCall: (bot, call) => printer.botCall(bot, call) });
- * printer.userSays(ann, bot, "/start");
- * ```
+
  * @module
  */
 import type { InlineKeyboardMarkup } from "grammy/types";

@@ -22,6 +22,7 @@ import { ConversationPrinter } from "./conversation.ts";
 import { Runtime } from "../../actors/runtime/runtime.ts";
 import { openDatabase } from "../../adapters/storage/open_database.ts";
 import { configureLogging, flushLogs } from "../../adapters/observability/logging.ts";
+import { secrets } from "../../adapters/observability/redact.ts";
 import { encodeCallback } from "../../adapters/telegram/callback_data.ts";
 import { formatProblem, loadTenants } from "../../config/load_tenants.ts";
 
@@ -51,7 +52,7 @@ if (loaded.problems.length > 0) {
 // The demo's tenant files name no API root; here every bot talks to the sandbox.
 const tenants = loaded.tenants.map((tenant) => ({ ...tenant, apiRoot: sandbox.apiRoot }));
 const db = await openDatabase("sqlite::memory:");
-const runtime = await Runtime.start({ tenants, db, pollTimeoutSeconds: 1 });
+const runtime = await Runtime.start({ tenants, db, pollTimeoutSeconds: 1, redactor: secrets });
 
 /** Waits for the next bot message (to this user) that satisfies `test`. */
 function next(user: SandboxUser, bot: SandboxBot, test: (m: Message) => boolean) {

@@ -4,15 +4,6 @@
  * to `error_code`. A bot created with `testEnvironment: true` exists only under `/test/`, and a
  * production bot only without it; the other path answers 401 Unauthorized, as Telegram's
  * production and test servers do not know each other's tokens. Binds 127.0.0.1 only.
- *
- * @example
- * ```ts
- * import { startApiServer } from "./api_server.ts";
- * declare const world: import("../world/world.ts").World;
- * const server = startApiServer(world, 0);
- * console.log(server.apiRoot); // "http://127.0.0.1:54321"
- * await server.close();
- * ```
  * @module
  */
 
@@ -64,13 +55,6 @@ async function handle(world: World, request: Request): Promise<Response> {
 
 /**
  * Starts the server on 127.0.0.1 (`port` 0 picks a free port).
- *
- * @example
- * ```ts
- * import { startApiServer } from "./api_server.ts";
- * declare const world: import("../world/world.ts").World;
- * const { apiRoot, close } = startApiServer(world, 8081);
- * ```
  */
 export function startApiServer(world: World, port: number): ApiServer {
   const server = Deno.serve(

@@ -7,10 +7,18 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { coerceParams } from "./coerce_params.ts";
  * import { BOT_API_METHODS } from "../bot_api_spec.ts";
- * const params = coerceParams(BOT_API_METHODS.getUpdates, { offset: "7", allowed_updates: "[]" });
- * console.log(params.values); // { offset: 7, allowed_updates: [] }
+ *
+ * // As a form or query string sends them: every value a string, unknown ones included.
+ * const raw = { offset: "7", allowed_updates: '["message"]', colour: "blue" };
+ * const params = coerceParams(BOT_API_METHODS.getUpdates, raw);
+ * assert.deepEqual(params.values, { offset: 7, allowed_updates: ["message"] });
+ * assert.throws(
+ *   () => coerceParams(BOT_API_METHODS.sendMessage, { text: "hi" }),
+ *   /Bad Request: chat_id is required/,
+ * );
  * ```
  * @module
  */
@@ -114,13 +122,6 @@ function describeValue(value: unknown): string {
 /**
  * Validates and decodes `raw` for one method. Throws a 400 {@linkcode ApiError} naming the first
  * missing required parameter or the first value that fits none of its declared types.
- *
- * @example
- * ```ts
- * import { coerceParams } from "./coerce_params.ts";
- * import { BOT_API_METHODS } from "../bot_api_spec.ts";
- * coerceParams(BOT_API_METHODS.sendMessage, { text: "hi" }); // throws "Bad Request: chat_id is required"
- * ```
  */
 export function coerceParams(spec: Readonly<Record<string, ParamSpec>>, raw: RawParams): Params {
   const values: Record<string, unknown> = {};

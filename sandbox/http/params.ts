@@ -6,10 +6,13 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Params } from "./params.ts";
- * const p = new Params({ chat_id: 5, text: "hi" });
- * p.integer("chat_id"); // 5
- * p.optionalString("parse_mode"); // undefined
+ *
+ * const params = new Params({ chat_id: 5, text: "hi" });
+ * assert.equal(params.integer("chat_id"), 5);
+ * assert.equal(params.optionalString("parse_mode"), undefined);
+ * assert.throws(() => params.integer("message_id"), /Bad Request: message_id is required/);
  * ```
  * @module
  */
@@ -18,12 +21,6 @@ import { badRequest } from "../errors.ts";
 
 /**
  * Decoded parameters of one call, with getters that fail as Telegram does.
- *
- * @example
- * ```ts
- * import { Params } from "./params.ts";
- * new Params({}).integer("message_id"); // throws "Bad Request: message_id is required"
- * ```
  */
 export class Params {
   readonly values: Readonly<Record<string, unknown>>;

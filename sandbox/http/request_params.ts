@@ -6,9 +6,19 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { readParams } from "./request_params.ts";
- * const req = new Request("http://127.0.0.1/botX/getUpdates?offset=5", { method: "GET" });
- * console.log(await readParams(req)); // { offset: "5" }
+ *
+ * const query = new Request("http://127.0.0.1/botX/getUpdates?offset=5&limit=1");
+ * assert.deepEqual(await readParams(query), { offset: "5", limit: "1" });
+ *
+ * // A body wins over the query string.
+ * const json = new Request("http://127.0.0.1/botX/sendMessage?text=ignored", {
+ *   method: "POST",
+ *   headers: { "content-type": "application/json" },
+ *   body: JSON.stringify({ chat_id: 1, text: "hi" }),
+ * });
+ * assert.deepEqual(await readParams(json), { chat_id: 1, text: "hi" });
  * ```
  * @module
  */
@@ -21,17 +31,6 @@ export type RawParams = Record<string, unknown>;
 /**
  * Merges query-string parameters with the body's; body values win, as a body is the usual
  * place and the query string the fallback.
- *
- * @example
- * ```ts
- * import { readParams } from "./request_params.ts";
- * const req = new Request("http://127.0.0.1/botX/sendMessage", {
- *   method: "POST",
- *   headers: { "content-type": "application/json" },
- *   body: JSON.stringify({ chat_id: 1, text: "hi" }),
- * });
- * console.log(await readParams(req)); // { chat_id: 1, text: "hi" }
- * ```
  */
 export async function readParams(request: Request): Promise<RawParams> {
   const params: RawParams = {};

@@ -1,13 +1,6 @@
 /**
  * getMe, logOut and close. logOut and close exist to move a bot between the cloud and a local
  * Bot API server; the sandbox is the only server here, so both succeed without changing state.
- *
- * @example
- * ```ts
- * import { botInfoHandlers } from "./bot_info.ts";
- * declare const call: import("./handler.ts").CallContext;
- * botInfoHandlers.getMe(call); // { id, is_bot: true, first_name, username, can_join_groups, … }
- * ```
  * @module
  */
 
@@ -16,13 +9,6 @@ import type { Handler } from "./handler.ts";
 
 /**
  * Handlers by method name.
- *
- * @example
- * ```ts
- * import { botInfoHandlers } from "./bot_info.ts";
- * declare const call: import("./handler.ts").CallContext;
- * await botInfoHandlers.logOut(call); // true
- * ```
  */
 export const botInfoHandlers: Record<string, Handler> = {
   getMe: ({ bot }): UserFromGetMe => ({

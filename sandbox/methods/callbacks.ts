@@ -1,13 +1,6 @@
 /**
  * answerCallbackQuery: settles the `user.click(...)` waiting for it. A query can be answered
  * once; a second answer, or one for an unknown id, gets Telegram's "query is too old" error.
- *
- * @example
- * ```ts
- * import { callbackHandlers } from "./callbacks.ts";
- * declare const call: import("./handler.ts").CallContext;
- * callbackHandlers.answerCallbackQuery(call); // true
- * ```
  * @module
  */
 
@@ -18,13 +11,6 @@ const MAX_TEXT = 200;
 
 /**
  * Handlers by method name.
- *
- * @example
- * ```ts
- * import { callbackHandlers } from "./callbacks.ts";
- * declare const call: import("./handler.ts").CallContext;
- * await callbackHandlers.answerCallbackQuery(call); // true
- * ```
  */
 export const callbackHandlers: Record<string, Handler> = {
   answerCallbackQuery: ({ bot, params }) => {

@@ -2,13 +2,6 @@
  * Resolves the `chat_id` of a call to the private chat it names, failing as Telegram does: an
  * unknown chat is 400, a user who never started the bot or who blocked it is 403. The sandbox
  * emulates private chats only, so `@username` targets (channels, groups) are "chat not found".
- *
- * @example
- * ```ts
- * import { chatForSending } from "./chat_target.ts";
- * declare const call: import("./handler.ts").CallContext;
- * const chat = chatForSending(call); // PrivateChat
- * ```
  * @module
  */
 
@@ -18,13 +11,6 @@ import type { CallContext } from "./handler.ts";
 
 /**
  * The chat a message may be sent to.
- *
- * @example
- * ```ts
- * import { chatForSending } from "./chat_target.ts";
- * declare const call: import("./handler.ts").CallContext;
- * chatForSending(call).chat.id;
- * ```
  */
 export function chatForSending(call: CallContext): PrivateChat {
   const chat = existingChat(call);
@@ -34,13 +20,6 @@ export function chatForSending(call: CallContext): PrivateChat {
 
 /**
  * The chat an edit or deletion refers to (blocking does not matter for those).
- *
- * @example
- * ```ts
- * import { existingChat } from "./chat_target.ts";
- * declare const call: import("./handler.ts").CallContext;
- * existingChat(call).get(5);
- * ```
  */
 export function existingChat({ world, bot, params }: CallContext): PrivateChat {
   const target = params.chatId("chat_id");

@@ -1,13 +1,6 @@
 /**
  * The bot's command lists (setMyCommands, getMyCommands, deleteMyCommands) and menu button
  * (setChatMenuButton, getChatMenuButton).
- *
- * @example
- * ```ts
- * import { commandHandlers } from "./commands.ts";
- * declare const call: import("./handler.ts").CallContext;
- * commandHandlers.getMyCommands(call); // BotCommand[]
- * ```
  * @module
  */
 
@@ -45,13 +38,6 @@ function menuChat({ world, params }: CallContext): number | undefined {
 
 /**
  * Handlers by method name.
- *
- * @example
- * ```ts
- * import { commandHandlers } from "./commands.ts";
- * declare const call: import("./handler.ts").CallContext;
- * await commandHandlers.getMyCommands(call); // BotCommand[]
- * ```
  */
 export const commandHandlers: Record<string, Handler> = {
   setMyCommands: (call) => {

@@ -3,14 +3,6 @@
  * resolves the method name case-insensitively against the generated table (unknown → 404),
  * applies injected faults, validates parameters, refuses methods the sandbox does not emulate
  * (501, never a fake success), runs the handler and records the call on the bot.
- *
- * @example
- * ```ts
- * import { dispatchCall } from "./dispatch.ts";
- * declare const world: import("../world/world.ts").World;
- * declare const bot: import("../world/bot_state.ts").BotState;
- * const me = await dispatchCall(world, bot, "getMe", {});
- * ```
  * @module
  */
 
@@ -28,14 +20,6 @@ const CANONICAL = new Map(Object.keys(BOT_API_METHODS).map((name) => [name.toLow
 /**
  * Executes `method` for `bot` with raw parameters; returns the envelope's `result` or throws an
  * {@linkcode ApiError}.
- *
- * @example
- * ```ts
- * import { dispatchCall } from "./dispatch.ts";
- * declare const world: import("../world/world.ts").World;
- * declare const bot: import("../world/bot_state.ts").BotState;
- * await dispatchCall(world, bot, "sendMessage", { chat_id: 42, text: "hello" });
- * ```
  */
 export async function dispatchCall(
   world: World,

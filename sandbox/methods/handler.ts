@@ -1,12 +1,6 @@
 /**
  * The shape of a method implementation: it gets the calling bot, the decoded parameters and
  * the World, and returns the `result` of the envelope or throws an ApiError.
- *
- * @example
- * ```ts
- * import type { Handler } from "./handler.ts";
- * const getMe: Handler = ({ bot }) => bot.toUser();
- * ```
  * @module
  */
 

@@ -3,13 +3,6 @@
  * deleteMessage and sendChatAction. Sent messages land in the chat the simulated user reads
  * (`user.messages(bot)`); edits replace them there; Telegram sends the bot no update for its
  * own messages, and neither does the sandbox.
- *
- * @example
- * ```ts
- * import { messageHandlers } from "./messages.ts";
- * declare const call: import("./handler.ts").CallContext;
- * messageHandlers.sendMessage(call); // Message
- * ```
  * @module
  */
 
@@ -68,14 +61,6 @@ function replyTarget(chat: PrivateChat, params: Params): Message["reply_to_messa
 
 /**
  * Builds and stores a bot message in `chat`; shared by sendMessage and sendInvoice.
- *
- * @example
- * ```ts
- * import { storeBotMessage } from "./messages.ts";
- * declare const call: import("./handler.ts").CallContext;
- * declare const chat: import("../world/private_chat.ts").PrivateChat;
- * storeBotMessage(call, chat, { text: "hi" });
- * ```
  */
 export function storeBotMessage(
   { world, bot, params }: CallContext,
@@ -125,13 +110,6 @@ function notModified(): never {
 
 /**
  * Handlers by method name.
- *
- * @example
- * ```ts
- * import { messageHandlers } from "./messages.ts";
- * declare const call: import("./handler.ts").CallContext;
- * await messageHandlers.sendMessage(call); // Message
- * ```
  */
 export const messageHandlers: Record<string, Handler> = {
   sendMessage: (call) => {

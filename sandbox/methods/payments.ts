@@ -1,13 +1,6 @@
 /**
  * Payments in Telegram Stars: sendInvoice, createInvoiceLink, answerPreCheckoutQuery,
  * refundStarPayment, getStarTransactions, getMyStarBalance and editUserStarSubscription.
- *
- * @example
- * ```ts
- * import { paymentHandlers } from "./payments.ts";
- * declare const call: import("./handler.ts").CallContext;
- * paymentHandlers.getMyStarBalance(call); // { amount: 0 }
- * ```
  * @module
  */
 
@@ -39,13 +32,6 @@ function subscriptionOf({ world, bot, params }: CallContext) {
 
 /**
  * Handlers by method name.
- *
- * @example
- * ```ts
- * import { paymentHandlers } from "./payments.ts";
- * declare const call: import("./handler.ts").CallContext;
- * await paymentHandlers.getMyStarBalance(call); // { amount }
- * ```
  */
 export const paymentHandlers: Record<string, Handler> = {
   sendInvoice: (call) => {

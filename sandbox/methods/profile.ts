@@ -1,13 +1,6 @@
 /**
  * The bot's name, description and short description per language: setMyName, getMyName,
  * setMyDescription, getMyDescription, setMyShortDescription, getMyShortDescription.
- *
- * @example
- * ```ts
- * import { profileHandlers } from "./profile.ts";
- * declare const call: import("./handler.ts").CallContext;
- * profileHandlers.getMyDescription(call); // { description: "" }
- * ```
  * @module
  */
 
@@ -34,13 +27,6 @@ function getter(field: ProfileField): Handler {
 
 /**
  * Handlers by method name.
- *
- * @example
- * ```ts
- * import { profileHandlers } from "./profile.ts";
- * declare const call: import("./handler.ts").CallContext;
- * await profileHandlers.getMyName(call); // { name }
- * ```
  */
 export const profileHandlers: Record<string, Handler> = {
   setMyName: setter("name"),

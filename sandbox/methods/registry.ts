@@ -1,12 +1,6 @@
 /**
  * Every method the sandbox emulates, by its exact Bot API name. A method missing here but
  * present in the generated table answers 501 "not emulated".
- *
- * @example
- * ```ts
- * import { HANDLERS } from "./registry.ts";
- * "sendMessage" in HANDLERS; // true
- * ```
  * @module
  */
 
@@ -21,12 +15,6 @@ import { updatesHandlers } from "./updates.ts";
 
 /**
  * Emulated methods.
- *
- * @example
- * ```ts
- * import { HANDLERS } from "./registry.ts";
- * Object.keys(HANDLERS).includes("sendInvoice"); // true
- * ```
  */
 export const HANDLERS: Readonly<Record<string, Handler>> = {
   ...botInfoHandlers,

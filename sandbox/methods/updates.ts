@@ -2,13 +2,6 @@
  * Getting updates: getUpdates (long polling) and the webhook methods. The two modes exclude
  * each other as on Telegram: getUpdates answers 409 while a webhook is set, and setting one
  * ends a waiting long poll with that same 409.
- *
- * @example
- * ```ts
- * import { updatesHandlers } from "./updates.ts";
- * declare const call: import("./handler.ts").CallContext;
- * await updatesHandlers.getUpdates(call); // Update[]
- * ```
  * @module
  */
 
@@ -43,13 +36,6 @@ function applyDropPending(bot: BotState, params: Params): void {
 
 /**
  * Handlers by method name.
- *
- * @example
- * ```ts
- * import { updatesHandlers } from "./updates.ts";
- * declare const call: import("./handler.ts").CallContext;
- * await updatesHandlers.getWebhookInfo(call); // WebhookInfo
- * ```
  */
 export const updatesHandlers: Record<string, Handler> = {
   getUpdates: ({ bot, params }) => {

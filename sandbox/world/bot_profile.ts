@@ -5,10 +5,16 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { BotProfile } from "./bot_profile.ts";
+ *
  * const profile = new BotProfile();
  * profile.set("description", "", "A shop");
- * profile.get("description", "ru"); // "A shop"
+ * profile.set("description", "ru", "Магазин");
+ * assert.equal(profile.get("description", "ru"), "Магазин");
+ * assert.equal(profile.get("description", "de"), "A shop"); // no German text: the general one
+ * profile.set("description", "ru", ""); // an empty text removes it
+ * assert.equal(profile.get("description", "ru"), "A shop");
  * ```
  * @module
  */
@@ -17,12 +23,6 @@ import { badRequest } from "../errors.ts";
 
 /**
  * The texts a bot has per language, with Telegram's length limits.
- *
- * @example
- * ```ts
- * import { PROFILE_LIMITS } from "./bot_profile.ts";
- * PROFILE_LIMITS.short_description; // 120
- * ```
  */
 export const PROFILE_LIMITS = { name: 64, description: 512, short_description: 120 } as const;
 
@@ -31,24 +31,12 @@ export type ProfileField = keyof typeof PROFILE_LIMITS;
 
 /**
  * See the module documentation.
- *
- * @example
- * ```ts
- * import { BotProfile } from "./bot_profile.ts";
- * new BotProfile().get("name", ""); // ""
- * ```
  */
 export class BotProfile {
   readonly #texts = new Map<string, string>();
 
   /**
    * Stores a text for a language ("" for all languages); an empty text removes it.
-   *
-   * @example
-   * ```ts
-   * import { BotProfile } from "./bot_profile.ts";
-   * new BotProfile().set("name", "en", "Shop");
-   * ```
    */
   set(field: ProfileField, language: string, text: string): void {
     const limit = PROFILE_LIMITS[field];
@@ -62,12 +50,6 @@ export class BotProfile {
 
   /**
    * The text users of `language` see: theirs, else the language-independent one, else "".
-   *
-   * @example
-   * ```ts
-   * import { BotProfile } from "./bot_profile.ts";
-   * new BotProfile().get("short_description", "en"); // ""
-   * ```
    */
   get(field: ProfileField, language: string): string {
     return this.#texts.get(`${field}|${language}`) ?? this.#texts.get(`${field}|`) ?? "";

@@ -2,14 +2,6 @@
  * Everything the sandbox knows about one bot: identity, update queue, webhook, chats, command
  * lists, Stars ledger, open callback and pre-checkout queries, recorded calls and injected
  * faults. The public handle is {@linkcode import("../sandbox_bot.ts").SandboxBot}.
- *
- * @example
- * ```ts
- * import { BotState } from "./bot_state.ts";
- * // Built by World.createBot; see sandbox.ts.
- * declare const bot: BotState;
- * bot.enqueue({ callback_query: { id: "1", from: { id: 1, is_bot: false, first_name: "A" }, chat_instance: "1", data: "x" } });
- * ```
  * @module
  */
 
@@ -74,14 +66,6 @@ export interface PendingPreCheckout {
 
 /**
  * See the module documentation.
- *
- * @example
- * ```ts
- * import { World } from "./world.ts";
- * declare const world: World;
- * const bot = world.createBot({ username: "shop_bot" }); // a BotState
- * bot.queue.pendingCount; // 0
- * ```
  */
 export class BotState {
   readonly identity: Readonly<BotIdentity>;

@@ -4,17 +4,6 @@
  * the bot gets a `pre_checkout_query` and has `preCheckoutTimeoutMs` on the sandbox clock to
  * answer it, and only an `ok: true` answer in time moves money. A late answer finds the query
  * gone and gets Telegram's "query is too old" error.
- *
- * @example
- * ```ts
- * import { checkout } from "./checkout.ts";
- * declare const world: import("./world.ts").World;
- * declare const bot: import("./bot_state.ts").BotState;
- * declare const user: import("./user_state.ts").UserState;
- * declare const terms: import("./invoice_terms.ts").InvoiceTerms;
- * const outcome = await checkout(world, bot, user, terms);
- * if (outcome.status === "paid") console.log(outcome.chargeId);
- * ```
  * @module
  */
 
@@ -79,16 +68,6 @@ function askBot(
 
 /**
  * Runs one payment attempt to its end; see the module documentation.
- *
- * @example
- * ```ts
- * import { checkout } from "./checkout.ts";
- * declare const world: import("./world.ts").World;
- * declare const bot: import("./bot_state.ts").BotState;
- * declare const user: import("./user_state.ts").UserState;
- * declare const terms: import("./invoice_terms.ts").InvoiceTerms;
- * (await checkout(world, bot, user, terms)).status; // "paid" | "rejected" | …
- * ```
  */
 export async function checkout(
   world: World,

@@ -5,8 +5,14 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { commandEntities } from "./command_entities.ts";
- * commandEntities("/start buy_pack"); // [{ type: "bot_command", offset: 0, length: 6 }]
+ *
+ * assert.deepEqual(commandEntities("/start buy_pack"), [{ type: "bot_command", offset: 0, length: 6 }]);
+ * assert.deepEqual(commandEntities("hi /help@shop_bot"), [
+ *   { type: "bot_command", offset: 3, length: 14 },
+ * ]);
+ * assert.deepEqual(commandEntities("a/b is not a command"), []);
  * ```
  * @module
  */
@@ -19,12 +25,6 @@ const COMMAND = /(^|\s)(\/[A-Za-z0-9_]{1,32}(?:@[A-Za-z0-9_]{1,32})?)(?![A-Za-z0
 
 /**
  * The bot_command entities of `text`, in order.
- *
- * @example
- * ```ts
- * import { commandEntities } from "./command_entities.ts";
- * commandEntities("hi /help@shop_bot"); // [{ type: "bot_command", offset: 3, length: 14 }]
- * ```
  */
 export function commandEntities(text: string): MessageEntity[] {
   const entities: MessageEntity[] = [];

@@ -5,10 +5,17 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { CommandStore } from "./command_store.ts";
+ *
  * const store = new CommandStore();
- * store.set({ type: "default" }, "", [{ command: "start", description: "Start" }]);
- * store.visibleTo(42, "ru"); // [{ command: "start", description: "Start" }]
+ * const start = { command: "start", description: "Start" };
+ * const refund = { command: "refund", description: "Refund" };
+ * store.set({ type: "default" }, "", [start]);
+ * store.set({ type: "chat", chat_id: 42 }, "", [start, refund]);
+ * // The most specific list wins: user 42's own chat scope, everyone else the default.
+ * assert.deepEqual(store.visibleTo(42, "ru"), [start, refund]);
+ * assert.deepEqual(store.visibleTo(7, "ru"), [start]);
  * ```
  * @module
  */
@@ -30,12 +37,6 @@ const SCOPE_TYPES = new Set([
 
 /**
  * Validates a BotCommandScope object from a request; returns it typed.
- *
- * @example
- * ```ts
- * import { parseScope } from "./command_store.ts";
- * parseScope({ type: "chat", chat_id: 5 }); // { type: "chat", chat_id: 5 }
- * ```
  */
 export function parseScope(raw: Record<string, unknown> | undefined): BotCommandScope {
   if (raw === undefined) return { type: "default" };
@@ -55,12 +56,6 @@ export function parseScope(raw: Record<string, unknown> | undefined): BotCommand
 
 /**
  * Validates a language_code parameter: empty or a two-letter ISO 639-1 code.
- *
- * @example
- * ```ts
- * import { parseLanguage } from "./command_store.ts";
- * parseLanguage(undefined); // ""
- * ```
  */
 export function parseLanguage(raw: string | undefined): string {
   const language = raw ?? "";
@@ -74,12 +69,6 @@ export function parseLanguage(raw: string | undefined): string {
 
 /**
  * Validates the `commands` array of setMyCommands with Telegram's error names.
- *
- * @example
- * ```ts
- * import { parseCommands } from "./command_store.ts";
- * parseCommands([{ command: "help", description: "Show help" }]);
- * ```
  */
 export function parseCommands(raw: unknown[]): BotCommand[] {
   if (raw.length > 100) throw badRequest(`too many commands: at most 100, got ${raw.length}`);
@@ -118,13 +107,6 @@ function scopeKey(scope: BotCommandScope): string {
 
 /**
  * See the module documentation.
- *
- * @example
- * ```ts
- * import { CommandStore } from "./command_store.ts";
- * const store = new CommandStore();
- * store.get({ type: "default" }, ""); // []
- * ```
  */
 export class CommandStore {
   readonly #lists = new Map<string, BotCommand[]>();

@@ -6,9 +6,14 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseHtml } from "./format_html.ts";
- * parseHtml("<b>Pack</b> &amp; more");
- * // { text: "Pack & more", entities: [{ type: "bold", offset: 0, length: 4 }] }
+ *
+ * assert.deepEqual(parseHtml("<b>Pack</b> &amp; more"), {
+ *   text: "Pack & more",
+ *   entities: [{ type: "bold", offset: 0, length: 4 }],
+ * });
+ * assert.throws(() => parseHtml("<i>a</b>"), /Bad Request: can't parse entities/);
  * ```
  * @module
  */
@@ -115,12 +120,6 @@ function entityFor(name: string, attrs: Map<string, string>, stack: OpenTag[], a
 
 /**
  * Parses Telegram HTML; throws a 400 ApiError describing the first problem.
- *
- * @example
- * ```ts
- * import { parseHtml } from "./format_html.ts";
- * parseHtml("<i>a</b>"); // throws "Bad Request: can't parse entities: Unmatched end tag …"
- * ```
  */
 export function parseHtml(source: string): FormattedText {
   let text = "";

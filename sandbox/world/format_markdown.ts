@@ -5,10 +5,16 @@
  *
  * @example
  * ```ts
- * import { parseMarkdownV2 } from "./format_markdown.ts";
- * parseMarkdownV2("*Pack* costs 5\\.");
- * // { text: "Pack costs 5.", entities: [{ type: "bold", offset: 0, length: 4 }] }
- * parseMarkdownV2("costs 5."); // throws "… Character '.' is reserved and must be escaped …"
+ * import assert from "node:assert/strict";
+ * import { parseLegacyMarkdown, parseMarkdownV2 } from "./format_markdown.ts";
+ *
+ * assert.deepEqual(parseMarkdownV2("*Pack* costs 5\\."), {
+ *   text: "Pack costs 5.",
+ *   entities: [{ type: "bold", offset: 0, length: 4 }],
+ * });
+ * assert.throws(() => parseMarkdownV2("costs 5."), /Character '\.' is reserved and must be escaped/);
+ * // Legacy Markdown has no reserved characters outside its markers.
+ * assert.equal(parseLegacyMarkdown("*hi* costs 5.").text, "hi costs 5.");
  * ```
  * @module
  */
@@ -74,12 +80,6 @@ function readUrl(source: string, from: number): [string, number] | undefined {
 
 /**
  * Parses MarkdownV2; throws a 400 ApiError describing the first problem.
- *
- * @example
- * ```ts
- * import { parseMarkdownV2 } from "./format_markdown.ts";
- * parseMarkdownV2("__under__ ||secret||").entities.length; // 2
- * ```
  */
 export function parseMarkdownV2(source: string): FormattedText {
   let text = "";
@@ -226,12 +226,6 @@ export function parseMarkdownV2(source: string): FormattedText {
 /**
  * Parses legacy Markdown (`*bold*`, `_italic_`, `` `code` ``, ```` ```pre``` ````,
  * `[text](url)`); entities cannot nest, and `\` escapes only the marker characters.
- *
- * @example
- * ```ts
- * import { parseLegacyMarkdown } from "./format_markdown.ts";
- * parseLegacyMarkdown("*hi* there").entities; // [{ type: "bold", offset: 0, length: 2 }]
- * ```
  */
 export function parseLegacyMarkdown(source: string): FormattedText {
   let text = "";

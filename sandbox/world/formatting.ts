@@ -7,9 +7,17 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { formatText } from "./formatting.ts";
- * formatText("  <b>Hi</b>\n", "HTML", undefined);
- * // { text: "Hi", entities: [{ type: "bold", offset: 0, length: 2 }] }
+ *
+ * assert.deepEqual(formatText("  <b>Hi</b> /help\n", "HTML", undefined), {
+ *   text: "Hi /help",
+ *   entities: [
+ *     { type: "bold", offset: 0, length: 2 },
+ *     { type: "bot_command", offset: 3, length: 5 },
+ *   ],
+ * });
+ * assert.throws(() => formatText("hi", "Markdown3", undefined), /Bad Request/);
  * ```
  * @module
  */
@@ -65,12 +73,6 @@ function trim(formatted: FormattedText): FormattedText {
  * Parses `text` per `parseMode` (HTML, MarkdownV2, Markdown; case-insensitive), or validates
  * explicit `entities` when no parse mode is given. Throws 400 on unsupported modes and markup
  * errors.
- *
- * @example
- * ```ts
- * import { formatText } from "./formatting.ts";
- * formatText("*bold*", "MarkdownV2", undefined).entities[0].type; // "bold"
- * ```
  */
 export function formatText(
   text: string,

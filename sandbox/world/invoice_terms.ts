@@ -9,13 +9,23 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseInvoiceTerms } from "./invoice_terms.ts";
  * import { Params } from "../http/params.ts";
- * const terms = parseInvoiceTerms(new Params({
- *   title: "Pack", description: "10 items", payload: "pack:10", currency: "XTR",
+ *
+ * const pack = {
+ *   title: "Pack",
+ *   description: "10 items",
+ *   payload: "pack:10",
+ *   currency: "XTR",
  *   prices: [{ label: "Pack", amount: 50 }],
- * }), { subscriptions: false, testEnvironment: false });
- * terms.amount; // 50
+ * };
+ * const onMessage = { subscriptions: false, testEnvironment: false };
+ * assert.equal(parseInvoiceTerms(new Params(pack), onMessage).amount, 50);
+ * // Other currencies need a payment provider, which the sandbox does not fake.
+ * assert.throws(() => parseInvoiceTerms(new Params({ ...pack, currency: "EUR" }), onMessage), {
+ *   message: /^400 Bad Request/,
+ * });
  * ```
  * @module
  */
@@ -44,12 +54,6 @@ export interface InvoiceContext {
 
 /**
  * Highest price of one Stars invoice or subscription period.
- *
- * @example
- * ```ts
- * import { MAX_STARS } from "./invoice_terms.ts";
- * MAX_STARS; // 10000
- * ```
  */
 export const MAX_STARS = 10_000;
 const THIRTY_DAYS = 2_592_000;
@@ -100,13 +104,6 @@ function parsePeriod(params: Params, context: InvoiceContext): number | undefine
 
 /**
  * Validates the invoice parameters of a call; throws 400 with the first problem.
- *
- * @example
- * ```ts
- * import { parseInvoiceTerms } from "./invoice_terms.ts";
- * declare const params: import("../http/params.ts").Params;
- * parseInvoiceTerms(params, { subscriptions: true, testEnvironment: false });
- * ```
  */
 export function parseInvoiceTerms(params: Params, context: InvoiceContext): InvoiceTerms {
   const title = params.string("title");

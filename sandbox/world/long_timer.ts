@@ -5,12 +5,18 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { scheduleAt } from "./long_timer.ts";
  * import { ManualClock } from "../../actors/kernel/clock.ts";
+ *
+ * const thirtyDays = 30 * 86_400_000; // past what one platform timer can wait
  * const clock = new ManualClock(0);
- * const timer = scheduleAt(clock, 30 * 86_400_000, () => console.log("renew"));
- * await clock.advance(30 * 86_400_000); // logs "renew"
- * timer.cancel(); // no effect after firing
+ * let renewed = false;
+ * scheduleAt(clock, thirtyDays, () => (renewed = true));
+ * await clock.advance(thirtyDays - 1);
+ * assert.equal(renewed, false);
+ * await clock.advance(1);
+ * assert.equal(renewed, true);
  * ```
  * @module
  */
@@ -26,13 +32,6 @@ export interface LongTimer {
 
 /**
  * Calls `fn` once when `clock.now()` reaches `atMs`.
- *
- * @example
- * ```ts
- * import { scheduleAt } from "./long_timer.ts";
- * import { systemClock } from "../../actors/kernel/clock.ts";
- * scheduleAt(systemClock, Date.now() + 1_000, () => {}).cancel();
- * ```
  */
 export function scheduleAt(clock: Clock, atMs: number, fn: () => void): LongTimer {
   let id: TimerId;

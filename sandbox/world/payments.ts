@@ -4,17 +4,6 @@
  * `dropNextSuccessfulPayment`), subscription renewals on the sandbox clock (with a `failed`
  * `subscription` update when the wallet cannot pay one), and refunds with their
  * `refunded_payment` message.
- *
- * @example
- * ```ts
- * import { payInvoice, refundCharge } from "./payments.ts";
- * declare const world: import("./world.ts").World;
- * declare const bot: import("./bot_state.ts").BotState;
- * declare const user: import("./user_state.ts").UserState;
- * declare const terms: import("./invoice_terms.ts").InvoiceTerms;
- * const paid = payInvoice(world, bot, user, terms);
- * refundCharge(world, bot, user.id, paid.chargeId);
- * ```
  * @module
  */
 
@@ -118,16 +107,6 @@ function scheduleRenewal(world: World, bot: BotState, user: UserState, sub: Subs
 /**
  * Completes an approved checkout: the wallet must already be known to cover the price. For a
  * subscription invoice this opens the subscription and schedules its renewal.
- *
- * @example
- * ```ts
- * import { payInvoice } from "./payments.ts";
- * declare const world: import("./world.ts").World;
- * declare const bot: import("./bot_state.ts").BotState;
- * declare const user: import("./user_state.ts").UserState;
- * declare const terms: import("./invoice_terms.ts").InvoiceTerms;
- * payInvoice(world, bot, user, terms).chargeId; // "stx…"
- * ```
  */
 export function payInvoice(
   world: World,
@@ -153,14 +132,6 @@ export function payInvoice(
 /**
  * Refunds a whole charge to the user's wallet and sends the bot a `refunded_payment` message.
  * Throws 400 CHARGE_NOT_FOUND / CHARGE_ALREADY_REFUNDED as Telegram does.
- *
- * @example
- * ```ts
- * import { refundCharge } from "./payments.ts";
- * declare const world: import("./world.ts").World;
- * declare const bot: import("./bot_state.ts").BotState;
- * refundCharge(world, bot, 7, "stx…");
- * ```
  */
 export function refundCharge(world: World, bot: BotState, userId: number, chargeId: string): void {
   const charge = bot.ledger.charge(chargeId);

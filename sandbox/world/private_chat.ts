@@ -7,11 +7,17 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { PrivateChat } from "./private_chat.ts";
+ *
  * const chat = new PrivateChat({ id: 5, type: "private", first_name: "Ann" }, "ci-1");
- * const id = chat.nextMessageId();
- * chat.addFromBot({ message_id: id, date: 0, chat: chat.chat, text: "hi" });
- * console.log((await chat.waitForBotMessage(() => true, 1_000)).text); // "hi"
+ * const say = (text: string) =>
+ *   chat.addFromBot({ message_id: chat.nextMessageId(), date: 0, chat: chat.chat, text });
+ * say("hi");
+ * say("menu");
+ * // Both arrived before anyone waited; each is still found, in order, once.
+ * assert.equal((await chat.waitForBotMessage(() => true, 1_000)).text, "hi");
+ * assert.equal((await chat.waitForBotMessage(() => true, 1_000)).text, "menu");
  * ```
  * @module
  */
@@ -36,13 +42,6 @@ export interface InvoiceRecord {
 
 /**
  * See the module documentation.
- *
- * @example
- * ```ts
- * import { PrivateChat } from "./private_chat.ts";
- * const chat = new PrivateChat({ id: 5, type: "private", first_name: "Ann" }, "5");
- * chat.botMessages(); // []
- * ```
  */
 export class PrivateChat {
   /** The Chat object Telegram puts into messages of this chat. */

@@ -6,9 +6,16 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseReplyMarkup } from "./reply_markup.ts";
- * const markup = parseReplyMarkup({ inline_keyboard: [[{ text: "Buy", callback_data: "buy:1" }]] }, "message");
- * markup.kind; // "inline"
+ *
+ * const buy = { text: "Buy", callback_data: "buy:1" };
+ * assert.equal(parseReplyMarkup({ inline_keyboard: [[buy]] }, "message").kind, "inline");
+ * assert.equal(parseReplyMarkup({ remove_keyboard: true }, "message").kind, "remove");
+ * const tooLong = { text: "Buy", callback_data: "x".repeat(65) };
+ * assert.throws(() => parseReplyMarkup({ inline_keyboard: [[tooLong]] }, "message"), {
+ *   message: /^400 Bad Request/,
+ * });
  * ```
  * @module
  */
@@ -100,12 +107,6 @@ function isPayButton(button: InlineKeyboardButton | undefined): boolean {
 
 /**
  * Validates an InlineKeyboardMarkup (the only kind allowed on edits and invoices).
- *
- * @example
- * ```ts
- * import { parseInlineKeyboard } from "./reply_markup.ts";
- * parseInlineKeyboard({ inline_keyboard: [[{ text: "Pay", pay: true }]] }, "invoice");
- * ```
  */
 export function parseInlineKeyboard(raw: unknown, context: MarkupContext): InlineKeyboardMarkup {
   if (!isObject(raw) || raw.inline_keyboard === undefined) {
@@ -122,12 +123,6 @@ export function parseInlineKeyboard(raw: unknown, context: MarkupContext): Inlin
 
 /**
  * Validates any of the four reply_markup kinds of sendMessage.
- *
- * @example
- * ```ts
- * import { parseReplyMarkup } from "./reply_markup.ts";
- * parseReplyMarkup({ remove_keyboard: true }, "message").kind; // "remove"
- * ```
  */
 export function parseReplyMarkup(raw: unknown, context: MarkupContext): ReplyMarkup {
   if (isObject(raw) && raw.inline_keyboard !== undefined) {

@@ -5,12 +5,18 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { StarLedger } from "./star_ledger.ts";
+ *
  * const ledger = new StarLedger();
  * const user = { id: 7, is_bot: false, first_name: "Ann" };
  * ledger.recordPayment({ id: "stx1", user, amount: 50, payload: "p", date: 1 });
+ * assert.equal(ledger.balance, 50);
  * ledger.recordRefund("stx1", 2);
- * ledger.balance; // 0
+ * assert.equal(ledger.balance, 0);
+ * assert.ok(ledger.isRefunded("stx1"));
+ * // Chronological: the payment, then its refund under the same charge id.
+ * assert.deepEqual(ledger.transactions(0, 100).map((transaction) => transaction.id), ["stx1", "stx1"]);
  * ```
  * @module
  */
@@ -39,12 +45,6 @@ interface ChargeState extends Charge {
 
 /**
  * See the module documentation.
- *
- * @example
- * ```ts
- * import { StarLedger } from "./star_ledger.ts";
- * new StarLedger().transactions(0, 100); // []
- * ```
  */
 export class StarLedger {
   #balance = 0;

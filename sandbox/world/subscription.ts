@@ -13,12 +13,22 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { SubscriptionBook } from "./subscription.ts";
+ *
  * const book = new SubscriptionBook();
- * const sub = book.open({ userId: 7, amount: 100, payload: "vip", period: 2_592_000, expiresAt: 1 });
- * book.addCharge(sub, "stx1");
- * sub.cancelByBot();
- * sub.renews; // false
+ * const vip = book.open({ userId: 7, amount: 100, payload: "vip", period: 2_592_000, expiresAt: 1 });
+ * book.addCharge(vip, "stx1");
+ * assert.equal(book.byCharge("stx1"), vip);
+ *
+ * vip.cancelByBot();
+ * assert.equal(vip.renews, false);
+ * assert.throws(() => vip.reenableByUser(), /the bot must allow re-enabling first/);
+ * vip.allowReenable();
+ * assert.equal(vip.reenableByUser(), true);
+ * assert.equal(vip.renews, true);
+ * assert.equal(vip.cancelByUser(), true);
+ * assert.equal(vip.cancelByUser(), false); // a second tap changes nothing
  * ```
  * @module
  */
@@ -48,14 +58,6 @@ export interface SubscriptionTerms {
 
 /**
  * One subscription; see the module documentation.
- *
- * @example
- * ```ts
- * import { Subscription } from "./subscription.ts";
- * const sub = new Subscription(1, { userId: 7, amount: 5, payload: "vip", period: 60, expiresAt: 60 });
- * sub.cancelByUser();
- * sub.renews; // false
- * ```
  */
 export class Subscription {
   readonly id: number;
@@ -121,15 +123,6 @@ export class Subscription {
  * The `subscription` update that tells the bot its subscriber's subscription changed: the
  * user canceled it (`canceled`), re-enabled it (`active`), or a renewal could not be paid
  * (`failed`). It names the subscription by its invoice payload, as Telegram does.
- *
- * @example
- * ```ts
- * import { Subscription, subscriptionUpdate } from "./subscription.ts";
- * const sub = new Subscription(1, { userId: 7, amount: 5, payload: "vip", period: 60, expiresAt: 60 });
- * const user = { id: 7, is_bot: false, first_name: "Ann" };
- * subscriptionUpdate(sub, user, "canceled");
- * // { subscription: { user, invoice_payload: "vip", state: "canceled" } }
- * ```
  */
 export function subscriptionUpdate(
   subscription: Subscription,
@@ -141,12 +134,6 @@ export function subscriptionUpdate(
 
 /**
  * A bot's subscriptions, findable by any of their charge ids.
- *
- * @example
- * ```ts
- * import { SubscriptionBook } from "./subscription.ts";
- * new SubscriptionBook().byCharge("stx…"); // undefined
- * ```
  */
 export class SubscriptionBook {
   #nextId = 1;

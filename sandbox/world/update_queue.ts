@@ -7,12 +7,21 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { UpdateQueue } from "./update_queue.ts";
  * import { ManualClock } from "../../actors/kernel/clock.ts";
+ *
  * const queue = new UpdateQueue(new ManualClock(0), 1);
  * const from = { id: 1, is_bot: false, first_name: "A" };
- * queue.push({ callback_query: { id: "1", from, chat_instance: "1", data: "x" } });
- * const updates = await queue.poll({ offset: 0, limit: 100, timeoutMs: 0 }); // [{ update_id: 1, … }]
+ * for (const data of ["a", "b", "c"]) {
+ *   queue.push({ callback_query: { id: data, from, chat_instance: "1", data } });
+ * }
+ * const ids = (updates: { update_id: number }[]) => updates.map((update) => update.update_id);
+ * assert.deepEqual(ids(await queue.poll({ limit: 100, timeoutMs: 0 })), [1, 2, 3]);
+ * // An offset confirms everything below it; a negative one keeps only the last updates.
+ * assert.deepEqual(ids(await queue.poll({ offset: 2, limit: 100, timeoutMs: 0 })), [2, 3]);
+ * assert.deepEqual(ids(await queue.poll({ offset: -1, limit: 100, timeoutMs: 0 })), [3]);
+ * assert.equal(queue.pendingCount, 1);
  * ```
  * @module
  */
@@ -37,12 +46,6 @@ const POLL_TIMED_OUT = Symbol("poll timed out");
 
 /**
  * The kind of an update: the name of its one field besides `update_id`.
- *
- * @example
- * ```ts
- * import { updateType } from "./update_queue.ts";
- * updateType({ callback_query: {} as never }); // "callback_query"
- * ```
  */
 export function updateType(update: UpdateContent): string {
   for (const key of Object.keys(update)) if (key !== "update_id") return key;
@@ -61,13 +64,6 @@ export interface PollRequest {
 
 /**
  * See the module documentation.
- *
- * @example
- * ```ts
- * import { UpdateQueue } from "./update_queue.ts";
- * import { systemClock } from "../../actors/kernel/clock.ts";
- * new UpdateQueue(systemClock, 1).pendingCount; // 0
- * ```
  */
 export class UpdateQueue {
   readonly #clock: Clock;

@@ -2,13 +2,6 @@
  * A simulated Telegram user: profile and Stars wallet. The public handle is
  * {@linkcode import("../sandbox_user.ts").SandboxUser}; this is the state it and the payment
  * flows share.
- *
- * @example
- * ```ts
- * import { UserState } from "./user_state.ts";
- * const ann = new UserState({ id: 7, firstName: "Ann", languageCode: "en" }, 100);
- * ann.toUser(); // { id: 7, is_bot: false, first_name: "Ann", language_code: "en" }
- * ```
  * @module
  */
 
@@ -27,12 +20,6 @@ export interface UserProfile {
 
 /**
  * See the module documentation.
- *
- * @example
- * ```ts
- * import { UserState } from "./user_state.ts";
- * new UserState({ id: 1, firstName: "Ann" }, 10).stars; // 10
- * ```
  */
 export class UserState {
   readonly profile: Readonly<UserProfile>;

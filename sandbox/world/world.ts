@@ -2,18 +2,6 @@
  * The simulated Telegram: the clock, the bots by token, the users by id, and the id and token
  * generators. Handlers, users and payment flows all work on one World; the
  * {@linkcode import("../sandbox.ts").Sandbox} puts an HTTP server in front of it.
- *
- * @example
- * ```ts
- * import { World } from "./world.ts";
- * import { systemClock } from "../../actors/kernel/clock.ts";
- * const world = new World(
- *   { clock: systemClock, preCheckoutTimeoutMs: 10_000, recordCalls: true,
- *     webhook: { retryBaseMs: 1_000, retryMaxMs: 60_000, requestTimeoutMs: 60_000 } },
- *   async () => {},
- * );
- * const bot = world.createBot({});
- * ```
  * @module
  */
 
@@ -75,12 +63,6 @@ const USERNAME = /^[A-Za-z][A-Za-z0-9_]{3,31}$/;
 
 /**
  * `length` random characters from the token alphabet, for tokens and opaque ids.
- *
- * @example
- * ```ts
- * import { randomToken } from "./world.ts";
- * randomToken(35).length; // 35
- * ```
  */
 export function randomToken(length: number): string {
   const bytes = crypto.getRandomValues(new Uint8Array(length));
@@ -91,13 +73,6 @@ export function randomToken(length: number): string {
 
 /**
  * See the module documentation.
- *
- * @example
- * ```ts
- * import { World } from "./world.ts";
- * declare const world: World;
- * const user = world.createUser({ firstName: "Ann", stars: 5 });
- * ```
  */
 export class World {
   readonly options: WorldOptions;

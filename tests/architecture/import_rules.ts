@@ -10,13 +10,14 @@
  *
  * @example
  * ```ts
- * import { assertEquals } from "node:assert/strict";
+ * import assert from "node:assert/strict";
  * import { importViolations } from "./import_rules.ts";
+ *
  * const files = new Map([
  *   ["money/ledger.ts", 'import { sqlite } from "../adapters/storage/sqlite.ts";\n'],
  *   ["adapters/storage/sqlite.ts", ""],
  * ]);
- * assertEquals(importViolations(files).length, 1);
+ * assert.equal(importViolations(files).length, 1);
  * ```
  * @module
  */

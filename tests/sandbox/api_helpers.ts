@@ -4,9 +4,25 @@
  *
  * @example
  * ```ts
- * import { call } from "./api_helpers.ts";
- * declare const apiRoot: string, token: string;
- * const { status, body } = await call(apiRoot, token, "getMe");
+ * import assert from "node:assert/strict";
+ * import { Api } from "grammy";
+ * import { call, result, UpdateReader } from "./api_helpers.ts";
+ * import { Sandbox } from "../../sandbox/mod.ts";
+ *
+ * await using sandbox = await Sandbox.start();
+ * const shop = sandbox.createBot({ username: "shop_bot" });
+ * const ann = sandbox.createUser({ firstName: "Ann" });
+ *
+ * const me = await result<{ username: string }>(sandbox.apiRoot, shop.token, "getMe");
+ * assert.equal(me.username, "shop_bot");
+ * const refused = await call(sandbox.apiRoot, shop.token, "sendMessage", { chat_id: ann.id });
+ * assert.equal(refused.status, 400);
+ * assert.equal(refused.body.description, "Bad Request: text is required");
+ *
+ * const reader = new UpdateReader(new Api(shop.token, { apiRoot: sandbox.apiRoot }));
+ * await ann.send(shop, "/start");
+ * assert.equal((await reader.next()).message?.text, "/start");
+ * assert.deepEqual(await reader.pending(), []);
  * ```
  * @module
  */
@@ -31,13 +47,6 @@ export interface CallResult {
 
 /**
  * POSTs `params` as JSON to `<apiRoot>/bot<token>/<method>`.
- *
- * @example
- * ```ts
- * import { call } from "./api_helpers.ts";
- * declare const apiRoot: string, token: string;
- * await call(apiRoot, token, "sendMessage", { chat_id: 1, text: "hi" });
- * ```
  */
 export async function call(
   apiRoot: string,
@@ -55,13 +64,6 @@ export async function call(
 
 /**
  * Like {@linkcode call} but returns `result` and throws on `ok: false`.
- *
- * @example
- * ```ts
- * import { result } from "./api_helpers.ts";
- * declare const apiRoot: string, token: string;
- * const me = await result(apiRoot, token, "getMe");
- * ```
  */
 export async function result<T = unknown>(
   apiRoot: string,
@@ -78,14 +80,6 @@ export async function result<T = unknown>(
  * The bot's side in tests that play the bot by hand: reads updates one at a time through
  * grammY's Api, confirming each, with a real-time guard so a missing update fails the test
  * instead of hanging it (long polls on a ManualClock never time out by themselves).
- *
- * @example
- * ```ts
- * import { Api } from "grammy";
- * import { UpdateReader } from "./api_helpers.ts";
- * declare const api: Api;
- * const update = await new UpdateReader(api).next();
- * ```
  */
 export class UpdateReader {
   readonly #api: Api;

@@ -30,7 +30,7 @@ export interface CaptureOptions {
  * @example
  * ```ts ignore
  * const records = await captureLogs(["test-subscriptions"]);
- * const service = new PaymentService({ ...options, logger: getLogger(["test-subscriptions"]) });
+ * const payments = createPaymentServices({ ...options, logger: getLogger(["test-subscriptions"]) });
  * const errors = await captureLogs(["test-config-watcher"], { lowestLevel: "error" });
  * ```
  */

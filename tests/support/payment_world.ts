@@ -1,12 +1,12 @@
 /**
- * The parts a tenant gives its payment service, assembled as the tenant assembles them, for
- * tests that run a real `PaymentService` (the payment fixture with a recording Bot API, the
- * handler harness with the sandbox's).
+ * The parts a tenant gives its payment services, assembled as the tenant assembles them, for
+ * tests that run the real services (the payment fixture with a recording Bot API, the handler
+ * harness with the sandbox's).
  *
  * @example
  * ```ts ignore
- * const options = paymentServiceOptions({ tenant, db, clock, api: bot.api });
- * const service = new PaymentService(options);
+ * const options = paymentServicesOptions({ tenant, db, clock, api: bot.api });
+ * const payments = createPaymentServices(options);
  * ```
  * @module
  */
@@ -14,7 +14,7 @@ import type { Clock } from "../../actors/kernel/clock.ts";
 import { Ledger } from "../../money/stores/ledger.ts";
 import { Outbox } from "../../money/delivery/outbox.ts";
 import type { PaymentsApi } from "../../money/payments/bot_api.ts";
-import type { PaymentServiceOptions } from "../../money/payments/payment_service.ts";
+import type { PaymentServicesOptions } from "../../money/payments/services.ts";
 import type { Database } from "../../money/ports.ts";
 import { Texts } from "../../adapters/telegram/texts.ts";
 import { tenantLogger } from "../../adapters/observability/logging.ts";
@@ -36,13 +36,13 @@ export interface PaymentWorldParts {
  *
  * @example
  * ```ts ignore
- * const options = paymentServiceOptions({ tenant, db, clock, api: new FakePaymentsApi() });
+ * const options = paymentServicesOptions({ tenant, db, clock, api: new FakePaymentsApi() });
  * await options.ledger.balance(db, 7); // 0
  * ```
  */
-export function paymentServiceOptions(
+export function paymentServicesOptions(
   parts: PaymentWorldParts,
-): PaymentServiceOptions & { texts: Texts } {
+): PaymentServicesOptions & { texts: Texts } {
   const { tenant, clock } = parts;
   return {
     ...parts,

@@ -25,6 +25,7 @@ import { Runtime, type RuntimeOptions } from "../../actors/runtime/runtime.ts";
 import { startTenant, type TenantHandle } from "../../actors/tenant/tenant_actor.ts";
 import type { Database, SqlRunner, SqlValue } from "../../money/ports.ts";
 import { openDatabase } from "../../adapters/storage/open_database.ts";
+import { secrets } from "../../adapters/observability/redact.ts";
 import type { TenantConfig } from "../../config/tenant_schema.ts";
 import { Sandbox, type SandboxBot } from "../../sandbox/mod.ts";
 import { SHOP_PRODUCTS } from "./shop_products.ts";
@@ -91,6 +92,7 @@ export class TenantWorld implements AsyncDisposable {
       clock: systemClock,
       db: this.db,
       pollTimeoutSeconds: TEST_POLL_TIMEOUT_SECONDS,
+      random: Math.random,
     });
     this.#running.push(tenant);
     return tenant;
@@ -106,6 +108,7 @@ export class TenantWorld implements AsyncDisposable {
       db: this.db,
       supervision,
       pollTimeoutSeconds: TEST_POLL_TIMEOUT_SECONDS,
+      redactor: secrets,
     });
     this.#running.push(runtime);
     return runtime;

@@ -1,6 +1,6 @@
 /**
  * `/refund <charge_id>`, for the tenant's admins (`config.admins`) only: returns a payment's
- * Stars to the user and reverses what it granted (`PaymentService.refund`). Anyone else is
+ * Stars to the user and reverses what it granted (`Refunds.refund`). Anyone else is
  * refused and nothing is looked up. Refunding twice is safe: the second time says it was
  * already done.
  *
@@ -39,7 +39,7 @@ export function adminRefundHandlers(deps: HandlerDeps): Composer<Context> {
       return;
     }
     const [chargeId] = args;
-    const outcome = await deps.payments.refund(chargeId, { by: "admin", adminId: user.id });
+    const outcome = await deps.payments.refunds.refund(chargeId, { by: "admin", adminId: user.id });
     switch (outcome.kind) {
       case "refunded":
         await ctx.reply(t("refund.done", {

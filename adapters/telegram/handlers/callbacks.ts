@@ -22,8 +22,8 @@ import { Composer, type Context } from "grammy";
 import { CALLBACK_PREFIX, parseCallback, type StarsCallback } from "../callback_data.ts";
 import { describeError } from "../describe_error.ts";
 import { answerCallback } from "./answer.ts";
-import { balanceScreen } from "./balance.ts";
 import { checkPurchase } from "./check.ts";
+import { creditsScreen } from "./credits.ts";
 import { type HandlerDeps, senderOf, translatorFor } from "./deps.ts";
 import { showHistoryPage } from "./history.ts";
 import { sendScreen } from "./screen.ts";
@@ -40,7 +40,7 @@ async function run(
   const { user } = senderOf(ctx);
   switch (action.kind) {
     case "balance":
-      await sendScreen(ctx, await balanceScreen(deps, translator, user.id));
+      await sendScreen(ctx, await creditsScreen(deps, translator, user.id));
       return undefined;
     case "products":
       await sendScreen(ctx, productsScreen(deps, translator));

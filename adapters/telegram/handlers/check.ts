@@ -2,7 +2,7 @@
  * "I bought Stars — check": a user who went to buy Stars because their wallet could not cover
  * an invoice comes back and presses this. If their newest order can still be paid, they get it
  * again as a fresh invoice (the old message may be far up the chat); if it is paid, they see
- * so with their balance; otherwise they are told there is no open order.
+ * so with their credits; otherwise they are told there is no open order.
  *
  * @example
  * ```ts ignore
@@ -25,7 +25,7 @@ import { type HandlerDeps, senderOf, translatorFor } from "./deps.ts";
 export async function checkPurchase(deps: HandlerDeps, ctx: Context): Promise<void> {
   const { user, chatId } = senderOf(ctx);
   const { t } = translatorFor(deps, ctx);
-  const pending = await deps.payments.pendingOrder(user.id);
+  const pending = await deps.payments.checkout.pendingOrder(user.id);
   switch (pending.kind) {
     case "none":
       await ctx.reply(t("check.nothing"));
@@ -42,7 +42,7 @@ export async function checkPurchase(deps: HandlerDeps, ctx: Context): Promise<vo
       if (product !== undefined && product.enabled && deps.config.stars.enabled) {
         await ctx.reply(t("check.pending", { title: product.title, price: product.price }));
       }
-      const offer = await deps.payments.offer(
+      const offer = await deps.payments.checkout.offer(
         user.id,
         chatId,
         pending.order.productId,

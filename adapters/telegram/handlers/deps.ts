@@ -8,7 +8,7 @@
  * composer.command("balance", async (ctx) => {
  *   const { user } = senderOf(ctx);
  *   const { t } = translatorFor(deps, ctx);
- *   await ctx.reply(t("balance.text", { balance: await deps.payments.balance(user.id) }));
+ *   await ctx.reply(t("balance.text", { balance: await deps.payments.credits.balance(user.id) }));
  * });
  * ```
  * @module
@@ -17,7 +17,7 @@ import type { Context } from "grammy";
 import type { User } from "grammy/types";
 import type { Logger } from "@logtape/logtape";
 import type { TenantConfig } from "../../../config/tenant_schema.ts";
-import type { PaymentService } from "../../../money/payments/payment_service.ts";
+import type { PaymentServices } from "../../../money/payments/services.ts";
 import type { BotStars } from "../../../money/ports.ts";
 import type { Reconciler } from "../../../money/reconciliation/reconciler.ts";
 import type { Texts } from "../texts.ts";
@@ -26,13 +26,15 @@ import type { Texts } from "../texts.ts";
 export interface HandlerDeps {
   config: TenantConfig;
   texts: Texts;
-  payments: PaymentService;
+  /** The tenant's payment services: checkout, payments received, refunds, credits, subscriptions. */
+  payments: PaymentServices;
   logger: Logger;
   /**
-   * The BalanceActor's client, for the admins' `/transactions` and `/revenue`; without it they
-   * answer that they are not set up.
+   * The bot's own Stars (the BalanceActor's client), for the admins' `/transactions` and
+   * `/revenue`; without it they answer that they are not set up. Not a user's credits: those
+   * are `payments.credits`.
    */
-  balance?: BotStars;
+  botStars?: BotStars;
   /** The tenant's reconciler, for the admins' `/reconcile`; without it, likewise. */
   reconciler?: Reconciler;
 }
@@ -62,7 +64,7 @@ export function translatorFor(deps: Pick<HandlerDeps, "texts">, ctx: Context): T
  * @example
  * ```ts ignore
  * const { user, chatId } = senderOf(ctx);
- * await deps.payments.offer(user.id, chatId, "credits_100", user.language_code);
+ * await deps.payments.checkout.offer(user.id, chatId, "credits_100", user.language_code);
  * ```
  */
 export function senderOf(ctx: Context): { user: User; chatId: number } {

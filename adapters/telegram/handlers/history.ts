@@ -72,7 +72,7 @@ export async function historyScreen(
   page: number,
 ): Promise<Screen | undefined> {
   const { t } = translator;
-  const history = await deps.payments.history(userId, page);
+  const history = await deps.payments.credits.history(userId, page);
   if (page > history.pages) return undefined;
   if (history.total === 0) return { text: t("history.empty") };
   const lines = history.entries.map((entry) => entryLine(translator, entry));

@@ -17,10 +17,10 @@
  * @module
  */
 import { Composer, type Context } from "grammy";
-import { adminBalanceHandlers, adminTransactionButtons } from "./admin_balance.ts";
+import { adminBotStarsHandlers, adminTransactionButtons } from "./admin_bot_stars.ts";
 import { adminRefundHandlers } from "./admin_refund.ts";
-import { balanceHandlers } from "./balance.ts";
 import { starsCallbackHandlers } from "./callbacks.ts";
+import { creditsHandlers } from "./credits.ts";
 import type { HandlerDeps } from "./deps.ts";
 import { historyHandlers } from "./history.ts";
 import { infoHandlers } from "./info.ts";
@@ -52,12 +52,12 @@ export function tenantHandlers(deps: HandlerDeps): Composer<Context> {
   composer.chatType("private").use(
     startHandlers(deps),
     starsMenuHandlers(deps),
-    balanceHandlers(deps),
+    creditsHandlers(deps),
     historyHandlers(deps),
     subscriptionsHandlers(deps),
     infoHandlers(deps),
     adminRefundHandlers(deps),
-    adminBalanceHandlers(deps),
+    adminBotStarsHandlers(deps),
   );
   return handlers;
 }

@@ -4,10 +4,10 @@
  * its invoice was) and before any plugin, which cannot intercept them.
  *
  * - A pre-checkout query is always answered: approved, refused with the reason in the payer's
- *   language, or — if the payment service throws — refused with `precheckout.error` (the user
+ *   language, or — if the checkout throws — refused with `precheckout.error` (the user
  *   can retry), and the error rethrown so it is logged. Telegram cancels the payment after 10 s
  *   without an answer, which would leave the user guessing.
- * - A successful payment is applied by the payment service; its errors propagate, so the tenant
+ * - A successful payment is applied by the payment receiver; its errors propagate, so the tenant
  *   keeps the update pending and applies it again. Never swallowed: that would lose money.
  * - A refunded payment (Telegram refunded a charge, e.g. after a dispute) is applied once.
  *
@@ -19,7 +19,7 @@
  * @module
  */
 import { Composer, type Context } from "grammy";
-import type { PreCheckoutAnswer } from "../../../money/payments/payment_service.ts";
+import type { PreCheckoutAnswer } from "../../../money/payments/checkout.ts";
 import { describeError } from "../describe_error.ts";
 import { type HandlerDeps, translatorFor } from "./deps.ts";
 
@@ -38,7 +38,7 @@ export function paymentUpdateHandlers(deps: HandlerDeps): Composer<Context> {
   composer.on("pre_checkout_query", async (ctx) => {
     let answer: PreCheckoutAnswer;
     try {
-      answer = await payments.preCheckout(ctx.preCheckoutQuery);
+      answer = await payments.checkout.preCheckout(ctx.preCheckoutQuery);
     } catch (error) {
       try {
         await ctx.answerPreCheckoutQuery(false, {
@@ -60,13 +60,13 @@ export function paymentUpdateHandlers(deps: HandlerDeps): Composer<Context> {
   });
 
   composer.on("message:successful_payment", async (ctx) => {
-    const outcome = await payments.successfulPayment(ctx.message);
+    const outcome = await payments.receiver.receive(ctx.message);
     logger.info("Payment {chargeId}: {kind}.", { chargeId: outcome.chargeId, kind: outcome.kind });
   });
 
   composer.on("message:refunded_payment", async (ctx) => {
     const chargeId = ctx.message.refunded_payment.telegram_payment_charge_id;
-    const applied = await payments.applyRefund(chargeId, "telegram");
+    const applied = await payments.refunds.apply(chargeId, "telegram");
     logger.info("Refund of {chargeId} reported by Telegram: {kind}.", {
       chargeId,
       kind: applied.kind,
@@ -77,7 +77,7 @@ export function paymentUpdateHandlers(deps: HandlerDeps): Composer<Context> {
   // payment fails; the stored state follows.
   composer.on("subscription", async (ctx) => {
     const change = ctx.update.subscription;
-    const outcome = await payments.subscriptionChanged(change);
+    const outcome = await payments.subscriptions.applyUpdate(change);
     logger.info("Subscription of user {userId} reported {state}: {kind}.", {
       userId: change.user.id,
       state: change.state,

@@ -12,7 +12,7 @@
  * @example
  * ```ts ignore
  * import { transactionsScreen } from "./star_transactions_screen.ts";
- * const screen = await transactionsScreen(balance, config.id, translator, 1);
+ * const screen = await transactionsScreen(botStars, config.id, translator, 1);
  * if (screen.kind === "page") await sendScreen(ctx, screen.screen);
  * ```
  * @module
@@ -121,7 +121,7 @@ export function transactionLine(translator: Translator, transaction: StarTransac
  *
  * @example
  * ```ts ignore
- * const found = await transactionsScreen(balance, "shop", translator, 3);
+ * const found = await transactionsScreen(botStars, "shop", translator, 3);
  * if (found.kind === "no_page") console.log(`only ${found.pages} pages`);
  * ```
  */
@@ -137,18 +137,18 @@ export type TransactionsScreen = { kind: "page"; screen: Screen } | {
  * @throws the BalanceActor's error when Telegram could not be read (flood wait, timeout…).
  * @example
  * ```ts ignore
- * const found = await transactionsScreen(deps.balance, deps.config.id, translator, 1);
+ * const found = await transactionsScreen(deps.botStars, deps.config.id, translator, 1);
  * ```
  */
 export async function transactionsScreen(
-  balance: Pick<BotStars, "transactions">,
+  botStars: Pick<BotStars, "transactions">,
   tenantId: string,
   translator: Translator,
   page: number,
 ): Promise<TransactionsScreen> {
   const { t } = translator;
   const read: BlockReader = async (index) =>
-    (await balance.transactions(tenantId, index * BLOCK_SIZE, BLOCK_SIZE)).transactions;
+    (await botStars.transactions(tenantId, index * BLOCK_SIZE, BLOCK_SIZE)).transactions;
   const total = await countTransactions(read);
   const pages = Math.max(1, Math.ceil(total / TRANSACTIONS_PAGE_SIZE));
   if (page > pages) return { kind: "no_page", pages };

@@ -1,7 +1,7 @@
 /**
- * `/stars`: the Stars menu — the balance in the title, and buttons for the balance, the shop,
- * the history, the subscriptions, Telegram's "Buy Stars" page and "I bought Stars — check". The
- * shop lists one button per product on sale; pressing one sends its invoice.
+ * `/stars`: the Stars menu — the user's credits in the title, and buttons for the credits, the
+ * shop, the history, the subscriptions, Telegram's "Buy Stars" page and "I bought Stars —
+ * check". The shop lists one button per product on sale; pressing one sends its invoice.
  *
  * @example
  * ```ts ignore
@@ -33,13 +33,13 @@ export async function menuScreen(
   { t }: Translator,
   userId: number,
 ): Promise<Screen> {
-  const balance = await deps.payments.balance(userId);
+  const credits = await deps.payments.credits.balance(userId);
   const button = (key: TextKey, data: StarsCallback) => ({
     text: t(key),
     callback_data: encodeCallback(data),
   });
   return {
-    text: t("menu.title", { balance }),
+    text: t("menu.title", { balance: credits }),
     reply_markup: keyboard([
       [button("menu.balance", { kind: "balance" }), button("menu.products", { kind: "products" })],
       [
@@ -91,7 +91,7 @@ export async function buyFromButton(
   productId: string,
 ): Promise<string | undefined> {
   const { user, chatId } = senderOf(ctx);
-  const offer = await deps.payments.offer(user.id, chatId, productId, user.language_code);
+  const offer = await deps.payments.checkout.offer(user.id, chatId, productId, user.language_code);
   if (offer.kind !== "refused") return undefined;
   return offer.reason === "unknown_product"
     ? translatorFor(deps, ctx).t("callback.unknown")

@@ -1,6 +1,6 @@
 /**
  * `/start`: the greeting, or with a deep link `t.me/<bot>?start=buy_<productId>` the invoice of
- * that product (a subscription gets a message with its link instead; `PaymentService.offer`
+ * that product (a subscription gets a message with its link instead; `Checkout.offer`
  * decides and makes the API calls). A product that does not exist or is not on sale gets the
  * reason as a reply.
  *
@@ -38,7 +38,12 @@ export function startHandlers(deps: HandlerDeps): Composer<Context> {
       return;
     }
     const productId = payload.slice(BUY_DEEP_LINK_PREFIX.length);
-    const offer = await deps.payments.offer(user.id, chatId, productId, user.language_code);
+    const offer = await deps.payments.checkout.offer(
+      user.id,
+      chatId,
+      productId,
+      user.language_code,
+    );
     if (offer.kind === "refused") await ctx.reply(offer.text);
   });
   return composer;

@@ -1,7 +1,7 @@
 /**
  * `/subscriptions` (and the menu's button): the user's subscriptions with their state and end
  * of the paid period, and a button per running subscription to stop or resume its renewal
- * (`PaymentService.setSubscriptionRenewal`, which tells Telegram with
+ * (`Subscriptions.setRenewal` of the payment services, which tells Telegram with
  * `editUserStarSubscription`). After a change the list is redrawn in place, so its buttons
  * match the new state.
  *
@@ -14,8 +14,8 @@
  * @module
  */
 import { Composer, type Context } from "grammy";
-import type { Subscription } from "../../../money/stores/subscriptions.ts";
-import { formatMoment } from "../../../money/payments/context.ts";
+import type { Subscription } from "../../../money/stores/subscription_records.ts";
+import { formatMoment } from "../../../money/payments/parts.ts";
 import { encodeCallback } from "../callback_data.ts";
 import { type HandlerDeps, senderOf, type Translator, translatorFor } from "./deps.ts";
 import { editScreen, keyboard, type Screen, sendScreen } from "./screen.ts";
@@ -58,7 +58,7 @@ export async function subscriptionsScreen(
   userId: number,
 ): Promise<Screen> {
   const { t } = translator;
-  const subscriptions = await deps.payments.subscriptions(userId);
+  const subscriptions = await deps.payments.subscriptions.list(userId);
   if (subscriptions.length === 0) return { text: t("subscriptions.none") };
   const lines = subscriptions.map((s) =>
     t("subscriptions.entry", {
@@ -92,7 +92,7 @@ export async function changeRenewal(
   const { user } = senderOf(ctx);
   const translator = translatorFor(deps, ctx);
   const { t } = translator;
-  const result = await deps.payments.setSubscriptionRenewal(
+  const result = await deps.payments.subscriptions.setRenewal(
     user.id,
     productId,
     change === "cancel",

@@ -3,36 +3,42 @@ import { getLogger } from "@logtape/logtape";
 import { assertEquals, assertRejects, assertTrue } from "../../support/assert.ts";
 import { installPlugin } from "../../../adapters/plugins/load_plugin.ts";
 import { starsServiceOf } from "../../../adapters/plugins/plugin_api.ts";
-import type { PaymentService } from "../../../money/payments/payment_service.ts";
+import type { PaymentServices } from "../../../money/payments/services.ts";
 import { FatalError } from "../../../actors/kernel/child.ts";
 
 const tenant = { id: "oracle", logger: getLogger(["constellation", "test"]) };
 
-/** A payment service stand-in that records what a plugin asked of it. */
+/** Payment services stand-ins that record what a plugin asked of them. */
 function recordingPayments() {
   const calls: string[] = [];
   const payments = {
-    balance: (userId: number) => {
-      calls.push(`balance ${userId}`);
-      return Promise.resolve(7);
+    credits: {
+      balance: (userId: number) => {
+        calls.push(`balance ${userId}`);
+        return Promise.resolve(7);
+      },
+      deduct: (userId: number, amount: number) => {
+        calls.push(`deduct ${userId} ${amount}`);
+        return Promise.resolve({ ok: false, balance: 1, shortfall: amount - 1 });
+      },
+      history: (userId: number, page?: number) => {
+        calls.push(`history ${userId} ${page}`);
+        return Promise.resolve({ entries: [], total: 0, page: 1, pages: 1 });
+      },
     },
-    deduct: (userId: number, amount: number) => {
-      calls.push(`deduct ${userId} ${amount}`);
-      return Promise.resolve({ ok: false, balance: 1, shortfall: amount - 1 });
+    checkout: {
+      offer: (userId: number, chatId: number, productId: string) => {
+        calls.push(`offer ${userId} ${chatId} ${productId}`);
+        return Promise.resolve({ kind: "refused" });
+      },
     },
-    offer: (userId: number, chatId: number, productId: string) => {
-      calls.push(`offer ${userId} ${chatId} ${productId}`);
-      return Promise.resolve({ kind: "refused" });
+    refunds: {
+      refund: () => {
+        calls.push("refund");
+        return Promise.resolve();
+      },
     },
-    history: (userId: number, page?: number) => {
-      calls.push(`history ${userId} ${page}`);
-      return Promise.resolve({ entries: [], total: 0, page: 1, pages: 1 });
-    },
-    refund: () => {
-      calls.push("refund");
-      return Promise.resolve();
-    },
-  } as unknown as PaymentService;
+  } as unknown as PaymentServices;
   return { payments, calls };
 }
 

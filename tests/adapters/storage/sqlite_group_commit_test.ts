@@ -1,3 +1,7 @@
+// Group commit, particular to the SQLite adapter. That a transaction which throws is rolled back
+// alone while those queued with it commit is every Database's duty: the contract checks it
+// (tests/money/database.contract.ts, "a transaction that throws leaves the ones running
+// alongside it untouched"), and on SQLite those transactions share one group.
 import { DatabaseSync } from "node:sqlite";
 import { assertEquals, assertRejects } from "../../support/assert.ts";
 import { SqliteDatabase } from "../../../adapters/storage/sqlite.ts";
@@ -40,26 +44,6 @@ Deno.test("transactions queued together are committed together, each after the l
   await Promise.all([first, second]);
   assertEquals(committed(), ["a", "b"]);
   assertEquals(resolved, ["a", "b"]);
-});
-
-Deno.test("a transaction that throws is rolled back alone; the rest of its group commits", async () => {
-  await using world = await fileTable();
-  const { db, committed } = world;
-  const results = await Promise.allSettled([
-    db.transaction((tx) => tx.run("INSERT INTO t VALUES ('a', 1)")),
-    db.transaction(async (tx) => {
-      await tx.run("INSERT INTO t VALUES ('b', 2)");
-      throw new Error("handler failed");
-    }),
-    db.transaction(async (tx) => {
-      await tx.run("INSERT INTO t VALUES ('c', 3)");
-      return "c done";
-    }),
-  ]);
-  assertEquals(results.map((r) => r.status), ["fulfilled", "rejected", "fulfilled"]);
-  assertEquals((results[1] as PromiseRejectedResult).reason.message, "handler failed");
-  assertEquals((results[2] as PromiseFulfilledResult<string>).value, "c done");
-  assertEquals(committed(), ["a", "c"]);
 });
 
 Deno.test("a statement queued between transactions keeps them in order", async () => {

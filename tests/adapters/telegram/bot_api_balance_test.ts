@@ -1,6 +1,8 @@
+// What is particular to the Bot API upstream: real purchases in the sandbox, and grammY's own
+// errors. What every balance upstream must do is the contract
+// (tests/money/bot_stars/balance_upstream.contract.ts), run in bot_api_balance_contract_test.ts.
 import { Api, GrammyError } from "grammy";
-import { assertEquals, assertRejects, assertTrue } from "../../support/assert.ts";
-import { FloodWaitError } from "../../../money/bot_stars/types.ts";
+import { assertEquals, assertRejects } from "../../support/assert.ts";
 import { botApiBalanceUpstream } from "../../../adapters/telegram/bot_api_balance.ts";
 import { Sandbox } from "../../../sandbox/mod.ts";
 import { startHarness } from "./handlers/harness.ts";
@@ -25,28 +27,11 @@ Deno.test("the balance and the transactions come from the Bot API in the actor's
   assertEquals(h.account.callsTo("getStarTransactions").at(-1)?.params, { offset: 0, limit: 100 });
 });
 
-Deno.test("a 429 becomes a FloodWaitError with Telegram's retry_after; other errors pass as they are", async () => {
+Deno.test("a 429 without retry_after and other refusals pass as the GrammyError they are", async () => {
+  // A 429 with retry_after becoming a FloodWaitError is the contract's (every upstream's duty).
   await using sandbox = await Sandbox.start();
   const bot = sandbox.createBot();
   const upstream = botApiBalanceUpstream(new Api(bot.token, { apiRoot: sandbox.apiRoot }));
-  const tooMany = {
-    error_code: 429,
-    description: "Too Many Requests: retry after 7",
-    parameters: { retry_after: 7 },
-  };
-  sandbox.failNext(bot.token, "getMyStarBalance", tooMany);
-  sandbox.failNext(bot.token, "getStarTransactions", tooMany);
-  for (
-    const call of [
-      () => upstream.getMyStarBalance(signal),
-      () => upstream.getStarTransactions(0, 10, signal),
-    ]
-  ) {
-    const error = await assertRejects(call, FloodWaitError, "Telegram asked to wait 7 s");
-    assertEquals((error as FloodWaitError).seconds, 7);
-    assertTrue(error.cause instanceof GrammyError && error.cause.error_code === 429);
-  }
-
   sandbox.failNext(bot.token, "getMyStarBalance", {
     error_code: 429,
     description: "Too Many Requests",
@@ -66,14 +51,4 @@ Deno.test("a 429 becomes a FloodWaitError with Telegram's retry_after; other err
     GrammyError,
   );
   assertEquals((failed as GrammyError).error_code, 500);
-});
-
-Deno.test("an aborted signal stops the call", async () => {
-  await using sandbox = await Sandbox.start();
-  const bot = sandbox.createBot();
-  const upstream = botApiBalanceUpstream(new Api(bot.token, { apiRoot: sandbox.apiRoot }));
-  const controller = new AbortController();
-  controller.abort(new Error("stopping"));
-  await assertRejects(() => upstream.getMyStarBalance(controller.signal), Error);
-  assertEquals(bot.callsTo("getMyStarBalance").length, 0);
 });

@@ -7,7 +7,7 @@ import {
   parseCallback,
   type StarsCallback,
 } from "../../../adapters/telegram/callback_data.ts";
-import { TOP_UP_CALLBACK } from "../../../money/payments/payment_service.ts";
+import { TOP_UP_CALLBACK } from "../../../money/payments/credits.ts";
 
 Deno.test("every kind of callback encodes to its documented form and parses back", () => {
   const cases: [StarsCallback, string][] = [

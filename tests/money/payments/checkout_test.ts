@@ -15,7 +15,7 @@ import {
 
 Deno.test("offer sends a Stars invoice whose payload is a new order", async () => {
   const f = await paymentFixture();
-  const result = await f.service.offer(USER, 555, "credits_100", "en");
+  const result = await f.payments.checkout.offer(USER, 555, "credits_100", "en");
   assertTrue(result.kind === "invoice");
   assertEquals(result.messageId, 100);
   assertEquals(f.api.calls, [{
@@ -47,7 +47,7 @@ Deno.test("offer sends a Stars invoice whose payload is a new order", async () =
 
 Deno.test("offer of a subscription sends a subscription link with its button", async () => {
   const f = await paymentFixture();
-  const result = await f.service.offer(USER, USER, "monthly", "ru");
+  const result = await f.payments.checkout.offer(USER, USER, "monthly", "ru");
   assertTrue(result.kind === "subscription_link");
   const url = `https://t.me/$invoice-${result.order.orderId}`;
   assertEquals(result.url, url);
@@ -79,20 +79,20 @@ Deno.test("offer of a subscription sends a subscription link with its button", a
 
 Deno.test("offer refuses unknown and disabled products and a shop without Stars", async () => {
   const f = await paymentFixture();
-  assertEquals(await f.service.offer(USER, USER, "nope", "en"), {
+  assertEquals(await f.payments.checkout.offer(USER, USER, "nope", "en"), {
     kind: "refused",
     reason: "unknown_product",
     textKey: "start.unknown_product",
     text: "There is no product “nope” here. Send /stars to see what is on sale.",
   });
-  assertEquals(await f.service.offer(USER, USER, "retired", "ru"), {
+  assertEquals(await f.payments.checkout.offer(USER, USER, "retired", "ru"), {
     kind: "refused",
     reason: "product_disabled",
     textKey: "invoice.product_disabled",
     text: "«Old pack» сейчас не продаётся.",
   });
   const closed = await paymentFixture(shopTenant({ stars: { enabled: false } }));
-  assertEquals(await closed.service.offer(USER, USER, "credits_100", "en"), {
+  assertEquals(await closed.payments.checkout.offer(USER, USER, "credits_100", "en"), {
     kind: "refused",
     reason: "stars_disabled",
     textKey: "invoice.stars_disabled",
@@ -107,12 +107,14 @@ Deno.test("offer refuses unknown and disabled products and a shop without Stars"
 Deno.test("preCheckout approves a matching order", async () => {
   const f = await paymentFixture();
   const orderId = await issue(f, "credits_100");
-  const answer = await f.service.preCheckout(preCheckoutQuery({ payload: orderId, amount: 50 }));
+  const answer = await f.payments.checkout.preCheckout(
+    preCheckoutQuery({ payload: orderId, amount: 50 }),
+  );
   assertEquals(answer, { ok: true });
   assertEquals(await orderState(f, orderId), "approved");
   // A retry after a failed payment is approved again.
   assertEquals(
-    await f.service.preCheckout(preCheckoutQuery({ payload: orderId, amount: 50 })),
+    await f.payments.checkout.preCheckout(preCheckoutQuery({ payload: orderId, amount: 50 })),
     { ok: true },
   );
   await f.db.close();
@@ -182,7 +184,11 @@ for (const { name, refusal, en, ru, prepare } of refusals) {
       const f = await paymentFixture();
       const orderId = await issue(f, "credits_100");
       const query = preCheckoutQuery({ ...await prepare(f, orderId), languageCode });
-      assertEquals(await f.service.preCheckout(query), { ok: false, refusal, errorMessage });
+      assertEquals(await f.payments.checkout.preCheckout(query), {
+        ok: false,
+        refusal,
+        errorMessage,
+      });
       assertEquals(await orderState(f, orderId), "issued");
       assertEquals(await outboxRows(f.db), []);
       await f.db.close();
@@ -193,14 +199,17 @@ for (const { name, refusal, en, ru, prepare } of refusals) {
 Deno.test("preCheckout refuses a paid order", async () => {
   const f = await paymentFixture();
   const orderId = await issue(f, "credits_100");
-  await f.service.successfulPayment(
+  await f.payments.receiver.receive(
     paymentMessage({ payload: orderId, chargeId: "ch_1", amount: 50 }),
   );
-  assertEquals(await f.service.preCheckout(preCheckoutQuery({ payload: orderId, amount: 50 })), {
-    ok: false,
-    refusal: "already_paid",
-    errorMessage: "This order is already paid.",
-  });
+  assertEquals(
+    await f.payments.checkout.preCheckout(preCheckoutQuery({ payload: orderId, amount: 50 })),
+    {
+      ok: false,
+      refusal: "already_paid",
+      errorMessage: "This order is already paid.",
+    },
+  );
   assertEquals(await orderState(f, orderId), "paid");
   await f.db.close();
 });
@@ -210,9 +219,44 @@ Deno.test("preCheckout answers a storage failure with a retry message", async ()
   const orderId = await issue(f, "credits_100");
   await f.db.close();
   const query = preCheckoutQuery({ payload: orderId, amount: 50, languageCode: "ru" });
-  assertEquals(await f.service.preCheckout(query), {
+  assertEquals(await f.payments.checkout.preCheckout(query), {
     ok: false,
     refusal: "error",
     errorMessage: "Не удалось проверить платёж. Попробуйте ещё раз через минуту.",
   });
+});
+
+Deno.test("pendingOrder finds the open order, else the last paid one", async () => {
+  const f = await paymentFixture();
+  assertEquals(await f.payments.checkout.pendingOrder(USER), { kind: "none" });
+  const orderId = await issue(f, "credits_100");
+  const open = await f.payments.checkout.pendingOrder(USER);
+  assertTrue(open.kind === "open");
+  assertEquals([open.order.orderId, open.product?.id], [orderId, "credits_100"]);
+  await f.payments.receiver.receive(
+    paymentMessage({ payload: orderId, chargeId: "ch_1", amount: 50 }),
+  );
+  await f.clock.advance(1);
+  const expiring = await issue(f, "wallpapers");
+  await f.clock.advance(600_000);
+  await f.payments.expireDue();
+  const paid = await f.payments.checkout.pendingOrder(USER);
+  assertTrue(paid.kind === "paid");
+  assertEquals([paid.order.orderId, paid.balance], [orderId, 100]);
+  assertTrue(paid.order.orderId !== expiring);
+  await f.db.close();
+});
+
+Deno.test("pendingOrder ignores an open order superseded by a newer paid one", async () => {
+  const f = await paymentFixture();
+  await issue(f, "credits_100");
+  await f.clock.advance(1);
+  const fresh = await issue(f, "credits_100");
+  await f.payments.receiver.receive(
+    paymentMessage({ payload: fresh, chargeId: "ch_fresh", amount: 50 }),
+  );
+  const pending = await f.payments.checkout.pendingOrder(USER);
+  assertTrue(pending.kind === "paid");
+  assertEquals([pending.order.orderId, pending.balance], [fresh, 100]);
+  await f.db.close();
 });

@@ -1,13 +1,13 @@
 import { getLogger, reset } from "@logtape/logtape";
 import { assertEquals } from "../../support/assert.ts";
-import { PaymentService } from "../../../money/payments/payment_service.ts";
+import { createPaymentServices } from "../../../money/payments/services.ts";
 import { issue, paymentFixture, paymentMessage, START, USER } from "./payment_fixture.ts";
 import { captureLogs, renderedLogs } from "../../support/log_capture.ts";
 
 Deno.test("onMoneyMoved follows every committed Stars movement, and nothing else", async () => {
   const f = await paymentFixture();
   const movements: string[] = [];
-  const service = new PaymentService({
+  const payments = createPaymentServices({
     ...f.options,
     onMoneyMoved: (movement) =>
       movements.push(
@@ -25,16 +25,16 @@ Deno.test("onMoneyMoved follows every committed Stars movement, and nothing else
     chargeId: "ch_1",
     amount: 50,
   });
-  await service.successfulPayment(credits);
+  await payments.receiver.receive(credits);
   expect(1, "a payment");
-  await service.successfulPayment(credits);
+  await payments.receiver.receive(credits);
   expect(1, "the same payment again changes nothing");
-  await service.deduct(USER, 10, { reason: "use", idempotencyKey: "use:1" });
+  await payments.credits.deduct(USER, 10, { reason: "use", idempotencyKey: "use:1" });
   expect(1, "spending credits moves no Stars");
 
   const monthly = await issue(f, "monthly");
   for (const [chargeId, first] of [["ch_s1", true], ["ch_s2", false]] as const) {
-    await service.successfulPayment(paymentMessage({
+    await payments.receiver.receive(paymentMessage({
       payload: monthly,
       chargeId,
       amount: 150,
@@ -43,26 +43,26 @@ Deno.test("onMoneyMoved follows every committed Stars movement, and nothing else
   }
   expect(3, "a subscription and its renewal");
 
-  await service.successfulPayment(
+  await payments.receiver.receive(
     paymentMessage({ payload: "nobody", chargeId: "ch_o", amount: 5 }),
   );
   expect(4, "an unmatched payment: the Stars arrived all the same");
   const double = { ...credits.successful_payment, telegram_payment_charge_id: "ch_dup" };
-  await service.successfulPayment({ ...credits, successful_payment: double });
+  await payments.receiver.receive({ ...credits, successful_payment: double });
   expect(5, "a double payment, before its refund");
 
-  await service.applyRefund("ch_1", "telegram");
+  await payments.refunds.apply("ch_1", "telegram");
   expect(6, "a refund Telegram reported");
-  await service.applyRefund("ch_1", "telegram");
+  await payments.refunds.apply("ch_1", "telegram");
   expect(6, "the same refund again");
-  await service.refund("ch_s2", { by: "admin", adminId: 9001 });
+  await payments.refunds.refund("ch_s2", { by: "admin", adminId: 9001 });
   expect(7, "an admin's refund");
-  await service.refund("ch_s2", { by: "admin", adminId: 9001 });
+  await payments.refunds.refund("ch_s2", { by: "admin", adminId: 9001 });
   expect(7, "the same refund asked again");
 
-  await service.onOutboxSent({ id: "receipt:ch_1", method: "sendMessage", params: {} });
+  await payments.onOutboxSent({ id: "receipt:ch_1", method: "sendMessage", params: {} });
   expect(7, "a message the outbox sent");
-  await service.onOutboxSent({
+  await payments.onOutboxSent({
     id: "refund:ch_dup",
     method: "refundStarPayment",
     params: { user_id: USER, telegram_payment_charge_id: "ch_dup" },
@@ -77,9 +77,9 @@ Deno.test("onMoneyMoved follows every committed Stars movement, and nothing else
     date: START / 1_000,
     payload: await issue(f, "credits_100"),
   };
-  await service.recoverPayment(recovered);
+  await payments.receiver.recover(recovered);
   expect(9, "a payment recovered by reconciliation");
-  await service.recoverPayment(recovered);
+  await payments.receiver.recover(recovered);
   expect(9, "recovered again: already applied");
   assertEquals(movements, [
     "payment credited",
@@ -98,7 +98,7 @@ Deno.test("onMoneyMoved follows every committed Stars movement, and nothing else
 Deno.test("a failing onMoneyMoved is logged and the payment stands", async () => {
   const f = await paymentFixture();
   const records = await captureLogs(["test-money-moved"]);
-  const service = new PaymentService({
+  const payments = createPaymentServices({
     ...f.options,
     logger: getLogger(["test-money-moved"]),
     onMoneyMoved: () => {
@@ -106,11 +106,11 @@ Deno.test("a failing onMoneyMoved is logged and the payment stands", async () =>
     },
   });
   const orderId = await issue(f, "credits_100");
-  const outcome = await service.successfulPayment(
+  const outcome = await payments.receiver.receive(
     paymentMessage({ payload: orderId, chargeId: "ch_1", amount: 50 }),
   );
   assertEquals(outcome.kind, "credited");
-  assertEquals(await service.balance(USER), 100);
+  assertEquals(await payments.credits.balance(USER), 100);
   assertEquals(renderedLogs(records), [
     "error: Reporting a Stars movement failed: Error: balance actor gone",
   ]);

@@ -1,11 +1,11 @@
 /**
- * A tenant's payment service over an in-memory database, a manual clock and a fake Bot API that
- * records every call, for the payment tests.
+ * A tenant's payment services over an in-memory database, a manual clock and a fake Bot API
+ * that records every call, for the payment tests.
  *
  * @example
  * ```ts ignore
  * const f = await paymentFixture();
- * const offer = await f.service.offer(USER, USER, "credits_100", "en");
+ * const offer = await f.payments.checkout.offer(USER, USER, "credits_100", "en");
  * await f.db.close();
  * ```
  * @module
@@ -23,10 +23,11 @@ import { Orders } from "../../../money/stores/orders.ts";
 import type { OrderState } from "../../../money/payments/order_machine.ts";
 import type { PaymentMessage, PaymentOutcome } from "../../../money/payments/receive.ts";
 import {
-  PaymentService,
-  type PaymentServiceOptions,
-} from "../../../money/payments/payment_service.ts";
-import { paymentServiceOptions } from "../../support/payment_world.ts";
+  createPaymentServices,
+  type PaymentServices,
+  type PaymentServicesOptions,
+} from "../../../money/payments/services.ts";
+import { paymentServicesOptions } from "../../support/payment_world.ts";
 import {
   CLUB,
   CREDITS_100,
@@ -155,23 +156,23 @@ export interface PaymentFixture {
   ledger: Ledger;
   outbox: Outbox;
   api: FakePaymentsApi;
-  service: PaymentService;
-  /** What `service` was built from, less `onCommitted`: for a second service on the same parts. */
-  options: PaymentServiceOptions;
-  /** How many times the service said outbox rows were committed. */
+  payments: PaymentServices;
+  /** What `payments` were built from, less `onCommitted`: for second services on the same parts. */
+  options: PaymentServicesOptions;
+  /** How many times the services said outbox rows were committed. */
   kicks: { count: number };
 }
 
-/** Builds the service for `tenant` (default {@linkcode shopTenant}) at {@linkcode START}. */
+/** Builds the services for `tenant` (default {@linkcode shopTenant}) at {@linkcode START}. */
 export async function paymentFixture(tenant = shopTenant()): Promise<PaymentFixture> {
   const db = await openDatabase("sqlite::memory:");
   const clock = new ManualClock(START);
   const api = new FakePaymentsApi();
-  const options = paymentServiceOptions({ tenant, db, clock, api });
+  const options = paymentServicesOptions({ tenant, db, clock, api });
   const kicks = { count: 0 };
-  const service = new PaymentService({ ...options, onCommitted: () => kicks.count++ });
+  const payments = createPaymentServices({ ...options, onCommitted: () => kicks.count++ });
   const { ledger, outbox } = options;
-  return { db, clock, tenant, ledger, outbox, api, service, options, kicks };
+  return { db, clock, tenant, ledger, outbox, api, payments, options, kicks };
 }
 
 /** A `successful_payment` message from `userId`. */
@@ -249,14 +250,14 @@ export async function outboxText(db: Database, id: string): Promise<string | und
   return row === undefined ? undefined : String(row.params.text);
 }
 
-/** Issues an order for `productId` through the service and returns its id (the payload). */
+/** Issues an order for `productId` through the checkout and returns its id (the payload). */
 export async function issue(
   f: PaymentFixture,
   productId: string,
   userId = USER,
   languageCode = "en",
 ): Promise<string> {
-  const offer = await f.service.offer(userId, userId, productId, languageCode);
+  const offer = await f.payments.checkout.offer(userId, userId, productId, languageCode);
   if (offer.kind === "refused") throw new Error(`offer of ${productId} refused: ${offer.reason}`);
   return offer.order.orderId;
 }
@@ -276,7 +277,7 @@ function priceOf(f: Pick<PaymentFixture, "tenant">, productId: string): number {
 }
 
 /**
- * Sells `productId` to {@linkcode USER}: issues an order through the service and pays its
+ * Sells `productId` to {@linkcode USER}: issues an order through the checkout and pays its
  * price with `chargeId`, the user writing in `languageCode`. Returns the order id.
  */
 export async function buy(
@@ -287,16 +288,16 @@ export async function buy(
 ): Promise<string> {
   const orderId = await issue(f, productId, USER, languageCode);
   const amount = priceOf(f, productId);
-  await f.service.successfulPayment(
+  await f.payments.receiver.receive(
     paymentMessage({ payload: orderId, chargeId, amount, languageCode }),
   );
   return orderId;
 }
 
 /**
- * Subscribes {@linkcode USER} to `productId`: issues an order through the service and pays it
+ * Subscribes {@linkcode USER} to `productId`: issues an order through the checkout and pays it
  * with a first recurring payment `chargeId` whose period ends at `expiresAt` (default: 30 days
- * after {@linkcode START}). Returns the order id and what the service made of the payment.
+ * after {@linkcode START}). Returns the order id and what the receiver made of the payment.
  */
 export async function subscribe(
   f: PaymentFixture,
@@ -305,7 +306,7 @@ export async function subscribe(
   expiresAt = START + 30 * DAY,
 ): Promise<{ orderId: string; outcome: PaymentOutcome }> {
   const orderId = await issue(f, productId);
-  const outcome = await f.service.successfulPayment(paymentMessage({
+  const outcome = await f.payments.receiver.receive(paymentMessage({
     payload: orderId,
     chargeId,
     amount: priceOf(f, productId),

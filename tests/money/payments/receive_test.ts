@@ -14,7 +14,7 @@ import {
   USER,
 } from "./payment_fixture.ts";
 import { Orders } from "../../../money/stores/orders.ts";
-import { Subscriptions } from "../../../money/stores/subscriptions.ts";
+import { SubscriptionRecords } from "../../../money/stores/subscription_records.ts";
 import type { Database } from "../../../money/ports.ts";
 
 function ledgerRows(db: Database) {
@@ -32,7 +32,7 @@ function paymentRows(db: Database) {
 Deno.test("a credits payment pays the order, deposits the credits and queues a receipt", async () => {
   const f = await paymentFixture();
   const orderId = await issue(f, "credits_100");
-  const outcome = await f.service.successfulPayment(
+  const outcome = await f.payments.receiver.receive(
     paymentMessage({ payload: orderId, chargeId: "ch_1", amount: 50, languageCode: "en" }),
   );
   assertEquals(outcome, {
@@ -44,7 +44,7 @@ Deno.test("a credits payment pays the order, deposits the credits and queues a r
     credits: 100,
     balance: 100,
   });
-  assertEquals(await f.service.balance(USER), 100);
+  assertEquals(await f.payments.credits.balance(USER), 100);
   assertEquals(await ledgerRows(f.db), [
     { user_id: USER, kind: "deposit", amount: 100, idempotency_key: "payment:ch_1" },
   ]);
@@ -70,11 +70,11 @@ Deno.test("the same successful_payment applied twice credits once and sends one 
   const f = await paymentFixture();
   const orderId = await issue(f, "credits_100");
   const message = paymentMessage({ payload: orderId, chargeId: "ch_1", amount: 50 });
-  await f.service.successfulPayment(message);
-  const again = await f.service.successfulPayment(message);
+  await f.payments.receiver.receive(message);
+  const again = await f.payments.receiver.receive(message);
   assertEquals(again, { kind: "already_applied", chargeId: "ch_1" });
   assertEquals((await ledgerRows(f.db)).length, 1);
-  assertEquals(await f.service.balance(USER), 100);
+  assertEquals(await f.payments.credits.balance(USER), 100);
   assertEquals((await outboxRows(f.db)).map((r) => r.id), ["receipt:ch_1"]);
   assertEquals((await paymentRows(f.db)).length, 1);
   assertEquals(f.kicks.count, 1, "nothing new to send, so no kick");
@@ -84,7 +84,7 @@ Deno.test("the same successful_payment applied twice credits once and sends one 
 Deno.test("the receipt speaks the payer's language", async () => {
   const f = await paymentFixture();
   const orderId = await issue(f, "credits_100");
-  await f.service.successfulPayment(
+  await f.payments.receiver.receive(
     paymentMessage({ payload: orderId, chargeId: "ch_1", amount: 50, languageCode: "ru-RU" }),
   );
   assertEquals(
@@ -98,7 +98,7 @@ Deno.test("the receipt speaks the payer's language", async () => {
 Deno.test("an item payment queues the receipt and the item's content", async () => {
   const f = await paymentFixture();
   const orderId = await issue(f, "wallpapers");
-  const outcome = await f.service.successfulPayment(
+  const outcome = await f.payments.receiver.receive(
     paymentMessage({ payload: orderId, chargeId: "ch_7", amount: 25 }),
   );
   assertEquals(outcome, {
@@ -133,25 +133,25 @@ Deno.test("a payment for an order never approved, or already expired, is honoure
   const issuedOnly = await issue(f, "credits_100");
   const late = await issue(f, "credits_100");
   await f.clock.advance(600_000);
-  assertEquals((await f.service.expireDue()).orders, 2);
-  const first = await f.service.successfulPayment(
+  assertEquals((await f.payments.expireDue()).orders, 2);
+  const first = await f.payments.receiver.receive(
     paymentMessage({ payload: issuedOnly, chargeId: "ch_1", amount: 50 }),
   );
-  const second = await f.service.successfulPayment(
+  const second = await f.payments.receiver.receive(
     paymentMessage({ payload: late, chargeId: "ch_2", amount: 50 }),
   );
   assertEquals([first.kind, second.kind], ["credited", "credited"]);
-  assertEquals(await f.service.balance(USER), 200);
+  assertEquals(await f.payments.credits.balance(USER), 200);
   await f.db.close();
 });
 
 Deno.test("a second payment for a paid order is refunded, not credited", async () => {
   const f = await paymentFixture();
   const orderId = await issue(f, "credits_100");
-  await f.service.successfulPayment(
+  await f.payments.receiver.receive(
     paymentMessage({ payload: orderId, chargeId: "ch_1", amount: 50 }),
   );
-  const outcome = await f.service.successfulPayment(
+  const outcome = await f.payments.receiver.receive(
     paymentMessage({ payload: orderId, chargeId: "ch_2", amount: 50, languageCode: "en" }),
   );
   assertEquals(outcome, {
@@ -160,7 +160,7 @@ Deno.test("a second payment for a paid order is refunded, not credited", async (
     userId: USER,
     orderId,
   });
-  assertEquals(await f.service.balance(USER), 100);
+  assertEquals(await f.payments.credits.balance(USER), 100);
   assertEquals((await ledgerRows(f.db)).length, 1);
   assertEquals(await paymentRows(f.db), [
     { charge_id: "ch_1", order_id: orderId, kind: "credits", amount: 50 },
@@ -180,7 +180,7 @@ Deno.test("a second payment for a paid order is refunded, not credited", async (
   );
   assertEquals(f.kicks.count, 2);
   // The duplicate applied again changes nothing.
-  const again = await f.service.successfulPayment(
+  const again = await f.payments.receiver.receive(
     paymentMessage({ payload: orderId, chargeId: "ch_2", amount: 50 }),
   );
   assertEquals(again.kind, "already_applied");
@@ -190,7 +190,7 @@ Deno.test("a second payment for a paid order is refunded, not credited", async (
 
 Deno.test("a forged payload is recorded as an orphan, credits nothing and tells the admins", async () => {
   const f = await paymentFixture();
-  const outcome = await f.service.successfulPayment(
+  const outcome = await f.payments.receiver.receive(
     paymentMessage({ payload: "forged", chargeId: "ch_9", amount: 50 }),
   );
   assertEquals(outcome, {
@@ -218,7 +218,7 @@ Deno.test("a forged payload is recorded as an orphan, credits nothing and tells 
 Deno.test("a payment by someone other than the order's user is an orphan", async () => {
   const f = await paymentFixture();
   const orderId = await issue(f, "credits_100");
-  const outcome = await f.service.successfulPayment(
+  const outcome = await f.payments.receiver.receive(
     paymentMessage({ payload: orderId, chargeId: "ch_3", amount: 50, userId: OTHER_USER }),
   );
   assertEquals(outcome, {
@@ -227,8 +227,8 @@ Deno.test("a payment by someone other than the order's user is an orphan", async
     userId: OTHER_USER,
     reason: "foreign_payer",
   });
-  assertEquals(await f.service.balance(OTHER_USER), 0);
-  assertEquals(await f.service.balance(USER), 0);
+  assertEquals(await f.payments.credits.balance(OTHER_USER), 0);
+  assertEquals(await f.payments.credits.balance(USER), 0);
   assertEquals((await new Orders("shop", f.clock).get(f.db, orderId))?.state, "issued");
   assertStringIncludes(
     (await outboxText(f.db, `orphan:ch_3:${ADMINS[0]}`))!,
@@ -241,7 +241,7 @@ Deno.test("a payment for a product removed from the config is an orphan", async 
   const f = await paymentFixture();
   const orderId = await issue(f, "credits_100");
   f.tenant.products.splice(f.tenant.products.findIndex((p) => p.id === "credits_100"), 1);
-  const outcome = await f.service.successfulPayment(
+  const outcome = await f.payments.receiver.receive(
     paymentMessage({ payload: orderId, chargeId: "ch_4", amount: 50 }),
   );
   assertEquals(outcome.kind === "unknown_order_recorded" && outcome.reason, "unknown_product");
@@ -271,7 +271,7 @@ Deno.test("a subscription's first payment and two renewals extend it and credit 
   );
   for (const [i, chargeId] of ["ch_s2", "ch_s3"].entries()) {
     await f.clock.advance(30 * DAY);
-    const renewal = await f.service.successfulPayment(paymentMessage({
+    const renewal = await f.payments.receiver.receive(paymentMessage({
       payload: orderId,
       chargeId,
       amount: 150,
@@ -292,8 +292,8 @@ Deno.test("a subscription's first payment and two renewals extend it and credit 
     await outboxText(f.db, "receipt:ch_s3"),
     "🔁 Подписка «Monthly membership» продлена до 2025-04-01 00:00 UTC.\nЧек: ch_s3",
   );
-  assertEquals(await f.service.balance(USER), 900);
-  const subscription = await new Subscriptions("shop", f.clock).get(f.db, USER, "monthly");
+  assertEquals(await f.payments.credits.balance(USER), 900);
+  const subscription = await new SubscriptionRecords("shop", f.clock).get(f.db, USER, "monthly");
   assertEquals(
     [subscription?.state, subscription?.firstChargeId, subscription?.lastChargeId],
     ["active", "ch_s1", "ch_s3"],
@@ -321,7 +321,7 @@ Deno.test("without an expiration date a subscription runs one configured period"
   );
   const orderId = await issue(f, "club");
   await f.clock.advance(1_000);
-  const outcome = await f.service.successfulPayment(
+  const outcome = await f.payments.receiver.receive(
     paymentMessage({ payload: orderId, chargeId: "ch_c1", amount: 30 }),
   );
   assertEquals(outcome.kind === "subscribed" && outcome.expiresAt, START + 1_000 + 300_000);
@@ -332,15 +332,15 @@ Deno.test("a first recurring payment on a paid link starts a new subscription", 
   const f = await paymentFixture();
   const { orderId } = await subscribe(f, "club", "ch_old");
   await f.clock.advance(40 * DAY);
-  await f.service.expireDue();
-  const outcome = await f.service.successfulPayment(paymentMessage({
+  await f.payments.expireDue();
+  const outcome = await f.payments.receiver.receive(paymentMessage({
     payload: orderId,
     chargeId: "ch_new",
     amount: 30,
     recurring: { first: true, expiresAt: START + 70 * DAY },
   }));
   assertEquals(outcome.kind, "subscribed");
-  const subscription = await new Subscriptions("shop", f.clock).get(f.db, USER, "club");
+  const subscription = await new SubscriptionRecords("shop", f.clock).get(f.db, USER, "club");
   assertEquals([subscription?.state, subscription?.firstChargeId], ["active", "ch_new"]);
   await f.db.close();
 });
@@ -348,7 +348,7 @@ Deno.test("a first recurring payment on a paid link starts a new subscription", 
 Deno.test("a non-recurring second payment for a subscription order is a double payment", async () => {
   const f = await paymentFixture();
   const { orderId } = await subscribe(f, "club", "ch_1");
-  const outcome = await f.service.successfulPayment(
+  const outcome = await f.payments.receiver.receive(
     paymentMessage({ payload: orderId, chargeId: "ch_2", amount: 30 }),
   );
   assertEquals(outcome.kind, "double_payment_refunding");
@@ -360,7 +360,7 @@ Deno.test("a payment message without a sender is refused and changes nothing", a
   const orderId = await issue(f, "credits_100");
   const message = paymentMessage({ payload: orderId, chargeId: "ch_1", amount: 50 });
   delete message.from;
-  await assertRejects(() => f.service.successfulPayment(message), TypeError, "ch_1");
+  await assertRejects(() => f.payments.receiver.receive(message), TypeError, "ch_1");
   assertEquals(await paymentRows(f.db), []);
   await f.db.close();
 });

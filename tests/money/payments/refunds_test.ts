@@ -14,7 +14,7 @@ import {
   USER,
 } from "./payment_fixture.ts";
 import { Orders } from "../../../money/stores/orders.ts";
-import { Subscriptions } from "../../../money/stores/subscriptions.ts";
+import { SubscriptionRecords } from "../../../money/stores/subscription_records.ts";
 
 async function refundedAt(f: PaymentFixture, chargeId: string) {
   const row = await f.db.get<{ refunded_at: number | null }>(
@@ -34,7 +34,7 @@ Deno.test("/refund returns the Stars, takes the credits back, refunds the order 
   const f = await paymentFixture();
   const orderId = await buy(f, "credits_100", "ch_1", "ru");
   await f.clock.advance(1_000);
-  const outcome = await f.service.refund("ch_1", { by: "admin", adminId: 9001 });
+  const outcome = await f.payments.refunds.refund("ch_1", { by: "admin", adminId: 9001 });
   assertEquals(outcome, {
     kind: "refunded",
     chargeId: "ch_1",
@@ -43,7 +43,7 @@ Deno.test("/refund returns the Stars, takes the credits back, refunds the order 
     credits: 100,
   });
   assertEquals(f.api.of("refundStarPayment"), [[USER, "ch_1"]]);
-  assertEquals(await f.service.balance(USER), 0);
+  assertEquals(await f.payments.credits.balance(USER), 0);
   assertEquals(await refundEntries(f), [
     { amount: -100, idempotency_key: "refund:ch_1", balance_after: 0 },
   ]);
@@ -61,8 +61,8 @@ Deno.test("/refund returns the Stars, takes the credits back, refunds the order 
 Deno.test("refunding twice reverses once and reports the second as already refunded", async () => {
   const f = await paymentFixture();
   await buy(f, "credits_100", "ch_1");
-  await f.service.refund("ch_1", { by: "admin" });
-  const second = await f.service.refund("ch_1", { by: "admin" });
+  await f.payments.refunds.refund("ch_1", { by: "admin" });
+  const second = await f.payments.refunds.refund("ch_1", { by: "admin" });
   assertEquals(second, {
     kind: "already_refunded",
     chargeId: "ch_1",
@@ -72,7 +72,7 @@ Deno.test("refunding twice reverses once and reports the second as already refun
   });
   assertEquals(f.api.of("refundStarPayment").length, 1, "Telegram is not asked again");
   assertEquals((await refundEntries(f)).length, 1);
-  assertEquals(await f.service.balance(USER), 0);
+  assertEquals(await f.payments.credits.balance(USER), 0);
   assertEquals((await outboxRows(f.db)).filter((r) => r.id.startsWith("refunded:")).length, 1);
   await f.db.close();
 });
@@ -81,9 +81,9 @@ Deno.test("CHARGE_ALREADY_REFUNDED from Telegram counts as a refund", async () =
   const f = await paymentFixture();
   await buy(f, "credits_100", "ch_1");
   f.api.refundError = apiError("refundStarPayment", 400, "Bad Request: CHARGE_ALREADY_REFUNDED");
-  const outcome = await f.service.refund("ch_1", { by: "admin" });
+  const outcome = await f.payments.refunds.refund("ch_1", { by: "admin" });
   assertEquals(outcome.kind, "refunded");
-  assertEquals(await f.service.balance(USER), 0);
+  assertEquals(await f.payments.credits.balance(USER), 0);
   await f.db.close();
 });
 
@@ -91,13 +91,13 @@ Deno.test("another API error fails the refund and changes nothing", async () => 
   const f = await paymentFixture();
   const orderId = await buy(f, "credits_100", "ch_1");
   f.api.refundError = apiError("refundStarPayment", 400, "Bad Request: CHARGE_NOT_FOUND");
-  const outcome = await f.service.refund("ch_1", { by: "admin" });
+  const outcome = await f.payments.refunds.refund("ch_1", { by: "admin" });
   assertEquals(outcome, {
     kind: "failed",
     chargeId: "ch_1",
     error: "Bad Request: CHARGE_NOT_FOUND",
   });
-  assertEquals(await f.service.balance(USER), 100);
+  assertEquals(await f.payments.credits.balance(USER), 100);
   assertEquals(await refundedAt(f, "ch_1"), null);
   assertEquals(await orderState(f, orderId), "paid");
   await f.db.close();
@@ -105,11 +105,11 @@ Deno.test("another API error fails the refund and changes nothing", async () => 
 
 Deno.test("an unknown charge is reported, without asking Telegram", async () => {
   const f = await paymentFixture();
-  assertEquals(await f.service.refund("nope", { by: "admin" }), {
+  assertEquals(await f.payments.refunds.refund("nope", { by: "admin" }), {
     kind: "unknown_charge",
     chargeId: "nope",
   });
-  assertEquals(await f.service.applyRefund("nope", "telegram"), {
+  assertEquals(await f.payments.refunds.apply("nope", "telegram"), {
     kind: "unknown_charge",
     chargeId: "nope",
   });
@@ -120,11 +120,11 @@ Deno.test("an unknown charge is reported, without asking Telegram", async () => 
 Deno.test("a refunded_payment update applies the refund; a later /refund finds it done", async () => {
   const f = await paymentFixture();
   await buy(f, "credits_100", "ch_1");
-  const applied = await f.service.applyRefund("ch_1", "telegram");
+  const applied = await f.payments.refunds.apply("ch_1", "telegram");
   assertEquals(applied.kind, "refunded");
-  const again = await f.service.applyRefund("ch_1", "telegram");
+  const again = await f.payments.refunds.apply("ch_1", "telegram");
   assertEquals(again.kind, "already_refunded");
-  const byAdmin = await f.service.refund("ch_1", { by: "admin" });
+  const byAdmin = await f.payments.refunds.refund("ch_1", { by: "admin" });
   assertEquals(byAdmin.kind, "already_refunded");
   assertEquals(f.api.of("refundStarPayment"), []);
   assertEquals((await refundEntries(f)).length, 1);
@@ -134,16 +134,16 @@ Deno.test("a refunded_payment update applies the refund; a later /refund finds i
 Deno.test("credits already spent leave a negative balance after the refund", async () => {
   const f = await paymentFixture();
   await buy(f, "credits_100", "ch_1");
-  await f.service.deduct(USER, 80, { reason: "images", idempotencyKey: "use:1" });
-  await f.service.refund("ch_1", { by: "admin" });
-  assertEquals(await f.service.balance(USER), -80);
+  await f.payments.credits.deduct(USER, 80, { reason: "images", idempotencyKey: "use:1" });
+  await f.payments.refunds.refund("ch_1", { by: "admin" });
+  assertEquals(await f.payments.credits.balance(USER), -80);
   await f.db.close();
 });
 
 Deno.test("an item refund refunds the order and tells the user, with no credits", async () => {
   const f = await paymentFixture();
   const orderId = await buy(f, "wallpapers", "ch_w");
-  const outcome = await f.service.refund("ch_w", { by: "admin" });
+  const outcome = await f.payments.refunds.refund("ch_w", { by: "admin" });
   assertEquals(outcome.kind === "refunded" && outcome.credits, 0);
   assertEquals(await refundEntries(f), []);
   assertEquals(await orderState(f, orderId), "refunded");
@@ -157,18 +157,18 @@ Deno.test("an item refund refunds the order and tells the user, with no credits"
 Deno.test("a double payment's refund, once the outbox sent it, only marks the payment", async () => {
   const f = await paymentFixture();
   const orderId = await buy(f, "credits_100", "ch_1");
-  await f.service.successfulPayment(
+  await f.payments.receiver.receive(
     paymentMessage({ payload: orderId, chargeId: "ch_2", amount: 50 }),
   );
   const item = await f.outbox.get(f.db, "refund:ch_2");
-  await f.service.onOutboxSent(item!);
+  await f.payments.onOutboxSent(item!);
   assertEquals(await refundedAt(f, "ch_2"), START);
   assertEquals(await refundedAt(f, "ch_1"), null);
-  assertEquals(await f.service.balance(USER), 100, "the first payment's credits stay");
+  assertEquals(await f.payments.credits.balance(USER), 100, "the first payment's credits stay");
   assertEquals(await orderState(f, orderId), "paid");
   assertEquals((await outboxRows(f.db)).filter((r) => r.id.startsWith("refunded:")), []);
   // The sender may run the hook again after a crash: nothing more happens.
-  await f.service.onOutboxSent(item!);
+  await f.payments.onOutboxSent(item!);
   assertEquals(await refundEntries(f), []);
   await f.db.close();
 });
@@ -177,10 +177,10 @@ Deno.test("the outbox hook ignores other calls and names a refund without a char
   const f = await paymentFixture();
   await buy(f, "credits_100", "ch_1");
   const receipt = await f.outbox.get(f.db, "receipt:ch_1");
-  await f.service.onOutboxSent(receipt!);
+  await f.payments.onOutboxSent(receipt!);
   assertEquals(await refundedAt(f, "ch_1"), null);
   await assertRejects(
-    () => f.service.onOutboxSent({ id: "refund:x", method: "refundStarPayment", params: {} }),
+    () => f.payments.onOutboxSent({ id: "refund:x", method: "refundStarPayment", params: {} }),
     TypeError,
     "refund:x",
   );
@@ -192,21 +192,21 @@ Deno.test("refunding subscription charges takes their credits back; the current 
   const orderId = await issue(f, "monthly");
   const charges = ["ch_s1", "ch_s2", "ch_s3"];
   for (const [i, chargeId] of charges.entries()) {
-    await f.service.successfulPayment(paymentMessage({
+    await f.payments.receiver.receive(paymentMessage({
       payload: orderId,
       chargeId,
       amount: 150,
       recurring: { first: i === 0, expiresAt: START + (i + 1) * 30 * DAY },
     }));
   }
-  assertEquals(await f.service.balance(USER), 900);
-  const subscriptions = new Subscriptions("shop", f.clock);
+  assertEquals(await f.payments.credits.balance(USER), 900);
+  const subscriptionRecords = new SubscriptionRecords("shop", f.clock);
   // An older period's refund takes its credits back and leaves the paid-up present alone.
-  const middle = await f.service.refund("ch_s2", { by: "admin" });
+  const middle = await f.payments.refunds.refund("ch_s2", { by: "admin" });
   assertEquals(middle.kind === "refunded" && middle.credits, 300);
-  assertEquals(await f.service.balance(USER), 600);
-  assertEquals((await subscriptions.get(f.db, USER, "monthly"))?.state, "active");
-  const outcome = await f.service.refund("ch_s3", { by: "admin" });
+  assertEquals(await f.payments.credits.balance(USER), 600);
+  assertEquals((await subscriptionRecords.get(f.db, USER, "monthly"))?.state, "active");
+  const outcome = await f.payments.refunds.refund("ch_s3", { by: "admin" });
   assertEquals(outcome, {
     kind: "refunded",
     chargeId: "ch_s3",
@@ -214,13 +214,13 @@ Deno.test("refunding subscription charges takes their credits back; the current 
     price: 150,
     credits: 300,
   });
-  assertEquals(await f.service.balance(USER), 300);
-  assertEquals((await subscriptions.get(f.db, USER, "monthly"))?.state, "refunded");
+  assertEquals(await f.payments.credits.balance(USER), 300);
+  assertEquals((await subscriptionRecords.get(f.db, USER, "monthly"))?.state, "refunded");
   const orders = new Orders("shop", f.clock);
   assertEquals((await orders.get(f.db, orderId))?.state, "paid", "the first charge paid it");
-  const first = await f.service.refund("ch_s1", { by: "admin" });
+  const first = await f.payments.refunds.refund("ch_s1", { by: "admin" });
   assertEquals(first.kind === "refunded" && first.credits, 300);
   assertEquals((await orders.get(f.db, orderId))?.state, "refunded");
-  assertEquals(await f.service.balance(USER), 0);
+  assertEquals(await f.payments.credits.balance(USER), 0);
   await f.db.close();
 });

@@ -22,9 +22,9 @@ import { ledgerRows, paymentRows } from "../../support/tenant_world.ts";
 
 const DAY = 86_400_000;
 
-/** A harness whose tenant has a BalanceActor and a reconciler. */
+/** A harness whose tenant has a BalanceActor for the bot's Stars and a reconciler. */
 async function reconcilingHarness(options: HarnessOptions = {}) {
-  const h = await startHarness({ ...options, balance: options.balance ?? {} });
+  const h = await startHarness({ ...options, botStars: options.botStars ?? {} });
   return Object.assign(h, { reconciler: h.reconciler! });
 }
 
@@ -57,10 +57,10 @@ Deno.test("a payment whose update was lost is credited by reconciliation, with i
   const ann = h.user({ firstName: "Ann", languageCode: "en", stars: 100 });
   const { chargeId } = await buyCredits(h, ann, { lost: true });
   assertEquals(ann.stars, 50, "Telegram took the Stars");
-  assertEquals(await h.payments.balance(ann.id), 0, "but the bot never heard of it");
+  assertEquals(await h.payments.credits.balance(ann.id), 0, "but the bot never heard of it");
 
   assertEquals(await h.reconciler.run(), report({ scanned: 1, recovered: 1 }));
-  assertEquals(await h.payments.balance(ann.id), 100);
+  assertEquals(await h.payments.credits.balance(ann.id), 100);
   const receipt = (await h.outbox()).find((row) => row.id === `receipt:${chargeId}`);
   assertEquals(receipt?.params, {
     chat_id: ann.id,
@@ -76,7 +76,7 @@ Deno.test("a payment whose update was lost is credited by reconciliation, with i
   assertEquals(await h.reconciler.run(), report({}));
   await forgetCheckpoint(h);
   assertEquals(await h.reconciler.run(), report({ scanned: 1, alreadyKnown: 1 }));
-  assertEquals(await h.payments.balance(ann.id), 100);
+  assertEquals(await h.payments.credits.balance(ann.id), 100);
   assertEquals((await ledgerRows(h.db, h.config.id)).length, 1);
   assertEquals((await outboxIds(h)).filter((id) => id.startsWith("receipt:")), [
     `receipt:${chargeId}`,
@@ -94,7 +94,7 @@ Deno.test("the checkpoint moves on: a second run checks only newer transactions"
   const lost = await buyCredits(h, ann, { lost: true });
   assertEquals(await h.reconciler.run(), report({ scanned: 1, recovered: 1 }));
   assertEquals(await checkpoint(h), "3");
-  assertEquals(await h.payments.balance(ann.id), 300);
+  assertEquals(await h.payments.credits.balance(ann.id), 300);
   assertTrue((await outboxIds(h)).includes(`receipt:${lost.chargeId}`));
 });
 
@@ -105,16 +105,16 @@ Deno.test("lost subscription charges are applied in order: the first subscribes,
   h.sandbox.dropNextSuccessfulPayment(h.account.token);
   await h.sandbox.advance(30 * DAY); // Telegram renews, and that update is lost too
   const [renewal] = (await h.bot.api.getStarTransactions({ offset: 1 })).transactions;
-  assertEquals(await h.payments.subscriptions(ann.id), []);
+  assertEquals(await h.payments.subscriptions.list(ann.id), []);
 
   assertEquals(await h.reconciler.run(), report({ scanned: 2, recovered: 2 }));
-  const [subscription] = await h.payments.subscriptions(ann.id);
+  const [subscription] = await h.payments.subscriptions.list(ann.id);
   assertEquals(
     [subscription.state, subscription.firstChargeId, subscription.lastChargeId],
     ["active", first.chargeId, renewal.id],
   );
   assertEquals(subscription.expiresAt, START + 60 * DAY);
-  assertEquals(await h.payments.balance(ann.id), 600);
+  assertEquals(await h.payments.credits.balance(ann.id), 600);
   const texts = (await h.outbox()).filter((row) => row.id.startsWith("receipt:"))
     .map((row) => row.params.text);
   assertEquals(texts, [
@@ -131,10 +131,10 @@ Deno.test("a refund Telegram made that the ledger missed is applied by reconcili
 
   ann.refundByTelegram(h.account, chargeId);
   assertEquals(await h.loseUpdates(), 1, "the refunded_payment update is lost");
-  assertEquals(await h.payments.balance(ann.id), 100);
+  assertEquals(await h.payments.credits.balance(ann.id), 100);
 
   assertEquals(await h.reconciler.run(), report({ scanned: 1, refundsApplied: 1 }));
-  assertEquals(await h.payments.balance(ann.id), 0);
+  assertEquals(await h.payments.credits.balance(ann.id), 0);
   assertEquals((await paymentRows(h.db, h.config.id))[0].refunded, true);
   const notice = (await h.outbox()).find((row) => row.id === `refunded:${chargeId}`);
   assertEquals(
@@ -144,7 +144,7 @@ Deno.test("a refund Telegram made that the ledger missed is applied by reconcili
 
   await forgetCheckpoint(h);
   assertEquals(await h.reconciler.run(), report({ scanned: 2, alreadyKnown: 2 }));
-  assertEquals(await h.payments.balance(ann.id), 0);
+  assertEquals(await h.payments.credits.balance(ann.id), 0);
   assertEquals((await ledgerRows(h.db, h.config.id, ann.id)).length, 2);
 });
 
@@ -167,7 +167,7 @@ Deno.test("what matches nothing is unmatched and told to the admins once; other 
       source: { type: "affiliate_program", commission_per_mille: 100 },
     },
   ]);
-  await using h = await reconcilingHarness({ balance: { upstream: () => script } });
+  await using h = await reconcilingHarness({ botStars: { upstream: () => script } });
 
   assertEquals(await h.reconciler.run(), report({ scanned: 5, unmatched: 2 }));
   const rows = await h.outbox();
@@ -192,11 +192,11 @@ Deno.test("what matches nothing is unmatched and told to the admins once; other 
 
 Deno.test("a recovered receipt is worded in the language the payer ordered in", async () => {
   const script = new ScriptedUpstream();
-  await using h = await reconcilingHarness({ balance: { upstream: () => script } });
+  await using h = await reconcilingHarness({ botStars: { upstream: () => script } });
   const olga = h.user({ firstName: "Ольга", languageCode: "ru", stars: 100 });
   await olga.send(h.account, "/start");
   await h.pump();
-  const offer = await h.payments.offer(olga.id, olga.id, "credits_100", "ru");
+  const offer = await h.payments.checkout.offer(olga.id, olga.id, "credits_100", "ru");
   assertTrue(offer.kind === "invoice");
   // Telegram's transaction names the payer without a language.
   const payer = { id: olga.id, is_bot: false, first_name: "Ольга" };
@@ -212,7 +212,7 @@ Deno.test("transactions are read 100 at a time from the checkpoint until a short
   const script = new ScriptedUpstream(
     Array.from({ length: 205 }, (_, i) => withdrawal(`w_${i}`, 1)),
   );
-  await using h = await reconcilingHarness({ balance: { upstream: () => script } });
+  await using h = await reconcilingHarness({ botStars: { upstream: () => script } });
   assertEquals(await h.reconciler.run(), report({ scanned: 205 }));
   assertEquals(script.pages, [[0, 100], [100, 100], [200, 100]]);
   assertEquals(await checkpoint(h), "205");
@@ -228,7 +228,7 @@ Deno.test("a failed run keeps the progress of whole pages, and the next run goes
   const script = new ScriptedUpstream(
     Array.from({ length: 150 }, (_, i) => withdrawal(`w_${i}`, 1)),
   );
-  await using h = await reconcilingHarness({ balance: { upstream: () => script } });
+  await using h = await reconcilingHarness({ botStars: { upstream: () => script } });
   script.transactions.push(refundTransaction("stx_ghost", ann, 5));
   script.failPage(100, new Error("Telegram is down"));
   await assertRejects(() => h.reconciler.run(), Error, "Telegram is down");
@@ -240,7 +240,9 @@ Deno.test("a failed run keeps the progress of whole pages, and the next run goes
 });
 
 Deno.test("runs never overlap: a run asked for while one runs is that run", async () => {
-  await using h = await reconcilingHarness({ balance: { upstream: () => new ScriptedUpstream() } });
+  await using h = await reconcilingHarness({
+    botStars: { upstream: () => new ScriptedUpstream() },
+  });
   const first = h.reconciler.run();
   const second = h.reconciler.run();
   assertTrue(first === second);
@@ -257,7 +259,7 @@ Deno.test("the reconciler refuses options it cannot work with, naming them", asy
     db: h.db,
     clock: h.clock,
     payments: h.payments,
-    botStars: h.balance!,
+    botStars: h.botStars!,
     admins: [ADMIN_ID],
     logger: getLogger(["constellation", "test"]),
   };
@@ -324,7 +326,7 @@ class HeldTransactions implements Database {
 
 /** Both racers applied the one payment: a single credit, a single receipt. */
 async function assertAppliedOnce(h: Harness, userId: number, chargeId: string): Promise<void> {
-  assertEquals(await h.payments.balance(userId), 100);
+  assertEquals(await h.payments.credits.balance(userId), 100);
   assertEquals((await ledgerRows(h.db, h.config.id, userId)).map((row) => row.idempotencyKey), [
     `payment:${chargeId}`,
   ]);

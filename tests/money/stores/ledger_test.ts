@@ -121,6 +121,16 @@ Deno.test("a repeated deposit key returns the first entry and does not deposit a
   await db.close();
 });
 
+Deno.test("entryUnder finds the entry a key wrote, in this tenant only", async () => {
+  const { db, clock, ledger } = await setup();
+  const posted = await db.transaction((tx) => ledger.reverse(tx, USER, 30, key("refund:ch_1")));
+  assertEquals(await ledger.entryUnder(db, "refund:ch_1"), posted.entry);
+  assertEquals(posted.entry.amount, -30);
+  assertEquals(await ledger.entryUnder(db, "refund:ch_2"), undefined);
+  assertEquals(await new Ledger("other", clock).entryUnder(db, "refund:ch_1"), undefined);
+  await db.close();
+});
+
 Deno.test("a repeated deduct key returns the first result and charges once", async () => {
   const { db, ledger } = await setup();
   await db.transaction((tx) => ledger.deposit(tx, USER, 10, key("d1")));

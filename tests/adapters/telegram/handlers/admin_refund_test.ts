@@ -12,7 +12,7 @@ async function buyCredits(h: Harness, user: SandboxUser): Promise<string> {
 }
 
 async function ledgerSize(h: Harness, userId: number): Promise<number> {
-  return (await h.payments.history(userId)).total;
+  return (await h.payments.credits.history(userId)).total;
 }
 
 Deno.test("an admin's /refund refunds once; the second time says it already was", async () => {
@@ -20,7 +20,7 @@ Deno.test("an admin's /refund refunds once; the second time says it already was"
   const ann = h.user({ firstName: "Ann", languageCode: "en", stars: 100 });
   const admin = h.user({ id: ADMIN_ID, firstName: "Boss", languageCode: "en" });
   const chargeId = await buyCredits(h, ann);
-  assertEquals(await h.payments.balance(ann.id), 100);
+  assertEquals(await h.payments.credits.balance(ann.id), 100);
   assertEquals(ann.stars, 50);
 
   await admin.send(h.account, `/refund ${chargeId}`);
@@ -30,7 +30,7 @@ Deno.test("an admin's /refund refunds once; the second time says it already was"
     `Refunded 50 ⭐ to user ${ann.id} (charge ${chargeId}); 100 credits reversed.`,
   );
   assertEquals(ann.stars, 100, "the Stars are back in Ann's wallet");
-  assertEquals(await h.payments.balance(ann.id), 0);
+  assertEquals(await h.payments.credits.balance(ann.id), 0);
   const entries = await ledgerSize(h, ann.id);
   assertEquals(entries, 2);
   assertTrue((await h.outbox()).some((row) => row.id === `refunded:${chargeId}`));
@@ -43,7 +43,7 @@ Deno.test("an admin's /refund refunds once; the second time says it already was"
   );
   assertEquals(h.account.callsTo("refundStarPayment").length, 1);
   assertEquals(await ledgerSize(h, ann.id), entries);
-  assertEquals(await h.payments.balance(ann.id), 0);
+  assertEquals(await h.payments.credits.balance(ann.id), 0);
 });
 
 Deno.test("/refund by someone who is not an admin is refused and changes nothing", async () => {
@@ -58,7 +58,7 @@ Deno.test("/refund by someone who is not an admin is refused and changes nothing
     "Возвращать платежи могут только администраторы бота.",
   );
   assertEquals(h.account.callsTo("refundStarPayment").length, 0);
-  assertEquals(await h.payments.balance(ann.id), 100);
+  assertEquals(await h.payments.credits.balance(ann.id), 100);
   assertEquals(await ledgerSize(h, ann.id), entries);
   assertEquals(ann.stars, 50);
 });
@@ -103,6 +103,6 @@ Deno.test("a refund Telegram refuses is reported with its error and changes noth
     admin.lastMessage(h.account)?.text,
     `Telegram refused the refund of ${chargeId}: Bad Request: REFUND_NOT_ALLOWED`,
   );
-  assertEquals(await h.payments.balance(ann.id), 100);
+  assertEquals(await h.payments.credits.balance(ann.id), 100);
   assertEquals(ann.stars, 50);
 });

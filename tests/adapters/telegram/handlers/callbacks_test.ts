@@ -48,7 +48,7 @@ Deno.test("a buy button for a removed product is stale; for a disabled one it sa
     text: "“Old pack” is not on sale right now.",
   });
   assertEquals(h.account.callsTo("sendInvoice").length, 0);
-  assertEquals((await h.payments.pendingOrder(ann.id)).kind, "none");
+  assertEquals((await h.payments.checkout.pendingOrder(ann.id)).kind, "none");
 });
 
 Deno.test("other callback data goes to the plugin, and what it leaves is answered as unknown", async () => {

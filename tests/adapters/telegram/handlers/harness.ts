@@ -1,11 +1,11 @@
 /**
- * A hosted bot as the tenant builds it — grammY `Bot`, real `PaymentService` over an in-memory
+ * A hosted bot as the tenant builds it — grammY `Bot`, the real payment services over an in-memory
  * database, the runtime's handlers and fallbacks — talking to a sandbox on 127.0.0.1. One
  * `ManualClock` drives both the sandbox and the payment service, so dates and expiries are
  * exact. Updates are fed to `bot.handleUpdate` by {@linkcode Harness.pump}, so a handler's error
  * fails the test instead of vanishing into a log.
  *
- * With `balance`, the tenant also gets what the runtime gives it for the bot's own Stars: a
+ * With `botStars`, the tenant also gets what the runtime gives it for the bot's own Stars: a
  * real BalanceActor (on the same clock and database) asking the sandbox through
  * `botApiBalanceUpstream`, invalidated on every Stars movement, and a `Reconciler` — both in
  * the handler deps, for the admin commands.
@@ -29,9 +29,10 @@ import type { BotApiBalanceUpstream } from "../../../../money/bot_stars/types.ts
 import { ManualClock } from "../../../../actors/kernel/clock.ts";
 import type { Ledger } from "../../../../money/stores/ledger.ts";
 import {
-  PaymentService,
-  type PaymentServiceOptions,
-} from "../../../../money/payments/payment_service.ts";
+  createPaymentServices,
+  type PaymentServices,
+  type PaymentServicesOptions,
+} from "../../../../money/payments/services.ts";
 import { Reconciler } from "../../../../money/reconciliation/reconciler.ts";
 import { botApiBalanceUpstream } from "../../../../adapters/telegram/bot_api_balance.ts";
 import type { Database } from "../../../../money/ports.ts";
@@ -53,7 +54,7 @@ import {
 } from "../../../../sandbox/mod.ts";
 import type { PaymentOutcome } from "../../../../sandbox/mod.ts";
 import { tenantLogger } from "../../../../adapters/observability/logging.ts";
-import { paymentServiceOptions } from "../../../support/payment_world.ts";
+import { paymentServicesOptions } from "../../../support/payment_world.ts";
 import {
   CREDITS_100,
   CREDITS_500,
@@ -72,10 +73,10 @@ export const START = Date.UTC(2025, 0, 1);
 const products = [CREDITS_100, CREDITS_500, WALLPAPERS, RETIRED, MONTHLY];
 
 /** The bot's own Stars in the harness; see the module doc. */
-export interface HarnessBalanceOptions {
+export interface HarnessBotStarsOptions {
   /** The Bot API upstream over the bot's `Api`; default `botApiBalanceUpstream(api)`. */
   upstream?: (api: Api) => BotApiBalanceUpstream;
-  /** How long balances and transaction pages stay cached; default one minute. */
+  /** How long the bot's Stars balance and transaction pages stay cached; default one minute. */
   cacheTtlMs?: number;
 }
 
@@ -83,14 +84,14 @@ export interface HarnessBalanceOptions {
 export interface HarnessOptions {
   /** Top-level fields of the tenant file to replace (`stars`, `locale`, `products` …). */
   tenant?: Record<string, unknown>;
-  /** Builds the payment service; tests pass a subclass to make it fail. */
-  payments?: (options: PaymentServiceOptions) => PaymentService;
+  /** Builds the payment services; tests swap one for a subclass to make it fail. */
+  payments?: (options: PaymentServicesOptions) => PaymentServices;
   /** Middleware installed where a tenant's plugin goes: after the runtime's handlers. */
   plugin?: Composer<Context>;
   /** Wraps the in-memory database, e.g. to hold a transaction back. */
   wrapDb?: (db: Database) => Database;
-  /** Gives the tenant a BalanceActor and a Reconciler (see the module doc). */
-  balance?: HarnessBalanceOptions;
+  /** Gives the tenant a BalanceActor for the bot's Stars and a Reconciler (see the module doc). */
+  botStars?: HarnessBotStarsOptions;
 }
 
 /** A running bot with its sandbox; see the module doc. */
@@ -104,10 +105,10 @@ export interface Harness extends AsyncDisposable {
   db: Database;
   clock: ManualClock;
   ledger: Ledger;
-  payments: PaymentService;
-  /** The BalanceActor's client, with `balance`. */
-  balance?: BalanceClient;
-  /** The tenant's reconciler, with `balance`. */
+  payments: PaymentServices;
+  /** The bot's own Stars (the BalanceActor's client), with `botStars`. */
+  botStars?: BalanceClient;
+  /** The tenant's reconciler, with `botStars`. */
   reconciler?: Reconciler;
   /** Creates a sandbox user. */
   user(settings: UserSettings): SandboxUser;
@@ -148,24 +149,24 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const opened = await openDatabase("sqlite::memory:");
   const db = options.wrapDb?.(opened) ?? opened;
   const bot = createBot(config);
-  const serviceOptions = paymentServiceOptions({
+  const serviceOptions = paymentServicesOptions({
     tenant: config,
     db,
     clock,
     api: bot.api,
   });
   const logger = getLogger(["constellation", "test", "handlers"]);
-  const balanceActor = options.balance && startBalanceActor({ db, clock });
-  let balance: BalanceClient | undefined;
+  const balanceActor = options.botStars && startBalanceActor({ db, clock });
+  let botStars: BalanceClient | undefined;
   if (balanceActor) {
-    balance = new BalanceClient(balanceActor.ref);
-    const upstream = options.balance?.upstream ?? botApiBalanceUpstream;
-    await balance.register({
+    botStars = new BalanceClient(balanceActor.ref);
+    const upstream = options.botStars?.upstream ?? botApiBalanceUpstream;
+    await botStars.register({
       id: config.id,
-      cacheTtlMs: options.balance?.cacheTtlMs ?? 60_000,
+      cacheTtlMs: options.botStars?.cacheTtlMs ?? 60_000,
       botApi: upstream(bot.api),
     });
-    const client = balance;
+    const client = botStars;
     serviceOptions.onMoneyMoved = () => {
       client.invalidate(config.id).catch((error) =>
         logger.error("Invalidating the balance failed: {error}", { error: String(error) })
@@ -173,17 +174,17 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     };
   }
   const { ledger, texts } = serviceOptions;
-  const payments = options.payments?.(serviceOptions) ?? new PaymentService(serviceOptions);
-  const reconciler = balance && new Reconciler({
+  const payments = options.payments?.(serviceOptions) ?? createPaymentServices(serviceOptions);
+  const reconciler = botStars && new Reconciler({
     tenantId: config.id,
     db,
     clock,
     payments,
-    botStars: balance,
+    botStars,
     admins: config.admins,
     logger: tenantLogger(config.id).getChild("reconcile"),
   });
-  installTenantHandlers(bot, { config, texts, payments, logger, balance, reconciler });
+  installTenantHandlers(bot, { config, texts, payments, logger, botStars, reconciler });
   if (options.plugin) bot.use(options.plugin);
   installFallbacks(bot, texts);
   await initTenantBot(bot, texts, config);
@@ -209,7 +210,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     clock,
     ledger,
     payments,
-    balance,
+    botStars,
     reconciler,
     user: (settings) => sandbox.createUser(settings),
     pump,

@@ -1,12 +1,14 @@
 import { BotError } from "grammy";
 import type { PreCheckoutQuery } from "grammy/types";
 import { assertEquals, assertRejects, assertTrue } from "../../../support/assert.ts";
+import { Checkout, type PreCheckoutAnswer } from "../../../../money/payments/checkout.ts";
+import { createPaymentParts } from "../../../../money/payments/parts.ts";
 import {
   type PaymentMessage,
   type PaymentOutcome,
-  PaymentService,
-  type PreCheckoutAnswer,
-} from "../../../../money/payments/payment_service.ts";
+  PaymentReceiver,
+} from "../../../../money/payments/receive.ts";
+import { createPaymentServices } from "../../../../money/payments/services.ts";
 import type { SandboxUser } from "../../../../sandbox/mod.ts";
 import { type Harness, startHarness } from "./harness.ts";
 
@@ -44,7 +46,7 @@ Deno.test("a full purchase: pre-checkout approved, payment credited, receipt in 
   assertEquals(answer.params.ok, true);
   assertEquals(ann.stars, 70);
   assertEquals(h.account.starBalance, 50);
-  assertEquals(await h.payments.balance(ann.id), 100);
+  assertEquals(await h.payments.credits.balance(ann.id), 100);
   const receipt = (await h.outbox()).find((row) => row.id === `receipt:${outcome.chargeId}`);
   assertEquals(receipt, {
     id: `receipt:${outcome.chargeId}`,
@@ -64,8 +66,8 @@ Deno.test("the same successful_payment delivered twice is credited once", async 
   if (outcome.status !== "paid" || outcome.updateId === undefined) throw new Error("not paid");
   h.sandbox.redeliver(h.account.token, outcome.updateId);
   await h.pump();
-  assertEquals(await h.payments.balance(ann.id), 100);
-  assertEquals((await h.payments.history(ann.id)).total, 1);
+  assertEquals(await h.payments.credits.balance(ann.id), 100);
+  assertEquals((await h.payments.credits.history(ann.id)).total, 1);
   const receipts = (await h.outbox()).filter((row) => row.id.startsWith("receipt:"));
   assertEquals(receipts.length, 1);
 });
@@ -94,7 +96,7 @@ Deno.test("a forged payload is refused at pre-checkout, in the payer's language"
     errorMessage: "Этот счёт недействителен. Запросите новый.",
   });
   assertEquals([ann.stars, olga.stars], [100, 100]);
-  assertEquals(await h.payments.balance(ann.id), 0);
+  assertEquals(await h.payments.credits.balance(ann.id), 0);
   assertEquals(h.account.starBalance, 0);
 });
 
@@ -124,15 +126,20 @@ Deno.test("another user's invoice payload is refused at pre-checkout", async () 
   assertEquals(bob.stars, 100);
 });
 
-/** A payment service whose checks fail, as with a broken database. */
-class FailingPayments extends PaymentService {
+/** A checkout whose checks fail, as with a broken database. */
+class FailingCheckout extends Checkout {
   override preCheckout(_query: PreCheckoutQuery): Promise<PreCheckoutAnswer> {
     return Promise.reject(new Error("storage is down"));
   }
 }
 
 Deno.test("a pre-checkout whose check throws is still answered, and the error propagates", async () => {
-  await using h = await startHarness({ payments: (options) => new FailingPayments(options) });
+  await using h = await startHarness({
+    payments: (options) => ({
+      ...createPaymentServices(options),
+      checkout: new FailingCheckout(createPaymentParts(options)),
+    }),
+  });
   const olga = h.user({ firstName: "Ольга", languageCode: "ru", stars: 100 });
   const invoice = await requestCredits(h, olga);
   const paying = olga.pay(h.account, invoice);
@@ -145,15 +152,20 @@ Deno.test("a pre-checkout whose check throws is still answered, and the error pr
   assertEquals(h.account.callsTo("answerPreCheckoutQuery").length, 1);
 });
 
-/** A payment service that cannot apply payments, as with a broken database. */
-class UnappliablePayments extends PaymentService {
-  override successfulPayment(_message: PaymentMessage): Promise<PaymentOutcome> {
+/** A payment receiver that cannot apply payments, as with a broken database. */
+class UnappliablePayments extends PaymentReceiver {
+  override receive(_message: PaymentMessage): Promise<PaymentOutcome> {
     return Promise.reject(new Error("disk full"));
   }
 }
 
 Deno.test("a successful_payment that cannot be applied fails the update instead of vanishing", async () => {
-  await using h = await startHarness({ payments: (options) => new UnappliablePayments(options) });
+  await using h = await startHarness({
+    payments: (options) => ({
+      ...createPaymentServices(options),
+      receiver: new UnappliablePayments({ ...createPaymentParts(options), onApplied: () => {} }),
+    }),
+  });
   const ann = h.user({ firstName: "Ann", languageCode: "en", stars: 100 });
   const invoice = await requestCredits(h, ann);
   const paying = ann.pay(h.account, invoice);
@@ -165,7 +177,7 @@ Deno.test("a successful_payment that cannot be applied fails the update instead 
   }, BotError);
   assertEquals((error as BotError).error, new Error("disk full"));
   assertEquals((await paying).status, "paid");
-  assertEquals(await h.payments.balance(ann.id), 0);
+  assertEquals(await h.payments.credits.balance(ann.id), 0);
   assertTrue((error as BotError).ctx.message?.successful_payment !== undefined);
 });
 
@@ -176,7 +188,7 @@ Deno.test("a refund made on Telegram's side reverses the credits once", async ()
   if (outcome.status !== "paid") throw new Error(`expected paid, got ${outcome.status}`);
   ann.refundByTelegram(h.account, outcome.chargeId);
   await h.pump();
-  assertEquals(await h.payments.balance(ann.id), 0);
+  assertEquals(await h.payments.credits.balance(ann.id), 0);
   assertEquals(ann.stars, 100);
   const notice = (await h.outbox()).find((row) => row.id === `refunded:${outcome.chargeId}`);
   assertEquals(

@@ -1,6 +1,6 @@
 import { assertEquals, assertTrue } from "../../../support/assert.ts";
 import { Orders } from "../../../../money/stores/orders.ts";
-import { TOP_UP_CALLBACK } from "../../../../money/payments/payment_service.ts";
+import { TOP_UP_CALLBACK } from "../../../../money/payments/credits.ts";
 import { CREDITS_100 } from "../../../support/shop_products.ts";
 import { type Harness, startHarness } from "./harness.ts";
 
@@ -138,7 +138,7 @@ Deno.test('"I bought Stars — check" re-offers an unpaid order as a fresh invoi
   assertEquals(invoices.length, 2);
   assertTrue(invoices[0].params.payload !== invoices[1].params.payload, "a fresh order");
   assertEquals((await h.pay(ann, again)).status, "paid");
-  assertEquals(await h.payments.balance(ann.id), 100);
+  assertEquals(await h.payments.credits.balance(ann.id), 100);
 });
 
 Deno.test('"I bought Stars — check" after paying confirms the order with the balance', async () => {

@@ -1,12 +1,12 @@
 /**
- * Purchases in the handler harness for the reconciliation and admin balance tests — a credit
+ * Purchases in the handler harness for the reconciliation and admin bot-Stars tests — a credit
  * pack or the monthly subscription, optionally with the `successful_payment` update lost on
  * the way — and a scripted Bot API upstream for the transactions the sandbox cannot make
  * (refunds of unknown charges, paid media, withdrawals).
  *
  * @example
  * ```ts ignore
- * await using h = await startHarness({ balance: {} });
+ * await using h = await startHarness({ botStars: {} });
  * const ann = h.user({ firstName: "Ann", stars: 100 });
  * const { chargeId } = await buyCredits(h, ann, { lost: true });
  * await h.reconciler!.run(); // credits Ann
@@ -89,12 +89,12 @@ export async function subscribeMonthly(
 
 /**
  * A Bot API upstream answering from `transactions` (oldest first; the test may push more) and
- * a fixed balance, recording each page asked for.
+ * a fixed Stars balance of the bot, recording each page asked for.
  *
  * @example
  * ```ts ignore
  * const script = new ScriptedUpstream([refundOf("stx_gone", ann)]);
- * await using h = await startHarness({ balance: { upstream: () => script } });
+ * await using h = await startHarness({ botStars: { upstream: () => script } });
  * ```
  */
 export class ScriptedUpstream implements BotApiBalanceUpstream {

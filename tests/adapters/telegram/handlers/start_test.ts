@@ -45,7 +45,7 @@ Deno.test("/start buy_<id> sends that product's invoice: XTR, no provider token,
   assertEquals(invoice?.total_amount, 50);
   assertEquals(invoice?.title, "100 credits");
   // The payload is the order the payment service recorded for Ann.
-  const pending = await h.payments.pendingOrder(ann.id);
+  const pending = await h.payments.checkout.pendingOrder(ann.id);
   assertTrue(pending.kind === "open");
   assertEquals(pending.order.orderId, call.params.payload);
   assertEquals(pending.order.productId, "credits_100");
@@ -81,7 +81,7 @@ Deno.test("a deep link to an unknown or disabled product gets a clear reply and 
   );
   assertEquals(olga.lastMessage(h.account)?.text, "«Old pack» сейчас не продаётся.");
   assertEquals(h.account.callsTo("sendInvoice").length, 0);
-  assertEquals((await h.payments.pendingOrder(ann.id)).kind, "none");
+  assertEquals((await h.payments.checkout.pendingOrder(ann.id)).kind, "none");
 });
 
 Deno.test("with Stars payments turned off, a deep link says so", async () => {

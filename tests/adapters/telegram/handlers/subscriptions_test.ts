@@ -48,7 +48,7 @@ Deno.test("/subscriptions lists state and end, and its buttons switch renewal of
     "Your subscriptions:\n• Monthly membership: active, will not renew, until 2025-01-31 00:00 UTC",
   );
   assertEquals(buttonData(redrawn), [["stars:sub:resume:monthly"]]);
-  assertEquals((await h.payments.subscriptions(ann.id))[0].state, "canceled");
+  assertEquals((await h.payments.subscriptions.list(ann.id))[0].state, "canceled");
 
   await h.click(ann, redrawn, "stars:sub:resume:monthly");
   const [, resume] = h.account.callsTo("editUserStarSubscription");
@@ -60,7 +60,7 @@ Deno.test("/subscriptions lists state and end, and its buttons switch renewal of
   );
   const again = ann.messages(h.account).find((m) => m.message_id === list.message_id)!;
   assertEquals(buttonData(again), [["stars:sub:cancel:monthly"]]);
-  assertEquals((await h.payments.subscriptions(ann.id))[0].state, "active");
+  assertEquals((await h.payments.subscriptions.list(ann.id))[0].state, "active");
 });
 
 Deno.test("a subscription that ended has no buttons, and its old buttons are stale", async () => {

@@ -7,15 +7,15 @@
  *   known value), how old it is, and whether it is stale;
  * - `/reconcile` — runs the reconciliation now (`money/reconciliation/reconciler.ts`) and reports its counts.
  *
- * Anyone else gets `admin.only` and nothing is looked up. The BalanceActor's client and the
- * reconciler are optional parts of the handler deps; without them the commands say they are
- * not set up rather than fail.
+ * Anyone else gets `admin.only` and nothing is looked up. The bot's Stars (`botStars`, the
+ * BalanceActor's client) and the reconciler are optional parts of the handler deps; without
+ * them the commands say they are not set up rather than fail.
  *
  * @example
  * ```ts ignore
- * import { adminBalanceHandlers, adminTransactionButtons } from "./admin_balance.ts";
+ * import { adminBotStarsHandlers, adminTransactionButtons } from "./admin_bot_stars.ts";
  * bot.use(adminTransactionButtons(deps)); // before the runtime's other buttons
- * bot.chatType("private").use(adminBalanceHandlers(deps));
+ * bot.chatType("private").use(adminBotStarsHandlers(deps));
  * // admin: "/revenue" → "⭐ The bot's balance: 250 Stars.\nSource: Bot API, read 12 s ago."
  * ```
  * @module
@@ -51,16 +51,16 @@ function adminTranslator(deps: HandlerDeps, ctx: Context, what: string): Transla
  *
  * @example
  * ```ts ignore
- * await ctx.reply(await revenueText(deps.balance, deps.config.id, translator));
+ * await ctx.reply(await revenueText(deps.botStars, deps.config.id, translator));
  * ```
  */
 export async function revenueText(
-  balance: Pick<BotStars, "balance">,
+  botStars: Pick<BotStars, "balance">,
   tenantId: string,
   translator: Translator,
 ): Promise<string> {
   const { t } = translator;
-  const star = await balance.balance(tenantId);
+  const star = await botStars.balance(tenantId);
   const lines = [
     t("revenue.text", {
       amount: formatStars(star.amount, star.nanostarAmount),
@@ -94,24 +94,24 @@ export function reconcileText({ t }: Translator, report: ReconcileReport): strin
  *
  * @example
  * ```ts ignore
- * composer.chatType("private").use(adminBalanceHandlers({ config, texts, payments, logger, balance }));
+ * composer.chatType("private").use(adminBotStarsHandlers({ config, texts, payments, logger, botStars }));
  * ```
  */
-export function adminBalanceHandlers(deps: HandlerDeps): Composer<Context> {
+export function adminBotStarsHandlers(deps: HandlerDeps): Composer<Context> {
   const composer = new Composer<Context>();
 
   composer.command("transactions", async (ctx) => {
     const translator = adminTranslator(deps, ctx, "/transactions");
     if (translator === undefined) return await ctx.reply(translatorFor(deps, ctx).t("admin.only"));
     const { t } = translator;
-    if (deps.balance === undefined) return await ctx.reply(t("admin.not_configured"));
+    if (deps.botStars === undefined) return await ctx.reply(t("admin.not_configured"));
     const argument = ctx.match.trim();
     if (argument !== "" && !PAGE_ARGUMENT.test(argument)) {
       return await ctx.reply(t("transactions.usage"));
     }
     const page = argument === "" ? 1 : Number(argument);
     try {
-      const found = await transactionsScreen(deps.balance, deps.config.id, translator, page);
+      const found = await transactionsScreen(deps.botStars, deps.config.id, translator, page);
       if (found.kind === "page") await sendScreen(ctx, found.screen);
       else await ctx.reply(t("transactions.no_page", { page, pages: found.pages }));
     } catch (error) {
@@ -123,10 +123,10 @@ export function adminBalanceHandlers(deps: HandlerDeps): Composer<Context> {
     const translator = adminTranslator(deps, ctx, "/revenue");
     if (translator === undefined) return await ctx.reply(translatorFor(deps, ctx).t("admin.only"));
     const { t } = translator;
-    if (deps.balance === undefined) return await ctx.reply(t("admin.not_configured"));
+    if (deps.botStars === undefined) return await ctx.reply(t("admin.not_configured"));
     let text: string;
     try {
-      text = await revenueText(deps.balance, deps.config.id, translator);
+      text = await revenueText(deps.botStars, deps.config.id, translator);
     } catch (error) {
       text = t("revenue.failed", { error: describeError(error) });
     }
@@ -178,10 +178,10 @@ export function adminTransactionButtons(deps: HandlerDeps): Composer<Context> {
       return await answerCallback(ctx, translatorFor(deps, ctx).t("admin.only"));
     }
     const { t } = translator;
-    if (deps.balance === undefined) return await answerCallback(ctx, t("admin.not_configured"));
+    if (deps.botStars === undefined) return await answerCallback(ctx, t("admin.not_configured"));
     let found: TransactionsScreen;
     try {
-      found = await transactionsScreen(deps.balance, deps.config.id, translator, action.page);
+      found = await transactionsScreen(deps.botStars, deps.config.id, translator, action.page);
     } catch (error) {
       return await answerCallback(ctx, t("transactions.failed", { error: describeError(error) }));
     }

@@ -7,25 +7,26 @@
  * States: `active` (renews), `canceled` (renewal switched off, still usable until `expiresAt`),
  * `expired`, `refunded`, `failed` (Telegram could not charge the renewal, so access ended).
  * Telegram reports the user's own changes in `subscription` updates; {@linkcode
- * Subscriptions.applyReported} records them.
+ * SubscriptionRecords.applyReported} records them.
  *
  * @example
  * ```ts
  * import { openDatabase } from "../../adapters/storage/open_database.ts";
  * import { ManualClock } from "../../actors/kernel/clock.ts";
- * import { Subscriptions } from "./subscriptions.ts";
+ * import { SubscriptionRecords } from "./subscription_records.ts";
  * const db = await openDatabase("sqlite::memory:");
- * const subscriptions = new Subscriptions("shop", new ManualClock(0));
+ * const subscriptionRecords = new SubscriptionRecords("shop", new ManualClock(0));
  * await db.transaction((tx) =>
- *   subscriptions.activate(tx, { userId: 7, productId: "monthly", chargeId: "ch_1", expiresAt: 1_000 })
+ *   subscriptionRecords.activate(tx, { userId: 7, productId: "monthly", chargeId: "ch_1", expiresAt: 1_000 })
  * );
- * (await subscriptions.get(db, 7, "monthly"))?.state; // "active"
+ * (await subscriptionRecords.get(db, 7, "monthly"))?.state; // "active"
  * await db.close();
  * ```
  * @module
  */
 import type { SqlRunner } from "../ports.ts";
 import type { Clock } from "../../actors/kernel/clock.ts";
+import { knownValue, TenantTable } from "./tenant_table.ts";
 
 /** Where a subscription is. */
 export type SubscriptionState = "active" | "canceled" | "expired" | "refunded" | "failed";
@@ -44,7 +45,7 @@ const subscriptionStates: readonly SubscriptionState[] = [
  */
 export type ReportedSubscriptionState = "canceled" | "active" | "failed";
 
-/** The outcome of {@linkcode Subscriptions.applyReported}. */
+/** The outcome of {@linkcode SubscriptionRecords.applyReported}. */
 export interface ReportedChange {
   /** The subscription as it is now. */
   subscription: Subscription;
@@ -85,7 +86,7 @@ export class SubscriptionStateError extends Error {
   }
 }
 
-interface SubscriptionRow {
+type SubscriptionRow = {
   user_id: number;
   product_id: string;
   state: string;
@@ -94,22 +95,28 @@ interface SubscriptionRow {
   expires_at: number;
   renewal_canceled: number;
   updated_at: number;
-}
+};
 
-const COLUMNS = "user_id, product_id, state, first_charge_id, last_charge_id, expires_at, " +
-  "renewal_canceled, updated_at";
+const COLUMNS: readonly (keyof SubscriptionRow)[] = [
+  "user_id",
+  "product_id",
+  "state",
+  "first_charge_id",
+  "last_charge_id",
+  "expires_at",
+  "renewal_canceled",
+  "updated_at",
+];
 
 function toSubscription(row: SubscriptionRow): Subscription {
-  if (!(subscriptionStates as readonly string[]).includes(row.state)) {
-    throw new Error(
-      `subscription of user ${row.user_id} to ${row.product_id} has an unknown state ` +
-        JSON.stringify(row.state),
-    );
-  }
   return {
     userId: Number(row.user_id),
     productId: row.product_id,
-    state: row.state as SubscriptionState,
+    state: knownValue(
+      subscriptionStates,
+      row.state,
+      `subscription of user ${row.user_id} to ${row.product_id} has an unknown state`,
+    ),
     firstChargeId: row.first_charge_id,
     lastChargeId: row.last_charge_id,
     expiresAt: Number(row.expires_at),
@@ -121,7 +128,7 @@ function toSubscription(row: SubscriptionRow): Subscription {
 /**
  * Where a reported state takes a subscription, or `undefined` when it leaves it as it is.
  * Renewal can only be switched on a running subscription; a re-enable does not bring back one
- * that ended (only a payment does, through {@linkcode Subscriptions.renew}). A failed renewal
+ * that ended (only a payment does, through {@linkcode SubscriptionRecords.renew}). A failed renewal
  * ends a running subscription, and also one our expiry sweep ended first (Telegram charges at
  * the end of the period, so its report can come after the sweep); a refund stays a refund.
  */
@@ -143,12 +150,12 @@ function reportedTarget(
 }
 
 /** The `subscriptions` table of one tenant. */
-export class Subscriptions {
-  readonly #tenantId: string;
+export class SubscriptionRecords {
+  readonly #rows: TenantTable<SubscriptionRow>;
   readonly #clock: Clock;
 
   constructor(tenantId: string, clock: Clock) {
-    this.#tenantId = tenantId;
+    this.#rows = new TenantTable("subscriptions", tenantId, COLUMNS);
     this.#clock = clock;
   }
 
@@ -157,14 +164,11 @@ export class Subscriptions {
    *
    * @example
    * ```ts ignore
-   * const subscription = await subscriptions.get(db, 7, "monthly");
+   * const subscription = await subscriptionRecords.get(db, 7, "monthly");
    * ```
    */
   async get(q: SqlRunner, userId: number, productId: string): Promise<Subscription | undefined> {
-    const row = await q.get<SubscriptionRow>(
-      `SELECT ${COLUMNS} FROM subscriptions WHERE tenant_id = ? AND user_id = ? AND product_id = ?`,
-      [this.#tenantId, userId, productId],
-    );
+    const row = await this.#rows.find(q, { user_id: userId, product_id: productId });
     return row === undefined ? undefined : toSubscription(row);
   }
 
@@ -176,28 +180,28 @@ export class Subscriptions {
    *
    * @example
    * ```ts ignore
-   * await subscriptions.activate(tx, { userId: 7, productId: "monthly", chargeId: "ch_1", expiresAt });
+   * await subscriptionRecords.activate(tx, { userId: 7, productId: "monthly", chargeId: "ch_1", expiresAt });
    * ```
    */
   async activate(tx: SqlRunner, period: PaidPeriod): Promise<Subscription> {
     const now = this.#clock.now();
-    await tx.run(
-      `INSERT INTO subscriptions (tenant_id, ${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (tenant_id, user_id, product_id) DO UPDATE SET
+    const row: SubscriptionRow = {
+      user_id: period.userId,
+      product_id: period.productId,
+      state: "active",
+      first_charge_id: period.chargeId,
+      last_charge_id: period.chargeId,
+      expires_at: period.expiresAt,
+      renewal_canceled: 0,
+      updated_at: now,
+    };
+    await this.#rows.insert(
+      tx,
+      row,
+      `ON CONFLICT (tenant_id, user_id, product_id) DO UPDATE SET
          state = excluded.state, first_charge_id = excluded.first_charge_id,
          last_charge_id = excluded.last_charge_id, expires_at = excluded.expires_at,
          renewal_canceled = excluded.renewal_canceled, updated_at = excluded.updated_at`,
-      [
-        this.#tenantId,
-        period.userId,
-        period.productId,
-        "active",
-        period.chargeId,
-        period.chargeId,
-        period.expiresAt,
-        0,
-        now,
-      ],
     );
     return {
       userId: period.userId,
@@ -222,7 +226,7 @@ export class Subscriptions {
    *
    * @example
    * ```ts ignore
-   * await subscriptions.renew(tx, { userId: 7, productId: "monthly", chargeId: "ch_2", expiresAt });
+   * await subscriptionRecords.renew(tx, { userId: 7, productId: "monthly", chargeId: "ch_2", expiresAt });
    * ```
    */
   async renew(tx: SqlRunner, period: PaidPeriod): Promise<Subscription> {
@@ -230,20 +234,16 @@ export class Subscriptions {
     if (current === undefined) return await this.activate(tx, period);
     const now = this.#clock.now();
     const expiresAt = Math.max(current.expiresAt, period.expiresAt);
-    await tx.run(
-      `UPDATE subscriptions SET state = ?, last_charge_id = ?, expires_at = ?,
-         renewal_canceled = ?, updated_at = ?
-       WHERE tenant_id = ? AND user_id = ? AND product_id = ?`,
-      [
-        "active",
-        period.chargeId,
-        expiresAt,
-        0,
-        now,
-        this.#tenantId,
-        period.userId,
-        period.productId,
-      ],
+    await this.#rows.update(
+      tx,
+      {
+        state: "active",
+        last_charge_id: period.chargeId,
+        expires_at: expiresAt,
+        renewal_canceled: 0,
+        updated_at: now,
+      },
+      { user_id: period.userId, product_id: period.productId },
     );
     return {
       ...current,
@@ -262,7 +262,7 @@ export class Subscriptions {
    *
    * @example
    * ```ts ignore
-   * await subscriptions.setRenewalCanceled(tx, 7, "monthly", true);
+   * await subscriptionRecords.setRenewalCanceled(tx, 7, "monthly", true);
    * ```
    */
   async setRenewalCanceled(
@@ -283,10 +283,10 @@ export class Subscriptions {
     }
     const now = this.#clock.now();
     const state: SubscriptionState = canceled ? "canceled" : "active";
-    await tx.run(
-      `UPDATE subscriptions SET state = ?, renewal_canceled = ?, updated_at = ?
-       WHERE tenant_id = ? AND user_id = ? AND product_id = ?`,
-      [state, canceled ? 1 : 0, now, this.#tenantId, userId, productId],
+    await this.#rows.update(
+      tx,
+      { state, renewal_canceled: canceled ? 1 : 0, updated_at: now },
+      { user_id: userId, product_id: productId },
     );
     return { ...current, state, renewalCanceled: canceled, updatedAt: now };
   }
@@ -302,8 +302,8 @@ export class Subscriptions {
    *
    * @example
    * ```ts ignore
-   * const current = await subscriptions.get(tx, 7, "monthly");
-   * const result = await subscriptions.applyReported(tx, current!, "canceled");
+   * const current = await subscriptionRecords.get(tx, 7, "monthly");
+   * const result = await subscriptionRecords.applyReported(tx, current!, "canceled");
    * result.changed; // true the first time, false for the same update again
    * ```
    */
@@ -315,17 +315,10 @@ export class Subscriptions {
     const target = reportedTarget(current, reported);
     if (target === undefined) return { subscription: current, changed: false };
     const now = this.#clock.now();
-    await tx.run(
-      `UPDATE subscriptions SET state = ?, renewal_canceled = ?, updated_at = ?
-       WHERE tenant_id = ? AND user_id = ? AND product_id = ?`,
-      [
-        target.state,
-        target.renewalCanceled ? 1 : 0,
-        now,
-        this.#tenantId,
-        current.userId,
-        current.productId,
-      ],
+    await this.#rows.update(
+      tx,
+      { state: target.state, renewal_canceled: target.renewalCanceled ? 1 : 0, updated_at: now },
+      { user_id: current.userId, product_id: current.productId },
     );
     return { subscription: { ...current, ...target, updatedAt: now }, changed: true };
   }
@@ -336,14 +329,14 @@ export class Subscriptions {
    *
    * @example
    * ```ts ignore
-   * await subscriptions.markRefunded(tx, 7, "monthly"); // true
+   * await subscriptionRecords.markRefunded(tx, 7, "monthly"); // true
    * ```
    */
   async markRefunded(q: SqlRunner, userId: number, productId: string): Promise<boolean> {
     const { changes } = await q.run(
       `UPDATE subscriptions SET state = ?, updated_at = ?
        WHERE tenant_id = ? AND user_id = ? AND product_id = ? AND state <> ?`,
-      ["refunded", this.#clock.now(), this.#tenantId, userId, productId, "refunded"],
+      ["refunded", this.#clock.now(), this.#rows.tenantId, userId, productId, "refunded"],
     );
     return changes > 0;
   }
@@ -354,14 +347,14 @@ export class Subscriptions {
    *
    * @example
    * ```ts ignore
-   * const expired = await subscriptions.expireDue(db, clock.now());
+   * const expired = await subscriptionRecords.expireDue(db, clock.now());
    * ```
    */
   async expireDue(q: SqlRunner, now: number = this.#clock.now()): Promise<number> {
     const { changes } = await q.run(
       `UPDATE subscriptions SET state = ?, updated_at = ?
        WHERE tenant_id = ? AND state IN (?, ?) AND expires_at <= ?`,
-      ["expired", now, this.#tenantId, "active", "canceled", now],
+      ["expired", now, this.#rows.tenantId, "active", "canceled", now],
     );
     return changes;
   }
@@ -371,14 +364,14 @@ export class Subscriptions {
    *
    * @example
    * ```ts ignore
-   * for (const s of await subscriptions.listForUser(db, 7)) console.log(s.productId, s.state);
+   * for (const s of await subscriptionRecords.listForUser(db, 7)) console.log(s.productId, s.state);
    * ```
    */
   async listForUser(q: SqlRunner, userId: number): Promise<Subscription[]> {
     const rows = await q.all<SubscriptionRow>(
-      `SELECT ${COLUMNS} FROM subscriptions WHERE tenant_id = ? AND user_id = ?
+      `SELECT ${this.#rows.columns} FROM subscriptions WHERE tenant_id = ? AND user_id = ?
        ORDER BY expires_at DESC, product_id`,
-      [this.#tenantId, userId],
+      [this.#rows.tenantId, userId],
     );
     return rows.map(toSubscription);
   }

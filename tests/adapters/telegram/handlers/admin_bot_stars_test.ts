@@ -14,7 +14,7 @@ async function ask(h: Harness, user: SandboxUser, text: string): Promise<string 
 }
 
 Deno.test("/revenue shows the bot's Stars with source and age, fresh after each purchase", async () => {
-  await using h = await startHarness({ balance: { cacheTtlMs: 10 * 60_000 } });
+  await using h = await startHarness({ botStars: { cacheTtlMs: 10 * 60_000 } });
   const admin = h.user({ id: ADMIN_ID, firstName: "Boss", languageCode: "en" });
   const ann = h.user({ firstName: "Ann", languageCode: "en", stars: 100 });
   assertEquals(
@@ -55,7 +55,7 @@ Deno.test("/revenue shows the bot's Stars with source and age, fresh after each 
 });
 
 Deno.test("/revenue says so when no balance was ever read", async () => {
-  await using h = await startHarness({ balance: {} });
+  await using h = await startHarness({ botStars: {} });
   const admin = h.user({ id: ADMIN_ID, firstName: "Boss", languageCode: "ru" });
   h.sandbox.failNext(h.account.token, "getMyStarBalance", {
     error_code: 500,
@@ -70,7 +70,7 @@ Deno.test("/revenue says so when no balance was ever read", async () => {
 });
 
 Deno.test("/transactions lists Telegram's transactions newest first, with who and the id", async () => {
-  await using h = await startHarness({ balance: {} });
+  await using h = await startHarness({ botStars: {} });
   const admin = h.user({ id: ADMIN_ID, firstName: "Boss", languageCode: "en" });
   const ann = h.user({ firstName: "Ann", lastName: "Lee", languageCode: "en", stars: 100 });
   const first = await buyCredits(h, ann);
@@ -96,7 +96,7 @@ Deno.test("/transactions pages ten at a time, newest first, with Newer / Older b
   const script = new ScriptedUpstream(
     Array.from({ length: 250 }, (_, i) => withdrawal(`w_${i}`, i + 1)),
   );
-  await using h = await startHarness({ balance: { upstream: () => script } });
+  await using h = await startHarness({ botStars: { upstream: () => script } });
   const admin = h.user({ id: ADMIN_ID, firstName: "Boss", languageCode: "en" });
   const line = (i: number) => `2025-01-01 00:00: −${i + 1} ⭐ fragment — w_${i}`;
   const lines = (from: number, to: number) => {
@@ -148,7 +148,7 @@ Deno.test("/transactions pages ten at a time, newest first, with Newer / Older b
 Deno.test("/transactions says when Telegram cannot be read", async () => {
   const script = new ScriptedUpstream();
   script.failPage(0, new Error("Telegram is down"));
-  await using h = await startHarness({ balance: { upstream: () => script } });
+  await using h = await startHarness({ botStars: { upstream: () => script } });
   const admin = h.user({ id: ADMIN_ID, firstName: "Boss", languageCode: "en" });
   assertEquals(
     await ask(h, admin, "/transactions"),
@@ -158,7 +158,7 @@ Deno.test("/transactions says when Telegram cannot be read", async () => {
 });
 
 Deno.test("/reconcile runs the reconciliation now and reports what it found", async () => {
-  await using h = await startHarness({ balance: {} });
+  await using h = await startHarness({ botStars: {} });
   const admin = h.user({ id: ADMIN_ID, firstName: "Boss", languageCode: "en" });
   const ann = h.user({ firstName: "Ann", languageCode: "en", stars: 100 });
   await buyCredits(h, ann, { lost: true });
@@ -167,7 +167,7 @@ Deno.test("/reconcile runs the reconciliation now and reports what it found", as
     "Reconciliation done: 1 transactions checked; 1 lost payments applied, 0 refunds applied, " +
       "0 unmatched, 0 already known.",
   );
-  assertEquals(await h.payments.balance(ann.id), 100);
+  assertEquals(await h.payments.credits.balance(ann.id), 100);
   assertEquals(
     await ask(h, admin, "/reconcile"),
     "Reconciliation done: 0 transactions checked; 0 lost payments applied, 0 refunds applied, " +
@@ -178,13 +178,13 @@ Deno.test("/reconcile runs the reconciliation now and reports what it found", as
 Deno.test("/reconcile reports a failed run", async () => {
   const script = new ScriptedUpstream();
   script.failPage(0, new Error("Telegram is down"));
-  await using h = await startHarness({ balance: { upstream: () => script } });
+  await using h = await startHarness({ botStars: { upstream: () => script } });
   const admin = h.user({ id: ADMIN_ID, firstName: "Boss", languageCode: "ru" });
   assertEquals(await ask(h, admin, "/reconcile"), "Сверка не удалась: Telegram is down");
 });
 
 Deno.test("the admin commands refuse everyone else and look nothing up", async () => {
-  await using h = await startHarness({ balance: {} });
+  await using h = await startHarness({ botStars: {} });
   const ann = h.user({ firstName: "Ann", languageCode: "en", stars: 100 });
   const olga = h.user({ firstName: "Ольга", languageCode: "ru" });
   for (const command of ["/transactions", "/revenue", "/reconcile", "/transactions 2"]) {

@@ -1,13 +1,16 @@
 /**
- * What the parts of a tenant's payment service share: the tenant's settings, its database and
- * stores, its outbox, its texts, and a few helpers to word and queue messages. Built once by
- * `PaymentService` and handed to `payment_receive.ts` and `payment_refunds.ts`.
+ * What the payment services of one tenant share, built once by {@linkcode createPaymentParts}:
+ * the tenant's settings, its database, its stores and outbox, the Bot API calls a user waits
+ * for, its texts and logger, and `committed()`, which wakes the tenant's outbox sender. Each
+ * service takes only the parts it uses (a `Pick` of {@linkcode PaymentParts} in its
+ * constructor), so what it depends on reads off its signature. Also the small helpers the
+ * services share: finding a product, writing a moment, queueing a message.
  *
  * @example
  * ```ts ignore
- * import { createPaymentContext } from "./context.ts";
- * const ctx = createPaymentContext({ tenant, db, clock, ledger, outbox, api, texts });
- * await ctx.db.transaction((tx) => ctx.orders.expireDue(tx));
+ * import { createPaymentParts } from "./parts.ts";
+ * const parts = createPaymentParts({ tenant, db, clock, ledger, outbox, api, texts, logger, redact, readFailure });
+ * await parts.db.transaction((tx) => parts.orders.expireDue(tx));
  * ```
  * @module
  */
@@ -21,10 +24,10 @@ import { Orders } from "../stores/orders.ts";
 import type { PaymentsApi } from "./bot_api.ts";
 import { PaymentRecords } from "../stores/payment_records.ts";
 import { UserState } from "../stores/user_state.ts";
-import { Subscriptions } from "../stores/subscriptions.ts";
+import { SubscriptionRecords } from "../stores/subscription_records.ts";
 
-/** What a tenant gives its payment service. */
-export interface PaymentServiceOptions {
+/** What a tenant gives its payment services. */
+export interface PaymentPartsOptions {
   tenant: TenantConfig;
   db: Database;
   clock: Clock;
@@ -49,36 +52,34 @@ export interface PaymentServiceOptions {
 }
 
 /**
- * The shared state of one tenant's payment service: what the tenant gave it, with the logger's
- * default filled in, plus the tenant's stores.
+ * The shared parts of one tenant's payment services: what the tenant gave them, plus the
+ * tenant's stores.
  *
  * @example
  * ```ts ignore
- * const ctx: PaymentContext = createPaymentContext(options);
- * await ctx.db.transaction((tx) => ctx.orders.expireDue(tx));
+ * const parts: PaymentParts = createPaymentParts(options);
+ * await parts.db.transaction((tx) => parts.orders.expireDue(tx));
  * ```
  */
-export interface PaymentContext extends Omit<PaymentServiceOptions, "onCommitted"> {
-  logger: Logger;
+export interface PaymentParts extends Omit<PaymentPartsOptions, "onCommitted"> {
   orders: Orders;
-  subscriptions: Subscriptions;
-  payments: PaymentRecords;
+  subscriptionRecords: SubscriptionRecords;
+  paymentRecords: PaymentRecords;
   users: UserState;
   /** Tells the tenant that outbox rows were committed; never throws. */
   committed(): void;
 }
 
 /**
- * Builds the context: the stores of the tenant, and the defaults for the optional options.
+ * Builds the parts: the stores of the tenant, and `committed()` over `onCommitted`.
  *
  * @example
  * ```ts ignore
- * const ctx = createPaymentContext({ tenant, db, clock, ledger, outbox, api: bot.api, texts });
+ * const parts = createPaymentParts({ tenant, db, clock, ledger, outbox, api: bot.api, texts, logger, redact, readFailure });
  * ```
  */
-export function createPaymentContext(options: PaymentServiceOptions): PaymentContext {
-  const { tenant, clock } = options;
-  const { logger } = options;
+export function createPaymentParts(options: PaymentPartsOptions): PaymentParts {
+  const { tenant, clock, logger } = options;
   return {
     tenant,
     db: options.db,
@@ -91,8 +92,8 @@ export function createPaymentContext(options: PaymentServiceOptions): PaymentCon
     redact: options.redact,
     readFailure: options.readFailure,
     orders: new Orders(tenant.id, clock),
-    subscriptions: new Subscriptions(tenant.id, clock),
-    payments: new PaymentRecords(tenant.id, clock),
+    subscriptionRecords: new SubscriptionRecords(tenant.id, clock),
+    paymentRecords: new PaymentRecords(tenant.id, clock),
     users: new UserState(tenant.id),
     committed() {
       try {
@@ -123,7 +124,7 @@ export function findProduct(tenant: TenantConfig, productId: string): Product | 
  *
  * @example
  * ```ts
- * import { formatMoment } from "./context.ts";
+ * import { formatMoment } from "./parts.ts";
  * formatMoment(Date.UTC(2025, 0, 31, 12, 0)); // "2025-01-31 12:00 UTC"
  * ```
  */
@@ -136,7 +137,7 @@ export function formatMoment(ms: number): string {
  *
  * @example
  * ```ts
- * import { messageCall } from "./context.ts";
+ * import { messageCall } from "./parts.ts";
  * messageCall(7, "Hi"); // { method: "sendMessage", params: { chat_id: 7, text: "Hi" } }
  * ```
  */

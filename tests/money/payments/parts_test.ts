@@ -1,12 +1,12 @@
 import { assertEquals } from "../../support/assert.ts";
 import {
-  createPaymentContext,
+  createPaymentParts,
   findProduct,
   formatMoment,
   messageCall,
-} from "../../../money/payments/context.ts";
+} from "../../../money/payments/parts.ts";
 import { FakePaymentsApi, shopTenant } from "./payment_fixture.ts";
-import { paymentServiceOptions } from "../../support/payment_world.ts";
+import { paymentServicesOptions } from "../../support/payment_world.ts";
 import { openDatabase } from "../../../adapters/storage/open_database.ts";
 import { ManualClock } from "../../../actors/kernel/clock.ts";
 
@@ -35,15 +35,15 @@ Deno.test("committed calls onCommitted and survives it throwing", async () => {
   const clock = new ManualClock(0);
   const tenant = shopTenant();
   let calls = 0;
-  const ctx = createPaymentContext({
-    ...paymentServiceOptions({ tenant, db, clock, api: new FakePaymentsApi() }),
+  const parts = createPaymentParts({
+    ...paymentServicesOptions({ tenant, db, clock, api: new FakePaymentsApi() }),
     onCommitted: () => {
       calls++;
       throw new Error("sender stopped");
     },
   });
-  ctx.committed();
-  ctx.committed();
+  parts.committed();
+  parts.committed();
   assertEquals(calls, 2);
   await db.close();
 });

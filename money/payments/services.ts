@@ -1,0 +1,140 @@
+/**
+ * The payment services of one tenant, built together over one set of parts (`parts.ts`):
+ * selling products for Telegram Stars and keeping the users' credits. Callers use the service
+ * they need:
+ *
+ * - {@linkcode Checkout} (`checkout`): offers a product (an invoice or a subscription link),
+ *   answers pre-checkout queries, finds the order a user comes back to;
+ * - {@linkcode PaymentReceiver} (`receiver`): applies a `successful_payment` exactly once, and a
+ *   payment reconciliation found whose update was lost;
+ * - {@linkcode Refunds} (`refunds`): an admin's refund, a refund Telegram reports, a double
+ *   payment's refund the outbox sent, a refund of a payment never recorded;
+ * - {@linkcode Credits} (`credits`): a user's credit balance, history and spending;
+ * - {@linkcode Subscriptions} (`subscriptions`): a user's subscriptions, their renewal switch,
+ *   and Telegram's `subscription` updates.
+ *
+ * The tenant drives two more things itself: {@linkcode PaymentServices.expireDue}, its periodic
+ * housekeeping, and {@linkcode PaymentServices.onOutboxSent}, its outbox sender's hook.
+ *
+ * Calls the user waits for (an invoice, a subscription link, a refund an admin asked for) go to
+ * the Bot API directly; everything else that must reach Telegram (receipts, deliveries,
+ * notices, a double payment's refund) is written to the outbox in the transaction that causes
+ * it, and `onCommitted` tells the tenant to send it. `onMoneyMoved` tells it that the bot's own
+ * Stars changed (a payment, a renewal, a refund), so a cached Stars balance can be dropped.
+ *
+ * @example
+ * ```ts ignore
+ * import { createPaymentServices } from "./services.ts";
+ * const payments = createPaymentServices({ tenant, db, clock, ledger, outbox, api: bot.api, texts,
+ *   logger, redact, readFailure, onCommitted: () => sender.ref.tell({ type: "Kick" }) });
+ * bot.on("pre_checkout_query", async (c) => {
+ *   const answer = await payments.checkout.preCheckout(c.preCheckoutQuery);
+ *   await c.answerPreCheckoutQuery(answer.ok, answer.ok ? undefined : { error_message: answer.errorMessage });
+ * });
+ * bot.on("message:successful_payment", (c) => payments.receiver.receive(c.message));
+ * ```
+ * @module
+ */
+import type { OutboxItem } from "../delivery/outbox.ts";
+import { Checkout } from "./checkout.ts";
+import { Credits } from "./credits.ts";
+import { createPaymentParts, type PaymentPartsOptions } from "./parts.ts";
+import { type AppliedPayment, PaymentReceiver } from "./receive.ts";
+import { Refunds } from "./refunds.ts";
+import { Subscriptions } from "./subscriptions.ts";
+
+/**
+ * What a tenant gives its payment services: the shared parts (`parts.ts`) and the hook for
+ * Stars movements.
+ *
+ * @example
+ * ```ts ignore
+ * const options: PaymentServicesOptions = { tenant, db, clock, ledger, outbox, api: bot.api,
+ *   texts, logger, redact, readFailure, onMoneyMoved: (movement) => botStars.invalidate(tenant.id) };
+ * ```
+ */
+export interface PaymentServicesOptions extends PaymentPartsOptions {
+  /**
+   * Called after the bot's own Stars changed and the change is committed: a payment or renewal
+   * applied (whatever it granted, the Stars arrived), a refund applied, or a refund the outbox
+   * sent. The tenant drops its cached Stars balance and transactions here. Never for a repeat
+   * that changed nothing.
+   */
+  onMoneyMoved?: (movement: StarsMovement) => void;
+}
+
+/**
+ * A change of the bot's own Stars, as reported to `onMoneyMoved`: a payment applied (with what
+ * it did), a refund applied (with the credits it took back), or a refund call the outbox made.
+ */
+export type StarsMovement =
+  | { kind: "payment"; outcome: AppliedPayment }
+  | { kind: "refund"; chargeId: string; credits: number }
+  | { kind: "refund_sent"; chargeId: string };
+
+/** The payment services of one tenant; see the module doc. */
+export interface PaymentServices {
+  readonly checkout: Checkout;
+  readonly receiver: PaymentReceiver;
+  readonly refunds: Refunds;
+  readonly credits: Credits;
+  readonly subscriptions: Subscriptions;
+  /**
+   * Expires the orders and subscriptions whose time has come; the tenant calls it
+   * periodically. Returns how many of each.
+   */
+  expireDue(): Promise<{ orders: number; subscriptions: number }>;
+  /**
+   * The outbox sender's `onSent` hook ({@linkcode Refunds.onOutboxSent}): applies the refund of
+   * a double payment once its `refundStarPayment` went through. A bound function.
+   */
+  readonly onOutboxSent: (item: Pick<OutboxItem, "id" | "method" | "params">) => Promise<void>;
+}
+
+/**
+ * Builds the payment services of one tenant over one set of parts.
+ *
+ * @example
+ * ```ts ignore
+ * const payments = createPaymentServices({ tenant, db, clock, ledger, outbox, api: bot.api,
+ *   texts, logger, redact, readFailure });
+ * const offer = await payments.checkout.offer(userId, chatId, "credits_100", "en");
+ * await payments.credits.balance(userId); // the user's credits
+ * ```
+ */
+export function createPaymentServices(options: PaymentServicesOptions): PaymentServices {
+  const parts = createPaymentParts(options);
+  /** Tells the tenant that the bot's Stars changed; never throws (see `onMoneyMoved`). */
+  const moneyMoved = (movement: StarsMovement): void => {
+    try {
+      options.onMoneyMoved?.(movement);
+    } catch (error) {
+      // The change is committed; a stale cached balance only lives until its TTL.
+      parts.logger.error("Reporting a Stars movement failed: {error}", { error: String(error) });
+    }
+  };
+  const refunds = new Refunds({
+    ...parts,
+    onRefunded: ({ chargeId, credits }) => moneyMoved({ kind: "refund", chargeId, credits }),
+    onRefundSent: (chargeId) => moneyMoved({ kind: "refund_sent", chargeId }),
+  });
+  return {
+    checkout: new Checkout(parts),
+    receiver: new PaymentReceiver({
+      ...parts,
+      onApplied: (outcome) => moneyMoved({ kind: "payment", outcome }),
+    }),
+    refunds,
+    credits: new Credits(parts),
+    subscriptions: new Subscriptions(parts),
+    expireDue() {
+      const { db, orders, subscriptionRecords, clock } = parts;
+      const now = clock.now();
+      return db.transaction(async (tx) => ({
+        orders: await orders.expireDue(tx, now),
+        subscriptions: await subscriptionRecords.expireDue(tx, now),
+      }));
+    },
+    onOutboxSent: refunds.onOutboxSent,
+  };
+}
