@@ -5,7 +5,9 @@
  * `$CONFIG_DIR/tenants/` (or the single bot of a `.env` with `TELEGRAM_BOT_TOKEN`), opens the
  * database, starts the supervision tree and the HTTP server (webhooks, health, metrics, status),
  * watches the tenant files for changes (and reloads on SIGHUP), and drains cleanly on SIGINT or
- * SIGTERM.
+ * SIGTERM. No error of a tenant or its plugin ends the process: an unhandled rejection or a
+ * throw in a timer crashes only the tenant it came from (`actors/runtime/containment.ts`), and
+ * an HTTP server whose listener fails listens again (`adapters/http/lasting_server.ts`).
  *
  * Exit codes: 0 after a clean stop; 1 when the stop missed its deadline; 2 when the settings,
  * the config folder or the database leave nothing to run.
@@ -22,11 +24,13 @@ import {
 import { tenantFromEnv } from "./config/env_tenant.ts";
 import { configureLogging, flushLogs, runtimeLogger } from "./adapters/observability/logging.ts";
 import { Runtime } from "./actors/runtime/runtime.ts";
+import { containUncaughtErrors } from "./actors/runtime/containment.ts";
 import { globalDeadLetters } from "./actors/kernel/dead_letters.ts";
 import { openDatabase } from "./adapters/storage/open_database.ts";
 import type { Database } from "./money/ports.ts";
 import { createMetrics } from "./adapters/observability/metrics.ts";
-import { type HttpServer, startHttpServer } from "./adapters/http/server.ts";
+import type { HttpServer } from "./adapters/http/server.ts";
+import { startLastingHttpServer } from "./adapters/http/lasting_server.ts";
 import { webhookRoute } from "./adapters/http/webhook_route.ts";
 import { opsRoutes } from "./adapters/http/ops_routes.ts";
 import { watchTenantConfig } from "./adapters/config/config_watcher.ts";
@@ -101,18 +105,27 @@ const runtime = Runtime.create({
   publicUrl: settings.publicUrl,
   redactor: secrets,
 });
+// Before any tenant starts: from here on, an error nothing caught crashes only its tenant.
+containUncaughtErrors(runtime, { metrics });
 
 // The HTTP server comes first: /healthz answers and /readyz names the tenants still starting
 // while they start, and webhooks find a listener as soon as they are registered.
 const redact = (text: string) => secrets.redact(text);
 let http: HttpServer;
 try {
-  http = startHttpServer({
+  http = await startLastingHttpServer({
     port: settings.httpPort,
     hostname: settings.httpHostname,
+    limits: { maxConnections: settings.httpMaxConnections },
     routes: [
       webhookRoute({ target: runtime, metrics, redact }),
-      ...opsRoutes({ runtime, metrics, adminToken: settings.adminToken, redact }),
+      ...opsRoutes({
+        runtime,
+        deadLetters: runtime,
+        metrics,
+        adminToken: settings.adminToken,
+        redact,
+      }),
     ],
     redact,
   });

@@ -36,6 +36,7 @@
  */
 import { basename, isAbsolute, join, relative, resolve } from "node:path";
 import { describeIssues, type FieldIssue } from "./plain_issues.ts";
+import { NotARegularFileError, readRegularTextFile } from "./read_regular_file.ts";
 import { type EnvLookup, processEnv, resolveSecret, SecretError } from "./secrets.ts";
 import {
   isSecretPath,
@@ -98,9 +99,7 @@ export class ConfigDirMissingError extends Error {
   }
 }
 
-/**
- * Formats a problem for logs: one line per issue, `file: path: message`.
- */
+/** Formats a problem for logs: one line per issue, `file: path: message`. */
 export function formatProblem(problem: ConfigProblem): string {
   if (problem.issues.length === 0) return `${problem.file}: ${problem.message}`;
   return problem.issues
@@ -108,9 +107,7 @@ export function formatProblem(problem: ConfigProblem): string {
     .join("\n");
 }
 
-/**
- * Formats a warning for logs as `file: path: message`.
- */
+/** Formats a warning for logs as `file: path: message`. */
 export function formatWarning(warning: ConfigWarning): string {
   return `${warning.file}: ${warning.path}: ${warning.message}`;
 }
@@ -226,7 +223,44 @@ function resolvePlugin(plugin: string, configDir: string, issues: FieldIssue[]) 
     issues.push({ path: "plugin", message: "expected a path inside the config folder" });
     return undefined;
   }
-  return absolute;
+  return realPluginPath(plugin, root, absolute, issues);
+}
+
+/**
+ * The plugin's path with symbolic links resolved: its worker may read the folder it is in, so a
+ * link leading out of the config folder is refused, and so is a plugin in the config folder
+ * itself or in `tenants/`, which hold every tenant's file. A path that does not resolve (the
+ * file is not there yet) is kept: the tenant's start reports that the plugin cannot be loaded.
+ */
+function realPluginPath(plugin: string, root: string, absolute: string, issues: FieldIssue[]) {
+  let real = absolute;
+  let realRoot = root;
+  try {
+    real = Deno.realPathSync(absolute);
+    realRoot = Deno.realPathSync(root);
+  } catch {
+    // Both stay as written, so they compare alike.
+  }
+  const inside = relative(realRoot, real);
+  if (inside.startsWith("..") || isAbsolute(inside)) {
+    issues.push({
+      path: "plugin",
+      message: `expected a file inside the config folder; ${JSON.stringify(plugin)} leads ` +
+        `through a symbolic link to ${real}`,
+    });
+    return undefined;
+  }
+  const [folder, ...rest] = inside.split(/[\\/]/);
+  if (rest.length === 0 || folder === "tenants") {
+    issues.push({
+      path: "plugin",
+      message: `expected a file in a folder of its own, such as "plugins/${basename(plugin)}": ` +
+        `a plugin may read the folder it is in, and ${JSON.stringify(plugin)} would see the ` +
+        `tenant files`,
+    });
+    return undefined;
+  }
+  return real;
 }
 
 /**
@@ -281,12 +315,13 @@ export async function loadTenantFile(
   }
   let text: string;
   try {
-    text = await Deno.readTextFile(path);
+    text = await readRegularTextFile(path);
   } catch (error) {
-    const message = error instanceof Deno.errors.NotFound
-      ? "the file does not exist"
-      : `could not read the file: ${error instanceof Error ? error.message : String(error)}`;
-    return { ok: false, problem: { file: path, message, issues: [] }, warnings: [] };
+    return {
+      ok: false,
+      problem: { file: path, message: unreadable(error), issues: [] },
+      warnings: [],
+    };
   }
   let data: unknown;
   try {
@@ -299,6 +334,15 @@ export async function loadTenantFile(
   return parseTenant(data, { id, source: path, configDir, env });
 }
 
+/** Why a tenant file could not be read, as a problem's message. */
+function unreadable(error: unknown): string {
+  if (error instanceof Deno.errors.NotFound) return "the file does not exist";
+  if (error instanceof NotARegularFileError) {
+    return `skipped: ${error.message}; only regular files are read as tenant files`;
+  }
+  return `could not read the file: ${error instanceof Error ? error.message : String(error)}`;
+}
+
 async function isDirectory(path: string): Promise<boolean | undefined> {
   try {
     return (await Deno.stat(path)).isDirectory;
@@ -309,8 +353,9 @@ async function isDirectory(path: string): Promise<boolean | undefined> {
 }
 
 /**
- * Loads every `*.json` file in `<configDir>/tenants/` (other files are ignored). Throws
- * {@linkcode ConfigDirMissingError} when `configDir` does not exist; a missing `tenants/`
+ * Loads every `*.json` file in `<configDir>/tenants/` (other files are ignored); a `*.json` that
+ * is not a regular file (a folder, a FIFO, a socket, or a link to one) is a problem, skipped.
+ * Throws {@linkcode ConfigDirMissingError} when `configDir` does not exist; a missing `tenants/`
  * subfolder means no tenants.
  */
 export async function loadTenants(
@@ -333,10 +378,9 @@ export async function loadTenants(
 
   const files: string[] = [];
   for await (const entry of Deno.readDir(tenantsDir)) {
-    if (!entry.name.endsWith(".json")) continue;
-    const path = join(tenantsDir, entry.name);
-    // A symlink counts when it points at a file; directories named *.json are not tenant files.
-    if (entry.isFile || (entry.isSymlink && (await isDirectory(path)) === false)) files.push(path);
+    // Whatever its kind: a folder, FIFO or socket named *.json is reported, not silently passed
+    // over, and reading never waits on one (`read_regular_file.ts`).
+    if (entry.name.endsWith(".json")) files.push(join(tenantsDir, entry.name));
   }
   files.sort();
   for (const file of files) {

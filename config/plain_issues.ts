@@ -78,16 +78,12 @@ export function formatPath(path: readonly PropertyKey[]): string {
   return text;
 }
 
-/**
- * Masks everything shaped like a Telegram bot token in `text`.
- */
+/** Masks everything shaped like a Telegram bot token in `text`. */
 export function maskTokens(text: string): string {
   return text.replace(TOKEN_SHAPE, "<token>");
 }
 
-/**
- * Describes a value for the `got …` part of a message.
- */
+/** Describes a value for the `got …` part of a message. */
 export function describeValue(value: unknown, secret: boolean, showLength = false): string {
   if (value === undefined) return "nothing (the field is missing)";
   if (value === null) return "null";

@@ -47,6 +47,11 @@ export interface RuntimeSettings {
   /** `HTTP_PORT`: 0 to 65535 (0 picks a free port). Default 8080. */
   httpPort: number;
   /**
+   * `HTTP_MAX_CONNECTIONS`: how many connections the HTTP server holds at once; more are closed
+   * as soon as they are accepted. Default: half the open-files limit (`adapters/http/`).
+   */
+  httpMaxConnections?: number;
+  /**
    * `HTTP_HOSTNAME`: the interface the HTTP server binds. Default `0.0.0.0`, so Telegram can
    * reach webhooks; `127.0.0.1` keeps it local (behind a reverse proxy, or in tests).
    */
@@ -80,6 +85,7 @@ const VARIABLES = [
   "DATABASE_URL",
   "HTTP_PORT",
   "HTTP_HOSTNAME",
+  "HTTP_MAX_CONNECTIONS",
   "LOG_LEVEL",
   "LOG_FORMAT",
   "PUBLIC_URL",
@@ -90,6 +96,7 @@ const VARIABLES = [
 const SECRET_VARIABLES = new Set(["DATABASE_URL", "ADMIN_TOKEN"]);
 
 const PORT_ERROR = "expected an integer from 0 to 65535";
+const CONNECTIONS_ERROR = "expected an integer from 1 to 1000000";
 
 /** The environment, keyed by variable name so error paths name the variable. */
 const RuntimeEnvSchema = z.object({
@@ -106,6 +113,11 @@ const RuntimeEnvSchema = z.object({
   HTTP_HOSTNAME: z.string()
     .regex(/^[A-Za-z0-9.:[\]-]+$/, { error: "expected a hostname or an IP address" })
     .default("0.0.0.0"),
+  HTTP_MAX_CONNECTIONS: z.string()
+    .regex(/^\d+$/, { error: CONNECTIONS_ERROR })
+    .transform(Number)
+    .pipe(z.int().min(1, { error: CONNECTIONS_ERROR }).max(1_000_000, { error: CONNECTIONS_ERROR }))
+    .optional(),
   LOG_LEVEL: z.string()
     .transform((level) => level.toLowerCase())
     .pipe(z.enum(LOG_LEVELS, { error: `expected one of ${LOG_LEVELS.join(", ")}` }))
@@ -145,6 +157,8 @@ export function loadRuntimeSettings(env: EnvLookup = processEnv): RuntimeSetting
     databaseUrl: vars.DATABASE_URL,
     httpPort: vars.HTTP_PORT,
     httpHostname: vars.HTTP_HOSTNAME,
+    ...(vars.HTTP_MAX_CONNECTIONS !== undefined &&
+      { httpMaxConnections: vars.HTTP_MAX_CONNECTIONS }),
     logLevel: vars.LOG_LEVEL,
     logFormat: vars.LOG_FORMAT,
     ...(vars.PUBLIC_URL !== undefined && { publicUrl: vars.PUBLIC_URL }),

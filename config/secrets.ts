@@ -49,16 +49,12 @@ export class SecretError extends Error {
   }
 }
 
-/**
- * True when `value` is written as a secret reference (starts with `env:`), well-formed or not.
- */
+/** True when `value` is written as a secret reference (starts with `env:`), well-formed or not. */
 export function isSecretReference(value: string): boolean {
   return value.startsWith(SECRET_PREFIX);
 }
 
-/**
- * True when `value` is a well-formed reference `env:NAME`.
- */
+/** True when `value` is a well-formed reference `env:NAME`. */
 export function isWellFormedReference(value: string): boolean {
   return ENV_REFERENCE.test(value);
 }

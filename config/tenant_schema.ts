@@ -62,9 +62,7 @@ export function isSecretPath(path: string): boolean {
   return SECRET_PATHS.has(path);
 }
 
-/**
- * True for an absolute `http:` or `https:` URL without credentials, query or fragment.
- */
+/** True for an absolute `http:` or `https:` URL without credentials, query or fragment. */
 export function isHttpUrl(text: string): boolean {
   let url: URL;
   try {

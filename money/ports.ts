@@ -5,12 +5,28 @@
  * {@linkcode Texts}, `adapters/observability/` the {@linkcode Logger} and {@linkcode Redact},
  * `adapters/telegram/bot_api_failure.ts` the {@linkcode ReadBotApiFailure} verdict.
  *
- * @example
+ * @example Adapters implement the ports; the domain sees only the ports
  * ```ts
- * import { assertEquals } from "node:assert/strict";
- * import type { BotApiFailure } from "./ports.ts";
- * const refused: BotApiFailure = { kind: "refused", code: 400, description: "Bad Request" };
- * assertEquals(refused.kind, "refused");
+ * import assert from "node:assert/strict";
+ * import type { Database, Texts } from "./ports.ts";
+ * import { openDatabase } from "../adapters/storage/open_database.ts";
+ * import { Texts as TenantTexts } from "../adapters/telegram/texts.ts";
+ *
+ * const db: Database = await openDatabase("sqlite::memory:");
+ * // A transaction that throws is rolled back, and its error rethrown.
+ * await assert.rejects(
+ *   db.transaction(async (tx) => {
+ *     await tx.run("INSERT INTO kv (tenant_id, key, value) VALUES (?, ?, ?)", ["shop", "k", "v"]);
+ *     throw new Error("changed my mind");
+ *   }),
+ *   /changed my mind/,
+ * );
+ * assert.equal(await db.get("SELECT value FROM kv WHERE key = ?", ["k"]), undefined);
+ * await db.close();
+ *
+ * const texts: Texts = new TenantTexts({}, "en");
+ * assert.equal(texts.forUser("ru-RU").locale, "ru");
+ * assert.equal(texts.forUser("de").locale, "en"); // the tenant's locale
  * ```
  * @module
  */
@@ -34,13 +50,27 @@ export interface SqlRunner {
   run(sql: string, params?: readonly SqlValue[]): Promise<{ changes: number }>;
 }
 
-/** A database connection (or pool) with transactions. */
+/**
+ * A database connection (or pool) with transactions. Implemented for SQLite and PostgreSQL in
+ * `adapters/storage/`; `tests/money/database.contract.ts` is what every engine must pass.
+ */
 export interface Database extends SqlRunner {
   /** Which engine runs the statements; for the rare place that must know. */
   readonly dialect: "sqlite" | "postgres";
   /**
    * Runs `fn` in one transaction: committed when it resolves, rolled back when it throws (the
-   * error is rethrown). Transactions never interleave their statements.
+   * error is rethrown); all of its statements take effect, or none. A statement that fails
+   * inside fails the transaction, even if `fn` catches its error.
+   *
+   * Transactions may run side by side (PostgreSQL runs them on a pool of connections; SQLite
+   * happens to run one at a time), and what the stores rely on holds either way: each is
+   * isolated at least at READ COMMITTED (it never sees another's uncommitted writes, and each
+   * statement sees what was committed before it began); a unique key makes concurrent inserts
+   * of one key conflict (one lands; the others skip with `ON CONFLICT`, or fail) instead of
+   * duplicating; of concurrent `UPDATE`s whose `WHERE` re-checks the value each one read, only
+   * one takes effect (the others change 0 rows); and a lone statement never joins, nor sees,
+   * another caller's open transaction. A read, then a write computed from it in JavaScript, is
+   * not protected from a concurrent writer: make the write conditional, or a single statement.
    */
   transaction<T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T>;
   /** Closes the connection; pending transactions finish first. */
@@ -74,6 +104,8 @@ export type MoneyTextKey =
   | "admin.orphan"
   | "admin.orphan.foreign_payer"
   | "admin.orphan.unknown_order"
+  | "admin.dead_update"
+  | "admin.dead_update.payment"
   | "admin.orphan.unknown_product"
   | "admin.unmatched_refund"
   | "invoice.product_disabled"
@@ -117,8 +149,11 @@ export interface Texts {
 export type BotApiFailure =
   /** Telegram answered with an error: `code` is its `error_code`. */
   | { kind: "refused"; code: number; description: string; retryAfterSeconds?: number }
-  /** No answer came: the network failed or the call timed out. */
-  | { kind: "unreachable"; description: string }
+  /**
+   * No answer came: the network failed, or the call ran out of time (`timedOut`: Telegram may
+   * still have done what was asked, and other calls may well go through).
+   */
+  | { kind: "unreachable"; description: string; timedOut?: true }
   /** Anything else (a bug, a bad value): retrying may or may not help. */
   | { kind: "other"; description: string };
 

@@ -28,9 +28,7 @@ export interface ApiErrorBody {
   readonly parameters?: ResponseParameters;
 }
 
-/**
- * A Bot API call that failed the way Telegram would fail it.
- */
+/** A Bot API call that failed the way Telegram would fail it. */
 export class ApiError extends Error {
   readonly body: ApiErrorBody;
 
@@ -46,37 +44,30 @@ export class ApiError extends Error {
   }
 }
 
-/**
- * 400 with Telegram's `Bad Request: ` prefix.
- */
+/** 400 with Telegram's `Bad Request: ` prefix. */
 export function badRequest(reason: string): ApiError {
   return new ApiError({ error_code: 400, description: `Bad Request: ${reason}` });
 }
 
 /**
- * 403 with Telegram's `Forbidden: ` prefix (a user blocked the bot, a chat the bot may not write to).
+ * 403 with Telegram's `Forbidden: ` prefix (a user blocked the bot, a chat the bot may not write
+ * to).
  */
 export function forbidden(reason: string): ApiError {
   return new ApiError({ error_code: 403, description: `Forbidden: ${reason}` });
 }
 
-/**
- * 409 with Telegram's `Conflict: ` prefix.
- */
+/** 409 with Telegram's `Conflict: ` prefix. */
 export function conflict(reason: string): ApiError {
   return new ApiError({ error_code: 409, description: `Conflict: ${reason}` });
 }
 
-/**
- * The answer to an unknown, revoked or wrong-environment token.
- */
+/** The answer to an unknown, revoked or wrong-environment token. */
 export function unauthorized(): ApiError {
   return new ApiError({ error_code: 401, description: "Unauthorized" });
 }
 
-/**
- * The answer to a path or method name Telegram does not know.
- */
+/** The answer to a path or method name Telegram does not know. */
 export function notFound(): ApiError {
   return new ApiError({ error_code: 404, description: "Not Found" });
 }

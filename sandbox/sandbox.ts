@@ -32,6 +32,8 @@ import { dispatchCall } from "./methods/dispatch.ts";
 import { SandboxBot } from "./sandbox_bot.ts";
 import { SandboxUser } from "./sandbox_user.ts";
 import type { BotState, CallRecord } from "./world/bot_state.ts";
+import type { UpdateContent } from "./world/update_queue.ts";
+import type { Fault } from "./world/faults.ts";
 import {
   type BotSettings,
   type PreCheckoutTiming,
@@ -139,9 +141,7 @@ export class Sandbox {
     this.#handles = handles;
   }
 
-  /**
-   * Starts the HTTP server and an empty world.
-   */
+  /** Starts the HTTP server and an empty world. */
   static start(options: SandboxOptions = {}): Promise<Sandbox> {
     return new Promise((resolve) => resolve(Sandbox.#create(options)));
   }
@@ -185,9 +185,7 @@ export class Sandbox {
     return this.#world.clock;
   }
 
-  /**
-   * Creates a bot account; the token is `<id>:<35 random characters>` unless given.
-   */
+  /** Creates a bot account; the token is `<id>:<35 random characters>` unless given. */
   createBot(settings: BotSettings = {}): SandboxBot {
     const state = this.#world.createBot(settings);
     const handle = new SandboxBot(state);
@@ -195,16 +193,12 @@ export class Sandbox {
     return handle;
   }
 
-  /**
-   * Creates a user with a Stars wallet (0 unless `stars` is given).
-   */
+  /** Creates a user with a Stars wallet (0 unless `stars` is given). */
   createUser(settings: UserSettings): SandboxUser {
     return new SandboxUser(this.#world, this.#world.createUser(settings));
   }
 
-  /**
-   * Makes `token` answer 401 from now on, as after a token reset in @BotFather.
-   */
+  /** Makes `token` answer 401 from now on, as after a token reset in @BotFather. */
   revokeToken(token: string): void {
     this.#world.revoke(this.#bot(token));
   }
@@ -214,13 +208,58 @@ export class Sandbox {
    * else happens (no validation, no effect): 429 with `parameters.retry_after`, 500, 409, …
    */
   failNext(token: string, method: string, error: ApiErrorBody, times = 1): void {
+    this.#inject(token, method, { kind: "error", body: error }, times);
+  }
+
+  /**
+   * Makes the next `times` calls of `method` by this bot never answer and do nothing: the
+   * request stays open until the client gives up (its deadline) or the sandbox closes.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { Api, HttpError } from "grammy";
+   * import { Sandbox } from "./mod.ts";
+   *
+   * await using sandbox = await Sandbox.start();
+   * const shop = sandbox.createBot();
+   * const api = new Api(shop.token, { apiRoot: sandbox.apiRoot });
+   * sandbox.hangNext(shop.token, "getMe");
+   * // grammY types its signal with a polyfill's declaration; at run time it is the platform's.
+   * await assert.rejects(api.getMe(AbortSignal.timeout(50) as never), HttpError);
+   * assert.equal((await api.getMe()).id, shop.id);
+   * ```
+   */
+  hangNext(token: string, method: string, times = 1): void {
+    this.#inject(token, method, { kind: "hang" }, times);
+  }
+
+  /**
+   * Makes the connection of the next `times` calls of `method` by this bot drop before the
+   * call does anything: the client sees a network error, and nothing happened.
+   */
+  dropNext(token: string, method: string, times = 1): void {
+    this.#inject(token, method, { kind: "drop" }, times);
+  }
+
+  /**
+   * Lets the next `times` calls of `method` by this bot take effect and then drops their
+   * connection instead of answering: the client sees a network error although the call
+   * happened (a refund made, a pre-checkout query answered). The call log marks them with
+   * `fault: "lose_answer"`.
+   */
+  loseAnswerNext(token: string, method: string, times = 1): void {
+    this.#inject(token, method, { kind: "lose_answer" }, times);
+  }
+
+  #inject(token: string, method: string, fault: Fault, times: number): void {
     if (!Number.isSafeInteger(times) || times < 1) {
       throw new Error(`times must be a positive integer, got ${times}`);
     }
     const faults = this.#bot(token).faults;
     const key = method.toLowerCase();
     const queue = faults.get(key) ?? [];
-    for (let i = 0; i < times; i++) queue.push(error);
+    for (let i = 0; i < times; i++) queue.push(fault);
     faults.set(key, queue);
   }
 
@@ -268,6 +307,19 @@ export class Sandbox {
       throw new Error(`update ${updateId} is excluded by the bot's allowed_updates now`);
     }
     return copy;
+  }
+
+  /**
+   * Queues `content` for the bot exactly as given, unchecked: an update Telegram would never
+   * send (a `message` that is a string, a payment without `from`), for tests of how a bot
+   * survives one. It is numbered like any other and goes out by getUpdates or the webhook.
+   * Returns it as numbered.
+   */
+  deliverRaw(token: string, content: Record<string, unknown>): Update {
+    const bot = this.#bot(token);
+    const update = bot.enqueue(content as UpdateContent);
+    if (!update) throw new Error(`the bot's allowed_updates exclude ${Object.keys(content)}`);
+    return update;
   }
 
   /**

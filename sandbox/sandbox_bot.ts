@@ -41,9 +41,7 @@ import type { UserState } from "./world/user_state.ts";
  */
 export const STATE: unique symbol = Symbol("sandbox internal state");
 
-/**
- * A bot account in the sandbox; create it with `sandbox.createBot()`.
- */
+/** A bot account in the sandbox; create it with `sandbox.createBot()`. */
 export class SandboxBot {
   readonly [STATE]: BotState;
 
@@ -97,9 +95,7 @@ export class SandboxBot {
     return this[STATE].calls;
   }
 
-  /**
-   * The recorded calls of one method.
-   */
+  /** The recorded calls of one method. */
   callsTo(method: string): CallRecord[] {
     return this[STATE].calls.filter((call) => call.method === method);
   }
@@ -124,16 +120,12 @@ export class SandboxBot {
     };
   }
 
-  /**
-   * The command list stored for exactly this scope and language (getMyCommands).
-   */
+  /** The command list stored for exactly this scope and language (getMyCommands). */
   commands(scope: BotCommandScope = { type: "default" }, languageCode = ""): BotCommand[] {
     return this[STATE].commands.get(scope, languageCode);
   }
 
-  /**
-   * The command list a user's Telegram client shows in the private chat with this bot.
-   */
+  /** The command list a user's Telegram client shows in the private chat with this bot. */
   commandsFor(user: { readonly [STATE]: UserState }): BotCommand[] {
     const profile = user[STATE].profile;
     return this[STATE].commands.visibleTo(

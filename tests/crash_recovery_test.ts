@@ -1,7 +1,8 @@
 /**
- * Crash recovery, end to end: `main.ts` as a subprocess on a SQLite file, killed with SIGKILL
- * at the worst moments of a purchase, then started again on the same file. However it died, the
- * user ends up credited once, with one payment recorded and one receipt received.
+ * Crash recovery, end to end: `main.ts` as a subprocess on a SQLite file, or on PostgreSQL
+ * (each test runs on both engines), killed with SIGKILL at the worst moments of a purchase,
+ * then started again on the same database. However it died, the user ends up credited once,
+ * with one payment recorded and one receipt received.
  *
  * The test reads the database through a read-only connection, never writing to it.
  */
@@ -13,6 +14,8 @@ import {
   awaitReceiptSentThenStop,
   type DatabaseView,
   HOLD_PLUGIN,
+  HOLD_PLUGIN_PATH,
+  holdUpdates,
   isReceipt,
   payFor,
   pendingUpdates,
@@ -21,17 +24,25 @@ import {
 } from "./support/interrupted_purchase.ts";
 import { RuntimeProcess } from "./support/runtime_process.ts";
 import { SHOP_PRODUCTS } from "./support/shop_products.ts";
-import { ledgerRows, outboxRows, paymentRows, readOnlySqlite } from "./support/tenant_world.ts";
+import { ledgerRows, outboxRows, paymentRows } from "./support/tenant_world.ts";
+import { eachEngine, type TestEngine } from "./support/engines.ts";
 import { waitUntil } from "./support/wait.ts";
 
-/** A config folder and a database file for `main.ts`, and a way to look into the file. */
+/** A config folder and a database for `main.ts`, and a way to look into the database. */
 interface Deployment extends DatabaseView {
   dir: string;
   /** Starts `main.ts` and waits until the shop tenant polls. */
   start(env?: Record<string, string>): Promise<RuntimeProcess>;
+  /** Removes the folder and the database. */
+  remove(): Promise<void>;
 }
 
-async function deploy(sandbox: Sandbox, account: SandboxBot, plugin?: string): Promise<Deployment> {
+async function deploy(
+  engine: TestEngine,
+  sandbox: Sandbox,
+  account: SandboxBot,
+  plugin?: string,
+): Promise<Deployment> {
   const dir = await Deno.makeTempDir({ prefix: "constellation-crash-" });
   await Deno.mkdir(`${dir}/tenants`);
   const file: Record<string, unknown> = {
@@ -41,17 +52,18 @@ async function deploy(sandbox: Sandbox, account: SandboxBot, plugin?: string): P
     products: SHOP_PRODUCTS,
   };
   if (plugin !== undefined) {
-    await Deno.writeTextFile(`${dir}/hold.ts`, plugin);
-    file.plugin = "hold.ts";
+    await Deno.mkdir(`${dir}/plugins`);
+    await Deno.writeTextFile(`${dir}/${HOLD_PLUGIN_PATH}`, plugin);
+    file.plugin = HOLD_PLUGIN_PATH;
   }
   await Deno.writeTextFile(`${dir}/tenants/shop.json`, JSON.stringify(file, null, 2));
-  const dbPath = `${dir}/data/constellation.db`;
+  const database = await engine.url(dir);
   return {
     dir,
     async start(env = {}) {
       const proc = RuntimeProcess.start({
         CONFIG_DIR: dir,
-        DATABASE_URL: `sqlite:${dbPath}`,
+        DATABASE_URL: database.url,
         SHOP_TOKEN: account.token,
         ...env,
       });
@@ -63,22 +75,19 @@ async function deploy(sandbox: Sandbox, account: SandboxBot, plugin?: string): P
       }
       return proc;
     },
-    async query(read) {
-      const view = readOnlySqlite(dbPath);
-      try {
-        return await read(view);
-      } finally {
-        view.close();
-      }
+    query: (read) => database.query(read),
+    async remove() {
+      await database.dispose();
+      await Deno.remove(dir, { recursive: true });
     },
   };
 }
 
-Deno.test("kill -9 while the receipt waits in the outbox: after the restart it is sent once", async () => {
+eachEngine.test("kill -9 while the receipt waits in the outbox: after the restart it is sent once", async ({ engine }) => {
   await using sandbox = await Sandbox.start();
   const account = sandbox.createBot({ username: "shop_bot" });
   const ann = sandbox.createUser({ firstName: "Ann", languageCode: "en", stars: 100 });
-  const shop = await deploy(sandbox, account);
+  const shop = await deploy(engine, sandbox, account);
   try {
     const first = await shop.start();
     let chargeId: string;
@@ -108,17 +117,18 @@ Deno.test("kill -9 while the receipt waits in the outbox: after the restart it i
     await awaitReceiptSentThenStop(await shop.start(), shop, ann, account);
     await assertPaidOnce(shop, ann, account, chargeId);
   } finally {
-    await Deno.remove(shop.dir, { recursive: true });
+    await shop.remove();
   }
 });
 
-Deno.test("kill -9 between recording a payment and applying it: the restart applies it once, in order", async () => {
+eachEngine.test("kill -9 between recording a payment and applying it: the restart applies it once, in order", async ({ engine }) => {
   await using sandbox = await Sandbox.start();
   const account = sandbox.createBot({ username: "shop_bot" });
   const ann = sandbox.createUser({ firstName: "Ann", languageCode: "en", stars: 100 });
-  const shop = await deploy(sandbox, account, HOLD_PLUGIN);
+  const shop = await deploy(engine, sandbox, account, HOLD_PLUGIN);
   try {
-    const first = await shop.start({ HOLD_UPDATES: "1" });
+    await holdUpdates(shop.dir, true);
+    const first = await shop.start();
     let chargeId: string;
     try {
       const invoice = await requestInvoice(ann, account);
@@ -141,12 +151,13 @@ Deno.test("kill -9 between recording a payment and applying it: the restart appl
       assertEquals(await ledgerRows(q, "shop"), []);
     });
 
+    await holdUpdates(shop.dir, false);
     await awaitReceiptSentThenStop(await shop.start(), shop, ann, account);
     await assertPaidOnce(shop, ann, account, chargeId);
     const texts = ann.messages(account).map((m) => m.text ?? (m.invoice ? "[invoice]" : "[other]"));
     assertEquals(texts.slice(0, 2), ["[invoice]", "Held task done."]);
     assertTrue(texts.length === 3 && isReceipt(ann.messages(account)[2]), texts.join(" | "));
   } finally {
-    await Deno.remove(shop.dir, { recursive: true });
+    await shop.remove();
   }
 });

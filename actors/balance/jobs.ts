@@ -20,18 +20,14 @@ import type {
 } from "../../money/bot_stars/types.ts";
 import { readTransactions } from "../../money/bot_stars/validate.ts";
 
-/**
- * A balance read and the requests waiting for it.
- */
+/** A balance read and the requests waiting for it. */
 export interface BalanceJob {
   kind: "balance";
   key: string;
   waiters: Reply<StarBalance>[];
 }
 
-/**
- * A transactions page read and the requests waiting for it.
- */
+/** A transactions page read and the requests waiting for it. */
 export interface TransactionsJob {
   kind: "transactions";
   key: string;
@@ -40,31 +36,21 @@ export interface TransactionsJob {
   waiters: Reply<TransactionsPage>[];
 }
 
-/**
- * Any job. Requests with the same `key` are identical and share one job.
- */
+/** Any job. Requests with the same `key` are identical and share one job. */
 export type Job = BalanceJob | TransactionsJob;
 
-/**
- * The key of the balance job: there is one kind of balance read.
- */
+/** The key of the balance job: there is one kind of balance read. */
 export const BALANCE_KEY = "balance";
 
-/**
- * The key of a transactions page job; pages are cached and shared by offset and limit.
- */
+/** The key of a transactions page job; pages are cached and shared by offset and limit. */
 export function pageKey(offset: number, limit: number): string {
   return `transactions:${offset}:${limit}`;
 }
 
-/**
- * A job's value, or the error every waiter gets.
- */
+/** A job's value, or the error every waiter gets. */
 export type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
 
-/**
- * A page as Telegram gave it, and when.
- */
+/** A page as Telegram gave it, and when. */
 export interface FetchedPage {
   transactions: StarTransaction[];
   fetchedAt: number;

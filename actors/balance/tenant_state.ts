@@ -66,9 +66,7 @@ function pageView(offset: number, limit: number, page: FetchedPage, now: number)
   return { transactions: [...page.transactions], offset, limit, fetchedAt, ageMs: now - fetchedAt };
 }
 
-/**
- * One tenant's caches and job queue.
- */
+/** One tenant's caches and job queue. */
 export class TenantBalanceState {
   #tenant: BalanceTenant;
   /** Until when each upstream session is under a flood wait; handed to and back from jobs. */

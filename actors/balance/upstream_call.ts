@@ -45,14 +45,10 @@
 import type { Clock } from "../kernel/clock.ts";
 import { FloodWaitError, UpstreamTimeoutError } from "../../money/bot_stars/types.ts";
 
-/**
- * An upstream connection of a tenant; flood waits apply to one session.
- */
+/** An upstream connection of a tenant; flood waits apply to one session. */
 export type UpstreamSession = "mtproto" | "bot_api";
 
-/**
- * Per session, the clock time before which no call may be made (0: no flood wait).
- */
+/** Per session, the clock time before which no call may be made (0: no flood wait). */
 export type FloodGates = Record<UpstreamSession, number>;
 
 /** What an {@linkcode UpstreamCaller} needs. */

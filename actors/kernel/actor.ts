@@ -57,9 +57,7 @@ export interface Reply<R> {
   fail(error: unknown): void;
 }
 
-/**
- * An ask got no reply within its `timeoutMs`.
- */
+/** An ask got no reply within its `timeoutMs`. */
 export class AskTimeoutError extends Error {
   readonly actor: string;
   readonly timeoutMs: number;
@@ -72,9 +70,7 @@ export class AskTimeoutError extends Error {
   }
 }
 
-/**
- * The actor has stopped (or is stopping), so the message was not or will not be handled.
- */
+/** The actor has stopped (or is stopping), so the message was not or will not be handled. */
 export class ActorStoppedError extends Error {
   readonly actor: string;
 
@@ -99,9 +95,7 @@ export interface AskOptions {
   signal?: AbortSignal;
 }
 
-/**
- * The handle other code uses to message an actor.
- */
+/** The handle other code uses to message an actor. */
 export interface ActorRef<Msg> {
   readonly name: string;
   /** Delivers without waiting; `false` (and a dead letter) when the mailbox is full or stopped. */

@@ -27,9 +27,7 @@ export function shown(value: unknown): string {
   return typeof value === "string" ? JSON.stringify(value) : String(value);
 }
 
-/**
- * Throws a `TypeError` naming `owner` unless `tenantId` is a non-empty string.
- */
+/** Throws a `TypeError` naming `owner` unless `tenantId` is a non-empty string. */
 export function requireTenantId(owner: string, tenantId: unknown): asserts tenantId is string {
   if (typeof tenantId !== "string" || tenantId.trim() === "") {
     throw new TypeError(`${owner}: tenantId must be a non-empty string, got ${shown(tenantId)}`);

@@ -23,9 +23,7 @@
  */
 import { shown } from "./argument_checks.ts";
 
-/**
- * How restart delays grow and when they start over.
- */
+/** How restart delays grow and when they start over. */
 export interface BackoffPolicy {
   /** Delay after the first failure, in ms. */
   readonly minMs: number;
@@ -39,9 +37,7 @@ export interface BackoffPolicy {
   readonly resetAfterMs: number;
 }
 
-/**
- * Defaults for a process hosting many Telegram bots.
- */
+/** Defaults for a process hosting many Telegram bots. */
 export const DEFAULT_BACKOFF_POLICY: BackoffPolicy = Object.freeze({
   // Half a second heals a dropped socket or a brief 5xx almost unnoticed, yet a child that
   // crashes while starting cannot spin the CPU: it gets at most two tries per second.
@@ -69,9 +65,7 @@ function requireFinite(name: string, value: unknown, min: number): void {
   }
 }
 
-/**
- * Checks every field of `policy` and returns it; throws a `RangeError` naming the bad field.
- */
+/** Checks every field of `policy` and returns it; throws a `RangeError` naming the bad field. */
 export function validateBackoffPolicy(policy: BackoffPolicy): BackoffPolicy {
   requireFinite("minMs", policy.minMs, 0);
   requireFinite("maxMs", policy.maxMs, 0);

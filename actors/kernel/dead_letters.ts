@@ -38,9 +38,7 @@ export interface DeadLetter {
 /** Called once for every recorded dead letter. */
 export type DeadLetterListener = (letter: DeadLetter) => void;
 
-/**
- * A counter of undeliverable messages with a listener hook.
- */
+/** A counter of undeliverable messages with a listener hook. */
 export class DeadLetters {
   #total = 0;
   readonly #perActor = new Map<string, number>();

@@ -60,9 +60,7 @@ import { type Clock, systemClock, type TimerId } from "./clock.ts";
  */
 export type RestartPolicy = "permanent" | "transient" | "temporary";
 
-/**
- * How to start one child and how to treat it.
- */
+/** How to start one child and how to treat it. */
 export interface ChildSpec {
   /** Unique within its supervisor; names the child in status and events. */
   readonly id: string;
@@ -81,9 +79,7 @@ export interface ChildSpec {
  */
 export type ChildState = "starting" | "running" | "backoff" | "failed" | "stopping" | "stopped";
 
-/**
- * A snapshot of one child, as returned by {@linkcode Supervisor.status}.
- */
+/** A snapshot of one child, as returned by {@linkcode Supervisor.status}. */
 export interface ChildStatus {
   /** The spec's id. */
   readonly id: string;
@@ -99,9 +95,7 @@ export interface ChildStatus {
   readonly nextRetryAt?: number;
 }
 
-/**
- * Restarts allowed per child within a sliding window before it is parked.
- */
+/** Restarts allowed per child within a sliding window before it is parked. */
 export interface RestartIntensity {
   /** Restarts allowed inside the window; one more parks the child. */
   readonly maxRestarts: number;
@@ -109,9 +103,7 @@ export interface RestartIntensity {
   readonly withinMs: number;
 }
 
-/**
- * Why a child was parked as `failed`.
- */
+/** Why a child was parked as `failed`. */
 export type ParkCause =
   /** Its error was a {@linkcode FatalError}: restarting cannot help. */
   | "fatal"
@@ -120,9 +112,7 @@ export type ParkCause =
   /** A slow retry of a parked child failed before running stably. */
   | "retry-failed";
 
-/**
- * Everything a supervisor reports, for logs and metrics; `supervisor` is its name.
- */
+/** Everything a supervisor reports, for logs and metrics; `supervisor` is its name. */
 export type SupervisorEvent =
   | { readonly type: "child-started"; readonly supervisor: string; readonly id: string }
   | {
@@ -170,9 +160,7 @@ export type SupervisorEvent =
     readonly error: unknown;
   };
 
-/**
- * Tuning and wiring for a {@linkcode Supervisor}; every field has a default.
- */
+/** Tuning and wiring for a {@linkcode Supervisor}; every field has a default. */
 export interface SupervisorOptions {
   /** Source of time and timers; tests pass a `ManualClock`. */
   readonly clock?: Clock;
@@ -201,11 +189,11 @@ export interface SupervisorOptions {
  *
  * The window is deliberately wider than OTP's (1 restart in 5 s) because backoff already slows
  * restarts down: with the default backoff the 10th restart of a child that fails instantly
- * comes after 2 to 2.5 minutes (0.5+1+2+4+8+16+30+30+30+30 s, less up to 20% jitter). A shared blip such as a 20 s
- * network outage therefore heals on the fast schedule instead of parking every bot for
- * `parkedRetryMs`, while a child that has failed for minutes on end is clearly not healing by
- * itself and moves to the slow schedule. (5 restarts within 60 s, the OTP-like choice, would
- * park a child after only ~15 s of failures.)
+ * comes after 2 to 2.5 minutes (0.5+1+2+4+8+16+30+30+30+30 s, less up to 20% jitter). A shared
+ * blip such as a 20 s network outage therefore heals on the fast schedule instead of parking
+ * every bot for `parkedRetryMs`, while a child that has failed for minutes on end is clearly not
+ * healing by itself and moves to the slow schedule. (5 restarts within 60 s, the OTP-like choice,
+ * would park a child after only ~15 s of failures.)
  */
 export const DEFAULT_INTENSITY: RestartIntensity = Object.freeze({
   maxRestarts: 10,
@@ -415,9 +403,7 @@ export class Supervisor implements Child {
     }
   }
 
-  /**
-   * Stops a child within its `shutdownMs` and forgets it.
-   */
+  /** Stops a child within its `shutdownMs` and forgets it. */
   removeChild(id: string): Promise<void> {
     return this.#serial(async () => {
       this.#requireNotStopping("removeChild");
@@ -451,9 +437,7 @@ export class Supervisor implements Child {
     });
   }
 
-  /**
-   * A snapshot of every child, in start order.
-   */
+  /** A snapshot of every child, in start order. */
   status(): ChildStatus[] {
     return [...this.#records.values()].map((record) => ({
       id: record.spec.id,

@@ -15,21 +15,45 @@
  * start, removed ones drain and stop, changed ones restart with their new config, and a file that
  * became invalid leaves its tenant running on the last good config — the others are untouched.
  *
- * @example
- * ```ts ignore
+ * @example One tenant, and a config change that is refused
+ * ```ts
+ * import assert from "node:assert/strict";
  * import { Runtime } from "./runtime.ts";
- * const runtime = await Runtime.start({
- *   tenants,
- *   db: await openDatabase("sqlite::memory:"),
- *   redactor: new SecretRedactor(), // the one the log sink and the HTTP server use
- * });
- * console.log(runtime.tenants());
- * await runtime.reload(await loadTenants("config"));
+ * import { openDatabase } from "../../adapters/storage/open_database.ts";
+ * import { SecretRedactor } from "../../adapters/observability/redact.ts";
+ * import { parseTenant } from "../../config/load_tenants.ts";
+ * import { Sandbox } from "../../sandbox/mod.ts";
+ *
+ * await using sandbox = await Sandbox.start();
+ * const account = sandbox.createBot({ username: "shop_bot" });
+ * const ann = sandbox.createUser({ firstName: "Ann", languageCode: "en" });
+ * const source = "config/tenants/shop.json";
+ * const parsed = parseTenant(
+ *   { token: "env:SHOP_TOKEN", apiRoot: sandbox.apiRoot },
+ *   { id: "shop", source, configDir: "config", env: () => account.token },
+ * );
+ * assert(parsed.ok);
+ * const db = await openDatabase("sqlite::memory:");
+ * // The redactor the log sink and the HTTP server use; the runtime adds every tenant's secrets.
+ * const redactor = new SecretRedactor();
+ * const runtime = await Runtime.start({ tenants: [parsed.tenant], db, redactor });
+ * assert.equal(redactor.redact(`/bot${account.token}/getMe`), "/bot<redacted>/getMe");
+ * await ann.send(account, "/start");
+ * assert.match((await ann.waitForMessage(account)).text ?? "", /^Hello, Ann!/);
+ *
+ * // The file became invalid: the tenant keeps running on its last good config.
+ * const problem = { file: source, message: "invalid JSON", issues: [] };
+ * const plan = await runtime.reload({ tenants: [], problems: [problem], warnings: [] });
+ * assert.equal(plan.invalid[0].keptRunning, true);
+ * const [shop] = runtime.tenants();
+ * assert.equal(shop.state, "running");
+ * assert.equal(shop.configError, "config/tenants/shop.json: invalid JSON");
  * await runtime.stop();
+ * await db.close();
  * ```
  * @module
  */
-import type { Update } from "grammy/types";
+import { pathToFileURL } from "node:url";
 import { type ChildSpec, Supervisor, type SupervisorOptions } from "../kernel/supervisor.ts";
 import { type Clock, systemClock } from "../kernel/clock.ts";
 import { startTenant, type TenantEnvironment, type TenantHandle } from "../tenant/tenant_actor.ts";
@@ -40,10 +64,21 @@ import { formatProblem, type LoadResult } from "../../config/load_tenants.ts";
 import { planReload, type ReloadPlan, transitionOf } from "../../config/reload_plan.ts";
 import type { Database } from "../../money/ports.ts";
 import type { Metrics } from "../../adapters/observability/metrics.ts";
-import type { RuntimeView, TenantReport } from "../../adapters/http/runtime_view.ts";
+import type {
+  DeadLetterDesk,
+  DeadLetterRetry,
+  RuntimeView,
+  TenantReport,
+} from "../../adapters/http/runtime_view.ts";
 import { TenantUnavailableError, type WebhookTarget } from "../../adapters/http/webhook_route.ts";
 import type { SecretRedactor } from "../../adapters/observability/redact.ts";
 import { runtimeLogger } from "../../adapters/observability/logging.ts";
+import {
+  discardDeadLetter,
+  listDeadLetters,
+  type UpdateDeadLetter,
+} from "../../money/delivery/update_dead_letters.ts";
+import { runAsTenant, type UncaughtErrorOwner } from "./containment.ts";
 
 /** What the runtime is started with. */
 export interface RuntimeOptions {
@@ -98,7 +133,7 @@ interface TenantEntry {
 const log = runtimeLogger("runtime");
 
 /** A running runtime. */
-export class Runtime implements RuntimeView, WebhookTarget {
+export class Runtime implements RuntimeView, WebhookTarget, DeadLetterDesk, UncaughtErrorOwner {
   readonly #entries = new Map<string, TenantEntry>();
   readonly #balances = new BalanceRegistry();
   readonly #env: TenantEnvironment;
@@ -212,8 +247,11 @@ export class Runtime implements RuntimeView, WebhookTarget {
       // Reads the entry at each start, so a restart after a reload runs the new config.
       start: async () => {
         const entry = this.#entries.get(id);
-        if (!entry?.config) throw new Error(`tenant ${id} has no valid config`);
-        const handle = await startTenant(entry.config, this.#env);
+        const config = entry?.config;
+        if (!entry || !config) throw new Error(`tenant ${id} has no valid config`);
+        // Everything the tenant starts runs in its scope, so an error nothing catches is traced
+        // back to it (containment.ts).
+        const handle = await runAsTenant(id, () => startTenant(config, this.#env));
         // A webhook secret the config does not name was generated (or read back from storage)
         // during the start; it is as secret as a configured one.
         if (handle.source.mode === "webhook") this.#redactor.add(handle.source.secret);
@@ -291,6 +329,9 @@ export class Runtime implements RuntimeView, WebhookTarget {
         lastError: child?.lastError,
         lastUpdateAt: entry.handle?.lastUpdateAt(),
         configError: entry.configError,
+        failingOptionalCalls: child?.state === "running"
+          ? entry.handle?.failingOptionalCalls()
+          : undefined,
       };
       if (!entry.config) return { ...common, enabled: false, state: "invalid" as const };
       if (!entry.config.enabled) return { ...common, enabled: false, state: "disabled" as const };
@@ -315,7 +356,7 @@ export class Runtime implements RuntimeView, WebhookTarget {
    * Hands a webhook update to its tenant; resolves once it is durably recorded. Rejects with
    * {@linkcode TenantUnavailableError} while the tenant is not running.
    */
-  accept(tenantId: string, update: Update): Promise<void> {
+  accept(tenantId: string, update: unknown): Promise<void> {
     const handle = this.#live(tenantId);
     if (!handle) return Promise.reject(new TenantUnavailableError(tenantId));
     return handle.accept(update);
@@ -324,6 +365,51 @@ export class Runtime implements RuntimeView, WebhookTarget {
   /** True from {@linkcode Runtime.drain} on: webhooks answer 503 so Telegram retries later. */
   draining(): boolean {
     return this.#draining;
+  }
+
+  /** Every tenant's dead letters, running or not; for `/status`. */
+  deadLetters(): Promise<UpdateDeadLetter[]> {
+    return listDeadLetters(this.#env.db);
+  }
+
+  /** Runs a dead letter again in its tenant, which must be running. */
+  async retryDeadLetter(tenantId: string, updateId: number): Promise<DeadLetterRetry> {
+    if (!this.#entries.has(tenantId)) return "not_found";
+    const handle = this.#live(tenantId);
+    if (!handle) return "unavailable";
+    return await handle.retryDeadLetter(updateId) ? "retried" : "not_found";
+  }
+
+  /** Forgets a dead letter of a known tenant, running or not. */
+  async discardDeadLetter(tenantId: string, updateId: number): Promise<boolean> {
+    if (!this.#entries.has(tenantId)) return false;
+    const discarded = await discardDeadLetter(this.#env.db, tenantId, updateId);
+    if (discarded) {
+      log.warn("Dead letter {updateId} of tenant {tenantId} discarded by an operator.", {
+        tenantId,
+        updateId,
+      });
+    }
+    return discarded;
+  }
+
+  /** The tenants whose plugin module `text` names (as a path or a file URL). */
+  tenantsNamedIn(text: string): string[] {
+    const named: string[] = [];
+    for (const [id, entry] of this.#entries) {
+      const plugin = entry.config?.plugin;
+      if (plugin && (text.includes(pathToFileURL(plugin).href) || text.includes(plugin))) {
+        named.push(id);
+      }
+    }
+    return named;
+  }
+
+  /** Crashes a running tenant through its supervisor; false when it is not running. */
+  crashTenant(tenantId: string, error: unknown): boolean {
+    const handle = this.#live(tenantId);
+    handle?.crash(error);
+    return handle !== undefined;
   }
 
   #live(tenantId: string): TenantHandle | undefined {
@@ -336,6 +422,14 @@ export class Runtime implements RuntimeView, WebhookTarget {
     const reports = this.tenants();
     metrics.recordTenantStates(reports);
     metrics.mailboxDepth.set({ actor: "balance" }, this.#balances.mailboxDepth());
+    const deadLetters = new Map<string, number>();
+    for (const letter of await this.deadLetters()) {
+      deadLetters.set(letter.tenantId, (deadLetters.get(letter.tenantId) ?? 0) + 1);
+    }
+    metrics.updateDeadLetters.reset();
+    for (const report of reports) {
+      metrics.updateDeadLetters.set({ tenant: report.id }, deadLetters.get(report.id) ?? 0);
+    }
     for (const report of reports) {
       const handle = report.state === "running" ? this.#entries.get(report.id)?.handle : undefined;
       if (!handle) continue;

@@ -3,11 +3,6 @@
  * tenants — and counts restarts for `/metrics`. Error texts are redacted: a network error quotes
  * the request URL, and that URL carries the bot token.
  *
- * @example
- * ```ts ignore
- * const onEvent = supervisionObserver({ metrics, redact: (text) => secrets.redact(text) });
- * const supervisor = new Supervisor("tenants", specs, { onEvent });
- * ```
  * @module
  */
 import type { SupervisorEvent } from "../kernel/supervisor.ts";

@@ -4,13 +4,6 @@
  * as messages in the tenant's mailbox rather than running from the timer: housekeeping then runs
  * between two batches, never beside their recording, and nothing runs once the actor stopped.
  *
- * @example
- * ```ts ignore
- * const timers = new Housekeeping(parts, env, (msg) => ctx.self.tell(msg));
- * timers.startTicking();
- * // in receive: case "Tick": await timers.tick(); case "Reconcile": timers.reconcile();
- * timers.stop();
- * ```
  * @module
  */
 import type { TimerId } from "../kernel/clock.ts";

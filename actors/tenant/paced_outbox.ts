@@ -1,15 +1,10 @@
 /**
- * The tenant's side of its outbox sender: started with a {@linkcode SendPacer} so receipts and
- * refunds stay under the bot's flood limits, kicked after every payment commit so they go out at
- * once, and given a short drain at stop so the receipts of the last payments are not left for
- * the next start.
+ * The tenant's side of its outbox sender: started with the bot's `SendPacer` (the one its bot
+ * reports Telegram's 429s to) so receipts, notices and refunds stay under the bot's flood limits
+ * and wait out its flood holds, kicked after every payment commit so they go out at once, and
+ * given a short drain at stop so the receipts of the last payments are not left for the next
+ * start.
  *
- * @example
- * ```ts ignore
- * const outbox = startPacedOutbox(parts, env, (error) => crash("outbox sender", error));
- * outbox.stopKicking();
- * await outbox.drainAndStop();
- * ```
  * @module
  */
 import type { Actor } from "../kernel/actor.ts";
@@ -17,7 +12,6 @@ import type { ExitReason } from "../kernel/child.ts";
 import { type OutboxSenderMsg, startOutboxSender } from "./outbox_sender.ts";
 import type { TenantParts } from "./tenant_build.ts";
 import type { TenantEnvironment } from "./tenant_environment.ts";
-import { SendPacer } from "../../adapters/telegram/send_pacer.ts";
 
 /**
  * How long a stopping tenant gives its outbox to send what is due (receipts of the last
@@ -37,13 +31,12 @@ export interface PacedOutbox {
 export function startPacedOutbox(
   parts: Pick<
     TenantParts,
-    "config" | "outbox" | "logger" | "rawCall" | "whenCommitted" | "payments"
+    "config" | "outbox" | "logger" | "rawCall" | "whenCommitted" | "payments" | "pacer"
   >,
   env: Pick<TenantEnvironment, "clock" | "db" | "random">,
   onFailure: (error: unknown) => void,
 ): PacedOutbox {
   const { clock } = env;
-  const pacer = new SendPacer({ clock });
   const sender: Actor<OutboxSenderMsg> = startOutboxSender({
     tenantId: parts.config.id,
     db: env.db,
@@ -51,7 +44,7 @@ export function startPacedOutbox(
     clock,
     logger: parts.logger.getChild("outbox"),
     call: parts.rawCall,
-    pace: (chatId, signal) => pacer.take(chatId, signal),
+    pacer: parts.pacer,
     onSent: parts.payments.onOutboxSent,
     random: env.random,
   });

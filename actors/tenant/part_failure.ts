@@ -4,11 +4,6 @@
  * throws the error this module builds: the crash then goes through the supervisor like any
  * other, which restarts the tenant (or parks it) and keeps every other tenant out of it.
  *
- * @example
- * ```ts ignore
- * case "Failed":
- *   throw partFailure(msg.part, msg.error);
- * ```
  * @module
  */
 import { FatalError } from "../kernel/child.ts";

@@ -8,9 +8,13 @@
  * - updates of one user run in order on that user's lane, different users concurrently;
  * - `pre_checkout_query` skips the lanes: Telegram gives it 10 s, and it must never wait behind
  *   a slow handler;
+ * - every update is checked against the Update shape first: a malformed one is recorded as
+ *   rejected (or, carrying a payment, set aside as a dead letter) and confirmed, never run;
  * - a handled update is marked done; one whose handler failed is marked done too (the user was
  *   told), except a payment update, which stays pending and crashes the tenant so that its
- *   restart applies it again — money is never dropped on an error.
+ *   restart applies it again — money is never dropped on an error — until it has failed
+ *   three times: then it is set aside as a dead letter, the admins are told, and the tenant
+ *   goes on. An operator retries a dead letter through {@linkcode TenantHandle.retryDeadLetter}.
  *
  * A tenant that crashes is restarted by its supervisor; nothing it does can reach another tenant.
  *
@@ -19,16 +23,46 @@
  * outcomes), `paced_outbox.ts` (the outbox sender), `housekeeping.ts` (the timers) and
  * `part_failure.ts` (how a failed part crashes the tenant).
  *
- * @example
- * ```ts ignore
+ * @example A purchase through a polling tenant, against the sandbox
+ * ```ts
+ * import assert from "node:assert/strict";
  * import { startTenant } from "./tenant_actor.ts";
- * const tenant = await startTenant(config, { clock: systemClock, db, random: Math.random });
- * if (tenant.source.mode === "webhook") await tenant.accept(update); // from the HTTP route
+ * import { systemClock } from "../kernel/clock.ts";
+ * import { openDatabase } from "../../adapters/storage/open_database.ts";
+ * import { parseTenant } from "../../config/load_tenants.ts";
+ * import { Sandbox } from "../../sandbox/mod.ts";
+ *
+ * await using sandbox = await Sandbox.start();
+ * const account = sandbox.createBot({ username: "shop_bot" });
+ * const ann = sandbox.createUser({ firstName: "Ann", languageCode: "en", stars: 100 });
+ * const pack = {
+ *   kind: "credits",
+ *   id: "credits_100",
+ *   title: "100 credits",
+ *   description: "A pack of 100 credits.",
+ *   price: 50,
+ *   credits: 100,
+ * };
+ * const parsed = parseTenant(
+ *   { token: "env:SHOP_TOKEN", apiRoot: sandbox.apiRoot, products: [pack] },
+ *   { id: "shop", source: "shop.json", configDir: "config", env: () => account.token },
+ * );
+ * assert(parsed.ok);
+ * const db = await openDatabase("sqlite::memory:");
+ * const tenant = await startTenant(parsed.tenant, { clock: systemClock, db, random: Math.random });
+ *
+ * await ann.send(account, "/start buy_credits_100");
+ * const invoice = await ann.waitForMessage(account);
+ * assert.equal((await ann.pay(account, invoice)).status, "paid");
+ * // The receipt comes from the outbox, once the payment is committed.
+ * const receipt = await ann.waitForMessage(account);
+ * assert.match(receipt.text ?? "", /your balance is 100/);
+ *
  * await tenant.stop();
+ * await db.close();
  * ```
  * @module
  */
-import type { Update } from "grammy/types";
 import {
   Actor,
   type ActorContext,
@@ -44,6 +78,7 @@ import { UpdateDispatcher } from "./update_dispatcher.ts";
 import { type PacedOutbox, startPacedOutbox } from "./paced_outbox.ts";
 import { Housekeeping } from "./housekeeping.ts";
 import { partFailure } from "./part_failure.ts";
+import type { OptionalCallFailure } from "./optional_calls.ts";
 import type { TenantConfig } from "../../config/tenant_schema.ts";
 import type { UpdateSource } from "../../adapters/telegram/update_source.ts";
 
@@ -52,13 +87,21 @@ export { allowedUpdates } from "./update_intake.ts";
 
 /** The tenant actor's protocol. */
 export type TenantMsg =
-  /** A batch of updates; replied to once it is durably recorded and dispatched. */
-  | { type: "Updates"; updates: Update[]; reply: Reply<void> }
+  /**
+   * A batch of updates as received, not yet checked; replied to once it is durably recorded and
+   * dispatched.
+   */
+  | { type: "Updates"; updates: readonly unknown[]; reply: Reply<void> }
+  /** An operator's retry of a dead letter; replied `false` when there is no such dead letter. */
+  | { type: "RetryDeadLetter"; updateId: number; reply: Reply<boolean> }
   /** Periodic housekeeping: expire orders and subscriptions, forget old inbox rows. */
   | { type: "Tick" }
   /** Periodic reconciliation of Telegram's transactions with the ledger. */
   | { type: "Reconcile" }
-  /** A part of the tenant failed (poller, outbox sender, a payment update): crash and restart. */
+  /**
+   * A part of the tenant failed (poller, outbox sender, a payment update, an uncaught error of
+   * its code): crash and restart.
+   */
   | { type: "Failed"; part: string; error: unknown };
 
 /** A running tenant, as its supervisor and the HTTP server see it. */
@@ -67,12 +110,25 @@ export interface TenantHandle extends Child {
   /** Polling, or the webhook with its secret. */
   readonly source: UpdateSource;
   /**
-   * Records one update that came by webhook; resolves once it is durable, which is when the
+   * Records one update that came by webhook, as parsed from its body and not yet checked;
+   * resolves once it is durable (as an update to run, or as a rejected one), which is when the
    * webhook may answer 200. Rejects when the tenant is stopping or storage failed.
    */
-  accept(update: Update): Promise<void>;
+  accept(update: unknown): Promise<void>;
+  /**
+   * Puts a dead letter back in the inbox and runs it again; resolves `false` when the tenant
+   * has no such dead letter.
+   */
+  retryDeadLetter(updateId: number): Promise<boolean>;
+  /**
+   * Crashes the tenant through its supervisor, for an error of its code that nothing caught (an
+   * unhandled rejection, a throw in a timer): the process stays up, the tenant restarts.
+   */
+  crash(error: unknown): void;
   /** When the last update arrived (clock ms), for `/status`. */
   lastUpdateAt(): number | undefined;
+  /** The optional calls (command menu …) failing now, for `/status`. */
+  failingOptionalCalls(): OptionalCallFailure[];
   /** Outbox items not yet sent, for `/metrics`. */
   outboxBacklog(): Promise<number>;
   /** Messages waiting in the tenant actor's mailbox, for `/metrics`. */
@@ -93,7 +149,7 @@ export interface TenantHandle extends Child {
 const batchTimeoutMs = 60_000;
 
 /** Hands a batch to the actor; resolves once it is recorded and dispatched. */
-function handOver(ref: ActorRef<TenantMsg>, updates: Update[]): Promise<void> {
+function handOver(ref: ActorRef<TenantMsg>, updates: readonly unknown[]): Promise<void> {
   return ref.ask<void>((reply) => ({ type: "Updates", updates, reply }), {
     timeoutMs: batchTimeoutMs,
   });
@@ -109,7 +165,11 @@ export async function startTenant(
   env: TenantEnvironment,
 ): Promise<TenantHandle> {
   const parts = await buildTenant(config, env);
-  const source = await registerIntake(parts, env);
+  const source = await registerIntake(parts, env).catch(async (error) => {
+    // What the build started (a plugin's worker) must not outlive a start that failed.
+    await parts.close();
+    throw error;
+  });
   let lastUpdateAt: number | undefined;
   const draining = new AbortController();
   const actor = Actor.spawn(
@@ -118,13 +178,21 @@ export async function startTenant(
       tenantBehavior(parts, env, source, draining.signal, () => (lastUpdateAt = env.clock.now())),
     { clock: env.clock, deadLetters: env.deadLetters },
   );
+  // The tenant serves from here on; what it can serve without goes now, in the background.
+  parts.optionalCalls.start();
   return {
     id: config.id,
     source,
     done: actor.done,
     stop: (reason) => actor.stop(reason),
     accept: (update) => handOver(actor.ref, [update]),
+    retryDeadLetter: (updateId) =>
+      actor.ref.ask<boolean>((reply) => ({ type: "RetryDeadLetter", updateId, reply }), {
+        timeoutMs: batchTimeoutMs,
+      }),
+    crash: (error) => void actor.ref.tell({ type: "Failed", part: "uncaught error", error }),
     lastUpdateAt: () => lastUpdateAt,
+    failingOptionalCalls: () => parts.optionalCalls.failures(),
     outboxBacklog: () => parts.outbox.backlog(env.db),
     mailboxDepth: () => actor.mailboxSize,
     drain: () => draining.abort(),
@@ -147,13 +215,26 @@ function tenantBehavior(
   const fail = (part: string, error: unknown) => {
     if (self && !self.signal.aborted) self.self.tell({ type: "Failed", part, error });
   };
-  const updates = new UpdateDispatcher(parts, env, fail);
+  // The outbox sender is kicked through the commit listener it registers with the payment
+  // services; notices the dispatcher queues (a dead letter's) kick it the same way.
+  let kickOutbox = () => {};
+  const outboxParts: TenantParts = {
+    ...parts,
+    whenCommitted: (listener) => {
+      kickOutbox = listener;
+      parts.whenCommitted(listener);
+    },
+  };
+  const updates = new UpdateDispatcher(parts, env, {
+    failed: fail,
+    queuedNotice: () => kickOutbox(),
+  });
   const timers = new Housekeeping(parts, env, (msg) => self?.self.tell(msg));
 
   return {
     async preStart(ctx) {
       self = ctx;
-      outbox = startPacedOutbox(parts, env, (error) => fail("outbox sender", error));
+      outbox = startPacedOutbox(outboxParts, env, (error) => fail("outbox sender", error));
       timers.startTicking();
       if (env.balances) {
         // Before the first reconciliation: the reconciler reads the bot's transactions through
@@ -176,6 +257,9 @@ function tenantBehavior(
           noteUpdate();
           await updates.recordAndDispatch(msg.updates);
           msg.reply();
+          return;
+        case "RetryDeadLetter":
+          msg.reply(await updates.retryDeadLetter(msg.updateId));
           return;
         case "Tick":
           await timers.tick();

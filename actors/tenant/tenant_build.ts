@@ -2,13 +2,10 @@
  * Assembles one tenant's parts before its actor starts: the grammY bot (with the auto-retry
  * plugin, the runtime's handlers, the tenant's plugin and the fallbacks), the stores (inbox,
  * ledger, outbox) and the payment services. Checking the token (`getMe`) happens here, so a
- * rejected token fails the start with a `FatalError` and the supervisor parks the tenant.
+ * rejected token fails the start with a `FatalError` and the supervisor parks the tenant. Calls
+ * the bot can serve without (its command menu) are only collected here, in
+ * {@linkcode TenantParts.optionalCalls}: they run once the tenant serves.
  *
- * @example
- * ```ts ignore
- * const parts = await buildTenant(config, { clock, db });
- * await parts.bot.handleUpdate(update);
- * ```
  * @module
  */
 import { Api, type Bot } from "grammy";
@@ -26,28 +23,36 @@ import type { Database } from "../../money/ports.ts";
 import type { TenantConfig } from "../../config/tenant_schema.ts";
 import {
   botClientOptions,
+  commandMenuCalls,
   createBot,
   initTenantBot,
   installFallbacks,
   installTenantHandlers,
 } from "../../adapters/telegram/tenant_bot.ts";
 import { Texts } from "../../adapters/telegram/texts.ts";
+import { SendPacer } from "../../adapters/telegram/send_pacer.ts";
+import type { BotApiDeadlines } from "../../adapters/telegram/call_deadline.ts";
 import { tenantLogger } from "../../adapters/observability/logging.ts";
-import { installPlugin } from "../../adapters/plugins/load_plugin.ts";
+import { PluginHost } from "../../adapters/plugins/plugin_host.ts";
 import { starsServiceOf } from "../../adapters/plugins/plugin_api.ts";
 import { botApiBalanceUpstream } from "../../adapters/telegram/bot_api_balance.ts";
 import { describeError } from "../../adapters/telegram/describe_error.ts";
 import { readBotApiFailure } from "../../adapters/telegram/bot_api_failure.ts";
 import { redactTokens } from "../../adapters/observability/redact.ts";
 import type { Metrics } from "../../adapters/observability/metrics.ts";
+import { OptionalCalls } from "./optional_calls.ts";
 
 /** What building a tenant needs from the process. */
 export interface TenantBuildEnvironment {
   clock: Clock;
   db: Database;
+  /** How long the bot's Bot API calls may take; tests shorten them. Default `call_deadline.ts`. */
+  botApiDeadlines?: BotApiDeadlines;
   /** The process's BalanceActor; without it `/revenue`, `/transactions` and reconciliation are off. */
   balances?: BalanceRegistry;
   metrics?: Metrics;
+  /** The jitter of the optional calls' retries, returning [0, 1); default `Math.random`. */
+  random?: () => number;
 }
 
 /** A tenant's parts, ready for its actor. */
@@ -62,12 +67,19 @@ export interface TenantParts {
   payments: PaymentServices;
   /** Makes any Bot API call by name: the outbox stores calls that way. */
   rawCall(method: string, params: Record<string, unknown>, signal: AbortSignal): Promise<unknown>;
+  /** The bot's flood control: the outbox paces its sends by it (`send_pacer.ts`). */
+  pacer: SendPacer;
   /** Sets what runs after each payment commit; the actor kicks its outbox sender there. */
   whenCommitted(listener: () => void): void;
   /** What the tenant registers with the BalanceActor while it runs. */
   balanceTenant: BalanceTenant;
   /** Compares Telegram's transactions with the ledger; absent without a BalanceActor. */
   reconciler?: Reconciler;
+  /**
+   * The calls the bot serves without (its command menu, and any the start could not make):
+   * started once it serves, stopped by {@linkcode TenantParts.close}.
+   */
+  optionalCalls: OptionalCalls;
   /** Closes what the tenant holds open outside its actor (an MTProto connection). */
   close(): Promise<void>;
 }
@@ -93,7 +105,9 @@ export async function buildTenant(
   const { clock, db } = env;
   const logger = tenantLogger(config.id);
   const texts = new Texts(config.texts, config.locale);
-  const bot = createBot(config);
+  // One pacer per bot: every call reports Telegram's 429s to it, and the outbox paces by it.
+  const pacer = new SendPacer({ clock });
+  const bot = createBot(config, { clock, deadlines: env.botApiDeadlines, pacer });
   bot.api.config.use(autoRetry(retryPolicy));
   let committed = () => {};
   const outbox = new Outbox(config.id, clock, redactTokens);
@@ -172,16 +186,28 @@ export async function buildTenant(
     botStars: env.balances?.client,
     reconciler,
   });
-  if (config.plugin) {
-    bot.use(
-      await installPlugin(config.plugin, starsServiceOf(payments), {
-        id: config.id,
-        logger: logger.getChild("plugin"),
-      }),
-    );
-  }
+  // The plugin runs in a worker of its own, with the token and every other secret left here;
+  // its middleware stands where its composer would, between the handlers and the fallbacks.
+  const plugin = config.plugin === undefined ? undefined : new PluginHost({
+    path: config.plugin,
+    tenantId: config.id,
+    stars: starsServiceOf(payments),
+    callApi: (method, params, signal) => raw[method](params, signal),
+    logger: logger.getChild("plugin"),
+  });
+  if (plugin) bot.use(plugin.middleware());
   installFallbacks(bot, texts);
-  await initTenantBot(bot, texts, config);
+  // Only getMe can keep the tenant from starting; the menu waits until it serves.
+  await initTenantBot(bot);
+  const optionalCalls = new OptionalCalls({
+    clock,
+    random: env.random ?? Math.random,
+    logger,
+    describe: describeError,
+  });
+  for (const call of commandMenuCalls(bot, texts, config)) optionalCalls.add(call);
+  // Last, so that no later step can fail and leave the worker running.
+  await plugin?.start(bot.botInfo);
   return {
     config,
     logger,
@@ -191,12 +217,16 @@ export async function buildTenant(
     outbox,
     payments,
     rawCall: (method, params, signal) => raw[method](params, signal),
+    pacer,
     whenCommitted: (listener) => {
       committed = listener;
     },
     balanceTenant,
     reconciler,
+    optionalCalls,
     close: async () => {
+      optionalCalls.stop();
+      plugin?.stop();
       await mtproto?.close();
     },
   };

@@ -3,11 +3,6 @@
  * tenant actor's steps (intake, dispatch, housekeeping, outbox) can each name the few members
  * they use without importing the actor that composes them.
  *
- * @example
- * ```ts ignore
- * const env: TenantEnvironment = { clock: systemClock, db, random: Math.random };
- * const tenant = await startTenant(config, env);
- * ```
  * @module
  */
 import type { DeadLetters } from "../kernel/dead_letters.ts";

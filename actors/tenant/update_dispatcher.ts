@@ -4,13 +4,13 @@
  * inbox. A batch is recorded before any of it runs, so that whatever a crash interrupts is
  * found pending at the next start and run again.
  *
- * @example
- * ```ts ignore
- * const updates = new UpdateDispatcher(parts, env, (part, error) => crash(part, error));
- * await updates.replayPending();
- * await updates.recordAndDispatch(batch);
- * await updates.drain();
- * ```
+ * Every update is checked against the Update shape first (`update_shape.ts`): a malformed one
+ * is recorded as rejected and never runs — or, when it carries a payment, set aside as a dead
+ * letter so that nothing about the money is dropped quietly. Either way its batch is confirmed,
+ * so Telegram does not send it again. A payment update whose handling fails crashes the tenant,
+ * whose restart applies it again; after {@linkcode MAX_UPDATE_ATTEMPTS} failures it is set
+ * aside as a dead letter, the admins are told, and the tenant goes on with the next updates.
+ *
  * @module
  */
 import { BotError } from "grammy";
@@ -18,61 +18,185 @@ import type { Update } from "grammy/types";
 import { Lanes } from "../kernel/lanes.ts";
 import type { TenantParts } from "./tenant_build.ts";
 import type { TenantEnvironment } from "./tenant_environment.ts";
-import { updateUserId } from "../../money/delivery/inbox.ts";
+import { type RejectedUpdate, updateUserId } from "../../money/delivery/inbox.ts";
+import { checkUpdate, movesMoney, type UpdateCheck } from "../../money/delivery/update_shape.ts";
+import { UpdateDeadLetters } from "../../money/delivery/update_dead_letters.ts";
+import type { SqlRunner } from "../../money/ports.ts";
 import { describeError } from "../../adapters/telegram/describe_error.ts";
+import { secrets } from "../../adapters/observability/redact.ts";
 
-/** True for updates that change what a user paid for; their failures must not be marked done. */
-function movesMoney(update: Update): boolean {
-  return update.message?.successful_payment !== undefined ||
-    update.message?.refunded_payment !== undefined || update.subscription !== undefined;
-}
+/**
+ * How many times a payment update may fail before it is set aside. Each failure restarts the
+ * tenant (0.5 s, then 1 s of backoff), so a storage blip of a second or two is still ridden out
+ * by the retries, while a payment that can never be applied stops holding its user's lane
+ * within seconds.
+ */
+export const MAX_UPDATE_ATTEMPTS = 3;
 
 /** Called when something the tenant cannot shrug off failed: `part` names it for the log. */
 export type PartFailed = (part: string, error: unknown) => void;
 
+/** What the dispatcher tells its tenant actor. */
+export interface DispatcherHooks {
+  /** A payment update failed (or storage did): the tenant must crash so a restart retries. */
+  failed: PartFailed;
+  /** Notices were queued in the outbox outside the payment services: send them now. */
+  queuedNotice(): void;
+}
+
+/** An update that failed the check, with what is wrong. */
+interface Quarantined {
+  value: unknown;
+  check: Extract<UpdateCheck, { ok: false }>;
+}
+
 /** Lanes, pre-checkout queries in flight, and how each update ends; see the module doc. */
 export class UpdateDispatcher {
-  readonly #parts: Pick<TenantParts, "bot" | "inbox" | "texts" | "logger" | "config">;
+  readonly #parts: Pick<TenantParts, "bot" | "inbox" | "outbox" | "texts" | "logger" | "config">;
   readonly #env: Pick<TenantEnvironment, "clock" | "db" | "metrics">;
-  readonly #failed: PartFailed;
+  readonly #hooks: DispatcherHooks;
+  readonly #deadLetters: UpdateDeadLetters;
   readonly #lanes: Lanes;
   /** Pre-checkout queries running beside the lanes, awaited by a stop. */
   readonly #inFlight = new Set<Promise<void>>();
   readonly #metricLabels: { tenant: string };
 
   constructor(
-    parts: Pick<TenantParts, "bot" | "inbox" | "texts" | "logger" | "config">,
+    parts: Pick<TenantParts, "bot" | "inbox" | "outbox" | "texts" | "logger" | "config">,
     env: Pick<TenantEnvironment, "clock" | "db" | "metrics">,
-    failed: PartFailed,
+    hooks: DispatcherHooks,
   ) {
     this.#parts = parts;
     this.#env = env;
-    this.#failed = failed;
-    this.#lanes = new Lanes({ onError: (error) => failed("update lane", error) });
-    this.#metricLabels = { tenant: parts.config.id };
+    this.#hooks = hooks;
+    const { config } = parts;
+    this.#deadLetters = new UpdateDeadLetters({
+      tenantId: config.id,
+      clock: env.clock,
+      inbox: parts.inbox,
+      outbox: parts.outbox,
+      texts: parts.texts,
+      locale: config.locale,
+      admins: config.admins,
+      redact: (text) => secrets.redact(text),
+    });
+    this.#lanes = new Lanes({ onError: (error) => hooks.failed("update lane", error) });
+    this.#metricLabels = { tenant: config.id };
   }
 
   /**
-   * Records a batch in the inbox and queues the updates it had not seen; resolves once they are
-   * queued, which is when Telegram may be told they arrived.
+   * Checks a batch, records it in the inbox (the malformed updates as rejected or dead) and
+   * queues the updates it had not seen; resolves once they are queued, which is when Telegram
+   * may be told they arrived.
    */
-  async recordAndDispatch(updates: readonly Update[]): Promise<void> {
-    const { db } = this.#env;
-    const fresh = await db.transaction((tx) => this.#parts.inbox.record(tx, updates));
+  async recordAndDispatch(batch: readonly unknown[]): Promise<void> {
+    const wellFormed: Update[] = [];
+    const malformed: Quarantined[] = [];
+    for (const value of batch) {
+      const check = checkUpdate(value);
+      if (check.ok) wellFormed.push(check.update);
+      else malformed.push({ value, check });
+    }
+    const { inbox } = this.#parts;
+    const { fresh, setAside } = await this.#env.db.transaction(async (tx) => ({
+      fresh: await inbox.record(tx, wellFormed),
+      setAside: await this.#quarantine(tx, malformed),
+    }));
+    this.#reportQuarantined(malformed, setAside);
     for (const update of fresh) await this.#dispatch(update);
   }
 
   /** Queues the updates recorded before a crash or a stop but never finished. */
   async replayPending(): Promise<void> {
-    for (const update of await this.#parts.inbox.pending(this.#env.db)) {
-      await this.#dispatch(update);
-    }
+    for (const update of await this.#parts.inbox.pending(this.#env.db)) await this.#admit(update);
+  }
+
+  /**
+   * An operator's retry of a dead letter: it goes back to the inbox as pending, its failures
+   * forgotten, and is queued. False when this tenant has no such dead letter.
+   */
+  async retryDeadLetter(updateId: number): Promise<boolean> {
+    const update = await this.#env.db.transaction((tx) => this.#deadLetters.take(tx, updateId));
+    if (update === undefined) return false;
+    this.#parts.logger.warn("Dead letter {updateId} is retried at an operator's request.", {
+      updateId,
+    });
+    await this.#admit(update);
+    return true;
   }
 
   /** Waits for every queued and running update to end. */
   async drain(): Promise<void> {
     await this.#lanes.drain();
     await Promise.all(this.#inFlight);
+  }
+
+  /**
+   * Queues an update already in the inbox (recorded before this release checked shapes, or
+   * retried by an operator) once it passes the check; quarantines it otherwise.
+   */
+  async #admit(update: { update_id: number }): Promise<void> {
+    const check = checkUpdate(update);
+    if (check.ok) return await this.#dispatch(check.update);
+    const malformed = [{ value: update, check }];
+    const setAside = await this.#env.db.transaction(async (tx) => {
+      const buried = await this.#quarantine(tx, malformed);
+      // Out of the pending ones either way: a burial marks the update done, a rejection here.
+      await this.#parts.inbox.markDoneIn(tx, update.update_id);
+      return buried;
+    });
+    this.#reportQuarantined(malformed, setAside);
+  }
+
+  /**
+   * Records malformed updates in the caller's transaction: one carrying a payment is set aside
+   * as a dead letter (its admins told), any other is rejected. Returns how many were newly set
+   * aside.
+   */
+  async #quarantine(tx: SqlRunner, malformed: readonly Quarantined[]): Promise<number> {
+    const rejected: RejectedUpdate[] = [];
+    let setAside = 0;
+    for (const { value, check } of malformed) {
+      if (check.movesMoney && check.updateId !== undefined) {
+        const update = { ...(value as object), update_id: check.updateId };
+        const outcome = { attempts: 0, error: `malformed: ${check.reason}` };
+        if (await this.#deadLetters.bury(tx, update, outcome)) setAside++;
+      } else {
+        rejected.push({ updateId: check.updateId, reason: check.reason, payload: value });
+      }
+    }
+    await this.#parts.inbox.reject(tx, rejected);
+    return setAside;
+  }
+
+  /** Logs and counts what the quarantine did, once it is durable. */
+  #reportQuarantined(malformed: readonly Quarantined[], setAside: number): void {
+    const { logger } = this.#parts;
+    const { metrics } = this.#env;
+    let rejected = 0;
+    for (const { check } of malformed) {
+      // The reason names a field, never the content: updates hold users' messages.
+      const fields = { updateId: check.updateId ?? "without an id", reason: check.reason };
+      if (check.movesMoney && check.updateId !== undefined) {
+        logger.error(
+          "Update {updateId} carries a payment but is malformed ({reason}); set aside as a dead letter.",
+          fields,
+        );
+      } else {
+        rejected++;
+        if (check.movesMoney) {
+          logger.error(
+            "Update {updateId} carries a payment but has no usable id ({reason}); rejected. Reconciliation credits the payment from Telegram's transactions.",
+            fields,
+          );
+        } else logger.warn("Update {updateId} rejected: {reason}.", fields);
+      }
+    }
+    if (rejected > 0) metrics?.updatesRejected.inc(this.#metricLabels, rejected);
+    if (setAside > 0) {
+      metrics?.updatesDeadLettered.inc(this.#metricLabels, setAside);
+      this.#hooks.queuedNotice();
+    }
   }
 
   /**
@@ -108,15 +232,47 @@ export class UpdateDispatcher {
         updateId: update.update_id,
         error: describeError(cause),
       });
-      if (movesMoney(update)) {
-        // Left pending, so money is never dropped on an error: the restart this causes applies
-        // it again.
-        this.#failed(`payment update ${update.update_id}`, cause);
-        return;
-      }
+      if (movesMoney(update)) return await this.#paymentFailed(update, cause);
       await this.#tellUserItFailed(update);
     }
     await this.#parts.inbox.markDone(this.#env.db, update.update_id);
+  }
+
+  /**
+   * A payment update whose handling failed stays pending — money is never dropped on an error —
+   * and crashes the tenant, whose restart applies it again. Once it has failed
+   * {@linkcode MAX_UPDATE_ATTEMPTS} times it is set aside instead, so the tenant goes on.
+   */
+  async #paymentFailed(update: Update, cause: unknown): Promise<void> {
+    const { inbox } = this.#parts;
+    const { db } = this.#env;
+    const part = `payment update ${update.update_id}`;
+    const error = describeError(cause);
+    let attempts: number;
+    try {
+      attempts = await inbox.recordFailure(db, update.update_id, secrets.redact(error));
+    } catch {
+      // Storage failing is exactly what a restart retries: the update stays pending, uncounted.
+      return this.#hooks.failed(part, cause);
+    }
+    if (attempts < MAX_UPDATE_ATTEMPTS) return this.#hooks.failed(part, cause);
+    let buried: boolean;
+    try {
+      const outcome = { attempts, error: `failed ${attempts} times: ${error}` };
+      buried = await db.transaction((tx) => this.#deadLetters.bury(tx, update, outcome));
+    } catch (storageError) {
+      return this.#hooks.failed(part, storageError);
+    }
+    if (!buried) {
+      // Set aside already, yet pending again: it only has to leave the pending ones.
+      return await inbox.markDone(db, update.update_id);
+    }
+    this.#parts.logger.error(
+      "Payment update {updateId} failed {attempts} times; set aside as a dead letter, admins told. Reconciliation credits it from Telegram's transactions.",
+      { updateId: update.update_id, attempts },
+    );
+    this.#env.metrics?.updatesDeadLettered.inc(this.#metricLabels);
+    this.#hooks.queuedNotice();
   }
 
   /** A message whose handler (often a plugin's) failed gets a reply rather than silence. */

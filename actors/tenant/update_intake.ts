@@ -3,13 +3,6 @@
  * webhook with its secret), and for a polling tenant the poller itself. Either way a batch is
  * handed to the tenant actor, and Telegram hears it was received only once the actor answers.
  *
- * @example
- * ```ts ignore
- * const source = await registerIntake(parts, env);
- * if (source.mode === "polling") {
- *   const polling = startPolling(parts, env, { stop, drain, handle, onFailure });
- * }
- * ```
  * @module
  */
 import type { Update } from "grammy/types";
@@ -35,13 +28,15 @@ export const allowedUpdates: readonly AllowedUpdate[] = [
  * here (and polling must find no webhook in the way) before the first update is asked for.
  */
 export async function registerIntake(
-  parts: Pick<TenantParts, "bot" | "config" | "logger">,
+  parts: Pick<TenantParts, "bot" | "config" | "logger" | "optionalCalls">,
   env: Pick<TenantEnvironment, "db" | "publicUrl">,
 ): Promise<UpdateSource> {
   const source = await registerUpdateSource(parts.bot.api, parts.config, {
     db: env.db,
     publicUrl: env.publicUrl,
     allowedUpdates,
+    // Clearing an old webhook is not needed to poll: retried once the tenant serves.
+    retryInBackground: (call, error) => parts.optionalCalls.retryLater(call, error),
   });
   parts.logger.info("Bot @{username} is up; updates by {mode}.", {
     username: parts.bot.botInfo.username,

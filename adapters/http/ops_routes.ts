@@ -5,8 +5,12 @@
  * - `GET /readyz`: 200 when every enabled tenant is running, else 503 naming those that are not
  *   (readiness).
  * - `GET /metrics`: Prometheus text.
- * - `GET /status`: every tenant in JSON, behind `Authorization: Bearer <ADMIN_TOKEN>`; answers
- *   404 while `ADMIN_TOKEN` is not set, so the endpoint is off unless an operator turns it on.
+ * - `GET /status`: every tenant in JSON with its dead letters (updates it set aside), behind
+ *   `Authorization: Bearer <ADMIN_TOKEN>`; answers 404 while `ADMIN_TOKEN` is not set, so the
+ *   endpoint is off unless an operator turns it on.
+ * - `POST /dead-letters/<tenantId>/<updateId>/retry`: runs a dead letter again in its tenant
+ *   (202; 503 while the tenant is not running), and `…/discard` forgets it (200); 404 for an
+ *   unknown tenant or dead letter. Behind the admin token like `/status`.
  *
  * Every body that quotes tenant errors (`/readyz`, `/status`) or metric labels (`/metrics`)
  * passes through `redact` first: error texts may quote request URLs and with them bot tokens.
@@ -30,11 +34,16 @@
  * };
  * const routes = opsRoutes({
  *   runtime: { tenants: () => [quiz] },
+ *   deadLetters: {
+ *     deadLetters: () => Promise.resolve([]),
+ *     retryDeadLetter: () => Promise.resolve("not_found"),
+ *     discardDeadLetter: () => Promise.resolve(false),
+ *   },
  *   metrics: createMetrics(),
  *   adminToken: "let-me-in",
  *   redact: redactTokens,
  * });
- * await using server = startHttpServer({ port: 0, hostname: "127.0.0.1", routes });
+ * await using server = await startHttpServer({ port: 0, hostname: "127.0.0.1", routes });
  * const get = (path: string, headers: HeadersInit = {}) =>
  *   fetch(`http://127.0.0.1:${server.port}${path}`, { headers });
  *
@@ -53,21 +62,25 @@
  * assert.equal(anonymous.status, 401);
  * await anonymous.body?.cancel();
  * const status = await get("/status", { authorization: "Bearer let-me-in" });
- * assert.equal((await status.json()).tenants[0].restarts, 3);
+ * const [shown] = (await status.json()).tenants;
+ * assert.equal(shown.restarts, 3);
+ * assert.deepEqual(shown.deadLetters, []);
  * ```
  * @module
  */
 import type { Metrics } from "../observability/metrics.ts";
-import { constantTimeEqual } from "./constant_time.ts";
-import { jsonResponse, textResponse } from "./responses.ts";
+import { refuseWithoutAdminToken } from "./admin_auth.ts";
+import { deadLetterRoutes } from "./dead_letter_routes.ts";
+import { textResponse } from "./responses.ts";
 import type { Route } from "./routes.ts";
-import type { RuntimeView, TenantReport } from "./runtime_view.ts";
+import type { DeadLetterDesk, RuntimeView, TenantReport } from "./runtime_view.ts";
+import type { UpdateDeadLetter } from "../../money/delivery/update_dead_letters.ts";
 
-/**
- * What the operations endpoints read.
- */
+/** What the operations endpoints read. */
 export interface OpsRoutesOptions {
   runtime: RuntimeView;
+  /** The tenants' dead letters: listed in `/status`, retried and discarded by operators. */
+  deadLetters: DeadLetterDesk;
   metrics: Metrics;
   /** `ADMIN_TOKEN`; without it `/status` answers 404. */
   adminToken?: string;
@@ -75,9 +88,7 @@ export interface OpsRoutesOptions {
   redact: (text: string) => string;
 }
 
-/**
- * The four operations routes.
- */
+/** The operations routes. */
 export function opsRoutes(options: OpsRoutesOptions): Route[] {
   const { runtime, metrics, redact } = options;
   // Each string is redacted before it is escaped into JSON, so a secret holding a character
@@ -114,33 +125,31 @@ export function opsRoutes(options: OpsRoutesOptions): Route[] {
     {
       method: "GET",
       path: "/status",
-      handle(request) {
-        const denied = checkBearer(request, options.adminToken);
+      async handle(request) {
+        const denied = refuseWithoutAdminToken(request, options.adminToken);
         if (denied !== undefined) return denied;
-        return redactedJson(200, { tenants: runtime.tenants().map(statusOf) });
+        const deadLetters = await options.deadLetters.deadLetters();
+        const tenants = runtime.tenants().map((tenant) => statusOf(tenant, deadLetters));
+        return redactedJson(200, { tenants });
       },
     },
+    ...deadLetterRoutes(options),
   ];
 }
 
-/** The answer refusing the request, or undefined when it carries the admin token. */
-function checkBearer(request: Request, adminToken: string | undefined): Response | undefined {
-  if (adminToken === undefined || adminToken === "") {
-    return jsonResponse(404, { error: "disabled: set ADMIN_TOKEN" });
-  }
-  const challenge = { "www-authenticate": 'Bearer realm="constellation"' };
-  const header = request.headers.get("authorization");
-  const match = header === null ? null : /^Bearer +(\S+) *$/i.exec(header);
-  if (match === null) {
-    return jsonResponse(401, { error: "expected Authorization: Bearer <ADMIN_TOKEN>" }, challenge);
-  }
-  if (!constantTimeEqual(match[1], adminToken)) {
-    return jsonResponse(401, { error: "wrong admin token" }, challenge);
-  }
-  return undefined;
+/** One dead letter as `/status` shows it. */
+function deadLetterOf(letter: UpdateDeadLetter) {
+  return {
+    updateId: letter.updateId,
+    kind: letter.kind,
+    payment: letter.movesMoney,
+    attempts: letter.attempts,
+    error: letter.error,
+    deadAt: new Date(letter.deadAt).toISOString(),
+  };
 }
 
-function statusOf(tenant: TenantReport) {
+function statusOf(tenant: TenantReport, deadLetters: readonly UpdateDeadLetter[]) {
   return {
     id: tenant.id,
     state: tenant.state,
@@ -151,5 +160,14 @@ function statusOf(tenant: TenantReport) {
       ? null
       : new Date(tenant.lastUpdateAt).toISOString(),
     ...(tenant.configError !== undefined && { configError: tenant.configError }),
+    // The tenant serves, but without what these do; they are being retried.
+    failingOptionalCalls: (tenant.failingOptionalCalls ?? []).map((failing) => ({
+      call: failing.call,
+      error: failing.error,
+      attempts: failing.attempts,
+      failingSince: new Date(failing.failingSince).toISOString(),
+      nextAttemptAt: new Date(failing.nextAttemptAt).toISOString(),
+    })),
+    deadLetters: deadLetters.filter((letter) => letter.tenantId === tenant.id).map(deadLetterOf),
   };
 }

@@ -22,9 +22,7 @@
  * @module
  */
 
-/**
- * The body is, or declares itself, larger than the limit.
- */
+/** The body is, or declares itself, larger than the limit. */
 export class BodyTooLargeError extends Error {
   /** The limit that was exceeded, in bytes. */
   readonly limit: number;

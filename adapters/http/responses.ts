@@ -21,9 +21,7 @@
  * @module
  */
 
-/**
- * A JSON response with `status`, `body` serialized, and any extra `headers`.
- */
+/** A JSON response with `status`, `body` serialized, and any extra `headers`. */
 export function jsonResponse(
   status: number,
   body: unknown,
@@ -35,9 +33,7 @@ export function jsonResponse(
   });
 }
 
-/**
- * A response whose body is already text; plain text unless `headers` say otherwise.
- */
+/** A response whose body is already text; plain text unless `headers` say otherwise. */
 export function textResponse(
   status: number,
   body: string,

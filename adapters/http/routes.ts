@@ -24,9 +24,7 @@
  * @module
  */
 
-/**
- * What a handler gets besides the request.
- */
+/** What a handler gets besides the request. */
 export interface RouteContext {
   /** The path's `:name` parameters, percent-decoded. */
   readonly params: Readonly<Record<string, string>>;
@@ -34,17 +32,13 @@ export interface RouteContext {
   readonly remote: string;
 }
 
-/**
- * Answers one matched request. A handler that throws gets a 500 from the server.
- */
+/** Answers one matched request. A handler that throws gets a 500 from the server. */
 export type RouteHandler = (
   request: Request,
   context: RouteContext,
 ) => Response | Promise<Response>;
 
-/**
- * One entry of the table.
- */
+/** One entry of the table. */
 export interface Route {
   /** An HTTP method in upper case, e.g. `GET`. */
   readonly method: string;
@@ -53,9 +47,7 @@ export interface Route {
   readonly handle: RouteHandler;
 }
 
-/**
- * The result of {@linkcode RouteTable.find}.
- */
+/** The result of {@linkcode RouteTable.find}. */
 export type RouteMatch =
   | { kind: "matched"; route: Route; params: Record<string, string> }
   | { kind: "wrong-method"; allowed: string[] }
@@ -69,9 +61,7 @@ interface CompiledRoute {
 const PARAMETER = /^:([A-Za-z_][A-Za-z0-9_]*)$/;
 const METHOD = /^[A-Z]+$/;
 
-/**
- * Routes compiled once, matched per request in declaration order.
- */
+/** Routes compiled once, matched per request in declaration order. */
 export class RouteTable {
   readonly #routes: CompiledRoute[];
 

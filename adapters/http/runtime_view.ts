@@ -39,6 +39,7 @@
  * @module
  */
 import type { ChildState } from "../../actors/kernel/supervisor.ts";
+import type { UpdateDeadLetter } from "../../money/delivery/update_dead_letters.ts";
 
 /**
  * A tenant's state: its supervisor's {@linkcode ChildState}, or `disabled` (`enabled: false` in
@@ -59,14 +60,10 @@ const STATES: Record<TenantState, true> = {
   invalid: true,
 };
 
-/**
- * Every {@linkcode TenantState}, in lifecycle order.
- */
+/** Every {@linkcode TenantState}, in lifecycle order. */
 export const TENANT_STATES: readonly TenantState[] = Object.keys(STATES) as TenantState[];
 
-/**
- * One tenant as operators see it.
- */
+/** One tenant as operators see it. */
 export interface TenantReport {
   /** The tenant id (its file name). */
   readonly id: string;
@@ -83,12 +80,47 @@ export interface TenantReport {
   readonly lastUpdateAt?: number;
   /** Why the tenant's file was refused, for `invalid` tenants. */
   readonly configError?: string;
+  /**
+   * Calls the tenant serves without (its command menu …) that keep failing and are being
+   * retried; empty or absent when all went through.
+   */
+  readonly failingOptionalCalls?: readonly FailingOptionalCall[];
 }
 
-/**
- * Read access to the runtime for the operations endpoints.
- */
+/** One optional call that keeps failing: the tenant serves, but without what it does. */
+export interface FailingOptionalCall {
+  /** The call: `setMyCommands (chat 42, ru)`. */
+  readonly call: string;
+  /** What its last attempt failed with; may hold secrets until redacted. */
+  readonly error: string;
+  readonly attempts: number;
+  /** When it first failed, in ms since the Unix epoch. */
+  readonly failingSince: number;
+  /** When it is tried next, in ms since the Unix epoch. */
+  readonly nextAttemptAt: number;
+}
+
+/** Read access to the runtime for the operations endpoints. */
 export interface RuntimeView {
   /** A fresh snapshot of every tenant, in config order. */
   tenants(): TenantReport[];
+}
+
+/**
+ * How an operator's retry of a dead letter went: `retried` (it runs again now), `not_found` (no
+ * such tenant or dead letter) or `unavailable` (the tenant is not running; retry once it is).
+ */
+export type DeadLetterRetry = "retried" | "not_found" | "unavailable";
+
+/**
+ * The updates tenants have set aside (dead letters), for `/status` and the retry and discard
+ * endpoints.
+ */
+export interface DeadLetterDesk {
+  /** Every tenant's dead letters, running or not. */
+  deadLetters(): Promise<UpdateDeadLetter[]>;
+  /** Runs a dead letter again in its tenant. */
+  retryDeadLetter(tenantId: string, updateId: number): Promise<DeadLetterRetry>;
+  /** Forgets a dead letter for good; false when there is no such tenant or dead letter. */
+  discardDeadLetter(tenantId: string, updateId: number): Promise<boolean>;
 }

@@ -6,8 +6,11 @@
  * Telegram retries any answer other than 2xx, so the status codes are chosen for that:
  * 200 only once the update is durably recorded (a crash after 200 must not lose it), 503 while
  * draining or while the tenant is stopping or restarting, 500 on a storage failure (all retried
- * later), and 4xx for requests that would fail the same way again. Checks run from cheapest to
- * dearest, and the refusals before the last two never reach {@linkcode WebhookTarget.accept}:
+ * later), and 4xx for requests that would fail the same way again. Any JSON body is handed to
+ * the tenant, which checks it against the Update shape and records a malformed one as rejected:
+ * it is answered 200 too, so Telegram does not send it again and again. Checks run from
+ * cheapest to dearest, and the refusals before the last two never reach
+ * {@linkcode WebhookTarget.accept}:
  *
  * | answer | when                                                                     |
  * | ------ | ------------------------------------------------------------------------ |
@@ -15,20 +18,20 @@
  * | 401    | the secret header is missing or wrong                                    |
  * | 503    | the runtime is draining for shutdown                                     |
  * | 413    | the body is over 1 MiB (declared or streamed)                            |
- * | 400    | the body is not a JSON object with an integer `update_id`                |
+ * | 415    | the body is not declared `Content-Type: application/json`                |
+ * | 400    | the body is not UTF-8 JSON                                               |
  * | 503    | the tenant is stopping or restarting (`TenantUnavailableError`)          |
  * | 500    | `accept` failed otherwise                                                |
- * | 200    | `{}`: recorded                                                           |
+ * | 200    | `{}`: recorded, as an update to run or as a rejected one                 |
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import type { Update } from "grammy/types";
  * import { TenantUnavailableError, webhookRoute, type WebhookTarget } from "./webhook_route.ts";
  * import { startHttpServer } from "./server.ts";
  * import { createMetrics } from "../observability/metrics.ts";
  *
- * const inbox: Update[] = [];
+ * const inbox: unknown[] = [];
  * let shopRunning = true;
  * const target: WebhookTarget = {
  *   secretFor: (tenantId) => (tenantId === "shop" ? "hook_secret" : undefined),
@@ -40,11 +43,16 @@
  * };
  * const metrics = createMetrics();
  * const routes = [webhookRoute({ target, metrics })];
- * await using server = startHttpServer({ port: 0, hostname: "127.0.0.1", routes });
- * const deliver = async (body: string, secret = "hook_secret", tenant = "shop") => {
+ * await using server = await startHttpServer({ port: 0, hostname: "127.0.0.1", routes });
+ * const deliver = async (
+ *   body: string,
+ *   secret = "hook_secret",
+ *   tenant = "shop",
+ *   type = "application/json",
+ * ) => {
  *   const response = await fetch(`http://127.0.0.1:${server.port}/telegram/${tenant}`, {
  *     method: "POST",
- *     headers: { "x-telegram-bot-api-secret-token": secret },
+ *     headers: { "x-telegram-bot-api-secret-token": secret, "content-type": type },
  *     body,
  *   });
  *   await response.body?.cancel();
@@ -55,7 +63,8 @@
  * assert.deepEqual(inbox, [{ update_id: 1 }]);
  * assert.equal(await deliver(JSON.stringify({ update_id: 2 }), "guess"), 401);
  * assert.equal(await deliver(JSON.stringify({ update_id: 2 }), "hook_secret", "quiz"), 404);
- * assert.equal(await deliver("[1, 2]"), 400);
+ * assert.equal(await deliver("{not json"), 400);
+ * assert.equal(await deliver(JSON.stringify({ update_id: 2 }), "hook_secret", "shop", "text/plain"), 415);
  * shopRunning = false;
  * assert.equal(await deliver(JSON.stringify({ update_id: 2 })), 503); // Telegram retries later
  * assert.equal(inbox.length, 1);
@@ -64,7 +73,6 @@
  * @module
  */
 import type { Logger } from "@logtape/logtape";
-import type { Update } from "grammy/types";
 import type { Metrics } from "../observability/metrics.ts";
 import { runtimeLogger } from "../observability/logging.ts";
 import { redactTokens } from "../observability/redact.ts";
@@ -73,17 +81,16 @@ import { BodyTooLargeError, readBodyLimited } from "./read_body.ts";
 import { jsonResponse } from "./responses.ts";
 import type { Route, RouteContext } from "./routes.ts";
 
-/**
- * The runtime's side of the webhook: the lead's runtime implements it.
- */
+/** The runtime's side of the webhook: the lead's runtime implements it. */
 export interface WebhookTarget {
   /** The tenant's expected secret token, or undefined if no such tenant is on webhooks. */
   secretFor(tenantId: string): string | undefined;
   /**
-   * Durably accepts one update for the tenant (records it in the inbox); resolves only after it
-   * is safe to return 200. Rejects on storage failure.
+   * Durably accepts one update for the tenant, as parsed from the body and not yet checked (the
+   * tenant records a malformed one as rejected); resolves only after it is safe to return 200.
+   * Rejects on storage failure.
    */
-  accept(tenantId: string, update: Update): Promise<void>;
+  accept(tenantId: string, update: unknown): Promise<void>;
   /** True while the runtime drains for shutdown: answer 503 so Telegram retries later. */
   draining(): boolean;
 }
@@ -104,9 +111,7 @@ export class TenantUnavailableError extends Error {
   }
 }
 
-/**
- * What the route is built from.
- */
+/** What the route is built from. */
 export interface WebhookRouteOptions {
   target: WebhookTarget;
   /** When given, every answer is counted in `webhook_requests_total{status}`. */
@@ -131,16 +136,12 @@ const RETRY_LATER = { "retry-after": "5" };
 /** The header in which Telegram sends `setWebhook`'s `secret_token`. */
 const SECRET_HEADER = "x-telegram-bot-api-secret-token";
 
-/**
- * The path of a tenant's webhook, to append to `PUBLIC_URL` when calling `setWebhook`.
- */
+/** The path of a tenant's webhook, to append to `PUBLIC_URL` when calling `setWebhook`. */
 export function webhookPath(tenantId: string): string {
   return `/telegram/${encodeURIComponent(tenantId)}`;
 }
 
-/**
- * The `POST /telegram/:tenantId` route.
- */
+/** The `POST /telegram/:tenantId` route. */
 export function webhookRoute(options: WebhookRouteOptions): Route {
   const receive = receiver(options);
   return {
@@ -195,18 +196,25 @@ function receiver(options: WebhookRouteOptions) {
       }
       throw error;
     }
-    const parsed = parseUpdate(body);
-    if (typeof parsed === "string") return jsonResponse(400, { error: parsed });
+    // Telegram always declares JSON: a body declared as anything else is not an update.
+    const type = request.headers.get("content-type");
+    if (!isJson(type)) {
+      return jsonResponse(415, {
+        error: `expected Content-Type: application/json, got ${type === null ? "none" : type}`,
+      });
+    }
+    const parsed = parseJson(body);
+    if (parsed.ok === false) return jsonResponse(400, { error: parsed.error });
 
     try {
-      await target.accept(tenant, parsed);
+      await target.accept(tenant, parsed.value);
     } catch (error) {
       if (error instanceof TenantUnavailableError) {
         return jsonResponse(503, { error: "tenant not running; retry later" }, RETRY_LATER);
       }
       log.error("Webhook update {updateId} for {tenant} was not recorded: {error}", {
         tenant,
-        updateId: parsed.update_id,
+        updateId: (parsed.value as { update_id?: unknown } | null)?.update_id ?? "without an id",
         error: redact(error instanceof Error ? error.message : String(error)),
       });
       return jsonResponse(500, { error: "could not record the update; retry later" });
@@ -217,34 +225,26 @@ function receiver(options: WebhookRouteOptions) {
 
 const decoder = new TextDecoder("utf-8", { fatal: true });
 
+/** True for `application/json`, with or without parameters such as `charset`. */
+function isJson(contentType: string | null): boolean {
+  return contentType?.split(";")[0].trim().toLowerCase() === "application/json";
+}
+
 /**
- * The update in `body`, or a sentence saying what is wrong with it. Only `update_id` is checked:
- * it is what the inbox deduplicates on; the rest is Telegram's to define and the handlers' to
- * read. Error texts never quote the body, which may hold users' messages.
+ * The JSON value in `body`, or a sentence saying why there is none. Whether it is an Update is
+ * the tenant's to check (`update_shape.ts`), so that a malformed one is recorded, not just
+ * refused. Error texts never quote the body, which may hold users' messages.
  */
-function parseUpdate(body: Uint8Array): Update | string {
+function parseJson(body: Uint8Array): { ok: true; value: unknown } | { ok: false; error: string } {
   let text: string;
   try {
     text = decoder.decode(body);
   } catch {
-    return "body is not valid UTF-8";
+    return { ok: false, error: "body is not valid UTF-8" };
   }
-  let value: unknown;
   try {
-    value = JSON.parse(text);
+    return { ok: true, value: JSON.parse(text) };
   } catch {
-    return "body is not valid JSON";
+    return { ok: false, error: "body is not valid JSON" };
   }
-  if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    const kind = value === null ? "null" : Array.isArray(value) ? "an array" : typeof value;
-    return `body must be a JSON object (an Update), got ${kind}`;
-  }
-  const updateId = (value as Record<string, unknown>).update_id;
-  if (updateId === undefined) return "update_id is missing";
-  if (typeof updateId !== "number" || !Number.isSafeInteger(updateId) || updateId < 0) {
-    return `update_id must be a non-negative integer, got ${
-      typeof updateId === "number" ? String(updateId) : typeof updateId
-    }`;
-  }
-  return value as Update;
 }

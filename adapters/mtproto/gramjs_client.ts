@@ -9,13 +9,19 @@
  * next call → a new client from the stored session.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
  * import { sessions } from "telegram";
  * import { createGramjsClientFactory } from "./gramjs_client.ts";
  * import { tenantLogger } from "../observability/logging.ts";
+ *
  * const factory = createGramjsClientFactory(tenantLogger("shop"), (text) => text);
- * const client = factory(new sessions.StringSession(""), 12345, "0123456789abcdef0123456789abcdef");
- * await client.connect(); // opens a connection to Telegram
+ * const session = new sessions.StringSession("");
+ * const client = factory(session, 12345, "0123456789abcdef0123456789abcdef");
+ * // Building a client opens nothing; `await client.connect()` would dial Telegram, so this
+ * // example stops here. A client is used once: destroyed, never merely disconnected.
+ * assert.equal(typeof client.invoke, "function");
+ * await client.destroy();
  * ```
  * @module
  */
@@ -44,13 +50,6 @@ export type MtprotoClientFactory = (
  * "warning"), so its warnings and info become our debug lines and only its errors our warnings.
  * `canSend` answers no: GramJS also dumps raw errors to the console when `canSend("error")`
  * holds; those errors reach us anyway as rejected calls or through `onError`.
- *
- * @example
- * ```ts
- * import { getLogger } from "@logtape/logtape";
- * import { GramjsLogBridge } from "./gramjs_client.ts";
- * new GramjsLogBridge(getLogger(["app", "mtproto"]), (text) => text).error("boom");
- * ```
  */
 export class GramjsLogBridge extends GramjsLogger {
   readonly #logger: Logger;
@@ -90,13 +89,6 @@ export class GramjsLogBridge extends GramjsLogger {
  *   retries later), and enough request attempts for a data-centre migration at login.
  * - `deviceModel`, `systemVersion`, `appVersion` set: GramJS otherwise reads them from `node:os`,
  *   which under Deno needs `--allow-sys`.
- *
- * @example
- * ```ts ignore
- * import { createGramjsClientFactory } from "./gramjs_client.ts";
- * import { tenantLogger } from "../observability/logging.ts";
- * const factory = createGramjsClientFactory(tenantLogger("shop"), (text) => text);
- * ```
  */
 export function createGramjsClientFactory(
   logger: Logger,

@@ -25,9 +25,7 @@ import { errors } from "telegram";
 // catches the same text on a plain RPCError (an error built outside GramJS's mapping).
 const FLOOD_WAIT = /^FLOOD(?:_PREMIUM)?_WAIT_(\d+)$/;
 
-/**
- * The seconds Telegram asks to wait, or `undefined` when `error` is not a flood wait.
- */
+/** The seconds Telegram asks to wait, or `undefined` when `error` is not a flood wait. */
 export function floodWaitSeconds(error: unknown): number | undefined {
   if (error instanceof errors.FloodWaitError) return error.seconds;
   if (error instanceof errors.RPCError) {
@@ -45,9 +43,7 @@ export function isUnauthorized(error: unknown): boolean {
   return error instanceof errors.RPCError && error.code === 401;
 }
 
-/**
- * A call to Telegram over MTProto that took longer than its budget.
- */
+/** A call to Telegram over MTProto that took longer than its budget. */
 export class MtprotoTimeoutError extends Error {
   constructor(readonly tenantId: string, readonly timeoutMs: number) {
     super(

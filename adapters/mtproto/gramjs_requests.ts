@@ -39,9 +39,7 @@ export interface SelfPeer {
   accessHash: bigint;
 }
 
-/**
- * `payments.getStarsStatus` for `inputPeerSelf`, or for the given user (the bot itself).
- */
+/** `payments.getStarsStatus` for `inputPeerSelf`, or for the given user (the bot itself). */
 export function buildGetStarsStatus(peer: "self" | SelfPeer): Api.payments.GetStarsStatus {
   return new Api.payments.GetStarsStatus({
     peer: peer === "self" ? new Api.InputPeerSelf() : new Api.InputPeerUser({

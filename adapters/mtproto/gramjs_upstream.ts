@@ -143,9 +143,7 @@ const DEFAULT_FLOOD_WAIT_MAX_MS = 60_000;
 const BOT_TOKEN = /^(\d+):[A-Za-z0-9_-]+$/;
 const API_HASH = /^[0-9a-f]{32}$/i;
 
-/**
- * Reads the Stars balance of one tenant's bot over MTProto; see the module documentation.
- */
+/** Reads the Stars balance of one tenant's bot over MTProto; see the module documentation. */
 export class GramjsStarsUpstream implements MtprotoBalanceUpstream {
   readonly #tenantId: string;
   readonly #apiId: number;

@@ -52,9 +52,7 @@ const PRE_CHECKOUT_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.25, 
  */
 export type CollectCallback = () => void | Promise<void>;
 
-/**
- * The runtime's metrics. Members are prom-client metrics, typed by their label names.
- */
+/** The runtime's metrics. Members are prom-client metrics, typed by their label names. */
 export interface Metrics {
   /** `constellation_updates_handled_total{tenant}`: updates a tenant finished handling. */
   readonly updatesHandled: Counter<"tenant">;
@@ -84,6 +82,23 @@ export interface Metrics {
   readonly deadLetters: Counter<"actor">;
   /** `constellation_webhook_requests_total{status}`: webhook requests by HTTP status. */
   readonly webhookRequests: Counter<"status">;
+  /**
+   * `constellation_updates_rejected_total{tenant}`: updates that were not of the Update shape,
+   * recorded as rejected and never run.
+   */
+  readonly updatesRejected: Counter<"tenant">;
+  /**
+   * `constellation_updates_dead_lettered_total{tenant}`: updates set aside as dead letters
+   * (failed too often, or a malformed payment).
+   */
+  readonly updatesDeadLettered: Counter<"tenant">;
+  /** `constellation_update_dead_letters{tenant}`: dead letters waiting for an operator. */
+  readonly updateDeadLetters: Gauge<"tenant">;
+  /**
+   * `constellation_uncaught_errors_total{tenant}`: errors nothing caught (an unhandled
+   * rejection, a throw in a timer), by the tenant they were traced to; `tenant=""` when none.
+   */
+  readonly uncaughtErrors: Counter<"tenant">;
   /** `constellation_tenant_state{tenant,state}`: 1 for the tenant's current state, 0 otherwise. */
   readonly tenantState: Gauge<"tenant" | "state">;
   /** `constellation_outbox_backlog{tenant}`: outgoing messages not yet sent. */
@@ -108,9 +123,7 @@ export interface Metrics {
 
 const log = runtimeLogger("metrics");
 
-/**
- * Creates a fresh set of metrics in a registry of its own.
- */
+/** Creates a fresh set of metrics in a registry of its own. */
 export function createMetrics(): Metrics {
   const registry = new Registry();
   const registers = [registry];
@@ -174,6 +187,26 @@ export function createMetrics(): Metrics {
       "webhook_requests_total",
       "Webhook requests by HTTP status.",
       ["status"],
+    ),
+    updatesRejected: counter(
+      "updates_rejected_total",
+      "Updates not of the Update shape, recorded as rejected and never run.",
+      ["tenant"],
+    ),
+    updatesDeadLettered: counter(
+      "updates_dead_lettered_total",
+      "Updates set aside as dead letters.",
+      ["tenant"],
+    ),
+    updateDeadLetters: gauge(
+      "update_dead_letters",
+      "Dead letters waiting for an operator.",
+      ["tenant"],
+    ),
+    uncaughtErrors: counter(
+      "uncaught_errors_total",
+      "Errors nothing caught, by the tenant they were traced to (empty: none).",
+      ["tenant"],
     ),
     tenantState,
     outboxBacklog: gauge("outbox_backlog", "Outgoing messages not yet sent.", ["tenant"]),

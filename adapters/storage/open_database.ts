@@ -1,7 +1,9 @@
 /**
  * Opens the database named by `DATABASE_URL` and brings its schema up to date.
  * `sqlite:<path>` (relative to the working directory; its folder is created) selects the
- * embedded default; `sqlite::memory:` a throwaway in-memory database.
+ * embedded default (`sqlite/`), which one process at a time may open; `sqlite::memory:` a
+ * throwaway in-memory database. `postgres://…` or `postgresql://…` selects PostgreSQL
+ * (`postgres/`), which several processes may share.
  *
  * @example
  * ```ts
@@ -14,14 +16,19 @@
  * assert.deepEqual(await db.all("SELECT * FROM kv"), []);
  * await db.close();
  *
- * await assert.rejects(openDatabase("postgres://localhost/constellation"), StorageError);
+ * // Nothing listens on port 1: PostgreSQL is named, the password is not.
+ * await assert.rejects(
+ *   openDatabase("postgres://bot:hunter2@127.0.0.1:1/constellation"),
+ *   (error: Error) => error instanceof StorageError && !error.message.includes("hunter2"),
+ * );
  * await assert.rejects(openDatabase("data/constellation.db"), StorageError); // no scheme
  * ```
  * @module
  */
 import { dirname } from "node:path";
 import { type Database, StorageError } from "../../money/ports.ts";
-import { SqliteDatabase } from "./sqlite.ts";
+import { SqliteDatabase } from "./sqlite/sqlite.ts";
+import { PostgresDatabase } from "./postgres/postgres.ts";
 import { migrate } from "./migrate.ts";
 import { migrations } from "./migrations.ts";
 
@@ -38,12 +45,11 @@ export async function openDatabase(url: string): Promise<Database> {
     if (path !== ":memory:") await Deno.mkdir(dirname(path), { recursive: true });
     db = SqliteDatabase.open(path);
   } else if (/^postgres(ql)?:\/\//.test(url)) {
-    throw new StorageError(
-      "DATABASE_URL names PostgreSQL, which this release does not support yet; use sqlite:<path>",
-    );
+    db = await PostgresDatabase.open(url);
   } else {
     throw new StorageError(
-      `DATABASE_URL must start with sqlite: (e.g. sqlite:data/constellation.db)`,
+      `DATABASE_URL must start with sqlite: (e.g. sqlite:data/constellation.db) or ` +
+        `postgres:// (e.g. postgres://user:password@127.0.0.1:5432/constellation)`,
     );
   }
   try {

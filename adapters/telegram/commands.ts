@@ -81,9 +81,7 @@ export interface CommandRegistration {
   options: CommandRegistrationOptions;
 }
 
-/**
- * The commands of `specs` worded in `locale`.
- */
+/** The commands of `specs` worded in `locale`. */
 export function commandList(
   texts: Texts,
   locale: Locale,

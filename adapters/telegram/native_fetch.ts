@@ -5,7 +5,9 @@
  * runtime with hundreds of calls in flight kept opening new connections.
  *
  * Two things need adapting: grammY passes the signal of its `abort-controller` polyfill, which
- * Deno's fetch does not accept, and `node-fetch`-only options (`agent`, `compress`).
+ * Deno's fetch does not accept, and `node-fetch`-only options (`agent`, `compress`). And an
+ * answer that is not a Bot API answer is made into one that says what it was
+ * (`bot_api_answer.ts`), so grammY's errors always carry a code and a description.
  *
  * @example
  * ```ts
@@ -22,13 +24,12 @@
  * @module
  */
 import type { ApiClientOptions } from "grammy";
+import { asBotApiAnswer } from "./bot_api_answer.ts";
 
 /** The request options grammY builds: fetch's own, plus node-fetch's. */
 type GrammyInit = RequestInit & { agent?: unknown; compress?: unknown; signal?: EventTarget };
 
-/**
- * What grammY calls: `fetch(url, init)` with its JSON or multipart body.
- */
+/** What grammY calls: `fetch(url, init)` with its JSON or multipart body. */
 export const nativeFetch = ((url: string, init: GrammyInit = {}) => {
   const { agent: _agent, compress: _compress, signal, ...request } = init;
   const controller = new AbortController();
@@ -38,5 +39,5 @@ export const nativeFetch = ((url: string, init: GrammyInit = {}) => {
     if (outer.aborted) controller.abort();
     else outer.addEventListener("abort", () => controller.abort(), { once: true });
   }
-  return fetch(url, { ...request, signal: controller.signal });
+  return fetch(url, { ...request, signal: controller.signal }).then(asBotApiAnswer);
 }) as unknown as NonNullable<ApiClientOptions["fetch"]>;

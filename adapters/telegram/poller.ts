@@ -3,7 +3,9 @@
  * `getUpdates` carries an offset above its id, so the poller asks for the next batch only after
  * `handle` has finished with the current one: an update whose handling did not finish (crash,
  * stop, `kill -9`) is delivered again. grammY's `bot.start()` hides this loop; we own it so the
- * runtime decides when an update counts as done and how 401 and 409 are treated.
+ * runtime decides when an update counts as done and how 401 and 409 are treated, and so that a
+ * `getUpdates` nobody answers is abandoned and asked again (a watchdog on the injected clock)
+ * instead of stalling the tenant.
  *
  * @example
  * ```ts
@@ -70,6 +72,13 @@ export interface PollerOptions {
   conflictBackoff?: BackoffPolicy;
   /** How long to wait after a network or server error: 1 s growing to 30 s. */
   errorBackoff?: BackoffPolicy;
+  /**
+   * How long past its own `timeout` a `getUpdates` may stay unanswered before the poller
+   * abandons it and asks again: 15 s. A tenant's bot client has a shorter deadline of its own
+   * (`call_deadline.ts`); this watchdog also covers an `api` without one, and waits inside the
+   * client (the auto-retry plugin's), which no per-request deadline sees.
+   */
+  stallMarginMs?: number;
 }
 
 const conflictDefaults: BackoffPolicy = {
@@ -96,19 +105,32 @@ export async function runPoller(options: PollerOptions): Promise<void> {
   const clock = options.clock ?? systemClock;
   const random = options.random ?? Math.random;
   const { api, signal, logger } = options;
+  const timeoutSeconds = options.timeoutSeconds ?? 30;
+  const stallMarginMs = options.stallMarginMs ?? 15_000;
   let offset: number | undefined;
   let conflicts = 0;
   let errors = 0;
   while (!signal.aborted) {
     let updates: Update[];
+    const watchdog = new Watchdog(clock, timeoutSeconds * 1_000 + stallMarginMs);
     try {
-      updates = await api.getUpdates({
-        offset,
-        timeout: options.timeoutSeconds ?? 30,
-        allowed_updates: [...options.allowedUpdates],
-      }, signal as unknown as GrammySignal);
+      updates = await watchdog.watch((guarded) =>
+        api.getUpdates({
+          offset,
+          timeout: timeoutSeconds,
+          allowed_updates: [...options.allowedUpdates],
+        }, guarded), signal);
     } catch (error) {
       if (signal.aborted) break;
+      if (watchdog.fired) {
+        const delay = backoffDelay(options.errorBackoff ?? errorDefaults, errors++, random);
+        logger?.warn(
+          "getUpdates got no answer within {deadlineMs} ms; abandoned it, asking again in {delay} ms.",
+          { deadlineMs: watchdog.ms, delay },
+        );
+        if (await sleepOrStop(clock, delay, signal)) break;
+        continue;
+      }
       if (error instanceof GrammyError && error.error_code === 401) {
         throw new FatalError("Telegram rejected the bot token (401 Unauthorized)", {
           cause: error,
@@ -131,11 +153,7 @@ export async function runPoller(options: PollerOptions): Promise<void> {
           delay,
         });
       }
-      try {
-        await clock.sleep(delay, signal);
-      } catch {
-        break; // aborted while waiting
-      }
+      if (await sleepOrStop(clock, delay, signal)) break;
       continue;
     }
     conflicts = 0;
@@ -144,17 +162,60 @@ export async function runPoller(options: PollerOptions): Promise<void> {
     await options.handle(updates);
     offset = updates[updates.length - 1].update_id + 1;
   }
-  if (offset !== undefined) await confirm(api, offset, logger);
+  if (offset !== undefined) await confirm(api, offset, new Watchdog(clock, stallMarginMs), logger);
+}
+
+/** Waits `delay` ms; true when the poller was stopped meanwhile. */
+async function sleepOrStop(clock: Clock, delay: number, signal: AbortSignal): Promise<boolean> {
+  try {
+    await clock.sleep(delay, signal);
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+/** Abandons one `getUpdates` that gets no answer within `ms` on the clock. */
+class Watchdog {
+  readonly ms: number;
+  readonly #clock: Clock;
+  readonly #controller = new AbortController();
+
+  constructor(clock: Clock, ms: number) {
+    this.ms = ms;
+    this.#clock = clock;
+  }
+
+  /** Whether the call was abandoned for taking too long. */
+  get fired(): boolean {
+    return this.#controller.signal.aborted;
+  }
+
+  /** Runs `call` with a signal that aborts when the time is up, or when `signal` (a stop) does. */
+  async watch<T>(call: (signal: GrammySignal) => Promise<T>, signal?: AbortSignal): Promise<T> {
+    const own = this.#controller.signal;
+    const timer = this.#clock.setTimeout(() => this.#controller.abort(), this.ms);
+    try {
+      return await call((signal ? AbortSignal.any([signal, own]) : own) as unknown as GrammySignal);
+    } finally {
+      this.#clock.clearTimeout(timer);
+    }
+  }
 }
 
 /** Tells Telegram the last handled batch is done, so a clean restart does not see it again. */
-async function confirm(api: Api, offset: number, logger?: Logger): Promise<void> {
+async function confirm(
+  api: Api,
+  offset: number,
+  watchdog: Watchdog,
+  logger?: Logger,
+): Promise<void> {
   try {
-    await api.getUpdates({ offset, limit: 1, timeout: 0 });
+    await watchdog.watch((guarded) => api.getUpdates({ offset, limit: 1, timeout: 0 }, guarded));
   } catch (error) {
     // Not fatal: the batch will be delivered again and handling is idempotent.
     logger?.warn("Could not confirm handled updates on stop: {error}", {
-      error: describeError(error),
+      error: watchdog.fired ? `no answer within ${watchdog.ms} ms` : describeError(error),
     });
   }
 }

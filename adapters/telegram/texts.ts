@@ -109,6 +109,10 @@ const en = {
     "Refunded {price} ⭐ to user {userId} (charge {chargeId}); {credits} credits reversed.",
   "refund.already": "Charge {chargeId} was already refunded; nothing changed.",
   "refund.failed": "Telegram refused the refund of {chargeId}: {error}",
+  "refund.not_made":
+    "Telegram did not answer the refund of {chargeId}, and its transactions show no such refund: nothing was refunded or reversed. Send /refund again to retry.",
+  "refund.unanswered":
+    "Telegram did not answer the refund of {chargeId} ({error}), so whether it was made is not known yet. If it was, reconciliation reverses the credits; check with /reconcile, or send /refund again (a refund is never made twice).",
   "callback.unknown": "This button is no longer valid.",
   "plugin.error": "Something went wrong. The bot's operator has been told.",
   "deduct.insufficient": "Not enough credits: you need {amount}, you have {balance}. Top up:",
@@ -119,6 +123,10 @@ const en = {
   "admin.not_configured": "This command is not set up for this bot.",
   "admin.unmatched_refund":
     "⚠️ Telegram refunded {price} ⭐ to user {userId} (charge {chargeId}), but no payment with this charge is recorded here, so nothing was taken back. Please check it by hand.",
+  "admin.dead_update":
+    "⚠️ Update {updateId} ({kind}) was set aside: {error}. The bot goes on with the next updates; an operator can retry or discard it (/status lists it).",
+  "admin.dead_update.payment":
+    "It carries a payment: reconciliation (/reconcile) credits it from Telegram's transactions.",
   "transactions.title": "Stars transactions, newest first — page {page} of {pages}:",
   "transactions.empty": "The bot has no Stars transactions yet.",
   "transactions.usage": "Usage: /transactions [page], where page 1 is the newest.",
@@ -233,6 +241,10 @@ const ru: Record<TextKey, string> = {
     "Возвращено {price} ⭐ пользователю {userId} (платёж {chargeId}); списано {credits} кредитов.",
   "refund.already": "Платёж {chargeId} уже был возвращён; ничего не изменилось.",
   "refund.failed": "Telegram отказал в возврате {chargeId}: {error}",
+  "refund.not_made":
+    "Telegram не ответил на возврат {chargeId}, и в его транзакциях такого возврата нет: ничего не возвращено и не списано. Отправьте /refund ещё раз, чтобы повторить.",
+  "refund.unanswered":
+    "Telegram не ответил на возврат {chargeId} ({error}), поэтому пока неизвестно, сделан ли он. Если да, сверка спишет кредиты; проверьте через /reconcile или отправьте /refund ещё раз (дважды возврат не делается).",
   "callback.unknown": "Эта кнопка больше не действует.",
   "plugin.error": "Что-то пошло не так. Оператор бота уже знает.",
   "deduct.insufficient": "Недостаточно кредитов: нужно {amount}, у вас {balance}. Пополните:",
@@ -243,6 +255,10 @@ const ru: Record<TextKey, string> = {
   "admin.not_configured": "Эта команда не настроена для этого бота.",
   "admin.unmatched_refund":
     "⚠️ Telegram вернул {price} ⭐ пользователю {userId} (платёж {chargeId}), но такой платёж здесь не записан, поэтому ничего не списано. Проверьте его вручную.",
+  "admin.dead_update":
+    "⚠️ Обновление {updateId} ({kind}) отложено: {error}. Бот продолжает работу со следующими; оператор может повторить или удалить его (оно есть в /status).",
+  "admin.dead_update.payment":
+    "В нём платёж: сверка (/reconcile) зачислит его по транзакциям Telegram.",
   "transactions.title": "Транзакции Stars, сначала новые — страница {page} из {pages}:",
   "transactions.empty": "У бота пока нет транзакций Stars.",
   "transactions.usage": "Использование: /transactions [страница], страница 1 — самые новые.",

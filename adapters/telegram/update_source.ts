@@ -41,6 +41,10 @@ import type { TenantConfig } from "../../config/tenant_schema.ts";
 import { FatalError } from "../../actors/kernel/child.ts";
 import { secrets } from "../observability/redact.ts";
 import type { AllowedUpdate } from "./poller.ts";
+import type { RetryInBackground } from "./optional_call.ts";
+
+/** grammY types its signals with its `abort-controller` polyfill; Deno's are the same at runtime. */
+type GrammySignal = Parameters<Api["deleteWebhook"]>[1];
 
 /** How a tenant gets its updates once registered. */
 export type UpdateSource = { mode: "polling" } | { mode: "webhook"; url: string; secret: string };
@@ -69,14 +73,37 @@ export async function storedWebhookSecret(db: Database, tenantId: string): Promi
   return row!.value;
 }
 
+/** What {@linkcode registerUpdateSource} needs besides the API and the tenant's config. */
+export interface UpdateSourceOptions {
+  db: Database;
+  publicUrl?: string;
+  allowedUpdates: readonly AllowedUpdate[];
+  /**
+   * Takes a polling tenant's `deleteWebhook` when it fails, to retry once the tenant serves.
+   * Without it, the failure fails the registration.
+   */
+  retryInBackground?: RetryInBackground;
+}
+
 /** Registers polling or the webhook with Telegram, as the tenant's config says. */
 export async function registerUpdateSource(
   api: Api,
   config: Pick<TenantConfig, "id" | "source" | "updates" | "webhook">,
-  options: { db: Database; publicUrl?: string; allowedUpdates: readonly AllowedUpdate[] },
+  options: UpdateSourceOptions,
 ): Promise<UpdateSource> {
   if (config.updates === "polling") {
-    await api.deleteWebhook();
+    // Only a webhook left by an earlier deployment is in the way, and then `getUpdates` says so
+    // (409) and the poller waits. So a server that does not know `deleteWebhook`, or a passing
+    // 5xx, must not keep the bot from polling: the call is retried in the background.
+    try {
+      await api.deleteWebhook();
+    } catch (error) {
+      if (!options.retryInBackground) throw error;
+      options.retryInBackground({
+        name: "deleteWebhook",
+        run: (signal) => api.deleteWebhook(undefined, signal as unknown as GrammySignal),
+      }, error);
+    }
     return { mode: "polling" };
   }
   if (options.publicUrl === undefined) {

@@ -71,6 +71,8 @@ export class SutProcess {
     const child = new Deno.Command(Deno.execPath(), {
       args: [
         "run",
+        // Each tenant's plugin runs in a worker with permissions of its own.
+        "--unstable-worker-options",
         "--allow-net=127.0.0.1",
         "--allow-read",
         `--allow-write=${profileDir ? `${workDir},${profileDir}` : workDir}`,

@@ -5,11 +5,19 @@
  *
  * @example
  * ```ts
- * import { loadLastBalance, saveLastBalance } from "./last_balance.ts";
+ * import assert from "node:assert/strict";
+ * import { LAST_BALANCE_KEY, loadLastBalance, saveLastBalance } from "./last_balance.ts";
  * import { openDatabase } from "../../adapters/storage/open_database.ts";
+ *
  * const db = await openDatabase("sqlite::memory:");
- * await saveLastBalance(db, "shop", { amount: 7, nanostarAmount: 0, source: "bot_api", fetchedAt: 1 });
- * console.log(await loadLastBalance(db, "shop")); // { amount: 7, nanostarAmount: 0, source: "bot_api", fetchedAt: 1 }
+ * assert.equal(await loadLastBalance(db, "shop"), undefined);
+ * const reading = { amount: 7, nanostarAmount: 0, source: "bot_api" as const, fetchedAt: 1 };
+ * await saveLastBalance(db, "shop", reading);
+ * assert.deepEqual(await loadLastBalance(db, "shop"), reading);
+ *
+ * // A row this module did not write is an error, never a made-up balance.
+ * await db.run("UPDATE kv SET value = ? WHERE key = ?", ['{"amount":7}', LAST_BALANCE_KEY]);
+ * await assert.rejects(loadLastBalance(db, "shop"), /has source undefined/);
  * await db.close();
  * ```
  * @module
@@ -18,26 +26,10 @@ import type { SqlRunner } from "../ports.ts";
 import type { UpstreamBalanceSource } from "./types.ts";
 import { readStarAmount } from "./validate.ts";
 
-/**
- * The `kv` key of the last known balance.
- *
- * @example
- * ```ts
- * import { LAST_BALANCE_KEY } from "./last_balance.ts";
- * LAST_BALANCE_KEY; // "balance:last"
- * ```
- */
+/** The `kv` key of the last known balance. */
 export const LAST_BALANCE_KEY = "balance:last";
 
-/**
- * One balance reading from Telegram: the amount, which upstream gave it, and when (clock ms).
- *
- * @example
- * ```ts
- * import type { BalanceReading } from "./last_balance.ts";
- * const reading: BalanceReading = { amount: 3, nanostarAmount: 0, source: "mtproto_self", fetchedAt: 0 };
- * ```
- */
+/** One balance reading from Telegram: the amount, which upstream gave it, and when (clock ms). */
 export interface BalanceReading {
   amount: number;
   nanostarAmount: number;
@@ -47,14 +39,7 @@ export interface BalanceReading {
 
 const UPSTREAM_SOURCES: readonly string[] = ["mtproto_self", "mtproto_user", "bot_api"];
 
-/**
- * Stores `reading` as the tenant's last known balance, replacing the previous one.
- *
- * @example
- * ```ts ignore
- * await saveLastBalance(db, "shop", { amount: 7, nanostarAmount: 0, source: "bot_api", fetchedAt: clock.now() });
- * ```
- */
+/** Stores `reading` as the tenant's last known balance, replacing the previous one. */
 export async function saveLastBalance(
   db: SqlRunner,
   tenantId: string,
@@ -73,11 +58,6 @@ export async function saveLastBalance(
  *
  * @throws {Error} when the stored value is not a reading this module wrote (a hand-edited or
  * corrupted row), naming the tenant and what is wrong: serving it would show a made-up number.
- * @example
- * ```ts ignore
- * const last = await loadLastBalance(db, "shop");
- * if (last) console.log(`${last.amount} ⭐ as of ${new Date(last.fetchedAt).toISOString()}`);
- * ```
  */
 export async function loadLastBalance(
   db: SqlRunner,

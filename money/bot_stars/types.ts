@@ -4,13 +4,22 @@
  * errors both sides throw. Kept apart from the actor so adapters can implement the upstreams
  * without importing the actor.
  *
- * @example
+ * @example An upstream that Telegram asked to slow down
  * ```ts
+ * import assert from "node:assert/strict";
  * import { type BotApiBalanceUpstream, FloodWaitError } from "./types.ts";
+ *
  * const botApi: BotApiBalanceUpstream = {
  *   getMyStarBalance: () => Promise.reject(new FloodWaitError(3, "getMyStarBalance")),
  *   getStarTransactions: () => Promise.resolve({ transactions: [] }),
  * };
+ * const signal = new AbortController().signal;
+ * await assert.rejects(botApi.getMyStarBalance(signal), (error) => {
+ *   assert(error instanceof FloodWaitError);
+ *   assert.equal(error.seconds, 3);
+ *   return true;
+ * });
+ * assert.deepEqual(await botApi.getStarTransactions(0, 100, signal), { transactions: [] });
  * ```
  * @module
  */
@@ -22,12 +31,6 @@ export type { StarTransaction };
  * A Stars amount as Telegram reports it (the Bot API's `StarAmount`): whole Stars plus
  * nanostars, both negative when the balance is (Telegram allows a negative balance after a
  * chargeback).
- *
- * @example
- * ```ts
- * import type { StarAmount } from "./types.ts";
- * const amount: StarAmount = { amount: 120, nanostarAmount: 500_000_000 }; // 120.5 Stars
- * ```
  */
 export interface StarAmount {
   amount: number;
@@ -38,35 +41,13 @@ export interface StarAmount {
  * Where a balance came from: MTProto `payments.getStarsStatus` with the bot as `InputPeerSelf`
  * or as `InputPeerUser`, the Bot API's `getMyStarBalance`, or the last value read from any of
  * those (persisted, so it survives restarts).
- *
- * @example
- * ```ts
- * import type { BalanceSource } from "./types.ts";
- * const source: BalanceSource = "bot_api";
- * ```
  */
 export type BalanceSource = "mtproto_self" | "mtproto_user" | "bot_api" | "last_known";
 
-/**
- * A source that asks Telegram, as opposed to `last_known`.
- *
- * @example
- * ```ts
- * import type { UpstreamBalanceSource } from "./types.ts";
- * const first: UpstreamBalanceSource = "mtproto_self";
- * ```
- */
+/** A source that asks Telegram, as opposed to `last_known`. */
 export type UpstreamBalanceSource = Exclude<BalanceSource, "last_known">;
 
-/**
- * A step of the balance fallback chain that gave no value, and why.
- *
- * @example
- * ```ts
- * import type { SkippedStep } from "./types.ts";
- * const step: SkippedStep = { source: "mtproto_self", reason: "no MTProto credentials" };
- * ```
- */
+/** A step of the balance fallback chain that gave no value, and why. */
 export interface SkippedStep {
   source: BalanceSource;
   reason: string;
@@ -78,15 +59,6 @@ export interface SkippedStep {
  * `stale` is true when the value is not a current reading: the fallback chain failed and the last
  * known value is served instead (`source: "last_known"`). `skipped` lists the steps of the chain
  * that gave no value, in order, with the reason.
- *
- * @example
- * ```ts
- * import type { StarBalance } from "./types.ts";
- * function describe(balance: StarBalance): string {
- *   const age = Math.round(balance.ageMs / 1000);
- *   return `${balance.amount} ⭐ (${balance.source}, ${age} s old${balance.stale ? ", stale" : ""})`;
- * }
- * ```
  */
 export interface StarBalance {
   amount: number;
@@ -101,14 +73,6 @@ export interface StarBalance {
 /**
  * The MTProto side, implemented by the GramJS adapter (`adapters/mtproto/gramjs_upstream.ts`). It throws
  * {@linkcode FloodWaitError} for `FLOOD_WAIT_X` and gives up when `signal` aborts.
- *
- * @example
- * ```ts
- * import type { MtprotoBalanceUpstream } from "./types.ts";
- * const fixed: MtprotoBalanceUpstream = {
- *   getStarsStatus: (_peer, _signal) => Promise.resolve({ amount: 42, nanostarAmount: 0 }),
- * };
- * ```
  */
 export interface MtprotoBalanceUpstream {
   /** payments.getStarsStatus with InputPeerSelf ("self") or InputPeerUser of the bot ("user"). */
@@ -117,19 +81,8 @@ export interface MtprotoBalanceUpstream {
 
 /**
  * The Bot API side: the tenant passes wrappers over grammY's `bot.api` that convert the answers
- * to {@linkcode StarAmount} and a `429 Too Many Requests` into {@linkcode FloodWaitError}.
- *
- * @example
- * ```ts ignore
- * const botApi: BotApiBalanceUpstream = {
- *   async getMyStarBalance(signal) {
- *     const star = await bot.api.getMyStarBalance(signal);
- *     return { amount: star.amount, nanostarAmount: star.nanostar_amount ?? 0 };
- *   },
- *   getStarTransactions: (offset, limit, signal) =>
- *     bot.api.getStarTransactions({ offset, limit }, signal),
- * };
- * ```
+ * to {@linkcode StarAmount} and a `429 Too Many Requests` into {@linkcode FloodWaitError}
+ * (`adapters/telegram/bot_api_balance.ts`).
  */
 export interface BotApiBalanceUpstream {
   getMyStarBalance(signal: AbortSignal): Promise<StarAmount>;
@@ -143,15 +96,6 @@ export interface BotApiBalanceUpstream {
 /**
  * One bot as the BalanceActor knows it. `cacheTtlMs` comes from the tenant file's
  * `balance.cacheTtlSeconds`; `mtproto` is absent when the tenant has no MTProto credentials.
- *
- * @example
- * ```ts ignore
- * const tenant: BalanceTenant = {
- *   id: config.id,
- *   cacheTtlMs: config.balance.cacheTtlSeconds * 1000,
- *   botApi,
- * };
- * ```
  */
 export interface BalanceTenant {
   id: string;
@@ -163,12 +107,6 @@ export interface BalanceTenant {
 /**
  * One page of the bot's Stars transactions, as `getStarTransactions` returned it for `offset`
  * and `limit`; `fetchedAt` and `ageMs` as in {@linkcode StarBalance}.
- *
- * @example
- * ```ts
- * import type { TransactionsPage } from "./types.ts";
- * const total = (page: TransactionsPage) => page.transactions.reduce((sum, t) => sum + t.amount, 0);
- * ```
  */
 export interface TransactionsPage {
   transactions: StarTransaction[];
@@ -188,11 +126,20 @@ export interface TransactionsPage {
  * at hand; both may be given.
  *
  * @throws {RangeError} when `seconds` is not a finite number ≥ 0.
- * @example
+ * @example A detail, the original error, or both
  * ```ts
+ * import assert from "node:assert/strict";
  * import { FloodWaitError } from "./types.ts";
- * const error = new FloodWaitError(7, "payments.getStarsStatus");
- * console.log(error.message); // Telegram asked to wait 7 s before calling again (payments.getStarsStatus)
+ *
+ * const cause = new Error("FLOOD_WAIT_7");
+ * const error = new FloodWaitError(7, "payments.getStarsStatus", { cause });
+ * assert.equal(
+ *   error.message,
+ *   "Telegram asked to wait 7 s before calling again (payments.getStarsStatus)",
+ * );
+ * assert.equal(error.cause, cause);
+ * assert.equal(new FloodWaitError(7, { cause }).cause, cause);
+ * assert.throws(() => new FloodWaitError(-1), RangeError);
  * ```
  */
 export class FloodWaitError extends Error {
@@ -218,13 +165,6 @@ export class FloodWaitError extends Error {
 /**
  * An upstream call gave no answer within the BalanceActor's `callTimeoutMs`; the call's signal
  * was aborted with this error.
- *
- * @example
- * ```ts
- * import { UpstreamTimeoutError } from "./types.ts";
- * console.log(new UpstreamTimeoutError("getMyStarBalance", 10_000).message);
- * // getMyStarBalance gave no answer within 10000 ms
- * ```
  */
 export class UpstreamTimeoutError extends Error {
   readonly call: string;
@@ -241,16 +181,6 @@ export class UpstreamTimeoutError extends Error {
 /**
  * No balance can be given: every step of the fallback chain failed and no value was ever known.
  * `skipped` holds every step's reason, the message lists them too.
- *
- * @example
- * ```ts
- * import { BalanceUnavailableError } from "./types.ts";
- * const error = new BalanceUnavailableError("shop", [
- *   { source: "bot_api", reason: "getMyStarBalance gave no answer within 10000 ms" },
- *   { source: "last_known", reason: "no balance was ever stored" },
- * ]);
- * console.log(error.message.startsWith('no Stars balance for tenant "shop"')); // true
- * ```
  */
 export class BalanceUnavailableError extends Error {
   readonly tenantId: string;
@@ -268,13 +198,6 @@ export class BalanceUnavailableError extends Error {
 /**
  * The tenant id is not registered with the BalanceActor, or was unregistered while its request
  * waited.
- *
- * @example
- * ```ts
- * import { UnknownBalanceTenantError } from "./types.ts";
- * console.log(new UnknownBalanceTenantError("shop").message);
- * // balance: tenant "shop" is not registered
- * ```
  */
 export class UnknownBalanceTenantError extends Error {
   readonly tenantId: string;

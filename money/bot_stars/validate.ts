@@ -5,22 +5,29 @@
  *
  * @example
  * ```ts
- * import { readStarAmount } from "./validate.ts";
- * readStarAmount({ amount: 5 }, "getMyStarBalance"); // { amount: 5, nanostarAmount: 0 }
+ * import assert from "node:assert/strict";
+ * import { readStarAmount, readTransactions, validatePageRequest } from "./validate.ts";
+ *
+ * // A missing nanostarAmount is 0, as in the Bot API; both parts carry the sign.
+ * assert.deepEqual(readStarAmount({ amount: 5 }, "getMyStarBalance"), {
+ *   amount: 5,
+ *   nanostarAmount: 0,
+ * });
+ * assert.throws(
+ *   () => readStarAmount({ amount: 1, nanostarAmount: -5 }, "getMyStarBalance"),
+ *   /^TypeError: getMyStarBalance: expected amount and nanostarAmount of the same sign/,
+ * );
+ * assert.throws(() => readTransactions({ ok: true }), TypeError);
+ * assert.throws(
+ *   () => validatePageRequest(0, 500),
+ *   /transactions limit must be an integer from 1 to 100, got 500/,
+ * );
  * ```
  * @module
  */
 import type { BalanceTenant, StarTransaction } from "./types.ts";
 
-/**
- * The most transactions `getStarTransactions` returns per call (Bot API limit).
- *
- * @example
- * ```ts
- * import { MAX_TRANSACTIONS_LIMIT } from "./validate.ts";
- * MAX_TRANSACTIONS_LIMIT; // 100
- * ```
- */
+/** The most transactions `getStarTransactions` returns per call (Bot API limit). */
 export const MAX_TRANSACTIONS_LIMIT = 100;
 
 /** Nanostars are billionths of a Star, so their magnitude stays below one Star. */
@@ -43,18 +50,6 @@ function requireFunction(owner: string, name: string, value: unknown): void {
  * Checks a tenant before it is registered and returns it.
  *
  * @throws {TypeError} naming the first field that is missing or wrong.
- * @example
- * ```ts
- * import { validateBalanceTenant } from "./validate.ts";
- * validateBalanceTenant({
- *   id: "shop",
- *   cacheTtlMs: 60_000,
- *   botApi: {
- *     getMyStarBalance: () => Promise.resolve({ amount: 0 }),
- *     getStarTransactions: () => Promise.resolve({ transactions: [] }),
- *   },
- * });
- * ```
  */
 export function validateBalanceTenant(tenant: BalanceTenant): BalanceTenant {
   if (tenant === null || typeof tenant !== "object") {
@@ -92,12 +87,6 @@ export function validateBalanceTenant(tenant: BalanceTenant): BalanceTenant {
  * Checks a transactions page request against the Bot API's rules.
  *
  * @throws {RangeError} naming `offset` or `limit` and the value given.
- * @example
- * ```ts
- * import { validatePageRequest } from "./validate.ts";
- * validatePageRequest(0, 100); // fine
- * // validatePageRequest(0, 500) throws: RangeError: transactions limit must be an integer from 1 to 100, got 500
- * ```
  */
 export function validatePageRequest(offset: number, limit: number): void {
   if (!Number.isSafeInteger(offset) || offset < 0) {
@@ -119,11 +108,6 @@ export function validatePageRequest(offset: number, limit: number): void {
  *
  * @throws {TypeError} when the answer is not a valid amount (not integers, nanostars out of
  * range, or whole Stars and nanostars of opposite signs).
- * @example
- * ```ts
- * import { readStarAmount } from "./validate.ts";
- * readStarAmount({ amount: -3, nanostarAmount: -5 }, "getMyStarBalance"); // { amount: -3, nanostarAmount: -5 }
- * ```
  */
 export function readStarAmount(
   value: unknown,
@@ -159,11 +143,6 @@ export function readStarAmount(
  * are: they are Telegram's records, shown and reconciled, never added into a balance here.
  *
  * @throws {TypeError} when it has no `transactions` array.
- * @example
- * ```ts
- * import { readTransactions } from "./validate.ts";
- * readTransactions({ transactions: [] }).length; // 0
- * ```
  */
 export function readTransactions(value: unknown): StarTransaction[] {
   const transactions = (value as { transactions?: unknown } | null)?.transactions;

@@ -4,17 +4,39 @@
  * are handled again. Update ids are the key, so an update Telegram delivers twice (because we
  * died before confirming it) is recorded once and handled by whoever recorded it.
  *
- * @example
- * ```ts ignore
- * const inbox = new Inbox("shop", systemClock);
- * const fresh = await db.transaction((tx) => inbox.record(tx, updates)); // only the new ones
- * for (const update of fresh) { await handle(update); await inbox.markDone(db, update.update_id); }
+ * An update that is not of the Update shape (`update_shape.ts`) is recorded apart, as rejected
+ * with its reason, and never becomes pending. The failures of a pending update are counted here
+ * across restarts, so that one that keeps failing can be set aside (`update_dead_letters.ts`).
+ *
+ * @example A redelivered update is recorded once; an unfinished one is found again
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Inbox } from "./inbox.ts";
+ * import { ManualClock } from "../../actors/kernel/clock.ts";
+ * import { openDatabase } from "../../adapters/storage/open_database.ts";
+ *
+ * const db = await openDatabase("sqlite::memory:");
+ * const inbox = new Inbox("shop", new ManualClock(0));
+ * const ids = (updates: { update_id: number }[]) => updates.map((update) => update.update_id);
+ *
+ * const record = (...updateIds: number[]) =>
+ *   db.transaction((tx) => inbox.record(tx, updateIds.map((id) => ({ update_id: id }))));
+ *
+ * assert.deepEqual(ids(await record(1, 2)), [1, 2]);
+ * // Telegram sends 2 again (it was not confirmed) with 3: only 3 is new.
+ * assert.deepEqual(ids(await record(2, 3)), [3]);
+ *
+ * await inbox.markDone(db, 1);
+ * // After a crash here, a restart handles 2 and 3 again.
+ * assert.deepEqual(ids(await inbox.pending(db)), [2, 3]);
+ * await db.close();
  * ```
  * @module
  */
 import type { Update } from "grammy/types";
 import type { Database, SqlRunner } from "../ports.ts";
 import type { Clock } from "../../actors/kernel/clock.ts";
+import { checkUpdate } from "./update_shape.ts";
 
 /** The user an update belongs to, for ordering: the sender, else the chat. */
 export function updateUserId(update: Update): number | undefined {
@@ -29,6 +51,27 @@ export function updateUserId(update: Update): number | undefined {
  * confirm within one poll, so a day is far more than needed while keeping the table small.
  */
 const keepDoneMs = 24 * 60 * 60 * 1000;
+
+/**
+ * How long a rejected update is kept: long enough for an operator to look into a week's
+ * rejections, short enough that a flood of them cannot grow the table without bound.
+ */
+const keepRejectedMs = 7 * keepDoneMs;
+
+/** An update refused by `checkUpdate`, as {@linkcode Inbox.reject} records it. */
+export interface RejectedUpdate {
+  /** Its update id when it has a usable one. */
+  updateId: number | undefined;
+  /** What is wrong with it. */
+  reason: string;
+  /** The update as received, kept for whoever looks into it. */
+  payload: unknown;
+}
+
+async function sha256Hex(text: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
+  return [...new Uint8Array(digest)].map((byte) => byte.toString(16).padStart(2, "0")).join("");
+}
 
 /** Bound parameters per statement stay far below every engine's limit (SQLite: 32766). */
 const maxIdsPerStatement = 500;
@@ -77,6 +120,93 @@ export class Inbox {
       if (changes === 1) fresh.push(update);
     }
     return fresh;
+  }
+
+  /**
+   * Records updates that failed {@linkcode checkUpdate} (see `update_shape.ts`) with why, so that
+   * they can be confirmed to Telegram and never run: each once, by its update id or, when it has
+   * no usable one, by its content.
+   */
+  async reject(tx: SqlRunner, rejections: readonly RejectedUpdate[]): Promise<void> {
+    const now = this.#clock.now();
+    for (const { updateId, reason, payload } of rejections) {
+      const text = JSON.stringify(payload) ?? String(payload);
+      const key = updateId === undefined
+        ? `content:${await sha256Hex(text)}`
+        : `update:${updateId}`;
+      await tx.run(
+        `INSERT INTO rejected_updates
+           (tenant_id, rejection_id, update_id, reason, payload, received_at)
+         VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+        [this.#tenantId, key, updateId ?? null, reason, text, now],
+      );
+    }
+  }
+
+  /** The rejected updates kept, newest first: for operators and tests. */
+  async rejected(q: SqlRunner): Promise<{ updateId: number | null; reason: string }[]> {
+    const rows = await q.all<{ update_id: number | null; reason: string }>(
+      `SELECT update_id, reason FROM rejected_updates WHERE tenant_id = ?
+       ORDER BY received_at DESC, rejection_id`,
+      [this.#tenantId],
+    );
+    return rows.map((row) => ({
+      updateId: row.update_id === null ? null : Number(row.update_id),
+      reason: row.reason,
+    }));
+  }
+
+  /**
+   * Counts a failed handling of a pending update and keeps its error; returns how many times
+   * it has failed so far, across restarts. The count is what moves an update that keeps
+   * failing out of the way (`update_dead_letters.ts`).
+   */
+  async recordFailure(q: SqlRunner, updateId: number, error: string): Promise<number> {
+    await q.run(
+      `UPDATE inbox SET attempts = attempts + 1, last_error = ?
+       WHERE tenant_id = ? AND update_id = ?`,
+      [error, this.#tenantId, updateId],
+    );
+    const row = await q.get<{ attempts: number }>(
+      `SELECT attempts FROM inbox WHERE tenant_id = ? AND update_id = ?`,
+      [this.#tenantId, updateId],
+    );
+    if (row === undefined) {
+      throw new Error(`inbox of ${this.#tenantId}: there is no update ${updateId}`);
+    }
+    return Number(row.attempts);
+  }
+
+  /**
+   * Puts an update back as pending with its failures forgotten, whether or not its row is still
+   * here (done rows are pruned after a day): an operator's retry of a dead letter.
+   */
+  async requeue(tx: SqlRunner, update: { update_id: number }): Promise<void> {
+    // A malformed payment can be retried too (it is checked again before it runs), so the
+    // user is looked up only on a well-formed update.
+    const checked = checkUpdate(update);
+    await tx.run(
+      `INSERT INTO inbox (tenant_id, update_id, user_id, payload, received_at)
+       VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (tenant_id, update_id)
+       DO UPDATE SET done_at = NULL, attempts = 0, last_error = NULL`,
+      [
+        this.#tenantId,
+        update.update_id,
+        checked.ok ? updateUserId(checked.update) ?? null : null,
+        JSON.stringify(update),
+        this.#clock.now(),
+      ],
+    );
+  }
+
+  /**
+   * Marks an update handled inside the caller's transaction, for a change that must commit
+   * with it (an update set aside as a dead letter); everything else uses
+   * {@linkcode Inbox.markDone}.
+   */
+  async markDoneIn(tx: SqlRunner, updateId: number): Promise<void> {
+    await this.#writeDone(tx, [updateId]);
   }
 
   /** Updates recorded but not yet handled, oldest first: what a restart must handle again. */
@@ -128,12 +258,17 @@ export class Inbox {
     }
   }
 
-  /** Forgets handled updates older than a day; returns how many. */
+  /** Forgets handled updates older than a day and rejected ones older than a week; how many. */
   async prune(q: SqlRunner): Promise<number> {
-    const { changes } = await q.run(
+    const now = this.#clock.now();
+    const done = await q.run(
       `DELETE FROM inbox WHERE tenant_id = ? AND done_at IS NOT NULL AND done_at < ?`,
-      [this.#tenantId, this.#clock.now() - keepDoneMs],
+      [this.#tenantId, now - keepDoneMs],
     );
-    return changes;
+    const rejected = await q.run(
+      `DELETE FROM rejected_updates WHERE tenant_id = ? AND received_at < ?`,
+      [this.#tenantId, now - keepRejectedMs],
+    );
+    return done.changes + rejected.changes;
   }
 }

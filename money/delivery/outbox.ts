@@ -11,23 +11,31 @@
  * A row is pending until it is sent (`sent_at`) or given up (`failed_at`, for errors that
  * retrying cannot fix); `attempts` counts the calls made for it.
  *
- * @example
+ * @example Queued once, retried on its time, sent
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Outbox } from "./outbox.ts";
  * import { ManualClock } from "../../actors/kernel/clock.ts";
  * import { openDatabase } from "../../adapters/storage/open_database.ts";
+ * import { redactTokens } from "../../adapters/observability/redact.ts";
  *
  * const db = await openDatabase("sqlite::memory:");
- * const outbox = new Outbox("shop", new ManualClock(0));
- * await db.transaction((tx) =>
- *   outbox.enqueue(tx, "receipt:ch_1", {
- *     method: "sendMessage",
- *     params: { chat_id: 42, text: "Thanks for your purchase!" },
- *   })
- * );
+ * const clock = new ManualClock(0);
+ * const outbox = new Outbox("shop", clock, redactTokens);
+ * const receipt = { method: "sendMessage", params: { chat_id: 42, text: "Thank you!" } };
+ * // In the transaction of the payment that causes it; a handler that runs again queues nothing.
+ * assert.equal(await db.transaction((tx) => outbox.enqueue(tx, "receipt:ch_1", receipt)), true);
+ * assert.equal(await db.transaction((tx) => outbox.enqueue(tx, "receipt:ch_1", receipt)), false);
+ *
  * const [item] = await outbox.due(db, 10);
+ * assert.equal(item.chatId, 42);
+ * await outbox.markRetry(db, item.id, "502: Bad Gateway", clock.now() + 1_000);
+ * assert.deepEqual(await outbox.due(db, 10), []); // not before its time
+ * await clock.advance(1_000);
+ * assert.equal((await outbox.due(db, 10)).length, 1);
  * await outbox.markSent(db, item.id);
- * console.log(await outbox.backlog(db)); // 0
+ * assert.equal(await outbox.backlog(db), 0);
+ * assert.equal((await outbox.get(db, "receipt:ch_1"))?.attempts, 2);
  * await db.close();
  * ```
  * @module
@@ -39,27 +47,13 @@ import type { Redact, SqlRunner } from "../ports.ts";
 /**
  * A Bot API call: the method name and its JSON parameters, as `bot.api.raw[method](params)`
  * takes them.
- *
- * @example
- * ```ts
- * import type { OutboxCall } from "./outbox.ts";
- * const call: OutboxCall = { method: "sendMessage", params: { chat_id: 42, text: "Hi" } };
- * ```
  */
 export interface OutboxCall {
   method: string;
   params: Record<string, unknown>;
 }
 
-/**
- * One outbox row.
- *
- * @example
- * ```ts
- * import type { OutboxItem } from "./outbox.ts";
- * const pending = (item: OutboxItem) => item.sentAt === null && item.failedAt === null;
- * ```
- */
+/** One outbox row. */
 export interface OutboxItem {
   /** The dedupe key it was enqueued under. */
   id: string;
@@ -165,13 +159,6 @@ function chatIdOf(call: OutboxCall, opts: EnqueueOptions): number | null {
  * The outbox of one tenant. Every method takes the {@linkcode SqlRunner} to run on:
  * {@linkcode Outbox.enqueue} must get the transaction of the change that causes the call; the
  * others may run on the database itself.
- *
- * @example
- * ```ts
- * import { Outbox } from "./outbox.ts";
- * import { systemClock } from "../../actors/kernel/clock.ts";
- * const outbox = new Outbox("shop", systemClock);
- * ```
  */
 export class Outbox {
   readonly #tenantId: string;
@@ -193,17 +180,6 @@ export class Outbox {
    *
    * @throws {TypeError} when `id` or `call.method` is empty or `call.params` is not a JSON object.
    * @throws {RangeError} when `opts.chatId` is not an integer or `opts.notBefore` not a time.
-   * @example
-   * ```ts ignore
-   * await db.transaction(async (tx) => {
-   *   // … the payment's ledger and order changes …
-   *   await outbox.enqueue(tx, `receipt:${chargeId}`, {
-   *     method: "sendMessage",
-   *     params: { chat_id: chatId, text },
-   *   });
-   * });
-   * sender.ref.tell({ type: "Kick" }); // after the commit
-   * ```
    */
   async enqueue(
     tx: SqlRunner,
@@ -239,10 +215,6 @@ export class Outbox {
    * Up to `limit` pending items whose time has come, in the order they were enqueued.
    *
    * @throws {RangeError} when `limit` is not an integer ≥ 1.
-   * @example
-   * ```ts ignore
-   * for (const item of await outbox.due(db, 20)) console.log(item.method);
-   * ```
    */
   async due(q: SqlRunner, limit: number): Promise<OutboxItem[]> {
     if (!Number.isSafeInteger(limit) || limit < 1) {
@@ -257,14 +229,30 @@ export class Outbox {
   }
 
   /**
+   * Like {@linkcode Outbox.due}, but only the oldest due item of each chat (items to no chat
+   * count as one chat): what a sender that keeps each chat's order may start next. A chat with
+   * a long backlog takes one row, so it cannot hide the items of other chats behind it.
+   *
+   * @throws {RangeError} when `limit` is not an integer ≥ 1.
+   */
+  async dueFirstPerChat(q: SqlRunner, limit: number): Promise<OutboxItem[]> {
+    if (!Number.isSafeInteger(limit) || limit < 1) {
+      throw new RangeError(`outbox: limit must be an integer >= 1, got ${shown(limit)}`);
+    }
+    const now = this.#clock.now();
+    const rows = await q.all<OutboxRow>(
+      `SELECT ${COLUMNS} FROM outbox WHERE tenant_id = ? AND seq IN (
+         SELECT MIN(seq) FROM outbox WHERE tenant_id = ? AND ${PENDING} AND next_attempt_at <= ?
+         GROUP BY chat_id)
+       ORDER BY seq LIMIT ?`,
+      [this.#tenantId, this.#tenantId, now, limit],
+    );
+    return rows.map(toItem);
+  }
+
+  /**
    * The earliest `nextAttemptAt` among pending items (possibly in the past), or `undefined`
    * when nothing is pending: when the sender should look again.
-   *
-   * @example
-   * ```ts ignore
-   * const at = await outbox.nextDueAt(db);
-   * if (at !== undefined) clock.setTimeout(wake, at - clock.now());
-   * ```
    */
   async nextDueAt(q: SqlRunner): Promise<number | undefined> {
     const row = await q.get<{ at: number | null }>(
@@ -278,10 +266,6 @@ export class Outbox {
    * Records that Telegram accepted the call.
    *
    * @throws {Error} when no pending item has that id (unknown, or already sent or failed).
-   * @example
-   * ```ts ignore
-   * await outbox.markSent(db, "receipt:ch_1");
-   * ```
    */
   async markSent(q: SqlRunner, id: string): Promise<void> {
     await this.#settle(q, id, "sent_at = ?", [this.#clock.now()]);
@@ -292,10 +276,6 @@ export class Outbox {
    * with bot tokens redacted.
    *
    * @throws {Error} when no pending item has that id.
-   * @example
-   * ```ts ignore
-   * await outbox.markRetry(db, item.id, "502: Bad Gateway", clock.now() + 1_000);
-   * ```
    */
   async markRetry(q: SqlRunner, id: string, error: string, nextAttemptAt: number): Promise<void> {
     requireTime("nextAttemptAt", nextAttemptAt);
@@ -310,10 +290,6 @@ export class Outbox {
    * chat does not exist). The error text is stored with bot tokens redacted.
    *
    * @throws {Error} when no pending item has that id.
-   * @example
-   * ```ts ignore
-   * await outbox.markFailed(db, item.id, "403: Forbidden: bot was blocked by the user");
-   * ```
    */
   async markFailed(q: SqlRunner, id: string, error: string): Promise<void> {
     await this.#settle(q, id, "failed_at = ?, last_error = ?", [
@@ -322,14 +298,7 @@ export class Outbox {
     ]);
   }
 
-  /**
-   * How many items are pending, due or not; a metric of delivery health.
-   *
-   * @example
-   * ```ts ignore
-   * console.log(`outbox backlog: ${await outbox.backlog(db)}`);
-   * ```
-   */
+  /** How many items are pending, due or not; a metric of delivery health. */
   async backlog(q: SqlRunner): Promise<number> {
     const row = await q.get<{ n: number }>(
       `SELECT COUNT(*) AS n FROM outbox WHERE tenant_id = ? AND ${PENDING}`,
@@ -338,15 +307,7 @@ export class Outbox {
     return Number(row?.n ?? 0);
   }
 
-  /**
-   * The item with that id in any state, or `undefined`.
-   *
-   * @example
-   * ```ts ignore
-   * const item = await outbox.get(db, "refund:ch_1");
-   * if (item !== undefined && item.sentAt !== null) console.log("refunded");
-   * ```
-   */
+  /** The item with that id in any state, or `undefined`. */
   async get(q: SqlRunner, id: string): Promise<OutboxItem | undefined> {
     requireId(id);
     const row = await q.get<OutboxRow>(

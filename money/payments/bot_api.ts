@@ -5,11 +5,15 @@
  * (parameter for parameter, narrowed to what Stars payments use), so the tenant passes
  * `bot.api` as it is and tests pass a recording fake.
  *
- * @example
+ * @example grammY's `Api` fits as it is
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Api } from "grammy";
  * import type { PaymentsApi } from "./bot_api.ts";
- * const api: PaymentsApi = new Api("123:token"); // grammY's Api fits without an adapter
+ *
+ * // Only built, never called: no request leaves the process.
+ * const api: PaymentsApi = new Api("123:token");
+ * assert.equal(typeof api.refundStarPayment, "function");
  * ```
  * @module
  */
@@ -20,16 +24,6 @@ import type { InlineKeyboardMarkup, LabeledPrice } from "grammy/types";
  * The Bot API methods of Stars payments, as grammY 1.46 declares them. Written as function
  * properties rather than methods so the compiler checks parameters strictly: `bot.api` is
  * assignable only if grammY accepts everything this interface may pass.
- *
- * @example
- * ```ts
- * import type { PaymentsApi } from "./bot_api.ts";
- * async function invoice(api: PaymentsApi, chatId: number, orderId: string) {
- *   await api.sendInvoice(chatId, "100 credits", "A pack of credits", orderId, "XTR", [
- *     { label: "100 credits", amount: 50 },
- *   ], { provider_token: "" });
- * }
- * ```
  */
 export interface PaymentsApi {
   /** Sends an invoice message; `payload` is our order id. */
@@ -78,15 +72,22 @@ export interface PaymentsApi {
  *
  * @example
  * ```ts
- * import type { BotApiFailure } from "../ports.ts";
+ * import assert from "node:assert/strict";
+ * import { GrammyError } from "grammy";
+ * import { readBotApiFailure } from "../../adapters/telegram/bot_api_failure.ts";
  * import { isChargeAlreadyRefunded } from "./bot_api.ts";
+ *
  * const error = new GrammyError(
  *   "Call to 'refundStarPayment' failed!",
  *   { ok: false, error_code: 400, description: "Bad Request: CHARGE_ALREADY_REFUNDED" },
  *   "refundStarPayment",
  *   {},
  * );
- * isChargeAlreadyRefunded(error); // true
+ * assert.equal(isChargeAlreadyRefunded(readBotApiFailure(error)), true);
+ * assert.equal(
+ *   isChargeAlreadyRefunded({ kind: "unreachable", description: "network error" }),
+ *   false,
+ * );
  * ```
  */
 export function isChargeAlreadyRefunded(failure: BotApiFailure): boolean {

@@ -8,12 +8,50 @@
  * the default 0 the user is told when nothing is left). The notice flag is cleared by a payment
  * that lifts the balance above the threshold (`receive.ts`).
  *
- * @example
- * ```ts ignore
- * import { Credits } from "./credits.ts";
- * const credits = new Credits(parts);
- * const spent = await credits.deduct(userId, 3, { reason: "image", idempotencyKey: `use:${updateId}` });
- * if (!spent.ok) console.log(`short by ${spent.shortfall}; suggest ${spent.offer?.id}`);
+ * @example Spending, once per key, never below zero
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ManualClock } from "../../actors/kernel/clock.ts";
+ * import { openDatabase } from "../../adapters/storage/open_database.ts";
+ * import { paymentServicesOptions } from "../../tests/support/payment_world.ts";
+ * import { parseTestTenant } from "../../tests/support/tenant_configs.ts";
+ * import { CREDITS_100 } from "../../tests/support/shop_products.ts";
+ * import type { PaymentsApi } from "./bot_api.ts";
+ * import { createPaymentServices } from "./services.ts";
+ *
+ * const tenant = parseTestTenant(
+ *   { stars: { lowBalanceThreshold: 5 }, products: [CREDITS_100] },
+ *   { token: "123:abc" },
+ * );
+ * const db = await openDatabase("sqlite::memory:");
+ * const api: PaymentsApi = {
+ *   sendInvoice: () => Promise.resolve({ message_id: 1 }),
+ *   createInvoiceLink: () => Promise.resolve("https://t.me/$link"),
+ *   sendMessage: () => Promise.resolve({ message_id: 2 }),
+ *   refundStarPayment: () => Promise.resolve(true),
+ *   editUserStarSubscription: () => Promise.resolve(true),
+ * };
+ * const options = paymentServicesOptions({ tenant, db, clock: new ManualClock(0), api });
+ * const payments = createPaymentServices(options);
+ * // Credits come from payments; here a deposit stands in for one.
+ * const gift = { idempotencyKey: "gift:7", reason: "welcome gift" };
+ * await db.transaction((tx) => options.ledger.deposit(tx, 7, 10, gift));
+ *
+ * const image = { reason: "an image", idempotencyKey: "use:1" };
+ * const spent = await payments.credits.deduct(7, 6, image);
+ * assert(spent.ok && spent.balance === 4);
+ * // A redelivered update spends nothing more.
+ * const again = await payments.credits.deduct(7, 6, image);
+ * assert(again.ok && again.repeated && again.balance === 4);
+ * // Short of credits: nothing spent, and a pack to offer.
+ * const short = await payments.credits.deduct(7, 6, { ...image, idempotencyKey: "use:2" });
+ * assert(!short.ok && short.shortfall === 2 && short.offer?.id === "credits_100");
+ *
+ * // 4 is at or below the threshold of 5: the notice is queued, once.
+ * assert.equal(await options.outbox.backlog(db), 1);
+ * const history = await payments.credits.history(7);
+ * assert.deepEqual(history.entries.map((entry) => entry.amount), [-6, 10]);
+ * await db.close();
  * ```
  * @module
  */
@@ -64,15 +102,7 @@ export type CreditsParts = Pick<
   "tenant" | "db" | "ledger" | "users" | "outbox" | "texts" | "committed"
 >;
 
-/**
- * The users' credits of one tenant; see the module doc.
- *
- * @example
- * ```ts ignore
- * const credits = new Credits(parts);
- * await credits.balance(7); // 100
- * ```
- */
+/** The users' credits of one tenant; see the module doc. */
 export class Credits {
   readonly #parts: CreditsParts;
 
@@ -80,14 +110,7 @@ export class Credits {
     this.#parts = parts;
   }
 
-  /**
-   * The user's credits; negative after a refund took back credits already spent.
-   *
-   * @example
-   * ```ts ignore
-   * await credits.balance(7); // 100
-   * ```
-   */
+  /** The user's credits; negative after a refund took back credits already spent. */
   balance(userId: number): Promise<number> {
     return this.#parts.ledger.balance(this.#parts.db, userId);
   }
@@ -97,10 +120,6 @@ export class Credits {
    * "page 1 of 1" reads right for an empty history).
    *
    * @throws {RangeError} when `page` is not an integer ≥ 1.
-   * @example
-   * ```ts ignore
-   * const { entries, page, pages } = await credits.history(7, 1);
-   * ```
    */
   async history(userId: number, page = 1): Promise<HistoryPage> {
     if (!Number.isSafeInteger(page) || page < 1) {
@@ -118,12 +137,6 @@ export class Credits {
    * brings the balance to the threshold or below and the user has not been told since their
    * last top-up. A repeated idempotency key is not charged again and sends nothing. Short of
    * credits, nothing is spent and the outcome suggests a pack.
-   *
-   * @example
-   * ```ts ignore
-   * const spent = await credits.deduct(7, 3, { reason: "image", idempotencyKey: "use:1" });
-   * if (!spent.ok) await ctx.reply(`need ${spent.shortfall} more`);
-   * ```
    */
   async deduct(userId: number, amount: number, request: DeductRequest): Promise<DeductOutcome> {
     const { tenant, db, ledger, users, outbox, texts } = this.#parts;
@@ -157,11 +170,6 @@ export class Credits {
 /**
  * The credits pack to suggest for a shortfall: the cheapest enabled pack with enough credits,
  * else the enabled pack with the most; none when Stars are not on sale.
- *
- * @example
- * ```ts ignore
- * suggestPack(tenant, 120)?.id; // "credits_500" when credits_100 is too small
- * ```
  */
 export function suggestPack(tenant: TenantConfig, shortfall: number): CreditsProduct | undefined {
   if (!tenant.stars.enabled) return undefined;

@@ -13,9 +13,17 @@
  *
  * @example
  * ```ts
- * import { transition } from "./order_machine.ts";
- * transition("issued", "approve"); // { ok: true, next: "approved" }
- * transition("paid", "approve"); // { ok: false, reason: 'an order in state "paid" cannot …' }
+ * import assert from "node:assert/strict";
+ * import { statesAccepting, transition } from "./order_machine.ts";
+ *
+ * assert.deepEqual(transition("issued", "approve"), { ok: true, next: "approved" });
+ * // A payment that arrives after the expiry sweep is still money received.
+ * assert.deepEqual(transition("expired", "pay"), { ok: true, next: "paid" });
+ * assert.deepEqual(transition("expired", "approve"), {
+ *   ok: false,
+ *   reason: 'an order in state "expired" cannot take event "approve" (it accepts: pay)',
+ * });
+ * assert.deepEqual(statesAccepting("expire"), ["issued", "approved"]);
  * ```
  * @module
  */
@@ -54,13 +62,6 @@ export const orderEvents: readonly OrderEvent[] = ["approve", "pay", "refund", "
  *   order.
  * - `refunded` and `paid --expire-->`: money that was paid is settled only by a refund, and a
  *   refunded order is final.
- *
- * @example
- * ```ts
- * import { transitions } from "./order_machine.ts";
- * transitions.approved.pay; // "paid"
- * transitions.refunded.pay; // undefined: refused
- * ```
  */
 export const transitions: Readonly<
   Record<OrderState, Readonly<Partial<Record<OrderEvent, OrderState>>>>
@@ -79,14 +80,6 @@ export type TransitionResult =
 
 /**
  * Looks `event` up in {@linkcode transitions} for an order in `state`.
- *
- * @example
- * ```ts
- * import { transition } from "./order_machine.ts";
- * const result = transition("expired", "approve");
- * if (!result.ok) console.log(result.reason);
- * // an order in state "expired" cannot take event "approve" (it accepts: pay)
- * ```
  */
 export function transition(state: OrderState, event: OrderEvent): TransitionResult {
   const row = transitions[state];
@@ -104,12 +97,6 @@ export function transition(state: OrderState, event: OrderEvent): TransitionResu
 /**
  * The states in which `event` is accepted; lets the stores write set-based updates (such as
  * the expiry sweep) from the table instead of repeating it.
- *
- * @example
- * ```ts
- * import { statesAccepting } from "./order_machine.ts";
- * statesAccepting("expire"); // ["issued", "approved"]
- * ```
  */
 export function statesAccepting(event: OrderEvent): OrderState[] {
   return orderStates.filter((state) => transitions[state][event] !== undefined);
@@ -167,13 +154,19 @@ export type PreCheckoutCheck = { ok: true } | { ok: false; refusal: PreCheckoutR
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { checkPreCheckout } from "./order_machine.ts";
+ *
  * const order = { userId: 7, amount: 50, state: "issued" as const, expiresAt: 10_000 };
  * const query = { currency: "XTR", totalAmount: 50, fromId: 7 };
- * checkPreCheckout({ order, product: { enabled: true }, starsEnabled: true, query, now: 1 });
- * // { ok: true }
- * checkPreCheckout({ order, product: { enabled: true }, starsEnabled: true, query, now: 10_000 });
- * // { ok: false, refusal: "expired" }
+ * const input = { order, product: { enabled: true }, starsEnabled: true, query, now: 1 };
+ * assert.deepEqual(checkPreCheckout(input), { ok: true });
+ * assert.deepEqual(checkPreCheckout({ ...input, now: 10_000 }), { ok: false, refusal: "expired" });
+ * // A stranger learns only that the order is not theirs, not that it expired.
+ * assert.deepEqual(
+ *   checkPreCheckout({ ...input, now: 10_000, query: { ...query, fromId: 8 } }),
+ *   { ok: false, refusal: "wrong_payer" },
+ * );
  * ```
  */
 export function checkPreCheckout(input: PreCheckoutInput): PreCheckoutCheck {

@@ -6,11 +6,16 @@
  * constructor), so what it depends on reads off its signature. Also the small helpers the
  * services share: finding a product, writing a moment, queueing a message.
  *
- * @example
- * ```ts ignore
- * import { createPaymentParts } from "./parts.ts";
- * const parts = createPaymentParts({ tenant, db, clock, ledger, outbox, api, texts, logger, redact, readFailure });
- * await parts.db.transaction((tx) => parts.orders.expireDue(tx));
+ * @example Moments and messages as the receipts write them
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { formatMoment, messageCall } from "./parts.ts";
+ *
+ * assert.equal(formatMoment(Date.UTC(2025, 0, 31, 12, 0)), "2025-01-31 12:00 UTC");
+ * assert.deepEqual(messageCall(7, "Hi"), {
+ *   method: "sendMessage",
+ *   params: { chat_id: 7, text: "Hi" },
+ * });
  * ```
  * @module
  */
@@ -54,12 +59,6 @@ export interface PaymentPartsOptions {
 /**
  * The shared parts of one tenant's payment services: what the tenant gave them, plus the
  * tenant's stores.
- *
- * @example
- * ```ts ignore
- * const parts: PaymentParts = createPaymentParts(options);
- * await parts.db.transaction((tx) => parts.orders.expireDue(tx));
- * ```
  */
 export interface PaymentParts extends Omit<PaymentPartsOptions, "onCommitted"> {
   orders: Orders;
@@ -70,14 +69,7 @@ export interface PaymentParts extends Omit<PaymentPartsOptions, "onCommitted"> {
   committed(): void;
 }
 
-/**
- * Builds the parts: the stores of the tenant, and `committed()` over `onCommitted`.
- *
- * @example
- * ```ts ignore
- * const parts = createPaymentParts({ tenant, db, clock, ledger, outbox, api: bot.api, texts, logger, redact, readFailure });
- * ```
- */
+/** Builds the parts: the stores of the tenant, and `committed()` over `onCommitted`. */
 export function createPaymentParts(options: PaymentPartsOptions): PaymentParts {
   const { tenant, clock, logger } = options;
   return {
@@ -106,14 +98,7 @@ export function createPaymentParts(options: PaymentPartsOptions): PaymentParts {
   };
 }
 
-/**
- * The configured product with this id, or `undefined` (never existed, or removed since).
- *
- * @example
- * ```ts ignore
- * const product = findProduct(tenant, order.productId);
- * ```
- */
+/** The configured product with this id, or `undefined` (never existed, or removed since). */
 export function findProduct(tenant: TenantConfig, productId: string): Product | undefined {
   return tenant.products.find((product) => product.id === productId);
 }
@@ -121,26 +106,12 @@ export function findProduct(tenant: TenantConfig, productId: string): Product | 
 /**
  * A moment as people read it in a receipt: `2025-01-31 12:00 UTC`. UTC because the bot does
  * not know the user's time zone, and saying which zone beats silently using the server's.
- *
- * @example
- * ```ts
- * import { formatMoment } from "./parts.ts";
- * formatMoment(Date.UTC(2025, 0, 31, 12, 0)); // "2025-01-31 12:00 UTC"
- * ```
  */
 export function formatMoment(ms: number): string {
   return `${new Date(ms).toISOString().slice(0, 16).replace("T", " ")} UTC`;
 }
 
-/**
- * The outbox call that sends `text` to `chatId`, with an inline keyboard when given.
- *
- * @example
- * ```ts
- * import { messageCall } from "./parts.ts";
- * messageCall(7, "Hi"); // { method: "sendMessage", params: { chat_id: 7, text: "Hi" } }
- * ```
- */
+/** The outbox call that sends `text` to `chatId`, with an inline keyboard when given. */
 export function messageCall(
   chatId: number,
   text: string,

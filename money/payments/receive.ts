@@ -21,14 +21,62 @@
  * late update, or a second reconciliation — and the others find it done. One credit, one
  * receipt, whatever order they run in.
  *
- * @example
- * ```ts ignore
- * import { PaymentReceiver } from "./receive.ts";
- * const receiver = new PaymentReceiver({ ...parts, onApplied: (outcome) => {} });
- * bot.on("message:successful_payment", async (c) => {
- *   const outcome = await receiver.receive(c.message);
- *   logger.info("Payment {kind}", { kind: outcome.kind });
+ * @example Exactly once, whichever way the payment arrives
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ManualClock } from "../../actors/kernel/clock.ts";
+ * import { openDatabase } from "../../adapters/storage/open_database.ts";
+ * import { paymentServicesOptions } from "../../tests/support/payment_world.ts";
+ * import { parseTestTenant } from "../../tests/support/tenant_configs.ts";
+ * import { CREDITS_100 } from "../../tests/support/shop_products.ts";
+ * import type { PaymentsApi } from "./bot_api.ts";
+ * import { createPaymentServices } from "./services.ts";
+ *
+ * const tenant = parseTestTenant({ admins: [1], products: [CREDITS_100] }, { token: "123:abc" });
+ * const db = await openDatabase("sqlite::memory:");
+ * const api: PaymentsApi = {
+ *   sendInvoice: () => Promise.resolve({ message_id: 1 }),
+ *   createInvoiceLink: () => Promise.resolve("https://t.me/$link"),
+ *   sendMessage: () => Promise.resolve({ message_id: 2 }),
+ *   refundStarPayment: () => Promise.resolve(true),
+ *   editUserStarSubscription: () => Promise.resolve(true),
+ * };
+ * const options = paymentServicesOptions({ tenant, db, clock: new ManualClock(0), api });
+ * const payments = createPaymentServices(options);
+ *
+ * const offer = await payments.checkout.offer(7, 7, "credits_100", "en");
+ * assert(offer.kind === "invoice");
+ * const from = { id: 7, is_bot: false, first_name: "Ann" };
+ * const paid = (chargeId: string, payload = offer.order.orderId) => ({
+ *   from,
+ *   chat: { id: 7 },
+ *   successful_payment: {
+ *     currency: "XTR",
+ *     total_amount: 50,
+ *     invoice_payload: payload,
+ *     telegram_payment_charge_id: chargeId,
+ *     provider_payment_charge_id: "",
+ *   },
  * });
+ * assert.equal((await payments.receiver.receive(paid("ch_1"))).kind, "credited");
+ * assert.equal((await payments.receiver.receive(paid("ch_1"))).kind, "already_applied");
+ * // A second charge for the same order (a double tap) is refunded, not credited.
+ * assert.equal((await payments.receiver.receive(paid("ch_2"))).kind, "double_payment_refunding");
+ * assert.equal((await options.outbox.get(db, "refund:ch_2"))?.method, "refundStarPayment");
+ * // A payload that names no order: recorded, nothing granted, the admin told.
+ * const orphan = await payments.receiver.receive(paid("ch_3", "forged"));
+ * assert(orphan.kind === "unknown_order_recorded" && orphan.reason === "unknown_order");
+ * assert.equal((await options.outbox.get(db, "orphan:ch_3:1"))?.chatId, 1);
+ *
+ * // A payment whose update was lost, as reconciliation finds it in Telegram's transactions.
+ * const next = await payments.checkout.offer(7, 7, "credits_100", "en");
+ * assert(next.kind === "invoice");
+ * const payload = next.order.orderId;
+ * const lost = { kind: "payment" as const, id: "ch_4", user: from, amount: 50, date: 0, payload };
+ * assert.equal((await payments.receiver.recover(lost)).kind, "credited");
+ * assert.equal((await payments.receiver.receive(paid("ch_4", payload))).kind, "already_applied");
+ * assert.equal(await payments.credits.balance(7), 200);
+ * await db.close();
  * ```
  * @module
  */
@@ -180,15 +228,7 @@ function successfulPaymentOf(payment: IncomingPayment, order: Order | undefined)
   return successful;
 }
 
-/**
- * Applies the payments of one tenant; see the module doc.
- *
- * @example
- * ```ts ignore
- * const receiver = new PaymentReceiver({ ...parts, onApplied: (outcome) => metrics.count(outcome) });
- * const outcome = await receiver.receive(message);
- * ```
- */
+/** Applies the payments of one tenant; see the module doc. */
 export class PaymentReceiver {
   readonly #parts: ReceiverParts;
 
@@ -199,12 +239,6 @@ export class PaymentReceiver {
   /**
    * Applies a `successful_payment` message (see the module doc). Throws for a message without a
    * sender; storage errors propagate and roll everything back, so the update can be re-run.
-   *
-   * @example
-   * ```ts ignore
-   * const outcome = await receiver.receive(message);
-   * if (outcome.kind === "credited") console.log(`balance ${outcome.balance}`);
-   * ```
    */
   async receive(message: PaymentMessage): Promise<PaymentOutcome> {
     const parts = this.#parts;
@@ -258,13 +292,6 @@ export class PaymentReceiver {
    * when it is recorded already. The receipt goes to the chat the order was issued in, else to
    * the payer's private chat, in the payer's language (from the transaction, else the one last
    * seen from them).
-   *
-   * @example
-   * ```ts ignore
-   * const outcome = await receiver.recover({
-   *   kind: "payment", id: "stx1", user, amount: 50, date: 1_700_000_000, payload: orderId,
-   * });
-   * ```
    */
   async recover(payment: IncomingPayment): Promise<PaymentOutcome> {
     const { db, paymentRecords, orders, users } = this.#parts;

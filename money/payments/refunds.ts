@@ -7,16 +7,62 @@
  * the user's notice. Whoever comes second finds it done. Duplicate and orphan payments granted
  * nothing, so their refund is only recorded.
  *
- * @example
- * ```ts ignore
- * import { Refunds } from "./refunds.ts";
- * const refunds = new Refunds({ ...parts, onRefunded: () => {}, onRefundSent: () => {} });
- * const outcome = await refunds.refund("ch_1", { by: "admin" }); // the admin's /refund
- * await refunds.apply("ch_1", "telegram"); // a refunded_payment update: already_refunded
+ * @example An admin's refund, then Telegram's report of it
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ManualClock } from "../../actors/kernel/clock.ts";
+ * import { openDatabase } from "../../adapters/storage/open_database.ts";
+ * import { paymentServicesOptions } from "../../tests/support/payment_world.ts";
+ * import { parseTestTenant } from "../../tests/support/tenant_configs.ts";
+ * import { CREDITS_100 } from "../../tests/support/shop_products.ts";
+ * import type { PaymentsApi } from "./bot_api.ts";
+ * import { createPaymentServices } from "./services.ts";
+ *
+ * const tenant = parseTestTenant({ products: [CREDITS_100] }, { token: "123:abc" });
+ * const db = await openDatabase("sqlite::memory:");
+ * const calls: string[] = []; // the Bot API calls made, by method
+ * const answer = <T>(method: string, result: T) => () => {
+ *   calls.push(method);
+ *   return Promise.resolve(result);
+ * };
+ * const api: PaymentsApi = {
+ *   sendInvoice: answer("sendInvoice", { message_id: 1 }),
+ *   createInvoiceLink: answer("createInvoiceLink", "https://t.me/$link"),
+ *   sendMessage: answer("sendMessage", { message_id: 2 }),
+ *   refundStarPayment: answer("refundStarPayment", true as const),
+ *   editUserStarSubscription: answer("editUserStarSubscription", true as const),
+ * };
+ * const payments = createPaymentServices(
+ *   paymentServicesOptions({ tenant, db, clock: new ManualClock(0), api }),
+ * );
+ *
+ * const offer = await payments.checkout.offer(7, 7, "credits_100", "en");
+ * assert(offer.kind === "invoice");
+ * await payments.receiver.receive({
+ *   from: { id: 7, is_bot: false, first_name: "Ann" },
+ *   chat: { id: 7 },
+ *   successful_payment: {
+ *     currency: "XTR",
+ *     total_amount: 50,
+ *     invoice_payload: offer.order.orderId,
+ *     telegram_payment_charge_id: "ch_1",
+ *     provider_payment_charge_id: "",
+ *   },
+ * });
+ * assert.equal(await payments.credits.balance(7), 100);
+ *
+ * const refunded = await payments.refunds.refund("ch_1", { by: "admin", adminId: 1 });
+ * assert(refunded.kind === "refunded" && refunded.credits === 100);
+ * // Telegram's refunded_payment update for the same charge finds it done.
+ * assert.equal((await payments.refunds.apply("ch_1", "telegram")).kind, "already_refunded");
+ * assert.deepEqual(calls, ["sendInvoice", "refundStarPayment"]);
+ * assert.equal(await payments.credits.balance(7), 0);
+ * assert.equal((await payments.refunds.refund("ch_9", { by: "admin" })).kind, "unknown_charge");
+ * await db.close();
  * ```
  * @module
  */
-import type { SqlRunner } from "../ports.ts";
+import type { BotApiFailure, SqlRunner } from "../ports.ts";
 import type { OutboxItem } from "../delivery/outbox.ts";
 import type { TelegramRefund } from "../reconciliation/transactions.ts";
 import { isChargeAlreadyRefunded } from "./bot_api.ts";
@@ -45,8 +91,21 @@ export interface RefundRequest {
   adminId?: number;
 }
 
-/** The outcome of {@linkcode Refunds.refund}. */
-export type RefundOutcome = AppliedRefund | { kind: "failed"; chargeId: string; error: string };
+/**
+ * The outcome of {@linkcode Refunds.refund}: applied, `failed` (Telegram refused: nothing
+ * changed), or `unanswered` (Telegram never answered: whether the Stars went back is not known,
+ * and nothing changed here).
+ */
+export type RefundOutcome =
+  | AppliedRefund
+  | { kind: "failed" | "unanswered"; chargeId: string; error: string };
+
+/**
+ * The waits before asking Telegram again about a refund whose answer was lost: at once (a
+ * dropped connection usually is just that), then after a second, for a server that is
+ * restarting. Three asks in all; an admin is waiting for the answer.
+ */
+const REFUND_ASK_DELAYS_MS = [0, 1_000];
 
 /** What a {@linkcode Refunds} uses of the tenant's payment parts, and its hooks. */
 export interface RefundsParts extends
@@ -66,6 +125,7 @@ export interface RefundsParts extends
     | "redact"
     | "readFailure"
     | "committed"
+    | "clock"
   > {
   /**
    * Called once a refund an admin asked for or Telegram reported is applied and committed,
@@ -79,15 +139,7 @@ export interface RefundsParts extends
 /** Payments that granted something a refund takes back; duplicates and orphans granted nothing. */
 const GRANTING_KINDS = new Set(["credits", "item", "subscription", "renewal"]);
 
-/**
- * The refunds of one tenant; see the module doc.
- *
- * @example
- * ```ts ignore
- * const refunds = new Refunds({ ...parts, onRefunded, onRefundSent });
- * const outcome = await refunds.refund("ch_1", { by: "admin", adminId: 123 });
- * ```
- */
+/** The refunds of one tenant; see the module doc. */
 export class Refunds {
   readonly #parts: RefundsParts;
 
@@ -97,19 +149,16 @@ export class Refunds {
 
   /**
    * The admin's `/refund <chargeId>`: asks Telegram to return the payment, then applies the
-   * refund. Telegram answering `CHARGE_ALREADY_REFUNDED` counts as done (the Stars are back);
-   * any other API error is returned as `failed` with nothing changed. A payment already refunded
-   * here is reported without asking Telegram again. `request.adminId` names who asked, for the
-   * log.
-   *
-   * @example
-   * ```ts ignore
-   * const outcome = await refunds.refund("ch_1", { by: "admin", adminId: 123 });
-   * if (outcome.kind === "failed") await reply(t("refund.failed", { chargeId, error: outcome.error }));
-   * ```
+   * refund. Telegram answering `CHARGE_ALREADY_REFUNDED` counts as done (the Stars are back).
+   * When no answer comes back (a dropped connection, a deadline, a 5xx), the refund may have
+   * happened, so Telegram is asked again: `CHARGE_ALREADY_REFUNDED` then says the lost one did.
+   * If every ask goes unanswered, the outcome is `unanswered` with nothing changed here, for the
+   * caller to settle from Telegram's transactions; any other API error is `failed`, with nothing
+   * changed. A payment already refunded here is reported without asking Telegram again.
+   * `request.adminId` names who asked, for the log.
    */
   async refund(chargeId: string, request: RefundRequest): Promise<RefundOutcome> {
-    const { db, paymentRecords, logger, api, readFailure, redact } = this.#parts;
+    const { db, paymentRecords, logger } = this.#parts;
     const payment = await paymentRecords.get(db, chargeId);
     if (payment === undefined) return { kind: "unknown_charge", chargeId };
     logger.info("Refund of {chargeId} requested by {by} {adminId}.", {
@@ -118,30 +167,74 @@ export class Refunds {
       adminId: request.adminId ?? "(unnamed)",
     });
     if (payment.refundedAt === undefined) {
-      try {
-        await api.refundStarPayment(payment.userId, chargeId);
-      } catch (error) {
-        const failure = readFailure(error);
-        if (!isChargeAlreadyRefunded(failure)) {
-          const text = redact(failure.description);
-          logger.warn("Refund of {chargeId} failed: {error}", { chargeId, error: text });
-          return { kind: "failed", chargeId, error: text };
-        }
-      }
+      const asked = await this.#askTelegram(payment.userId, chargeId);
+      if (asked !== undefined) return asked;
     }
     return await this.apply(chargeId, request.by);
+  }
+
+  /**
+   * What is recorded here about the refund of `chargeId`, without asking Telegram:
+   * `already_refunded` (with the credits it took back) once a refund is applied, else
+   * `not_refunded`; `unknown_charge` for a payment never recorded.
+   */
+  async recorded(
+    chargeId: string,
+  ): Promise<AppliedRefund | { kind: "not_refunded"; chargeId: string }> {
+    const { db, paymentRecords } = this.#parts;
+    const payment = await paymentRecords.get(db, chargeId);
+    if (payment === undefined) return { kind: "unknown_charge", chargeId };
+    if (payment.refundedAt === undefined) return { kind: "not_refunded", chargeId };
+    const credits = await this.#creditsPostedUnder(db, `refund:${chargeId}`);
+    return {
+      kind: "already_refunded",
+      chargeId,
+      userId: payment.userId,
+      price: payment.amount,
+      credits,
+    };
+  }
+
+  /**
+   * Asks Telegram to refund, again while no answer comes back; `undefined` once the Stars are
+   * back, or why not.
+   */
+  async #askTelegram(
+    userId: number,
+    chargeId: string,
+  ): Promise<Extract<RefundOutcome, { kind: "failed" | "unanswered" }> | undefined> {
+    const { api, readFailure, redact, logger, clock } = this.#parts;
+    for (let ask = 1;; ask++) {
+      let failure: BotApiFailure;
+      try {
+        await api.refundStarPayment(userId, chargeId);
+        return undefined;
+      } catch (error) {
+        failure = readFailure(error);
+      }
+      if (isChargeAlreadyRefunded(failure)) return undefined;
+      const error = redact(failure.description);
+      const fields = { chargeId, ask, error };
+      const unanswered = failure.kind === "unreachable" ||
+        (failure.kind === "refused" && failure.code >= 500);
+      if (!unanswered) {
+        logger.warn("Refund of {chargeId} failed: {error}", fields);
+        return { kind: "failed", chargeId, error };
+      }
+      if (ask === REFUND_ASK_DELAYS_MS.length + 1) {
+        logger.warn("Refund of {chargeId} got no answer after {ask} asks: {error}", fields);
+        return { kind: "unanswered", chargeId, error };
+      }
+      logger.warn("Refund of {chargeId} got no answer ({error}); asking again.", fields);
+      const delay = REFUND_ASK_DELAYS_MS[ask - 1];
+      if (delay > 0) await clock.sleep(delay);
+    }
   }
 
   /**
    * Applies a refund of `chargeId` that Telegram has made (see the module doc); for
    * `refunded_payment` updates, `source: "telegram"`. Safe to call any number of times; the
    * first call does the work.
-   *
-   * @example
-   * ```ts ignore
-   * bot.on("message:refunded_payment", (c) =>
-   *   refunds.apply(c.message.refunded_payment.telegram_payment_charge_id, "telegram"));
-   * ```
    */
   async apply(chargeId: string, source: RefundSource): Promise<AppliedRefund> {
     const applied = await this.#apply(chargeId, source);
@@ -155,11 +248,6 @@ export class Refunds {
    * The outbox sender's `onSent` hook: when a queued `refundStarPayment` went through (a
    * double payment's refund), the refund is applied. Other items are ignored. A bound function,
    * to pass as it is.
-   *
-   * @example
-   * ```ts ignore
-   * startOutboxSender({ tenantId, db, outbox, clock, call, onSent: refunds.onOutboxSent });
-   * ```
    */
   readonly onOutboxSent = async (
     item: Pick<OutboxItem, "id" | "method" | "params">,
@@ -180,11 +268,6 @@ export class Refunds {
    * be reversed), once per charge: the outbox ids are `unmatched_refund:<chargeId>:<adminId>`.
    * Returns true when the notice was queued now, false when it had been already (or there is no
    * admin, which is logged as an error).
-   *
-   * @example
-   * ```ts ignore
-   * await refunds.reportUnmatched(refund, tenant.admins); // true, then false
-   * ```
    */
   async reportUnmatched(refund: TelegramRefund, admins: readonly number[]): Promise<boolean> {
     const { db, tenant, texts, outbox, logger } = this.#parts;

@@ -22,16 +22,75 @@
  * it, and `onCommitted` tells the tenant to send it. `onMoneyMoved` tells it that the bot's own
  * Stars changed (a payment, a renewal, a refund), so a cached Stars balance can be dropped.
  *
- * @example
- * ```ts ignore
+ * @example A purchase, from the offer to the credits
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ManualClock } from "../../actors/kernel/clock.ts";
+ * import { openDatabase } from "../../adapters/storage/open_database.ts";
+ * import { tenantLogger } from "../../adapters/observability/logging.ts";
+ * import { redactTokens } from "../../adapters/observability/redact.ts";
+ * import { readBotApiFailure } from "../../adapters/telegram/bot_api_failure.ts";
+ * import { Texts } from "../../adapters/telegram/texts.ts";
+ * import { parseTestTenant } from "../../tests/support/tenant_configs.ts";
+ * import { CREDITS_100 } from "../../tests/support/shop_products.ts";
+ * import { Outbox } from "../delivery/outbox.ts";
+ * import { Ledger } from "../stores/ledger.ts";
+ * import type { PaymentsApi } from "./bot_api.ts";
  * import { createPaymentServices } from "./services.ts";
- * const payments = createPaymentServices({ tenant, db, clock, ledger, outbox, api: bot.api, texts,
- *   logger, redact, readFailure, onCommitted: () => sender.ref.tell({ type: "Kick" }) });
- * bot.on("pre_checkout_query", async (c) => {
- *   const answer = await payments.checkout.preCheckout(c.preCheckoutQuery);
- *   await c.answerPreCheckoutQuery(answer.ok, answer.ok ? undefined : { error_message: answer.errorMessage });
+ *
+ * const tenant = parseTestTenant({ products: [CREDITS_100] }, { token: "123:abc" });
+ * const db = await openDatabase("sqlite::memory:");
+ * const clock = new ManualClock(0);
+ * // The tenant passes `bot.api`; this stand-in answers like Telegram would.
+ * const api: PaymentsApi = {
+ *   sendInvoice: () => Promise.resolve({ message_id: 1 }),
+ *   createInvoiceLink: () => Promise.resolve("https://t.me/$link"),
+ *   sendMessage: () => Promise.resolve({ message_id: 2 }),
+ *   refundStarPayment: () => Promise.resolve(true),
+ *   editUserStarSubscription: () => Promise.resolve(true),
+ * };
+ * let kicks = 0;
+ * const moved: string[] = [];
+ * const payments = createPaymentServices({
+ *   tenant,
+ *   db,
+ *   clock,
+ *   ledger: new Ledger(tenant.id, clock),
+ *   outbox: new Outbox(tenant.id, clock, redactTokens),
+ *   api,
+ *   texts: new Texts(tenant.texts, tenant.locale),
+ *   logger: tenantLogger(tenant.id).getChild("payments"),
+ *   redact: redactTokens,
+ *   readFailure: readBotApiFailure,
+ *   onCommitted: () => kicks++, // the tenant wakes its outbox sender here
+ *   onMoneyMoved: (movement) => moved.push(movement.kind), // and drops its cached Stars balance
  * });
- * bot.on("message:successful_payment", (c) => payments.receiver.receive(c.message));
+ *
+ * const offer = await payments.checkout.offer(7, 7, "credits_100", "en");
+ * assert(offer.kind === "invoice");
+ * const from = { id: 7, is_bot: false, first_name: "Ann" };
+ * const payload = offer.order.orderId;
+ * const query = { id: "q1", from, currency: "XTR", total_amount: 50, invoice_payload: payload };
+ * assert.deepEqual(await payments.checkout.preCheckout(query), { ok: true });
+ *
+ * const message = {
+ *   from,
+ *   chat: { id: 7 },
+ *   successful_payment: {
+ *     currency: "XTR",
+ *     total_amount: 50,
+ *     invoice_payload: payload,
+ *     telegram_payment_charge_id: "ch_1",
+ *     provider_payment_charge_id: "",
+ *   },
+ * };
+ * assert.equal((await payments.receiver.receive(message)).kind, "credited");
+ * // The same update handled again (after a crash, say) changes nothing.
+ * assert.equal((await payments.receiver.receive(message)).kind, "already_applied");
+ * assert.equal(await payments.credits.balance(7), 100);
+ * assert.equal(kicks, 1); // the receipt is in the outbox
+ * assert.deepEqual(moved, ["payment"]);
+ * await db.close();
  * ```
  * @module
  */
@@ -46,12 +105,6 @@ import { Subscriptions } from "./subscriptions.ts";
 /**
  * What a tenant gives its payment services: the shared parts (`parts.ts`) and the hook for
  * Stars movements.
- *
- * @example
- * ```ts ignore
- * const options: PaymentServicesOptions = { tenant, db, clock, ledger, outbox, api: bot.api,
- *   texts, logger, redact, readFailure, onMoneyMoved: (movement) => botStars.invalidate(tenant.id) };
- * ```
  */
 export interface PaymentServicesOptions extends PaymentPartsOptions {
   /**
@@ -91,17 +144,7 @@ export interface PaymentServices {
   readonly onOutboxSent: (item: Pick<OutboxItem, "id" | "method" | "params">) => Promise<void>;
 }
 
-/**
- * Builds the payment services of one tenant over one set of parts.
- *
- * @example
- * ```ts ignore
- * const payments = createPaymentServices({ tenant, db, clock, ledger, outbox, api: bot.api,
- *   texts, logger, redact, readFailure });
- * const offer = await payments.checkout.offer(userId, chatId, "credits_100", "en");
- * await payments.credits.balance(userId); // the user's credits
- * ```
- */
+/** Builds the payment services of one tenant over one set of parts. */
 export function createPaymentServices(options: PaymentServicesOptions): PaymentServices {
   const parts = createPaymentParts(options);
   /** Tells the tenant that the bot's Stars changed; never throws (see `onMoneyMoved`). */

@@ -17,14 +17,65 @@
  * `canceled` and `active` the user made the change themselves); `/subscriptions` shows the new
  * state.
  *
- * @example
- * ```ts ignore
- * import { Subscriptions } from "./subscriptions.ts";
- * const subscriptions = new Subscriptions(parts);
- * bot.on("subscription", async (c) => {
- *   const outcome = await subscriptions.applyUpdate(c.update.subscription);
- *   logger.info("Subscription update: {kind}", { kind: outcome.kind });
+ * @example Renewal switched off by the bot, on again by the user
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ManualClock } from "../../actors/kernel/clock.ts";
+ * import { openDatabase } from "../../adapters/storage/open_database.ts";
+ * import { paymentServicesOptions } from "../../tests/support/payment_world.ts";
+ * import { parseTestTenant } from "../../tests/support/tenant_configs.ts";
+ * import { MONTHLY } from "../../tests/support/shop_products.ts";
+ * import type { PaymentsApi } from "./bot_api.ts";
+ * import { createPaymentServices } from "./services.ts";
+ *
+ * const tenant = parseTestTenant({ products: [MONTHLY] }, { token: "123:abc" });
+ * const db = await openDatabase("sqlite::memory:");
+ * const calls: string[] = []; // the Bot API calls made, by method
+ * const answer = <T>(method: string, result: T) => () => {
+ *   calls.push(method);
+ *   return Promise.resolve(result);
+ * };
+ * const api: PaymentsApi = {
+ *   sendInvoice: answer("sendInvoice", { message_id: 1 }),
+ *   createInvoiceLink: answer("createInvoiceLink", "https://t.me/$link"),
+ *   sendMessage: answer("sendMessage", { message_id: 2 }),
+ *   refundStarPayment: answer("refundStarPayment", true as const),
+ *   editUserStarSubscription: answer("editUserStarSubscription", true as const),
+ * };
+ * const payments = createPaymentServices(
+ *   paymentServicesOptions({ tenant, db, clock: new ManualClock(0), api }),
+ * );
+ *
+ * const offer = await payments.checkout.offer(7, 7, "monthly", "en");
+ * assert(offer.kind === "subscription_link");
+ * const user = { id: 7, is_bot: false, first_name: "Ann" };
+ * const payload = offer.order.orderId;
+ * await payments.receiver.receive({
+ *   from: user,
+ *   chat: { id: 7 },
+ *   successful_payment: {
+ *     currency: "XTR",
+ *     total_amount: 150,
+ *     invoice_payload: payload,
+ *     telegram_payment_charge_id: "ch_1",
+ *     provider_payment_charge_id: "",
+ *     is_recurring: true,
+ *     is_first_recurring: true,
+ *     subscription_expiration_date: 2_592_000,
+ *   },
  * });
+ *
+ * const change = await payments.subscriptions.setRenewal(7, "monthly", true);
+ * assert(change.kind === "canceled" && change.subscription.state === "canceled");
+ * assert.equal(calls.at(-1), "editUserStarSubscription");
+ * // The user turns renewal back on in Telegram, which sends a `subscription` update.
+ * const reported = { user, invoice_payload: payload, state: "active" as const };
+ * const outcome = await payments.subscriptions.applyUpdate(reported);
+ * assert(outcome.kind === "updated" && outcome.changed);
+ * const [monthly] = await payments.subscriptions.list(7);
+ * assert.equal(monthly.state, "active");
+ * assert.equal(monthly.expiresAt, 2_592_000_000);
+ * await db.close();
  * ```
  * @module
  */
@@ -60,15 +111,7 @@ export type SubscriptionsParts = Pick<
   "db" | "api" | "orders" | "paymentRecords" | "subscriptionRecords" | "logger"
 >;
 
-/**
- * The users' subscriptions of one tenant; see the module doc.
- *
- * @example
- * ```ts ignore
- * const subscriptions = new Subscriptions(parts);
- * for (const s of await subscriptions.list(7)) console.log(s.productId, s.state);
- * ```
- */
+/** The users' subscriptions of one tenant; see the module doc. */
 export class Subscriptions {
   readonly #parts: SubscriptionsParts;
 
@@ -76,14 +119,7 @@ export class Subscriptions {
     this.#parts = parts;
   }
 
-  /**
-   * Every subscription of the user, the one running longest first.
-   *
-   * @example
-   * ```ts ignore
-   * for (const s of await subscriptions.list(7)) console.log(s.productId, s.state);
-   * ```
-   */
+  /** Every subscription of the user, the one running longest first. */
   list(userId: number): Promise<Subscription[]> {
     return this.#parts.subscriptionRecords.listForUser(this.#parts.db, userId);
   }
@@ -93,11 +129,6 @@ export class Subscriptions {
    * Telegram (`editUserStarSubscription` with the subscription's first charge id, which names
    * it), then records it. Only a running subscription can switch; an API error throws and
    * changes nothing here.
-   *
-   * @example
-   * ```ts ignore
-   * const change = await subscriptions.setRenewal(7, "monthly", true);
-   * ```
    */
   async setRenewal(userId: number, productId: string, canceled: boolean): Promise<RenewalChange> {
     const { db, subscriptionRecords, api } = this.#parts;
@@ -118,16 +149,6 @@ export class Subscriptions {
    * subscription of this user gives `unknown_subscription` (and a warning), a state not known
    * yet `unknown_state`. Storage errors propagate and roll everything back, so the update can
    * be re-run.
-   *
-   * @example
-   * ```ts ignore
-   * const outcome = await subscriptions.applyUpdate({
-   *   user: { id: 7, is_bot: false, first_name: "Ann" },
-   *   invoice_payload: "Zb3k…",
-   *   state: "canceled",
-   * });
-   * if (outcome.kind === "updated") console.log(outcome.subscription.state); // "canceled"
-   * ```
    */
   async applyUpdate(change: BotSubscriptionUpdated): Promise<SubscriptionChangeOutcome> {
     const { db, orders, paymentRecords, subscriptionRecords, logger } = this.#parts;

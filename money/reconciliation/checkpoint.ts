@@ -4,29 +4,11 @@
  * {@linkcode RECONCILE_OFFSET_KEY}. `getStarTransactions` lists transactions oldest first, so
  * new ones only ever come after this offset, and the next run starts there.
  *
- * @example
- * ```ts
- * import { loadReconcileOffset, saveReconcileOffset } from "./checkpoint.ts";
- * import { openDatabase } from "../../adapters/storage/open_database.ts";
- * const db = await openDatabase("sqlite::memory:");
- * await loadReconcileOffset(db, "shop"); // 0
- * await saveReconcileOffset(db, "shop", 120);
- * await loadReconcileOffset(db, "shop"); // 120
- * await db.close();
- * ```
  * @module
  */
 import type { SqlRunner } from "../ports.ts";
 
-/**
- * The `kv` key of the checkpoint.
- *
- * @example
- * ```ts
- * import { RECONCILE_OFFSET_KEY } from "./checkpoint.ts";
- * RECONCILE_OFFSET_KEY; // "reconcile:offset"
- * ```
- */
+/** The `kv` key of the checkpoint. */
 export const RECONCILE_OFFSET_KEY = "reconcile:offset";
 
 function requireOffset(offset: number, where: string): number {
@@ -41,10 +23,6 @@ function requireOffset(offset: number, where: string): number {
  *
  * @throws {RangeError} when the stored value is not an integer ≥ 0 (a hand-edited or corrupted
  * row), naming the tenant: guessing would skip payments or re-scan the whole history.
- * @example
- * ```ts ignore
- * const offset = await loadReconcileOffset(db, "shop");
- * ```
  */
 export async function loadReconcileOffset(db: SqlRunner, tenantId: string): Promise<number> {
   const row = await db.get<{ value: string }>(
@@ -63,10 +41,6 @@ export async function loadReconcileOffset(db: SqlRunner, tenantId: string): Prom
  * Stores how many of the tenant's transactions are reconciled now.
  *
  * @throws {RangeError} when `offset` is not an integer ≥ 0.
- * @example
- * ```ts ignore
- * await saveReconcileOffset(db, "shop", offset + page.transactions.length);
- * ```
  */
 export async function saveReconcileOffset(
   db: SqlRunner,

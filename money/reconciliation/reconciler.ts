@@ -24,14 +24,82 @@
  * transaction that keeps failing stops every run there rather than being skipped: a payment is
  * never given up on silently.
  *
- * @example
- * ```ts ignore
+ * @example A payment whose update was lost
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { StarTransaction } from "grammy/types";
+ * import { ManualClock } from "../../actors/kernel/clock.ts";
+ * import { openDatabase } from "../../adapters/storage/open_database.ts";
+ * import { tenantLogger } from "../../adapters/observability/logging.ts";
+ * import { paymentServicesOptions } from "../../tests/support/payment_world.ts";
+ * import { parseTestTenant } from "../../tests/support/tenant_configs.ts";
+ * import { CREDITS_100 } from "../../tests/support/shop_products.ts";
+ * import type { PaymentsApi } from "../payments/bot_api.ts";
+ * import { createPaymentServices } from "../payments/services.ts";
  * import { Reconciler } from "./reconciler.ts";
+ *
+ * const tenant = parseTestTenant({ products: [CREDITS_100] }, { token: "123:abc" });
+ * const db = await openDatabase("sqlite::memory:");
+ * const clock = new ManualClock(0);
+ * const api: PaymentsApi = {
+ *   sendInvoice: () => Promise.resolve({ message_id: 1 }),
+ *   createInvoiceLink: () => Promise.resolve("https://t.me/$link"),
+ *   sendMessage: () => Promise.resolve({ message_id: 2 }),
+ *   refundStarPayment: () => Promise.resolve(true),
+ *   editUserStarSubscription: () => Promise.resolve(true),
+ * };
+ * const payments = createPaymentServices(paymentServicesOptions({ tenant, db, clock, api }));
+ * const offer = await payments.checkout.offer(7, 7, "credits_100", "en");
+ * assert(offer.kind === "invoice");
+ *
+ * // Telegram's list of the bot's transactions: Ann paid, and the update never arrived.
+ * const transactions: StarTransaction[] = [{
+ *   id: "ch_1",
+ *   amount: 50,
+ *   date: 1_700_000_000,
+ *   source: {
+ *     type: "user",
+ *     transaction_type: "invoice_payment",
+ *     user: { id: 7, is_bot: false, first_name: "Ann" },
+ *     invoice_payload: offer.order.orderId,
+ *   },
+ * }];
+ * // In the runtime, the BalanceActor's client.
+ * const botStars = {
+ *   transactions: (_tenantId: string, offset: number, limit: number) =>
+ *     Promise.resolve({
+ *       transactions: transactions.slice(offset, offset + limit),
+ *       offset,
+ *       limit,
+ *       fetchedAt: clock.now(),
+ *       ageMs: 0,
+ *     }),
+ *   invalidate: () => Promise.resolve(),
+ * };
  * const reconciler = new Reconciler({
- *   tenantId: config.id, db, clock, payments, botStars: balances.client, admins: config.admins,
+ *   tenantId: tenant.id,
+ *   db,
+ *   clock,
+ *   payments,
+ *   botStars,
+ *   admins: [],
+ *   logger: tenantLogger(tenant.id).getChild("reconcile"),
  * });
- * const report = await reconciler.run();
- * console.log(`${report.recovered} lost payments applied`);
+ *
+ * // Runs never overlap: a second call while one runs gets the same run.
+ * const [report, same] = await Promise.all([reconciler.run(), reconciler.run()]);
+ * assert.equal(report, same);
+ * assert.deepEqual(report, {
+ *   scanned: 1,
+ *   recovered: 1,
+ *   refundsApplied: 0,
+ *   unmatched: 0,
+ *   alreadyKnown: 0,
+ * });
+ * assert.equal(await payments.credits.balance(7), 100);
+ * // The checkpoint moved past it: the next run looks only at newer transactions.
+ * assert.equal((await reconciler.run()).scanned, 0);
+ * await db.close();
  * ```
  * @module
  */
@@ -43,15 +111,7 @@ import type { Refunds } from "../payments/refunds.ts";
 import { loadReconcileOffset, saveReconcileOffset } from "./checkpoint.ts";
 import { classifyTransaction } from "./transactions.ts";
 
-/**
- * Transactions asked for per page: the Bot API's maximum.
- *
- * @example
- * ```ts
- * import { RECONCILE_PAGE_SIZE } from "./reconciler.ts";
- * RECONCILE_PAGE_SIZE; // 100
- * ```
- */
+/** Transactions asked for per page: the Bot API's maximum. */
 export const RECONCILE_PAGE_SIZE = 100;
 
 /**
@@ -59,12 +119,6 @@ export const RECONCILE_PAGE_SIZE = 100;
  * and refunds: `recovered` payments applied now (their update was lost), `refundsApplied`
  * refunds applied now, `unmatched` ones that could not be matched (admins told),
  * `alreadyKnown` ones the ledger had already.
- *
- * @example
- * ```ts
- * import type { ReconcileReport } from "./reconciler.ts";
- * const clean = (r: ReconcileReport) => r.recovered + r.refundsApplied + r.unmatched === 0;
- * ```
  */
 export interface ReconcileReport {
   scanned: number;
@@ -98,15 +152,7 @@ function emptyReport(): ReconcileReport {
   return { scanned: 0, recovered: 0, refundsApplied: 0, unmatched: 0, alreadyKnown: 0 };
 }
 
-/**
- * Reconciles one tenant's payments with Telegram; see the module doc.
- *
- * @example
- * ```ts ignore
- * const reconciler = new Reconciler({ tenantId: "shop", db, clock, payments, botStars, admins: [1] });
- * const [a, b] = await Promise.all([reconciler.run(), reconciler.run()]); // one run, one report
- * ```
- */
+/** Reconciles one tenant's payments with Telegram; see the module doc. */
 export class Reconciler {
   readonly #options: ReconcilerOptions;
   readonly #logger: Logger;
@@ -132,11 +178,6 @@ export class Reconciler {
    * Runs a reconciliation and resolves with what it found. Runs never overlap: while one runs,
    * `run()` returns that run's promise. Rejects with the error of Telegram or storage that
    * stopped it (the checkpoint keeps the progress up to the last whole page).
-   *
-   * @example
-   * ```ts ignore
-   * const { recovered, unmatched } = await reconciler.run();
-   * ```
    */
   run(): Promise<ReconcileReport> {
     this.#running ??= this.#reconcile().finally(() => {

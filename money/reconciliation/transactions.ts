@@ -13,16 +13,37 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import type { StarTransaction } from "grammy/types";
  * import { classifyTransaction } from "./transactions.ts";
+ *
  * const user = { id: 7, is_bot: false, first_name: "Ann" };
- * classifyTransaction({
- *   id: "stx1",
+ * const partner = { type: "user", transaction_type: "invoice_payment", user } as const;
+ * const payment: StarTransaction = {
+ *   id: "ch_1",
  *   amount: 50,
  *   date: 1_700_000_000,
- *   source: { type: "user", transaction_type: "invoice_payment", user, invoice_payload: "ord1" },
- * }); // { kind: "payment", id: "stx1", user, amount: 50, date: 1700000000, payload: "ord1" }
- * classifyTransaction({ id: "w1", amount: 500, date: 1_700_000_000, receiver: { type: "fragment" } });
- * // undefined
+ *   source: { ...partner, invoice_payload: "o1" },
+ * };
+ * assert.deepEqual(classifyTransaction(payment), {
+ *   kind: "payment",
+ *   id: "ch_1",
+ *   user,
+ *   amount: 50,
+ *   date: 1_700_000_000,
+ *   payload: "o1",
+ * });
+ * // Its refund has the user as receiver, and the payment's id.
+ * const refund: StarTransaction = { ...payment, source: undefined, receiver: partner };
+ * assert.equal(classifyTransaction(refund)?.kind, "refund");
+ * // A withdrawal to Fragment is not a payment of ours.
+ * const withdrawal: StarTransaction = {
+ *   id: "w1",
+ *   amount: 500,
+ *   date: 1_700_000_000,
+ *   receiver: { type: "fragment" },
+ * };
+ * assert.equal(classifyTransaction(withdrawal), undefined);
  * ```
  * @module
  */
@@ -32,20 +53,6 @@ import type { StarTransaction, User } from "grammy/types";
  * A user's payment of one of the bot's invoices, as Telegram's transaction list shows it.
  * `date` is Unix time in seconds; `subscriptionPeriod` (seconds) is set for subscription
  * charges, first and renewals alike.
- *
- * @example
- * ```ts
- * import type { IncomingPayment } from "./transactions.ts";
- * const payment: IncomingPayment = {
- *   kind: "payment",
- *   id: "stx1",
- *   user: { id: 7, is_bot: false, first_name: "Ann" },
- *   amount: 150,
- *   date: 1_700_000_000,
- *   payload: "ord1",
- *   subscriptionPeriod: 2_592_000,
- * };
- * ```
  */
 export interface IncomingPayment {
   kind: "payment";
@@ -62,21 +69,7 @@ export interface IncomingPayment {
   subscriptionPeriod?: number;
 }
 
-/**
- * The refund of a user's invoice payment; `id` is the refunded payment's charge id.
- *
- * @example
- * ```ts
- * import type { TelegramRefund } from "./transactions.ts";
- * const refund: TelegramRefund = {
- *   kind: "refund",
- *   id: "stx1",
- *   user: { id: 7, is_bot: false, first_name: "Ann" },
- *   amount: 50,
- *   date: 1_700_000_100,
- * };
- * ```
- */
+/** The refund of a user's invoice payment; `id` is the refunded payment's charge id. */
 export interface TelegramRefund {
   kind: "refund";
   id: string;
@@ -85,28 +78,12 @@ export interface TelegramRefund {
   date: number;
 }
 
-/**
- * A transaction reconciliation acts on.
- *
- * @example
- * ```ts
- * import type { ReconcilableTransaction } from "./transactions.ts";
- * const describe = (t: ReconcilableTransaction) => `${t.kind} ${t.id} of user ${t.user.id}`;
- * ```
- */
+/** A transaction reconciliation acts on. */
 export type ReconcilableTransaction = IncomingPayment | TelegramRefund;
 
 /**
  * What `transaction` means for the payments ledger, or `undefined` when it is not an invoice
  * payment or its refund (see the module doc).
- *
- * @example
- * ```ts
- * import { classifyTransaction } from "./transactions.ts";
- * const user = { id: 7, is_bot: false, first_name: "Ann" };
- * const partner = { type: "user", transaction_type: "invoice_payment", user } as const;
- * classifyTransaction({ id: "stx1", amount: 50, date: 2, receiver: partner })?.kind; // "refund"
- * ```
  */
 export function classifyTransaction(
   transaction: StarTransaction,

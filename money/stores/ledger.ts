@@ -16,21 +16,35 @@
  * Writes must run inside the caller's transaction (`db.transaction`), so a ledger change commits
  * or rolls back together with the order, payment and outbox rows that belong to it.
  *
- * @example
+ * @example Bought, spent, refunded
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Ledger } from "./ledger.ts";
- * import { systemClock } from "../../actors/kernel/clock.ts";
+ * import { ManualClock } from "../../actors/kernel/clock.ts";
  * import { openDatabase } from "../../adapters/storage/open_database.ts";
  *
  * const db = await openDatabase("sqlite::memory:");
- * const ledger = new Ledger("shop", systemClock);
- * await db.transaction((tx) =>
- *   ledger.deposit(tx, 42, 100, { idempotencyKey: "payment:ch_1", reason: "bought 100 credits" })
- * );
- * const spent = await db.transaction((tx) =>
- *   ledger.deduct(tx, 42, 30, { idempotencyKey: "use:1", reason: "generated an image" })
- * );
- * console.log(spent.ok && spent.balance); // 70
+ * const ledger = new Ledger("shop", new ManualClock(0));
+ * const bought = { idempotencyKey: "payment:ch_1", reason: "100 credits" };
+ * await db.transaction((tx) => ledger.deposit(tx, 42, 100, bought));
+ * // The same payment handled again: the first entry, nothing new.
+ * const again = await db.transaction((tx) => ledger.deposit(tx, 42, 100, bought));
+ * assert.equal(again.repeated, true);
+ *
+ * const image = { idempotencyKey: "use:1", reason: "generated an image" };
+ * const spent = await db.transaction((tx) => ledger.deduct(tx, 42, 30, image));
+ * assert(spent.ok && spent.balance === 70);
+ * const tooMuch = { idempotencyKey: "use:2", reason: "generated a film" };
+ * const refused = await db.transaction((tx) => ledger.deduct(tx, 42, 500, tooMuch));
+ * assert.deepEqual(refused, { ok: false, balance: 70, shortfall: 430 });
+ *
+ * // The Stars went back to the user: the 100 credits go too, spent or not.
+ * const refund = { idempotencyKey: "refund:ch_1", reason: "refunded" };
+ * await db.transaction((tx) => ledger.reverse(tx, 42, 100, refund));
+ * assert.equal(await ledger.balance(db, 42), -30);
+ * const { entries, total } = await ledger.history(db, 42, { limit: 10, offset: 0 });
+ * assert.deepEqual(entries.map((entry) => entry.kind), ["refund", "charge", "deposit"]);
+ * assert.equal(total, 3);
  * await db.close();
  * ```
  * @module
@@ -44,27 +58,10 @@ import { TenantTable } from "./tenant_table.ts";
  * What a ledger entry records: `deposit` (+, credits bought), `charge` (−, credits spent),
  * `refund` (−, credits taken back because their Stars were refunded) and `adjustment`
  * (±, a correction by an admin).
- *
- * @example
- * ```ts
- * import type { LedgerEntryKind } from "./ledger.ts";
- * const kind: LedgerEntryKind = "deposit";
- * ```
  */
 export type LedgerEntryKind = "deposit" | "charge" | "refund" | "adjustment";
 
-/**
- * One row of the ledger.
- *
- * @example
- * ```ts
- * import type { LedgerEntry } from "./ledger.ts";
- * const entry: LedgerEntry = {
- *   userId: 42, seq: 1, kind: "deposit", amount: 100, balanceAfter: 100,
- *   idempotencyKey: "payment:ch_1", reason: "bought 100 credits", createdAt: 0,
- * };
- * ```
- */
+/** One row of the ledger. */
 export interface LedgerEntry {
   userId: number;
   /** Position in this user's ledger, from 1. */
@@ -83,14 +80,6 @@ export interface LedgerEntry {
 /**
  * The result of a write that cannot be refused. `repeated` is true when the idempotency key was
  * used before; `entry` is then the entry the first call wrote, and nothing new was written.
- *
- * @example
- * ```ts
- * import type { Posted } from "./ledger.ts";
- * function describe(posted: Posted): string {
- *   return posted.repeated ? "already applied" : `balance now ${posted.entry.balanceAfter}`;
- * }
- * ```
  */
 export interface Posted {
   entry: LedgerEntry;
@@ -100,14 +89,6 @@ export interface Posted {
 /**
  * The result of {@linkcode Ledger.deduct}: the charge, or a refusal saying how many credits are
  * missing.
- *
- * @example
- * ```ts
- * import type { DeductResult } from "./ledger.ts";
- * function describe(result: DeductResult): string {
- *   return result.ok ? `left: ${result.balance}` : `need ${result.shortfall} more credits`;
- * }
- * ```
  */
 export type DeductResult =
   | { ok: true; entry: LedgerEntry; balance: number; repeated: boolean }
@@ -246,19 +227,6 @@ interface Refusal {
 /**
  * The credit ledger of one tenant. Reads take any {@linkcode SqlRunner}; writes must be given a
  * transaction.
- *
- * @example
- * ```ts
- * import { Ledger } from "./ledger.ts";
- * import { ManualClock } from "../../actors/kernel/clock.ts";
- * import { openDatabase } from "../../adapters/storage/open_database.ts";
- *
- * const db = await openDatabase("sqlite::memory:");
- * const ledger = new Ledger("shop", new ManualClock(0));
- * await db.transaction((tx) => ledger.deposit(tx, 7, 5, { idempotencyKey: "k1", reason: "gift" }));
- * console.log(await ledger.balance(db, 7)); // 5
- * await db.close();
- * ```
  */
 export class Ledger {
   readonly #rows: TenantTable<LedgerRow>;
@@ -274,11 +242,6 @@ export class Ledger {
   /**
    * The user's balance: the newest entry's `balance_after`, 0 for a user without entries. May
    * be negative after a {@linkcode Ledger.reverse}.
-   *
-   * @example
-   * ```ts ignore
-   * const credits = await ledger.balance(db, userId);
-   * ```
    */
   async balance(q: SqlRunner, userId: number): Promise<number> {
     requireUserId(userId);
@@ -290,12 +253,6 @@ export class Ledger {
    *
    * @throws {RangeError} when `amount` is not a positive integer.
    * @throws {Error} when the key was used before for a different user, kind or amount.
-   * @example
-   * ```ts ignore
-   * await db.transaction((tx) =>
-   *   ledger.deposit(tx, userId, 100, { idempotencyKey: `payment:${chargeId}`, reason: "100 credits" })
-   * );
-   * ```
    */
   readonly deposit: LedgerWrite<Posted> = (tx, userId, amount, opts) =>
     this.#post(tx, "deposit", { userId, amount, opts });
@@ -311,13 +268,6 @@ export class Ledger {
    *
    * @throws {RangeError} when `amount` is not a positive integer.
    * @throws {Error} when the key was used before for a different user, kind or amount.
-   * @example
-   * ```ts ignore
-   * const result = await db.transaction((tx) =>
-   *   ledger.deduct(tx, userId, 3, { idempotencyKey: `use:${updateId}`, reason: "image" })
-   * );
-   * if (!result.ok) console.log(`top up ${result.shortfall} credits`);
-   * ```
    */
   readonly deduct: LedgerWrite<DeductResult> = async (tx, userId, amount, opts) => {
     const outcome = await this.#post(tx, "charge", { userId, amount, opts });
@@ -340,12 +290,6 @@ export class Ledger {
    *
    * @throws {RangeError} when `amount` is not a positive integer.
    * @throws {Error} when the key was used before for a different user, kind or amount.
-   * @example
-   * ```ts ignore
-   * await db.transaction((tx) =>
-   *   ledger.reverse(tx, userId, 100, { idempotencyKey: `refund:${chargeId}`, reason: "refunded" })
-   * );
-   * ```
    */
   readonly reverse: LedgerWrite<Posted> = (tx, userId, amount, opts) =>
     this.#post(tx, "refund", { userId, amount, opts });
@@ -360,12 +304,6 @@ export class Ledger {
    *
    * @throws {RangeError} when `amount` is zero or not an integer.
    * @throws {Error} when the key was used before for a different user, kind or amount.
-   * @example
-   * ```ts ignore
-   * await db.transaction((tx) =>
-   *   ledger.adjust(tx, userId, -20, { idempotencyKey: "admin:fix-17", reason: "duplicate gift" })
-   * );
-   * ```
    */
   readonly adjust: LedgerWrite<Posted> = (tx, userId, amount, opts) =>
     this.#post(tx, "adjustment", { userId, amount, opts });
@@ -373,11 +311,6 @@ export class Ledger {
   /**
    * The entry written under `idempotencyKey`, or `undefined`: what a payment actually credited,
    * say, whatever its product says today.
-   *
-   * @example
-   * ```ts ignore
-   * const credited = (await ledger.entryUnder(tx, `payment:${chargeId}`))?.amount ?? 0;
-   * ```
    */
   async entryUnder(q: SqlRunner, idempotencyKey: string): Promise<LedgerEntry | undefined> {
     const row = await this.#rows.find(q, { idempotency_key: idempotencyKey });
@@ -388,10 +321,6 @@ export class Ledger {
    * One page of the user's entries, newest first, and how many entries there are in all.
    *
    * @throws {RangeError} when `limit` is not an integer ≥ 1 or `offset` not an integer ≥ 0.
-   * @example
-   * ```ts ignore
-   * const { entries, total } = await ledger.history(db, userId, { limit: 10, offset: 0 });
-   * ```
    */
   async history(
     q: SqlRunner,

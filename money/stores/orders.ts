@@ -5,16 +5,29 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { openDatabase } from "../../adapters/storage/open_database.ts";
  * import { ManualClock } from "../../actors/kernel/clock.ts";
- * import { Orders } from "./orders.ts";
+ * import { OrderTransitionError, Orders } from "./orders.ts";
+ *
  * const db = await openDatabase("sqlite::memory:");
- * const orders = new Orders("shop", new ManualClock(0));
- * const order = await db.transaction((tx) =>
- *   orders.issue(tx, { userId: 7, chatId: 7, productId: "credits_100", amount: 50, ttlMs: 60_000 })
- * );
+ * const clock = new ManualClock(0);
+ * const orders = new Orders("shop", clock);
+ * const credits = { userId: 7, chatId: 7, productId: "credits_100", amount: 50, ttlMs: 60_000 };
+ * const order = await orders.issue(db, credits);
+ * assert.equal(order.orderId.length, 22); // random: the invoice payload names nothing else
  * await db.transaction((tx) => orders.apply(tx, order.orderId, "approve"));
- * (await orders.get(db, order.orderId))?.state; // "approved"
+ * await db.transaction((tx) => orders.apply(tx, order.orderId, "pay", { chargeId: "ch_1" }));
+ * // A paid order does not expire; only refunding moves it on.
+ * await assert.rejects(
+ *   db.transaction((tx) => orders.apply(tx, order.orderId, "expire")),
+ *   OrderTransitionError,
+ * );
+ * const unpaid = await orders.issue(db, credits);
+ * await clock.advance(60_000);
+ * assert.equal(await orders.expireDue(db), 1);
+ * assert.equal((await orders.get(db, unpaid.orderId))?.state, "expired");
+ * assert.equal((await orders.latestForUser(db, 7, ["paid"]))?.chargeId, "ch_1");
  * await db.close();
  * ```
  * @module
@@ -59,6 +72,9 @@ export interface NewOrder {
 }
 
 /** Thrown by {@linkcode Orders.apply} for an order id that does not exist. */
+/** How often {@linkcode Orders.apply} reads an order again that changed under it. */
+const MAX_APPLY_TRIES = 3;
+
 export class UnknownOrderError extends Error {
   constructor(readonly orderId: string) {
     super(`no order with id ${JSON.stringify(orderId)}`);
@@ -147,12 +163,6 @@ export class Orders {
   /**
    * Records a new order in state `issued`, expiring `ttlMs` from now. A single insert, so it may
    * run outside a transaction.
-   *
-   * @example
-   * ```ts ignore
-   * const order = await orders.issue(db, { userId: 7, chatId: 7, productId: "p", amount: 5, ttlMs: 1_000 });
-   * order.orderId.length; // 22
-   * ```
    */
   async issue(q: SqlRunner, order: NewOrder): Promise<Order> {
     requirePositiveInteger("amount", order.amount);
@@ -174,14 +184,7 @@ export class Orders {
     return toOrder(row);
   }
 
-  /**
-   * The order with id `orderId`, or `undefined`.
-   *
-   * @example
-   * ```ts ignore
-   * await orders.get(db, "forged-payload"); // undefined
-   * ```
-   */
+  /** The order with id `orderId`, or `undefined`. */
   async get(q: SqlRunner, orderId: string): Promise<Order | undefined> {
     const row = await this.#rows.find(q, { order_id: orderId });
     return row === undefined ? undefined : toOrder(row);
@@ -194,10 +197,11 @@ export class Orders {
    * Throws {@linkcode UnknownOrderError} for a missing order and {@linkcode OrderTransitionError}
    * when the table refuses the event. Run it inside a transaction: it reads, then writes.
    *
-   * @example
-   * ```ts ignore
-   * await db.transaction((tx) => orders.apply(tx, orderId, "pay", { chargeId: "ch_1" }));
-   * ```
+   * The write is conditional on the state read, so a concurrent change (another transaction on
+   * PostgreSQL, where transactions run side by side at READ COMMITTED) is never overwritten: the
+   * order is read again, now with that change, and the event applied to its new state, which
+   * the table may refuse. Two pre-checkouts of one order tapped at once both approve it, as
+   * `approved` accepts `approve`; a second `pay` finds it `paid` and is refused.
    */
   async apply(
     tx: SqlRunner,
@@ -205,38 +209,33 @@ export class Orders {
     event: OrderEvent,
     extra: { chargeId?: string } = {},
   ): Promise<Order> {
-    const order = await this.get(tx, orderId);
-    if (order === undefined) throw new UnknownOrderError(orderId);
-    const result = transition(order.state, event);
-    if (!result.ok) throw new OrderTransitionError(orderId, order.state, event, result.reason);
     if (event === "pay" && !extra.chargeId) {
       throw new TypeError(`order ${orderId}: the "pay" event needs the charge id that paid it`);
     }
-    const now = this.#clock.now();
-    const chargeId = event === "pay" ? extra.chargeId! : order.chargeId ?? null;
-    // The state in the WHERE clause makes the write conditional on what was read, so a
-    // concurrent change (another connection on PostgreSQL) fails loudly instead of being lost.
-    const changes = await this.#rows.update(
-      tx,
-      { state: result.next, updated_at: now, charge_id: chargeId },
-      { order_id: orderId, state: order.state },
-    );
-    if (changes !== 1) {
-      throw new Error(`order ${orderId} changed while "${event}" was being applied; try again`);
+    for (let attempt = 1; attempt <= MAX_APPLY_TRIES; attempt++) {
+      const order = await this.get(tx, orderId);
+      if (order === undefined) throw new UnknownOrderError(orderId);
+      const result = transition(order.state, event);
+      if (!result.ok) throw new OrderTransitionError(orderId, order.state, event, result.reason);
+      const now = this.#clock.now();
+      const chargeId = event === "pay" ? extra.chargeId! : order.chargeId ?? null;
+      const changes = await this.#rows.update(
+        tx,
+        { state: result.next, updated_at: now, charge_id: chargeId },
+        { order_id: orderId, state: order.state },
+      );
+      if (changes === 1) {
+        const updated: Order = { ...order, state: result.next, updatedAt: now };
+        if (chargeId !== null) updated.chargeId = chargeId;
+        return updated;
+      }
     }
-    const updated: Order = { ...order, state: result.next, updatedAt: now };
-    if (chargeId !== null) updated.chargeId = chargeId;
-    return updated;
+    throw new Error(
+      `order ${orderId} kept changing while "${event}" was being applied; try again`,
+    );
   }
 
-  /**
-   * The user's newest order, optionally only among `states`; `undefined` when there is none.
-   *
-   * @example
-   * ```ts ignore
-   * const lastPaid = await orders.latestForUser(db, 7, ["paid"]);
-   * ```
-   */
+  /** The user's newest order, optionally only among `states`; `undefined` when there is none. */
   async latestForUser(
     q: SqlRunner,
     userId: number,
@@ -256,11 +255,6 @@ export class Orders {
    * Moves every order that can still expire (per the table: `issued`, `approved`) and whose
    * expiry is at or before `now` to `expired`; returns how many. One statement, so it may run
    * outside a transaction.
-   *
-   * @example
-   * ```ts ignore
-   * const expired = await orders.expireDue(db, clock.now());
-   * ```
    */
   async expireDue(q: SqlRunner, now: number = this.#clock.now()): Promise<number> {
     const from = statesAccepting("expire");

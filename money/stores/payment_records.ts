@@ -5,14 +5,19 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { openDatabase } from "../../adapters/storage/open_database.ts";
  * import { ManualClock } from "../../actors/kernel/clock.ts";
  * import { PaymentRecords } from "./payment_records.ts";
+ *
  * const db = await openDatabase("sqlite::memory:");
  * const paymentRecords = new PaymentRecords("shop", new ManualClock(0));
- * const first = { chargeId: "ch_1", userId: 7, amount: 50, kind: "credits" as const };
- * await paymentRecords.record(db, first); // true
- * await paymentRecords.record(db, first); // false: already recorded
+ * const payment = { chargeId: "ch_1", userId: 7, amount: 50, kind: "credits" as const };
+ * assert.equal(await paymentRecords.record(db, payment), true);
+ * assert.equal(await paymentRecords.record(db, payment), false); // already recorded: apply nothing
+ * assert.equal(await paymentRecords.markRefunded(db, "ch_1"), true);
+ * assert.equal(await paymentRecords.markRefunded(db, "ch_1"), false); // refunded once
+ * assert.equal((await paymentRecords.get(db, "ch_1"))?.refundedAt, 0);
  * await db.close();
  * ```
  * @module
@@ -107,11 +112,6 @@ export class PaymentRecords {
    * Records a payment, paid now. Returns false, changing nothing, when a payment with this
    * charge id is already recorded: the caller must then apply nothing either. One statement;
    * callers run it first in the transaction that applies the payment.
-   *
-   * @example
-   * ```ts ignore
-   * if (!await paymentRecords.record(tx, { chargeId, userId, amount, kind: "item" })) return "already";
-   * ```
    */
   async record(q: SqlRunner, payment: NewPayment): Promise<boolean> {
     if (payment.chargeId === "") throw new TypeError("a payment needs a non-empty charge id");
@@ -128,14 +128,7 @@ export class PaymentRecords {
     return await this.#rows.insert(q, row, "ON CONFLICT DO NOTHING") === 1;
   }
 
-  /**
-   * The payment with this charge id, or `undefined`.
-   *
-   * @example
-   * ```ts ignore
-   * const payment = await paymentRecords.get(db, "ch_1");
-   * ```
-   */
+  /** The payment with this charge id, or `undefined`. */
   async get(q: SqlRunner, chargeId: string): Promise<PaymentRecord | undefined> {
     const row = await this.#rows.find(q, { charge_id: chargeId });
     return row === undefined ? undefined : toRecord(row);
@@ -145,11 +138,6 @@ export class PaymentRecords {
    * Sets the payment's refund time, once: returns true the first time and false when it was
    * already set (or there is no such payment), so the refund's other effects run once. One
    * statement; callers run it first in the refund's transaction.
-   *
-   * @example
-   * ```ts ignore
-   * if (await paymentRecords.markRefunded(tx, "ch_1")) { … reverse credits … }
-   * ```
    */
   async markRefunded(q: SqlRunner, chargeId: string): Promise<boolean> {
     const refunded = { refunded_at: this.#clock.now() };

@@ -11,15 +11,27 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { openDatabase } from "../../adapters/storage/open_database.ts";
  * import { ManualClock } from "../../actors/kernel/clock.ts";
  * import { SubscriptionRecords } from "./subscription_records.ts";
+ *
  * const db = await openDatabase("sqlite::memory:");
  * const subscriptionRecords = new SubscriptionRecords("shop", new ManualClock(0));
- * await db.transaction((tx) =>
- *   subscriptionRecords.activate(tx, { userId: 7, productId: "monthly", chargeId: "ch_1", expiresAt: 1_000 })
- * );
- * (await subscriptionRecords.get(db, 7, "monthly"))?.state; // "active"
+ * const first = { userId: 7, productId: "monthly", chargeId: "ch_1", expiresAt: 1_000 };
+ * await db.transaction((tx) => subscriptionRecords.activate(tx, first));
+ * // The user canceled renewal in Telegram: still theirs until it expires.
+ * const canceled = await db.transaction(async (tx) => {
+ *   const current = await subscriptionRecords.get(tx, 7, "monthly");
+ *   return await subscriptionRecords.applyReported(tx, current!, "canceled");
+ * });
+ * assert.equal(canceled.subscription.state, "canceled");
+ * assert.equal(await subscriptionRecords.expireDue(db, 1_000), 1);
+ * // A renewal charge that arrives after the expiry sweep revives it.
+ * const renewal = { ...first, chargeId: "ch_2", expiresAt: 2_000 };
+ * const renewed = await db.transaction((tx) => subscriptionRecords.renew(tx, renewal));
+ * assert.equal(renewed.state, "active");
+ * assert.equal(renewed.firstChargeId, "ch_1"); // Telegram names the subscription by it
  * await db.close();
  * ```
  * @module
@@ -159,14 +171,7 @@ export class SubscriptionRecords {
     this.#clock = clock;
   }
 
-  /**
-   * The user's subscription to `productId`, or `undefined`.
-   *
-   * @example
-   * ```ts ignore
-   * const subscription = await subscriptionRecords.get(db, 7, "monthly");
-   * ```
-   */
+  /** The user's subscription to `productId`, or `undefined`. */
   async get(q: SqlRunner, userId: number, productId: string): Promise<Subscription | undefined> {
     const row = await this.#rows.find(q, { user_id: userId, product_id: productId });
     return row === undefined ? undefined : toSubscription(row);
@@ -177,11 +182,6 @@ export class SubscriptionRecords {
    * `period.expiresAt`. Replaces an earlier subscription to the same product (an expired or
    * refunded one the user subscribes to again), since Telegram then starts a new one with a new
    * first charge. Run it inside a transaction.
-   *
-   * @example
-   * ```ts ignore
-   * await subscriptionRecords.activate(tx, { userId: 7, productId: "monthly", chargeId: "ch_1", expiresAt });
-   * ```
    */
   async activate(tx: SqlRunner, period: PaidPeriod): Promise<Subscription> {
     const now = this.#clock.now();
@@ -223,11 +223,6 @@ export class SubscriptionRecords {
    * `refunded` one: a renewal is money received, and the period it paid for is owed. Without a
    * stored subscription (its first payment was never recorded) the renewal starts one, with this
    * charge as the best-known first charge. Run it inside a transaction.
-   *
-   * @example
-   * ```ts ignore
-   * await subscriptionRecords.renew(tx, { userId: 7, productId: "monthly", chargeId: "ch_2", expiresAt });
-   * ```
    */
   async renew(tx: SqlRunner, period: PaidPeriod): Promise<Subscription> {
     const current = await this.get(tx, period.userId, period.productId);
@@ -259,11 +254,6 @@ export class SubscriptionRecords {
    * Switches renewal off (`canceled: true`, state `canceled`) or on again (state `active`).
    * Only a subscription that is still running (`active` or `canceled`) can change; anything else
    * throws {@linkcode SubscriptionStateError}. Run it inside a transaction.
-   *
-   * @example
-   * ```ts ignore
-   * await subscriptionRecords.setRenewalCanceled(tx, 7, "monthly", true);
-   * ```
    */
   async setRenewalCanceled(
     tx: SqlRunner,
@@ -296,16 +286,9 @@ export class SubscriptionRecords {
    * off (state `canceled`, usable until `expiresAt`), `active` switches it on again, `failed`
    * ends access (state `failed`). Idempotent: a report that is already in force, or that does
    * not apply to the current state (see the transition rules above), changes nothing and says so
-   * with `changed: false`. `current` must have been read with {@linkcode get} in the same
-   * transaction (the caller needs it anyway, to check the report belongs to it); run this inside
-   * that transaction.
-   *
-   * @example
-   * ```ts ignore
-   * const current = await subscriptionRecords.get(tx, 7, "monthly");
-   * const result = await subscriptionRecords.applyReported(tx, current!, "canceled");
-   * result.changed; // true the first time, false for the same update again
-   * ```
+   * with `changed: false`. `current` must have been read with {@linkcode SubscriptionRecords.get}
+   * in the same transaction (the caller needs it anyway, to check the report belongs to it); run
+   * this inside that transaction.
    */
   async applyReported(
     tx: SqlRunner,
@@ -326,11 +309,6 @@ export class SubscriptionRecords {
   /**
    * Marks the subscription `refunded`: access ends now. Returns false when there is no such
    * subscription or it already was refunded. One statement.
-   *
-   * @example
-   * ```ts ignore
-   * await subscriptionRecords.markRefunded(tx, 7, "monthly"); // true
-   * ```
    */
   async markRefunded(q: SqlRunner, userId: number, productId: string): Promise<boolean> {
     const { changes } = await q.run(
@@ -344,11 +322,6 @@ export class SubscriptionRecords {
   /**
    * Moves every running (`active` or `canceled`) subscription whose paid period ended at or
    * before `now` to `expired`; returns how many. One statement.
-   *
-   * @example
-   * ```ts ignore
-   * const expired = await subscriptionRecords.expireDue(db, clock.now());
-   * ```
    */
   async expireDue(q: SqlRunner, now: number = this.#clock.now()): Promise<number> {
     const { changes } = await q.run(
@@ -359,14 +332,7 @@ export class SubscriptionRecords {
     return changes;
   }
 
-  /**
-   * Every subscription of the user, the one running longest first.
-   *
-   * @example
-   * ```ts ignore
-   * for (const s of await subscriptionRecords.listForUser(db, 7)) console.log(s.productId, s.state);
-   * ```
-   */
+  /** Every subscription of the user, the one running longest first. */
   async listForUser(q: SqlRunner, userId: number): Promise<Subscription[]> {
     const rows = await q.all<SubscriptionRow>(
       `SELECT ${this.#rows.columns} FROM subscriptions WHERE tenant_id = ? AND user_id = ?

@@ -7,18 +7,6 @@
  *
  * Table and column names come from the stores' code, never from input; values are always bound.
  *
- * @example
- * ```ts
- * import { openDatabase } from "../../adapters/storage/open_database.ts";
- * import { TenantTable } from "./tenant_table.ts";
- * const db = await openDatabase("sqlite::memory:");
- * type KvRow = { key: string; value: string };
- * const kv = new TenantTable<KvRow>("kv", "shop", ["key", "value"]);
- * await kv.insert(db, { key: "greeting", value: "hi" });
- * (await kv.find(db, { key: "greeting" }))?.value; // "hi"
- * await kv.update(db, { value: "hello" }, { key: "greeting" }); // 1
- * await db.close();
- * ```
  * @module
  */
 import type { SqlRunner, SqlValue } from "../ports.ts";
@@ -26,15 +14,7 @@ import type { SqlRunner, SqlValue } from "../ports.ts";
 /** Where a row's columns equal these values; `null` matches `IS NULL`. */
 export type Match<Row> = Partial<Row>;
 
-/**
- * One tenant's rows of one table.
- *
- * @example
- * ```ts ignore
- * const rows = new TenantTable<PaymentRow>("payments", tenantId, ["charge_id", "user_id"]);
- * const row = await rows.find(db, { charge_id: "ch_1" });
- * ```
- */
+/** One tenant's rows of one table. */
 export class TenantTable<Row extends { [column: string]: SqlValue }> {
   /** The tenant whose rows these are. */
   readonly tenantId: string;
@@ -54,11 +34,6 @@ export class TenantTable<Row extends { [column: string]: SqlValue }> {
   /**
    * Inserts `row` for the tenant; `onConflict` (e.g. `ON CONFLICT DO NOTHING`) is appended to
    * the statement. Returns how many rows changed.
-   *
-   * @example
-   * ```ts ignore
-   * const inserted = await rows.insert(tx, row, "ON CONFLICT DO NOTHING") === 1;
-   * ```
    */
   async insert(q: SqlRunner, row: Row, onConflict = ""): Promise<number> {
     const placeholders = this.#names.map(() => "?").join(", ");
@@ -70,14 +45,7 @@ export class TenantTable<Row extends { [column: string]: SqlValue }> {
     return changes;
   }
 
-  /**
-   * The tenant's row whose columns match `key`, or `undefined`.
-   *
-   * @example
-   * ```ts ignore
-   * const row = await rows.find(db, { user_id: 7, product_id: "monthly" });
-   * ```
-   */
+  /** The tenant's row whose columns match `key`, or `undefined`. */
   async find(q: SqlRunner, key: Match<Row>): Promise<Row | undefined> {
     const where = this.#where(key);
     return await q.get<Row>(
@@ -89,11 +57,6 @@ export class TenantTable<Row extends { [column: string]: SqlValue }> {
   /**
    * Sets the columns of `set` on the tenant's rows that match `key`; returns how many rows
    * changed. Matching on a value read before makes the write conditional on it.
-   *
-   * @example
-   * ```ts ignore
-   * await rows.update(tx, { refunded_at: now }, { charge_id: "ch_1", refunded_at: null }); // 1, then 0
-   * ```
    */
   async update(q: SqlRunner, set: Partial<Row>, key: Match<Row>): Promise<number> {
     const columns = Object.keys(set);
@@ -125,12 +88,6 @@ export class TenantTable<Row extends { [column: string]: SqlValue }> {
 /**
  * `value` as one of `allowed`; a stored value the code does not know throws `${what} "value"`,
  * since reading it as something else could move money the wrong way.
- *
- * @example
- * ```ts
- * import { knownValue } from "./tenant_table.ts";
- * knownValue(["issued", "paid"] as const, "paid", "order o1 has an unknown state"); // "paid"
- * ```
  */
 export function knownValue<T extends string>(
   allowed: readonly T[],

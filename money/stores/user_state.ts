@@ -8,13 +8,20 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { openDatabase } from "../../adapters/storage/open_database.ts";
  * import { UserState } from "./user_state.ts";
+ *
  * const db = await openDatabase("sqlite::memory:");
  * const users = new UserState("shop");
- * await users.claimLowBalanceNotice(db, 7); // true: send the notice
- * await users.claimLowBalanceNotice(db, 7); // false: already told
- * await users.clearLowBalanceNotice(db, 7); // after a top-up
+ * assert.equal(await users.claimLowBalanceNotice(db, 7), true); // send the notice
+ * assert.equal(await users.claimLowBalanceNotice(db, 7), false); // already told
+ * await users.clearLowBalanceNotice(db, 7); // topped up: the next dip is told
+ * assert.equal(await users.lowBalanceNotified(db, 7), false);
+ *
+ * await users.rememberLanguage(db, 7, "ru");
+ * await users.rememberLanguage(db, 7, undefined); // Telegram did not say: keep what we know
+ * assert.equal(await users.language(db, 7), "ru");
  * await db.close();
  * ```
  * @module
@@ -33,11 +40,6 @@ export class UserState {
    * Sets the low-balance flag unless it is set; true when this call set it, meaning the caller
    * should send the notice. Check and set are one statement, so two spends that race cannot
    * both send it.
-   *
-   * @example
-   * ```ts ignore
-   * if (await users.claimLowBalanceNotice(tx, userId)) await outbox.enqueue(tx, id, notice);
-   * ```
    */
   async claimLowBalanceNotice(q: SqlRunner, userId: number): Promise<boolean> {
     const { changes } = await q.run(
@@ -50,14 +52,7 @@ export class UserState {
     return changes === 1;
   }
 
-  /**
-   * Clears the low-balance flag (the balance is healthy again), so the next dip is told.
-   *
-   * @example
-   * ```ts ignore
-   * await users.clearLowBalanceNotice(tx, userId);
-   * ```
-   */
+  /** Clears the low-balance flag (the balance is healthy again), so the next dip is told. */
   async clearLowBalanceNotice(q: SqlRunner, userId: number): Promise<void> {
     await q.run(
       `UPDATE user_state SET low_balance_notified = 0
@@ -66,14 +61,7 @@ export class UserState {
     );
   }
 
-  /**
-   * Whether the user was told about a low balance and has not topped up since.
-   *
-   * @example
-   * ```ts ignore
-   * await users.lowBalanceNotified(db, userId); // false for a user never seen
-   * ```
-   */
+  /** Whether the user was told about a low balance and has not topped up since. */
   async lowBalanceNotified(q: SqlRunner, userId: number): Promise<boolean> {
     const row = await q.get<{ low_balance_notified: number }>(
       "SELECT low_balance_notified FROM user_state WHERE tenant_id = ? AND user_id = ?",
@@ -85,11 +73,6 @@ export class UserState {
   /**
    * Remembers the user's Telegram `language_code`; `undefined` (Telegram did not say) keeps
    * what was known.
-   *
-   * @example
-   * ```ts ignore
-   * await users.rememberLanguage(tx, userId, ctx.from?.language_code);
-   * ```
    */
   async rememberLanguage(
     q: SqlRunner,
@@ -105,14 +88,7 @@ export class UserState {
     );
   }
 
-  /**
-   * The user's last known `language_code`, or `undefined`.
-   *
-   * @example
-   * ```ts ignore
-   * const t = texts.forUser(await users.language(db, userId)).t;
-   * ```
-   */
+  /** The user's last known `language_code`, or `undefined`. */
   async language(q: SqlRunner, userId: number): Promise<string | undefined> {
     const row = await q.get<{ language_code: string | null }>(
       "SELECT language_code FROM user_state WHERE tenant_id = ? AND user_id = ?",

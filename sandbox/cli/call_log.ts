@@ -8,7 +8,10 @@
  * import { formatCall } from "./call_log.ts";
  *
  * const sent = { method: "sendMessage", params: { chat_id: 7, text: "Hi" }, ok: true, at: 0 };
- * assert.equal(formatCall("shop_bot", sent), '00:00:00.000 @shop_bot sendMessage ok chat_id=7 text="Hi"');
+ * assert.equal(
+ *   formatCall("shop_bot", sent),
+ *   '00:00:00.000 @shop_bot sendMessage ok chat_id=7 text="Hi"',
+ * );
  * const refused = {
  *   method: "sendMessage",
  *   params: {},
@@ -33,9 +36,7 @@ function formatValue(value: unknown): string {
   return text.length > MAX_VALUE ? `${text.slice(0, MAX_VALUE - 1)}…` : text;
 }
 
-/**
- * Formats a call record as one line.
- */
+/** Formats a call record as one line. */
 export function formatCall(botUsername: string, call: CallRecord): string {
   const time = new Date(call.at).toISOString().slice(11, 23);
   const outcome = call.ok ? "ok" : `${call.error?.error_code} ${call.error?.description}`;

@@ -55,9 +55,7 @@ function describe(message: Message): string {
   return [`#${message.message_id}`, body, ...buttons].join(" ");
 }
 
-/**
- * Runs console lines against the given bots and users; see the module documentation.
- */
+/** Runs console lines against the given bots and users; see the module documentation. */
 export class ConsoleCommands {
   readonly #bots: readonly SandboxBot[];
   readonly #users: readonly SandboxUser[];

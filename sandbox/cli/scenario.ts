@@ -19,8 +19,9 @@
  * import assert from "node:assert/strict";
  * import { mergeScenarios, parseArgs, parseScenario } from "./scenario.ts";
  *
- * const args = ["--scenario", "shop.json", "--port", "8081", "--bot", "@shop_bot", "--user", "Ann:100"];
- * const { scenarioFile, scenario: flags } = parseArgs(args);
+ * const { scenarioFile, scenario: flags } = parseArgs(
+ *   ["--scenario", "shop.json", "--port", "8081", "--bot", "@shop_bot", "--user", "Ann:100"],
+ * );
  * assert.equal(scenarioFile, "shop.json");
  * assert.deepEqual(flags.bots, [{ username: "shop_bot" }]);
  * assert.deepEqual(flags.users, [{ firstName: "Ann", stars: 100 }]);
@@ -63,9 +64,7 @@ const scenarioSchema = z.object({
 /** A validated scenario. */
 export type Scenario = z.infer<typeof scenarioSchema>;
 
-/**
- * Validates scenario JSON, naming the first offending field.
- */
+/** Validates scenario JSON, naming the first offending field. */
 export function parseScenario(raw: unknown, source = "scenario"): Scenario {
   const result = scenarioSchema.safeParse(raw);
   if (!result.success) {
@@ -92,9 +91,7 @@ function userFromFlag(value: string): z.infer<typeof userSchema> {
   return { firstName, ...(stars !== undefined ? { stars: Number(stars) } : {}) };
 }
 
-/**
- * Reads command-line flags; the scenario file named by `--scenario` is merged by the caller.
- */
+/** Reads command-line flags; the scenario file named by `--scenario` is merged by the caller. */
 export function parseArgs(args: string[]): { scenarioFile?: string; scenario: Scenario } {
   const scenario: Scenario = { bots: [], users: [] };
   let scenarioFile: string | undefined;
@@ -113,9 +110,7 @@ export function parseArgs(args: string[]): { scenarioFile?: string; scenario: Sc
   return { scenarioFile, scenario };
 }
 
-/**
- * Combines a scenario file with flags: lists are concatenated, flag options win.
- */
+/** Combines a scenario file with flags: lists are concatenated, flag options win. */
 export function mergeScenarios(file: Scenario, flags: Scenario): Scenario {
   return {
     port: flags.port ?? file.port,

@@ -2,7 +2,7 @@
  * Prints a conversation between simulated users and the hosted bots as it happens: what the
  * users do (said by the demo script) and what the bots do (read from the sandbox's call log).
  * Only calls a person would notice are shown; polling and menus set-up stay quiet.
-
+ *
  * @module
  */
 import type { InlineKeyboardMarkup } from "grammy/types";

@@ -10,7 +10,9 @@
 import { ApiError, notFound, unauthorized } from "../errors.ts";
 import { dispatchCall } from "../methods/dispatch.ts";
 import type { World } from "../world/world.ts";
+import { TransportFault } from "../world/faults.ts";
 import { readParams } from "./request_params.ts";
+import { TransportFaults } from "./transport_faults.ts";
 
 const ROUTE = /^\/bot([^/]+)\/(?:(test)\/)?([^/]+)\/?$/;
 
@@ -30,7 +32,11 @@ function reply(status: number, body: unknown): Response {
   });
 }
 
-async function handle(world: World, request: Request): Promise<Response> {
+async function handle(
+  world: World,
+  faults: TransportFaults,
+  request: Request,
+): Promise<Response> {
   try {
     const match = ROUTE.exec(new URL(request.url).pathname);
     if (!match || (request.method !== "GET" && request.method !== "POST")) throw notFound();
@@ -42,6 +48,7 @@ async function handle(world: World, request: Request): Promise<Response> {
     return reply(200, { ok: true, result });
   } catch (error) {
     if (error instanceof ApiError) return reply(error.body.error_code, error.toEnvelope());
+    if (error instanceof TransportFault) return faults.respond(error.kind);
     // A bug in the sandbox, not a Telegram behaviour: answer 500 with the reason so the test
     // that hit it shows what broke.
     console.error("sandbox: internal error", error);
@@ -53,18 +60,20 @@ async function handle(world: World, request: Request): Promise<Response> {
   }
 }
 
-/**
- * Starts the server on 127.0.0.1 (`port` 0 picks a free port).
- */
+/** Starts the server on 127.0.0.1 (`port` 0 picks a free port). */
 export function startApiServer(world: World, port: number): ApiServer {
+  const faults = new TransportFaults();
   const server = Deno.serve(
-    { hostname: "127.0.0.1", port, onListen: () => {} },
-    (request) => handle(world, request),
+    { hostname: "127.0.0.1", port, onListen: () => {}, onError: faults.onError },
+    (request) => handle(world, faults, request),
   );
   const { port: actualPort } = server.addr as Deno.NetAddr;
   return {
     apiRoot: `http://127.0.0.1:${actualPort}`,
     port: actualPort,
-    close: () => server.shutdown(),
+    close: () => {
+      faults.releaseAll();
+      return server.shutdown();
+    },
   };
 }

@@ -19,9 +19,7 @@
 
 import { badRequest } from "../errors.ts";
 
-/**
- * Decoded parameters of one call, with getters that fail as Telegram does.
- */
+/** Decoded parameters of one call, with getters that fail as Telegram does. */
 export class Params {
   readonly values: Readonly<Record<string, unknown>>;
 

@@ -7,9 +7,7 @@
 import type { UserFromGetMe } from "grammy/types";
 import type { Handler } from "./handler.ts";
 
-/**
- * Handlers by method name.
- */
+/** Handlers by method name. */
 export const botInfoHandlers: Record<string, Handler> = {
   getMe: ({ bot }): UserFromGetMe => ({
     id: bot.identity.id,

@@ -9,9 +9,7 @@ import type { Handler } from "./handler.ts";
 
 const MAX_TEXT = 200;
 
-/**
- * Handlers by method name.
- */
+/** Handlers by method name. */
 export const callbackHandlers: Record<string, Handler> = {
   answerCallbackQuery: ({ bot, params }) => {
     const id = params.string("callback_query_id");

@@ -9,18 +9,14 @@ import { badRequest, forbidden } from "../errors.ts";
 import type { PrivateChat } from "../world/private_chat.ts";
 import type { CallContext } from "./handler.ts";
 
-/**
- * The chat a message may be sent to.
- */
+/** The chat a message may be sent to. */
 export function chatForSending(call: CallContext): PrivateChat {
   const chat = existingChat(call);
   if (chat.blocked) throw forbidden("bot was blocked by the user");
   return chat;
 }
 
-/**
- * The chat an edit or deletion refers to (blocking does not matter for those).
- */
+/** The chat an edit or deletion refers to (blocking does not matter for those). */
 export function existingChat({ world, bot, params }: CallContext): PrivateChat {
   const target = params.chatId("chat_id");
   if (typeof target === "string" && !/^-?\d+$/.test(target)) throw badRequest("chat not found");

@@ -36,9 +36,7 @@ function menuChat({ world, params }: CallContext): number | undefined {
   return chatId;
 }
 
-/**
- * Handlers by method name.
- */
+/** Handlers by method name. */
 export const commandHandlers: Record<string, Handler> = {
   setMyCommands: (call) => {
     const { scope, language } = scopeAndLanguage(call);

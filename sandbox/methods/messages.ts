@@ -59,9 +59,7 @@ function replyTarget(chat: PrivateChat, params: Params): Message["reply_to_messa
   throw badRequest("message to be replied not found");
 }
 
-/**
- * Builds and stores a bot message in `chat`; shared by sendMessage and sendInvoice.
- */
+/** Builds and stores a bot message in `chat`; shared by sendMessage and sendInvoice. */
 export function storeBotMessage(
   { world, bot, params }: CallContext,
   chat: PrivateChat,
@@ -108,9 +106,7 @@ function notModified(): never {
   );
 }
 
-/**
- * Handlers by method name.
- */
+/** Handlers by method name. */
 export const messageHandlers: Record<string, Handler> = {
   sendMessage: (call) => {
     const chat = chatForSending(call);

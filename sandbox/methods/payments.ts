@@ -30,9 +30,7 @@ function subscriptionOf({ world, bot, params }: CallContext) {
   return subscription;
 }
 
-/**
- * Handlers by method name.
- */
+/** Handlers by method name. */
 export const paymentHandlers: Record<string, Handler> = {
   sendInvoice: (call) => {
     const chat = chatForSending(call);

@@ -25,9 +25,7 @@ function getter(field: ProfileField): Handler {
   };
 }
 
-/**
- * Handlers by method name.
- */
+/** Handlers by method name. */
 export const profileHandlers: Record<string, Handler> = {
   setMyName: setter("name"),
   getMyName: getter("name"),

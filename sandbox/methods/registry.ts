@@ -13,9 +13,7 @@ import { paymentHandlers } from "./payments.ts";
 import { profileHandlers } from "./profile.ts";
 import { updatesHandlers } from "./updates.ts";
 
-/**
- * Emulated methods.
- */
+/** Emulated methods. */
 export const HANDLERS: Readonly<Record<string, Handler>> = {
   ...botInfoHandlers,
   ...updatesHandlers,

@@ -34,9 +34,7 @@ function applyDropPending(bot: BotState, params: Params): void {
   if (params.optionalBoolean("drop_pending_updates")) bot.queue.dropAll();
 }
 
-/**
- * Handlers by method name.
- */
+/** Handlers by method name. */
 export const updatesHandlers: Record<string, Handler> = {
   getUpdates: ({ bot, params }) => {
     if (bot.webhook.active) throw webhookConflict();

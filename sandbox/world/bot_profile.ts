@@ -21,23 +21,17 @@
 
 import { badRequest } from "../errors.ts";
 
-/**
- * The texts a bot has per language, with Telegram's length limits.
- */
+/** The texts a bot has per language, with Telegram's length limits. */
 export const PROFILE_LIMITS = { name: 64, description: 512, short_description: 120 } as const;
 
 /** One of the per-language texts. */
 export type ProfileField = keyof typeof PROFILE_LIMITS;
 
-/**
- * See the module documentation.
- */
+/** See the module documentation. */
 export class BotProfile {
   readonly #texts = new Map<string, string>();
 
-  /**
-   * Stores a text for a language ("" for all languages); an empty text removes it.
-   */
+  /** Stores a text for a language ("" for all languages); an empty text removes it. */
   set(field: ProfileField, language: string, text: string): void {
     const limit = PROFILE_LIMITS[field];
     const length = [...text].length;
@@ -48,9 +42,7 @@ export class BotProfile {
     else this.#texts.set(`${field}|${language}`, text);
   }
 
-  /**
-   * The text users of `language` see: theirs, else the language-independent one, else "".
-   */
+  /** The text users of `language` see: theirs, else the language-independent one, else "". */
   get(field: ProfileField, language: string): string {
     return this.#texts.get(`${field}|${language}`) ?? this.#texts.get(`${field}|`) ?? "";
   }

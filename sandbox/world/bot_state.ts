@@ -16,6 +16,7 @@ import { SubscriptionBook } from "./subscription.ts";
 import { type UpdateContent, UpdateQueue } from "./update_queue.ts";
 import type { UserState } from "./user_state.ts";
 import { Webhook, type WebhookReplyHandler, type WebhookTiming } from "./webhook.ts";
+import type { Fault, TransportFaultKind } from "./faults.ts";
 import type { Clock } from "../../actors/kernel/clock.ts";
 
 /** One Bot API call as the sandbox saw it. */
@@ -29,6 +30,11 @@ export interface CallRecord {
   readonly at: number;
   /** The error answered when `ok` is false. */
   readonly error?: ApiErrorBody;
+  /**
+   * An injected transport fault: `hang` and `drop` had no effect (`ok` false),
+   * `lose_answer` did (`ok` true) but the bot never heard so.
+   */
+  readonly fault?: TransportFaultKind;
 }
 
 /** The identity a bot is created with. */
@@ -64,9 +70,7 @@ export interface PendingPreCheckout {
   cancel(): void;
 }
 
-/**
- * See the module documentation.
- */
+/** See the module documentation. */
 export class BotState {
   readonly identity: Readonly<BotIdentity>;
   readonly queue: UpdateQueue;
@@ -77,8 +81,8 @@ export class BotState {
   /** Chats by user id. */
   readonly chats = new Map<number, PrivateChat>();
   readonly calls: CallRecord[] = [];
-  /** Queued fault injections by lower-case method name. */
-  readonly faults = new Map<string, ApiErrorBody[]>();
+  /** Queued fault injections by lower-case method name, used up in order. */
+  readonly faults = new Map<string, Fault[]>();
   /** Open callback queries by id; answerCallbackQuery resolves and removes them. */
   readonly callbackQueries = new Map<string, PendingCallback>();
   /** Open pre-checkout queries by id; removed when answered or when the deadline passes. */

@@ -66,9 +66,7 @@ function askBot(
   });
 }
 
-/**
- * Runs one payment attempt to its end; see the module documentation.
- */
+/** Runs one payment attempt to its end; see the module documentation. */
 export async function checkout(
   world: World,
   bot: BotState,

@@ -8,7 +8,9 @@
  * import assert from "node:assert/strict";
  * import { commandEntities } from "./command_entities.ts";
  *
- * assert.deepEqual(commandEntities("/start buy_pack"), [{ type: "bot_command", offset: 0, length: 6 }]);
+ * assert.deepEqual(commandEntities("/start buy_pack"), [
+ *   { type: "bot_command", offset: 0, length: 6 },
+ * ]);
  * assert.deepEqual(commandEntities("hi /help@shop_bot"), [
  *   { type: "bot_command", offset: 3, length: 14 },
  * ]);
@@ -23,9 +25,7 @@ import type { MessageEntity } from "grammy/types";
 // it must not run on into further word characters or another slash ("/a/b" is a path).
 const COMMAND = /(^|\s)(\/[A-Za-z0-9_]{1,32}(?:@[A-Za-z0-9_]{1,32})?)(?![A-Za-z0-9_@/])/g;
 
-/**
- * The bot_command entities of `text`, in order.
- */
+/** The bot_command entities of `text`, in order. */
 export function commandEntities(text: string): MessageEntity[] {
   const entities: MessageEntity[] = [];
   for (const match of text.matchAll(COMMAND)) {

@@ -35,9 +35,7 @@ const SCOPE_TYPES = new Set([
   "chat_member",
 ]);
 
-/**
- * Validates a BotCommandScope object from a request; returns it typed.
- */
+/** Validates a BotCommandScope object from a request; returns it typed. */
 export function parseScope(raw: Record<string, unknown> | undefined): BotCommandScope {
   if (raw === undefined) return { type: "default" };
   const type = raw.type;
@@ -54,9 +52,7 @@ export function parseScope(raw: Record<string, unknown> | undefined): BotCommand
   return raw as unknown as BotCommandScope;
 }
 
-/**
- * Validates a language_code parameter: empty or a two-letter ISO 639-1 code.
- */
+/** Validates a language_code parameter: empty or a two-letter ISO 639-1 code. */
 export function parseLanguage(raw: string | undefined): string {
   const language = raw ?? "";
   if (!LANGUAGE.test(language)) {
@@ -67,9 +63,7 @@ export function parseLanguage(raw: string | undefined): string {
   return language;
 }
 
-/**
- * Validates the `commands` array of setMyCommands with Telegram's error names.
- */
+/** Validates the `commands` array of setMyCommands with Telegram's error names. */
 export function parseCommands(raw: unknown[]): BotCommand[] {
   if (raw.length > 100) throw badRequest(`too many commands: at most 100, got ${raw.length}`);
   return raw.map((item, index) => {
@@ -105,9 +99,7 @@ function scopeKey(scope: BotCommandScope): string {
   }
 }
 
-/**
- * See the module documentation.
- */
+/** See the module documentation. */
 export class CommandStore {
   readonly #lists = new Map<string, BotCommand[]>();
 

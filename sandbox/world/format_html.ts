@@ -118,9 +118,7 @@ function entityFor(name: string, attrs: Map<string, string>, stack: OpenTag[], a
     ];
 }
 
-/**
- * Parses Telegram HTML; throws a 400 ApiError describing the first problem.
- */
+/** Parses Telegram HTML; throws a 400 ApiError describing the first problem. */
 export function parseHtml(source: string): FormattedText {
   let text = "";
   const entities: MessageEntity[] = [];

@@ -12,7 +12,7 @@
  *   text: "Pack costs 5.",
  *   entities: [{ type: "bold", offset: 0, length: 4 }],
  * });
- * assert.throws(() => parseMarkdownV2("costs 5."), /Character '\.' is reserved and must be escaped/);
+ * assert.throws(() => parseMarkdownV2("costs 5."), /Character '\.' is reserved/);
  * // Legacy Markdown has no reserved characters outside its markers.
  * assert.equal(parseLegacyMarkdown("*hi* costs 5.").text, "hi costs 5.");
  * ```
@@ -78,9 +78,7 @@ function readUrl(source: string, from: number): [string, number] | undefined {
   return undefined;
 }
 
-/**
- * Parses MarkdownV2; throws a 400 ApiError describing the first problem.
- */
+/** Parses MarkdownV2; throws a 400 ApiError describing the first problem. */
 export function parseMarkdownV2(source: string): FormattedText {
   let text = "";
   const entities: MessageEntity[] = [];

@@ -52,9 +52,7 @@ export interface InvoiceContext {
   testEnvironment: boolean;
 }
 
-/**
- * Highest price of one Stars invoice or subscription period.
- */
+/** Highest price of one Stars invoice or subscription period. */
 export const MAX_STARS = 10_000;
 const THIRTY_DAYS = 2_592_000;
 const TEST_PERIODS = [60, 300];
@@ -102,9 +100,7 @@ function parsePeriod(params: Params, context: InvoiceContext): number | undefine
   return period;
 }
 
-/**
- * Validates the invoice parameters of a call; throws 400 with the first problem.
- */
+/** Validates the invoice parameters of a call; throws 400 with the first problem. */
 export function parseInvoiceTerms(params: Params, context: InvoiceContext): InvoiceTerms {
   const title = params.string("title");
   const description = params.string("description");

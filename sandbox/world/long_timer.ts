@@ -30,9 +30,7 @@ export interface LongTimer {
   cancel(): void;
 }
 
-/**
- * Calls `fn` once when `clock.now()` reaches `atMs`.
- */
+/** Calls `fn` once when `clock.now()` reaches `atMs`. */
 export function scheduleAt(clock: Clock, atMs: number, fn: () => void): LongTimer {
   let id: TimerId;
   const arm = () => {

@@ -40,9 +40,7 @@ export interface InvoiceRecord {
   checkouts: number;
 }
 
-/**
- * See the module documentation.
- */
+/** See the module documentation. */
 export class PrivateChat {
   /** The Chat object Telegram puts into messages of this chat. */
   readonly chat: Chat.PrivateChat;

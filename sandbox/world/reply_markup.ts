@@ -105,9 +105,7 @@ function isPayButton(button: InlineKeyboardButton | undefined): boolean {
   return button !== undefined && "pay" in button && button.pay === true;
 }
 
-/**
- * Validates an InlineKeyboardMarkup (the only kind allowed on edits and invoices).
- */
+/** Validates an InlineKeyboardMarkup (the only kind allowed on edits and invoices). */
 export function parseInlineKeyboard(raw: unknown, context: MarkupContext): InlineKeyboardMarkup {
   if (!isObject(raw) || raw.inline_keyboard === undefined) {
     throw badRequest("can't parse inline keyboard markup JSON object: expected inline_keyboard");
@@ -121,9 +119,7 @@ export function parseInlineKeyboard(raw: unknown, context: MarkupContext): Inlin
   return { inline_keyboard: keyboard as InlineKeyboardButton[][] };
 }
 
-/**
- * Validates any of the four reply_markup kinds of sendMessage.
- */
+/** Validates any of the four reply_markup kinds of sendMessage. */
 export function parseReplyMarkup(raw: unknown, context: MarkupContext): ReplyMarkup {
   if (isObject(raw) && raw.inline_keyboard !== undefined) {
     return { kind: "inline", markup: parseInlineKeyboard(raw, context) };

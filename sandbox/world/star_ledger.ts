@@ -16,7 +16,8 @@
  * assert.equal(ledger.balance, 0);
  * assert.ok(ledger.isRefunded("stx1"));
  * // Chronological: the payment, then its refund under the same charge id.
- * assert.deepEqual(ledger.transactions(0, 100).map((transaction) => transaction.id), ["stx1", "stx1"]);
+ * const ids = ledger.transactions(0, 100).map((transaction) => transaction.id);
+ * assert.deepEqual(ids, ["stx1", "stx1"]);
  * ```
  * @module
  */
@@ -43,9 +44,7 @@ interface ChargeState extends Charge {
   refunded: boolean;
 }
 
-/**
- * See the module documentation.
- */
+/** See the module documentation. */
 export class StarLedger {
   #balance = 0;
   readonly #transactions: StarTransaction[] = [];

@@ -17,7 +17,8 @@
  * import { SubscriptionBook } from "./subscription.ts";
  *
  * const book = new SubscriptionBook();
- * const vip = book.open({ userId: 7, amount: 100, payload: "vip", period: 2_592_000, expiresAt: 1 });
+ * const month = 2_592_000;
+ * const vip = book.open({ userId: 7, amount: 100, payload: "vip", period: month, expiresAt: 1 });
  * book.addCharge(vip, "stx1");
  * assert.equal(book.byCharge("stx1"), vip);
  *
@@ -56,9 +57,7 @@ export interface SubscriptionTerms {
   expiresAt: number;
 }
 
-/**
- * One subscription; see the module documentation.
- */
+/** One subscription; see the module documentation. */
 export class Subscription {
   readonly id: number;
   readonly terms: Readonly<Omit<SubscriptionTerms, "expiresAt">>;
@@ -132,9 +131,7 @@ export function subscriptionUpdate(
   return { subscription: { user, invoice_payload: subscription.terms.payload, state } };
 }
 
-/**
- * A bot's subscriptions, findable by any of their charge ids.
- */
+/** A bot's subscriptions, findable by any of their charge ids. */
 export class SubscriptionBook {
   #nextId = 1;
   readonly #byCharge = new Map<string, Subscription>();

@@ -44,9 +44,7 @@ const COMPACT_AFTER = 1_024;
 
 const POLL_TIMED_OUT = Symbol("poll timed out");
 
-/**
- * The kind of an update: the name of its one field besides `update_id`.
- */
+/** The kind of an update: the name of its one field besides `update_id`. */
 export function updateType(update: UpdateContent): string {
   for (const key of Object.keys(update)) if (key !== "update_id") return key;
   throw new Error("an update must carry one field besides update_id");
@@ -62,9 +60,7 @@ export interface PollRequest {
   timeoutMs: number;
 }
 
-/**
- * See the module documentation.
- */
+/** See the module documentation. */
 export class UpdateQueue {
   readonly #clock: Clock;
   #items: Update[] = [];

@@ -18,9 +18,7 @@ export interface UserProfile {
   isPremium?: boolean;
 }
 
-/**
- * See the module documentation.
- */
+/** See the module documentation. */
 export class UserState {
   readonly profile: Readonly<UserProfile>;
   /** Wallet balance in Stars. */

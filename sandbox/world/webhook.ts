@@ -29,9 +29,7 @@ import type { UpdateQueue } from "./update_queue.ts";
 const LOOPBACK_HOSTS = new Set(["127.0.0.1", "localhost", "[::1]"]);
 const SECRET_TOKEN = /^[A-Za-z0-9_-]{1,256}$/;
 
-/**
- * Rejects anything but an http(s) URL on a loopback host, with a message naming the problem.
- */
+/** Rejects anything but an http(s) URL on a loopback host, with a message naming the problem. */
 export function checkWebhookUrl(text: string): URL {
   let url: URL;
   try {
@@ -51,9 +49,7 @@ export function checkWebhookUrl(text: string): URL {
   return url;
 }
 
-/**
- * Checks `secret_token` as Telegram does: 1–256 characters from `A-Z a-z 0-9 _ -`.
- */
+/** Checks `secret_token` as Telegram does: 1–256 characters from `A-Z a-z 0-9 _ -`. */
 export function checkSecretToken(token: string): void {
   if (!SECRET_TOKEN.test(token)) {
     throw badRequest(
@@ -95,9 +91,7 @@ export interface WebhookConfig {
   maxConnections: number;
 }
 
-/**
- * See the module documentation.
- */
+/** See the module documentation. */
 export class Webhook {
   readonly #queue: UpdateQueue;
   readonly #clock: Clock;

@@ -61,9 +61,7 @@ const TOKEN = /^(\d{1,15}):[A-Za-z0-9_-]{1,64}$/;
 const TOKEN_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-";
 const USERNAME = /^[A-Za-z][A-Za-z0-9_]{3,31}$/;
 
-/**
- * `length` random characters from the token alphabet, for tokens and opaque ids.
- */
+/** `length` random characters from the token alphabet, for tokens and opaque ids. */
 export function randomToken(length: number): string {
   const bytes = crypto.getRandomValues(new Uint8Array(length));
   let result = "";
@@ -71,9 +69,7 @@ export function randomToken(length: number): string {
   return result;
 }
 
-/**
- * See the module documentation.
- */
+/** See the module documentation. */
 export class World {
   readonly options: WorldOptions;
   readonly runCall: CallRunner;

@@ -261,7 +261,6 @@ Deno.test("files not ending in .json are ignored", async () => {
     "shop.json": { token: "env:SHOP_BOT_TOKEN" },
   };
   await withConfig(files, async (dir) => {
-    await Deno.mkdir(join(dir, "tenants", "folder.json"));
     const { tenants, problems } = await loadTenants(dir, env);
     assert.deepEqual(problems, []);
     assert.deepEqual(tenants.map((tenant) => tenant.id), ["shop"]);
@@ -289,6 +288,50 @@ Deno.test("plugin paths that escape the config folder are rejected", async () =>
       const { problems, tenants } = await loadTenants(dir, env);
       assert.equal(tenants.length, 0, plugin);
       assert.match(formatProblem(problems[0]), expected);
+    });
+  }
+});
+
+Deno.test("a plugin is loaded by its real path, and a link out of the config folder is refused", async () => {
+  const outside = await Deno.makeTempDir({ prefix: "constellation-outside-" });
+  try {
+    await Deno.writeTextFile(join(outside, "evil.ts"), "export default () => {};");
+    const files = {
+      "linked.json": { token: "env:SHOP_BOT_TOKEN", plugin: "plugins/linked.ts" },
+      "folder.json": { token: "env:SHOP_BOT_TOKEN", plugin: "vendor/evil.ts" },
+      "shop.json": { token: "env:SHOP_BOT_TOKEN", plugin: "plugins/current.ts" },
+    };
+    await withConfig(files, async (dir) => {
+      await Deno.mkdir(join(dir, "plugins"));
+      await Deno.symlink(join(outside, "evil.ts"), join(dir, "plugins", "linked.ts"));
+      await Deno.symlink(outside, join(dir, "vendor"));
+      await Deno.writeTextFile(join(dir, "plugins", "shop-v2.ts"), "export default () => {};");
+      await Deno.symlink(join(dir, "plugins", "shop-v2.ts"), join(dir, "plugins", "current.ts"));
+      const { tenants, problems } = await loadTenants(dir, env);
+      assert.deepEqual(tenants.map((tenant) => tenant.plugin), [
+        join(await Deno.realPath(dir), "plugins", "shop-v2.ts"),
+      ]);
+      assert.deepEqual(problems.map(formatProblem), [
+        `${join(dir, "tenants", "folder.json")}: plugin: expected a file inside the config ` +
+        `folder; "vendor/evil.ts" leads through a symbolic link to ${outside}/evil.ts`,
+        `${join(dir, "tenants", "linked.json")}: plugin: expected a file inside the config ` +
+        `folder; "plugins/linked.ts" leads through a symbolic link to ${outside}/evil.ts`,
+      ]);
+    });
+  } finally {
+    await Deno.remove(outside, { recursive: true });
+  }
+});
+
+Deno.test("a plugin beside the tenant files is refused: it may read the folder it is in", async () => {
+  for (const plugin of ["oracle.ts", "tenants/oracle.ts"]) {
+    await withConfig({ "shop.json": { token: "env:SHOP_BOT_TOKEN", plugin } }, async (dir) => {
+      const { problems, tenants } = await loadTenants(dir, env);
+      assert.equal(tenants.length, 0, plugin);
+      assert.match(
+        formatProblem(problems[0]),
+        /plugin: expected a file in a folder of its own, such as "plugins\/oracle\.ts"/,
+      );
     });
   }
 });
@@ -328,4 +371,57 @@ Deno.test("formatProblem writes one line per issue, and the message when there a
     formatProblem({ file, message: "the file is empty", issues: [] }),
     `${file}: the file is empty`,
   );
+});
+
+/** Makes a FIFO at `path` with `mkfifo`, as an operator's mistake (or an attacker) would. */
+async function mkfifo(path: string): Promise<void> {
+  const { success, stderr } = await new Deno.Command("mkfifo", { args: [path], stderr: "piped" })
+    .output();
+  if (!success) throw new Error(`mkfifo ${path} failed: ${new TextDecoder().decode(stderr)}`);
+}
+
+/** `work` or a failure after `ms`: a read that waits for a FIFO's writer must fail the test. */
+async function within<T>(ms: number, what: string, work: Promise<T>): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([work, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+Deno.test("a FIFO, socket, folder or link to a FIFO named *.json is skipped, never waited on", async () => {
+  await withConfig({ "shop.json": { token: "env:SHOP_BOT_TOKEN" } }, async (dir) => {
+    const tenants = join(dir, "tenants");
+    await mkfifo(join(tenants, "pipe.json"));
+    await Deno.symlink(join(tenants, "pipe.json"), join(tenants, "linked.json"));
+    await Deno.mkdir(join(tenants, "folder.json"));
+    using _socket = Deno.listen({ transport: "unix", path: join(tenants, "socket.json") });
+
+    const loaded = await within(5_000, "loading the tenants", loadTenants(dir, env));
+    assert.deepEqual(loaded.tenants.map((tenant) => tenant.id), ["shop"]);
+    const skipped = (name: string, kind: string) =>
+      `${join(tenants, name)}: skipped: not a regular file but ${kind}; ` +
+      "only regular files are read as tenant files";
+    assert.deepEqual(loaded.problems.map((problem) => formatProblem(problem)), [
+      skipped("folder.json", "a folder"),
+      skipped("linked.json", "a FIFO (named pipe)"),
+      skipped("pipe.json", "a FIFO (named pipe)"),
+      skipped("socket.json", "a socket"),
+    ]);
+  });
+});
+
+Deno.test("a tenant file over 1 MiB is refused unread", async () => {
+  const huge = `{ "token": "env:SHOP_BOT_TOKEN", "texts": { "en": {} } }${" ".repeat(1024 * 1024)}`;
+  await withConfig({ "shop.json": huge }, async (dir) => {
+    const { problems } = await loadTenants(dir, env);
+    assert.match(
+      formatProblem(problems[0]),
+      /shop\.json: could not read the file: the file holds \d+ bytes; a tenant file may hold at most 1048576/,
+    );
+  });
 });

@@ -112,3 +112,18 @@ Deno.test("HTTP_HOSTNAME must look like a hostname or an address", () => {
     /HTTP_HOSTNAME: expected a hostname or an IP address/,
   );
 });
+
+Deno.test("HTTP_MAX_CONNECTIONS sets the HTTP server's cap; a bad value names the range", () => {
+  assert.equal(
+    loadRuntimeSettings(lookup({ HTTP_MAX_CONNECTIONS: "4096" })).httpMaxConnections,
+    4096,
+  );
+  for (const value of ["0", "-5", "lots", "1000001"]) {
+    assert.deepEqual(settingsError({ HTTP_MAX_CONNECTIONS: value }).issues, [
+      {
+        path: "HTTP_MAX_CONNECTIONS",
+        message: `expected an integer from 1 to 1000000, got "${value}"`,
+      },
+    ], value);
+  }
+});

@@ -3,7 +3,7 @@
  * Telegram for the next start; a webhook request gets 503 (Telegram retries it later); the
  * update in hand finishes; and the process exits 0 with "Stopped cleanly".
  *
- * A plugin command that waits for a file holds the drain open while the test looks.
+ * A plugin command that waits for a file in its folder holds the drain open while the test looks.
  */
 import { Sandbox } from "../../sandbox/mod.ts";
 import { assertEquals, assertStringIncludes, assertTrue } from "../support/assert.ts";
@@ -12,14 +12,17 @@ import { inboxState } from "../support/tenant_world.ts";
 
 const wait = { timeoutMs: PROCESS_WAIT_MS };
 
-/** `/slow` says it started, waits until the file RELEASE_FILE exists, then says it is done. */
+/**
+ * `/slow` says it started, waits until the file `release` exists in its folder (the only place
+ * a plugin's worker may read), then says it is done.
+ */
 const SLOW_PLUGIN = `
 type Ctx = { reply(text: string): Promise<unknown> };
 type Composer = { command(name: string, handler: (ctx: Ctx) => Promise<void>): void };
 
-async function released(path: string): Promise<boolean> {
+async function released(): Promise<boolean> {
   try {
-    await Deno.stat(path);
+    await Deno.stat(new URL("release", import.meta.url));
     return true;
   } catch {
     return false;
@@ -29,8 +32,7 @@ async function released(path: string): Promise<boolean> {
 export default (bot: Composer) => {
   bot.command("slow", async (ctx) => {
     await ctx.reply("Slow task started.");
-    const path = Deno.env.get("RELEASE_FILE")!;
-    while (!(await released(path))) await new Promise((resolve) => setTimeout(resolve, 10));
+    while (!(await released())) await new Promise((resolve) => setTimeout(resolve, 10));
     await ctx.reply("Slow task done.");
   });
 };
@@ -42,21 +44,18 @@ Deno.test("SIGTERM stops polling, answers webhooks 503, finishes the update in h
   const slow = sandbox.createBot({ username: "slow_bot" });
   const ann = sandbox.createUser({ firstName: "Ann", languageCode: "en" });
   await using deployment = await Deployment.create();
-  await deployment.writeFile("slow.ts", SLOW_PLUGIN);
+  await Deno.mkdir(`${deployment.dir}/plugins`);
+  await deployment.writeFile("plugins/slow.ts", SLOW_PLUGIN);
   // Tenants start in id order and stop in reverse: slow first, while poll waits its turn.
   await deployment.writeTenant("poll", { token: "env:POLL_TOKEN", apiRoot: sandbox.apiRoot });
   await deployment.writeTenant("slow", {
     token: "env:SLOW_TOKEN",
     apiRoot: sandbox.apiRoot,
     updates: "webhook",
-    plugin: "slow.ts",
+    plugin: "plugins/slow.ts",
   });
-  const releaseFile = `${deployment.dir}/release`;
-  const proc = await deployment.start({
-    POLL_TOKEN: poll.token,
-    SLOW_TOKEN: slow.token,
-    RELEASE_FILE: releaseFile,
-  });
+  const releaseFile = `${deployment.dir}/plugins/release`;
+  const proc = await deployment.start({ POLL_TOKEN: poll.token, SLOW_TOKEN: slow.token });
   const secret = String(slow.callsTo("setWebhook")[0].params.secret_token);
   await ann.send(poll, "/start");
   await ann.waitForMessage(poll, undefined, wait);

@@ -11,6 +11,8 @@ import {
   assertPaidOnce,
   awaitReceiptSentThenStop,
   HOLD_PLUGIN,
+  HOLD_PLUGIN_PATH,
+  holdUpdates,
   isReceipt,
   payFor,
   pendingUpdates,
@@ -26,17 +28,19 @@ Deno.test("a payment answered 200 by the webhook survives kill -9 and is applied
   const account = sandbox.createBot({ username: "shop_bot" });
   const ann = sandbox.createUser({ firstName: "Ann", languageCode: "en", stars: 100 });
   await using deployment = await Deployment.create();
-  await deployment.writeFile("hold.ts", HOLD_PLUGIN);
+  await Deno.mkdir(`${deployment.dir}/plugins`);
+  await deployment.writeFile(HOLD_PLUGIN_PATH, HOLD_PLUGIN);
   await deployment.writeTenant("shop", {
     token: "env:SHOP_TOKEN",
     apiRoot: sandbox.apiRoot,
     locale: "en",
     updates: "webhook",
     products: SHOP_PRODUCTS,
-    plugin: "hold.ts",
+    plugin: HOLD_PLUGIN_PATH,
   });
 
-  const first = await deployment.start({ SHOP_TOKEN: account.token, HOLD_UPDATES: "1" });
+  await holdUpdates(deployment.dir, true);
+  const first = await deployment.start({ SHOP_TOKEN: account.token });
   const invoice = await requestInvoice(ann, account);
   await ann.send(account, "/hold");
   // The pre-checkout query skips the lanes, so the payment goes through while /hold holds.
@@ -57,6 +61,7 @@ Deno.test("a payment answered 200 by the webhook survives kill -9 and is applied
   });
   assertEquals(receipts(ann, account), []);
 
+  await holdUpdates(deployment.dir, false);
   const second = await deployment.start({ SHOP_TOKEN: account.token });
   await awaitReceiptSentThenStop(second, deployment, ann, account);
   await assertPaidOnce(deployment, ann, account, chargeId);

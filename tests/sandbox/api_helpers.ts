@@ -45,9 +45,7 @@ export interface CallResult {
   body: Envelope;
 }
 
-/**
- * POSTs `params` as JSON to `<apiRoot>/bot<token>/<method>`.
- */
+/** POSTs `params` as JSON to `<apiRoot>/bot<token>/<method>`. */
 export async function call(
   apiRoot: string,
   token: string,
@@ -62,9 +60,7 @@ export async function call(
   return { status: response.status, body: await response.json() };
 }
 
-/**
- * Like {@linkcode call} but returns `result` and throws on `ok: false`.
- */
+/** Like {@linkcode call} but returns `result` and throws on `ok: false`. */
 export async function result<T = unknown>(
   apiRoot: string,
   token: string,

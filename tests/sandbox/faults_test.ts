@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
-import { Api, GrammyError } from "grammy";
+import { Api, GrammyError, HttpError } from "grammy";
 import { ManualClock } from "../../actors/kernel/clock.ts";
 import { Sandbox } from "../../sandbox/mod.ts";
 import { call } from "./api_helpers.ts";
+import { waitUntil } from "../support/wait.ts";
 
 Deno.test("failNext makes the next calls of one method fail, then it works again", async () => {
   await using sandbox = await Sandbox.start();
@@ -110,4 +111,63 @@ Deno.test("bad options and misuse by the test are reported as errors", async () 
   ann.block(bot);
   await assert.rejects(ann.send(bot, "hi"), /has blocked/);
   await assert.rejects(sandbox.advance(1), /needs a sandbox started with a ManualClock/);
+});
+
+Deno.test("hangNext leaves the call unanswered; the client gives up on it", async () => {
+  await using sandbox = await Sandbox.start();
+  const bot = sandbox.createBot();
+  const ann = sandbox.createUser({ firstName: "Ann" });
+  await ann.send(bot, "/start");
+  const api = new Api(bot.token, { apiRoot: sandbox.apiRoot });
+  sandbox.hangNext(bot.token, "sendMessage");
+  const giveUp = new AbortController();
+  const hung = api.sendMessage(ann.id, "lost", undefined, giveUp.signal as never).catch((e) => e);
+  await waitUntil("the hung call is recorded", () => bot.callsTo("sendMessage").length === 1);
+  giveUp.abort();
+  assert.ok(await hung instanceof HttpError);
+  assert.deepEqual(ann.messages(bot), [], "a hung call has no effect");
+  assert.equal(bot.callsTo("sendMessage")[0].fault, "hang");
+  assert.equal((await api.sendMessage(ann.id, "next")).text, "next");
+});
+
+Deno.test("a call still hanging when the sandbox closes ends as a dropped connection", async () => {
+  const sandbox = await Sandbox.start();
+  const bot = sandbox.createBot();
+  sandbox.hangNext(bot.token, "getMe");
+  const hung = new Api(bot.token, { apiRoot: sandbox.apiRoot }).getMe().catch((e) => e);
+  await waitUntil("the hung call is recorded", () => bot.calls.length === 1);
+  await sandbox.close();
+  assert.ok(await hung instanceof HttpError);
+});
+
+Deno.test("dropNext cuts the connection before the call does anything", async () => {
+  await using sandbox = await Sandbox.start();
+  const bot = sandbox.createBot();
+  const ann = sandbox.createUser({ firstName: "Ann" });
+  await ann.send(bot, "/start");
+  const api = new Api(bot.token, { apiRoot: sandbox.apiRoot });
+  sandbox.dropNext(bot.token, "sendMessage");
+  const error = await api.sendMessage(ann.id, "dropped").catch((e) => e);
+  assert.ok(error instanceof HttpError, String(error));
+  assert.deepEqual(ann.messages(bot), []);
+  assert.deepEqual(
+    bot.callsTo("sendMessage").map((c) => [c.ok, c.fault]),
+    [[false, "drop"]],
+  );
+});
+
+Deno.test("loseAnswerNext lets the call take effect and loses its answer", async () => {
+  await using sandbox = await Sandbox.start();
+  const bot = sandbox.createBot();
+  const ann = sandbox.createUser({ firstName: "Ann" });
+  await ann.send(bot, "/start");
+  const api = new Api(bot.token, { apiRoot: sandbox.apiRoot });
+  sandbox.loseAnswerNext(bot.token, "sendMessage");
+  const error = await api.sendMessage(ann.id, "arrived").catch((e) => e);
+  assert.ok(error instanceof HttpError, String(error));
+  assert.deepEqual(ann.messages(bot).map((m) => m.text), ["arrived"]);
+  assert.deepEqual(
+    bot.callsTo("sendMessage").map((c) => [c.ok, c.fault]),
+    [[true, "lose_answer"]],
+  );
 });

@@ -85,14 +85,17 @@ export class Deployment implements AsyncDisposable {
    * `HTTP_PORT` and `PUBLIC_URL`, and waits until it answers `/healthz` and says its tenants
    * have started (the HTTP server comes up first, so `/readyz` can report them starting).
    */
-  async start(env: Record<string, string> = {}): Promise<RuntimeProcess> {
+  async start(
+    env: Record<string, string> = {},
+    options: { openFilesLimit?: number } = {},
+  ): Promise<RuntimeProcess> {
     const proc = RuntimeProcess.start({
       CONFIG_DIR: this.dir,
       DATABASE_URL: `sqlite:${this.dbPath}`,
       HTTP_PORT: String(this.port),
       PUBLIC_URL: this.baseUrl,
       ...env,
-    });
+    }, options);
     this.#processes.push(proc);
     const exited = proc.status.then((status) => {
       throw new Error(`main.ts exited with ${status.code} while starting; log:\n${proc.log}`);
@@ -168,6 +171,14 @@ export interface TenantStatus {
   lastError: string | null;
   lastUpdateAt: string | null;
   configError?: string;
+  /** Calls the tenant serves without that keep failing (its command menu …). */
+  failingOptionalCalls: {
+    call: string;
+    error: string;
+    attempts: number;
+    failingSince: string;
+    nextAttemptAt: string;
+  }[];
 }
 
 /**

@@ -27,22 +27,53 @@ import { waitUntil } from "./wait.ts";
 /** The tenant the helpers look at. */
 const TENANT_ID = "shop";
 
+/** Where the tests put {@linkcode HOLD_PLUGIN}, relative to the config folder. */
+export const HOLD_PLUGIN_PATH = "plugins/hold.ts";
+
 /**
- * A plugin whose `/hold` never finishes while HOLD_UPDATES is "1", and replies `Held task done.`
- * at once otherwise. The same user's later updates (a payment, say) queue behind it on the
- * user's lane. It imports nothing: it is written to a temporary folder, outside the import map.
+ * A plugin whose `/hold` never finishes while its folder holds the file `holding`
+ * ({@linkcode holdUpdates}), and replies `Held task done.` at once otherwise. The same user's
+ * later updates (a payment, say) queue behind it on the user's lane. It imports nothing: it is
+ * written to a temporary folder, outside the import map. (A plugin's worker may read its own
+ * folder and nothing else, so a file there is the switch, not the environment.)
  */
 export const HOLD_PLUGIN = `
 type Ctx = { reply(text: string): Promise<unknown> };
 type Composer = { command(name: string, handler: (ctx: Ctx) => Promise<void>): void };
 
+async function holding(): Promise<boolean> {
+  try {
+    await Deno.stat(new URL("holding", import.meta.url));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export default (bot: Composer) => {
   bot.command("hold", async (ctx) => {
-    if (Deno.env.get("HOLD_UPDATES") === "1") await new Promise(() => {});
+    if (await holding()) await new Promise(() => {});
     await ctx.reply("Held task done.");
   });
 };
 `;
+
+/**
+ * Makes `/hold` of {@linkcode HOLD_PLUGIN} (at {@linkcode HOLD_PLUGIN_PATH} in `configDir`) hold
+ * from its next update on, or finish at once.
+ *
+ * @example
+ * ```ts ignore
+ * await holdUpdates(deployment.dir, true);
+ * const first = await deployment.start(env); // its /hold never finishes
+ * await holdUpdates(deployment.dir, false); // the next start's /hold does
+ * ```
+ */
+export async function holdUpdates(configDir: string, hold: boolean): Promise<void> {
+  const flag = `${configDir}/plugins/holding`;
+  if (hold) await Deno.writeTextFile(flag, "");
+  else await Deno.remove(flag);
+}
 
 /** What the helpers need of a deployment: a look into its database file. */
 export interface DatabaseView {

@@ -30,11 +30,27 @@ export class RuntimeProcess {
     this.status = child.status;
   }
 
-  /** Starts `main.ts` with exactly `env` (plus PATH and HOME, which Deno needs). */
-  static start(env: Record<string, string>): RuntimeProcess {
-    const child = new Deno.Command(Deno.execPath(), {
+  /**
+   * Starts `main.ts` with exactly `env` (plus PATH and HOME, which Deno needs). With
+   * `openFilesLimit`, under that limit of open files (soft and hard: Deno raises its soft limit
+   * to the hard one as it starts), as on a box whose hard limit is 1024.
+   */
+  static start(
+    env: Record<string, string>,
+    options: { openFilesLimit?: number } = {},
+  ): RuntimeProcess {
+    // `ulimit` is the shell's: the process is started through `sh`, which then becomes Deno.
+    const limited = options.openFilesLimit !== undefined;
+    const command = limited ? "sh" : Deno.execPath();
+    const prefix = limited
+      ? ["-c", `ulimit -n ${options.openFilesLimit} && exec "$0" "$@"`, Deno.execPath()]
+      : [];
+    const child = new Deno.Command(command, {
       args: [
+        ...prefix,
         "run",
+        // Each tenant's plugin runs in a worker with permissions of its own.
+        "--unstable-worker-options",
         "--allow-net",
         "--allow-env",
         "--allow-read",
@@ -66,6 +82,11 @@ export class RuntimeProcess {
       this.#log += chunk;
       for (const wake of this.#waiters.splice(0)) wake();
     }
+  }
+
+  /** The process id. */
+  get pid(): number {
+    return this.#child.pid;
   }
 
   /** Everything the process wrote to stdout and stderr so far. */

@@ -22,9 +22,14 @@
 import { DatabaseSync } from "node:sqlite";
 import { type Clock, systemClock } from "../../actors/kernel/clock.ts";
 import { Runtime, type RuntimeOptions } from "../../actors/runtime/runtime.ts";
-import { startTenant, type TenantHandle } from "../../actors/tenant/tenant_actor.ts";
+import {
+  startTenant,
+  type TenantEnvironment,
+  type TenantHandle,
+} from "../../actors/tenant/tenant_actor.ts";
 import type { Database, SqlRunner, SqlValue } from "../../money/ports.ts";
 import { openDatabase } from "../../adapters/storage/open_database.ts";
+import type { TestEngine } from "./engines.ts";
 import { secrets } from "../../adapters/observability/redact.ts";
 import type { TenantConfig } from "../../config/tenant_schema.ts";
 import { Sandbox, type SandboxBot } from "../../sandbox/mod.ts";
@@ -55,14 +60,25 @@ export class TenantWorld implements AsyncDisposable {
   }
 
   /**
-   * Starts a sandbox (on `sandboxClock` when given; the tenants keep the real clock) and an
-   * in-memory database, which `wrapDb` may wrap, e.g. to inject storage faults.
+   * Starts a sandbox (on `sandboxClock` when given; the tenants keep the real clock) and a new
+   * database on `engine` (default: SQLite in memory; see `engines.ts`), which `wrapDb` may wrap,
+   * e.g. to inject storage faults.
    */
   static async start(
-    options: { sandboxClock?: Clock; wrapDb?: (db: Database) => Database } = {},
+    options: {
+      sandboxClock?: Clock;
+      wrapDb?: (db: Database) => Database;
+      engine?: Pick<TestEngine, "open">;
+    } = {},
   ): Promise<TenantWorld> {
     const sandbox = await Sandbox.start({ clock: options.sandboxClock });
-    const opened = await openDatabase("sqlite::memory:");
+    let opened: Database;
+    try {
+      opened = await (options.engine?.open() ?? openDatabase("sqlite::memory:"));
+    } catch (error) {
+      await sandbox.close();
+      throw error;
+    }
     const db = options.wrapDb?.(opened) ?? opened;
     const configDir = await Deno.makeTempDir({ prefix: "constellation-world-" });
     return new TenantWorld(sandbox, db, configDir);
@@ -86,13 +102,20 @@ export class TenantWorld implements AsyncDisposable {
     return parseTestTenant(file, { id, token: account.token, configDir: this.configDir });
   }
 
-  /** Starts one tenant actor, unsupervised; it is stopped on dispose. */
-  async startTenant(config: TenantConfig): Promise<TenantHandle> {
+  /**
+   * Starts one tenant actor, unsupervised; it is stopped on dispose. `env` replaces parts of
+   * its environment (shorter Bot API deadlines, say).
+   */
+  async startTenant(
+    config: TenantConfig,
+    env: Partial<TenantEnvironment> = {},
+  ): Promise<TenantHandle> {
     const tenant = await startTenant(config, {
       clock: systemClock,
       db: this.db,
       pollTimeoutSeconds: TEST_POLL_TIMEOUT_SECONDS,
       random: Math.random,
+      ...env,
     });
     this.#running.push(tenant);
     return tenant;
@@ -122,85 +145,69 @@ export class TenantWorld implements AsyncDisposable {
   }
 }
 
-/** Where {@linkcode Gates} live while installed, for the plugin to find them. */
-const GATES_KEY = Symbol.for("constellation.test.gates");
-
 /**
- * Named gates that a test plugin's handler waits at ({@linkcode GATE_PLUGIN}); the test sees a
- * handler arrive and decides when it goes on. Installed globally because a plugin is a separate
- * module loaded from a file; disposing opens every gate, so no handler is left hanging and the
- * tenants can stop.
+ * Named gates that a test plugin's handler waits at ({@linkcode GATE_PLUGIN}): the handler says
+ * it arrived (`Slow task <gate> started.`) and waits until the gate's file exists in its folder.
+ * A plugin runs in a worker that may read its own folder and nothing else, so a file there is
+ * what the test and the plugin can both see. Disposing opens every gate, so no handler is left
+ * hanging and the tenants can stop.
  *
  * @example
  * ```ts ignore
- * using gates = Gates.install();
+ * using gates = Gates.of(world);
  * await ann.send(account, "/slow a");
- * await gates.entered("a"); // the handler runs and waits
+ * await ann.waitForMessage(account, (m) => m.text === "Slow task a started.");
  * gates.open("a");
  * ```
  */
 export class Gates implements Disposable {
-  readonly #gates = new Map<
-    string,
-    { entered: PromiseWithResolvers<void>; opened: PromiseWithResolvers<void> }
-  >();
+  readonly #folder: string;
 
-  private constructor() {}
-
-  /** Makes a fresh set of gates the one plugins use. */
-  static install(): Gates {
-    const gates = new Gates();
-    (globalThis as Record<symbol, unknown>)[GATES_KEY] = gates;
-    return gates;
+  private constructor(folder: string) {
+    this.#folder = folder;
   }
 
-  #gate(name: string) {
-    let gate = this.#gates.get(name);
-    if (gate === undefined) {
-      gate = { entered: Promise.withResolvers(), opened: Promise.withResolvers() };
-      this.#gates.set(name, gate);
-    }
-    return gate;
-  }
-
-  /** For the plugin: records that a handler reached gate `name`, and waits until it opens. */
-  pass(name: string): Promise<void> {
-    const gate = this.#gate(name);
-    gate.entered.resolve();
-    return gate.opened.promise;
-  }
-
-  /** Resolves once a handler has reached gate `name`. */
-  entered(name: string): Promise<void> {
-    return this.#gate(name).entered.promise;
+  /** The gates of the plugins of `world`'s tenants, all closed. */
+  static of(world: TenantWorld): Gates {
+    const folder = `${world.configDir}/plugins`;
+    Deno.mkdirSync(folder, { recursive: true });
+    return new Gates(folder);
   }
 
   /** Lets the handler at gate `name` (and any later one) go on. */
   open(name: string): void {
-    this.#gate(name).opened.resolve();
+    Deno.writeTextFileSync(`${this.#folder}/gate-${name}`, "");
   }
 
   [Symbol.dispose](): void {
-    for (const gate of this.#gates.values()) gate.opened.resolve();
-    delete (globalThis as Record<symbol, unknown>)[GATES_KEY];
+    Deno.writeTextFileSync(`${this.#folder}/gates-open`, "");
   }
 }
 
 /**
- * A plugin whose `/slow <gate>` waits at that gate of the installed {@linkcode Gates}, then
- * replies `Slow task <gate> done.` It imports nothing: it is written to a temporary folder,
- * outside the import map.
+ * A plugin whose `/slow <gate>` replies `Slow task <gate> started.`, waits at that gate of
+ * {@linkcode Gates}, then replies `Slow task <gate> done.` It imports nothing: it is written to
+ * a temporary folder, outside the import map.
  */
 export const GATE_PLUGIN = `
 type Ctx = { match: string; reply(text: string): Promise<unknown> };
 type Composer = { command(name: string, handler: (ctx: Ctx) => Promise<void>): void };
-type Gates = { pass(name: string): Promise<void> };
-const key = Symbol.for(${JSON.stringify(GATES_KEY.description)});
+
+async function exists(file: string): Promise<boolean> {
+  try {
+    await Deno.stat(new URL(file, import.meta.url));
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 export default (bot: Composer) => {
   bot.command("slow", async (ctx) => {
-    const gates = (globalThis as Record<symbol, unknown>)[key];
-    await (gates as Gates).pass(ctx.match);
+    await ctx.reply(\`Slow task \${ctx.match} started.\`);
+    while (!(await exists(\`gate-\${ctx.match}\`)) && !(await exists("gates-open"))) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
     await ctx.reply(\`Slow task \${ctx.match} done.\`);
   });
 };
@@ -228,10 +235,11 @@ export async function ledgerRows(
   tenantId: string,
   userId?: number,
 ): Promise<LedgerRow[]> {
+  // A bare `? IS NULL` is fine for SQLite, but PostgreSQL cannot tell the parameter's type.
   const rows = await q.all<Record<string, SqlValue>>(
     `SELECT user_id, kind, amount, balance_after, idempotency_key FROM ledger_entries
-     WHERE tenant_id = ? AND (? IS NULL OR user_id = ?) ORDER BY user_id, seq`,
-    [tenantId, userId ?? null, userId ?? null],
+     WHERE tenant_id = ? ${userId === undefined ? "" : "AND user_id = ?"} ORDER BY user_id, seq`,
+    userId === undefined ? [tenantId] : [tenantId, userId],
   );
   return rows.map((row) => ({
     userId: Number(row.user_id),

@@ -11,13 +11,6 @@
  * BalanceActor's client) and the reconciler are optional parts of the handler deps; without
  * them the commands say they are not set up rather than fail.
  *
- * @example
- * ```ts ignore
- * import { adminBotStarsHandlers, adminTransactionButtons } from "./admin_bot_stars.ts";
- * bot.use(adminTransactionButtons(deps)); // before the runtime's other buttons
- * bot.chatType("private").use(adminBotStarsHandlers(deps));
- * // admin: "/revenue" → "⭐ The bot's balance: 250 Stars.\nSource: Bot API, read 12 s ago."
- * ```
  * @module
  */
 import { Composer, type Context } from "grammy";
@@ -48,11 +41,6 @@ function adminTranslator(deps: HandlerDeps, ctx: Context, what: string): Transla
 /**
  * The `/revenue` text: balance, source and age, the stale warning, and the chain steps that
  * gave nothing.
- *
- * @example
- * ```ts ignore
- * await ctx.reply(await revenueText(deps.botStars, deps.config.id, translator));
- * ```
  */
 export async function revenueText(
   botStars: Pick<BotStars, "balance">,
@@ -76,27 +64,12 @@ export async function revenueText(
   return lines.join("\n");
 }
 
-/**
- * The `/reconcile` report.
- *
- * @example
- * ```ts ignore
- * reconcileText(translator, await reconciler.run());
- * // "Reconciliation done: 12 transactions checked; 1 lost payments applied, …"
- * ```
- */
+/** The `/reconcile` report. */
 export function reconcileText({ t }: Translator, report: ReconcileReport): string {
   return t("reconcile.done", { ...report });
 }
 
-/**
- * `/transactions`, `/revenue` and `/reconcile`; install in private chats only.
- *
- * @example
- * ```ts ignore
- * composer.chatType("private").use(adminBotStarsHandlers({ config, texts, payments, logger, botStars }));
- * ```
- */
+/** `/transactions`, `/revenue` and `/reconcile`; install in private chats only. */
 export function adminBotStarsHandlers(deps: HandlerDeps): Composer<Context> {
   const composer = new Composer<Context>();
 
@@ -158,12 +131,6 @@ export function adminBotStarsHandlers(deps: HandlerDeps): Composer<Context> {
  * the runtime's button handler (`callbacks.ts`) never sees them; every other callback query
  * passes on. Install before that handler. The page is written over the pressed one; a page
  * that no longer exists gets `callback.unknown`, a failed read the error as the answer.
- *
- * @example
- * ```ts ignore
- * composer.use(adminTransactionButtons(deps));
- * composer.use(starsCallbackHandlers(deps));
- * ```
  */
 export function adminTransactionButtons(deps: HandlerDeps): Composer<Context> {
   const composer = new Composer<Context>();

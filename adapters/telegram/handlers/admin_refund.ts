@@ -4,25 +4,19 @@
  * refused and nothing is looked up. Refunding twice is safe: the second time says it was
  * already done.
  *
- * @example
- * ```ts ignore
- * import { adminRefundHandlers } from "./admin_refund.ts";
- * bot.chatType("private").use(adminRefundHandlers(deps));
- * // admin: "/refund stxAbc…" → "Refunded 50 ⭐ to user 1001 (charge stxAbc…); 100 credits reversed."
- * ```
+ * The admin is told what really happened. When Telegram's answer was lost every time it was
+ * asked, the refund may or may not exist; then Telegram's transactions settle it: a
+ * reconciliation run applies a refund Telegram lists (reversing the credits, once), and the
+ * admin hears "refunded" or "not made". Without a reconciler, or when that fails too, the admin
+ * hears that the outcome is not known yet — never that Telegram refused.
+ *
  * @module
  */
 import { Composer, type Context } from "grammy";
-import { type HandlerDeps, senderOf, translatorFor } from "./deps.ts";
+import { type HandlerDeps, senderOf, type Translator, translatorFor } from "./deps.ts";
+import { describeError } from "../describe_error.ts";
 
-/**
- * The `/refund` handler.
- *
- * @example
- * ```ts ignore
- * composer.use(adminRefundHandlers({ config, texts, payments, logger }));
- * ```
- */
+/** The `/refund` handler. */
 export function adminRefundHandlers(deps: HandlerDeps): Composer<Context> {
   const composer = new Composer<Context>();
   composer.command("refund", async (ctx) => {
@@ -58,7 +52,49 @@ export function adminRefundHandlers(deps: HandlerDeps): Composer<Context> {
       case "failed":
         await ctx.reply(t("refund.failed", { chargeId, error: outcome.error }));
         return;
+      case "unanswered":
+        await ctx.reply(await settledByTransactions(deps, chargeId, outcome.error, t));
+        return;
     }
   });
   return composer;
+}
+
+/**
+ * What to tell the admin about a refund Telegram never answered: reconciliation reads Telegram's
+ * transactions and applies the refund if Telegram lists it; what is recorded afterwards is the
+ * outcome.
+ */
+async function settledByTransactions(
+  deps: HandlerDeps,
+  chargeId: string,
+  error: string,
+  t: Translator["t"],
+): Promise<string> {
+  const unknown = t("refund.unanswered", { chargeId, error });
+  if (!deps.reconciler) return unknown;
+  try {
+    await deps.reconciler.run();
+  } catch (reconcileError) {
+    deps.logger.warn("Could not settle the unanswered refund of {chargeId}: {error}", {
+      chargeId,
+      error: describeError(reconcileError),
+    });
+    return unknown;
+  }
+  const recorded = await deps.payments.refunds.recorded(chargeId);
+  switch (recorded.kind) {
+    case "already_refunded":
+    case "refunded":
+      return t("refund.done", {
+        price: recorded.price,
+        userId: recorded.userId,
+        chargeId,
+        credits: recorded.credits,
+      });
+    case "not_refunded":
+      return t("refund.not_made", { chargeId });
+    case "unknown_charge":
+      return unknown;
+  }
 }

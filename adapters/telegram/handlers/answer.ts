@@ -3,12 +3,6 @@
  * button's spinner. Telegram refuses answer texts over 200 characters, and tenants may override
  * any text with up to 4096, so longer texts are clipped rather than failing the answer.
  *
- * @example
- * ```ts ignore
- * import { answerCallback } from "./answer.ts";
- * await answerCallback(ctx, t("callback.unknown"));
- * await answerCallback(ctx); // silent
- * ```
  * @module
  */
 import type { Context } from "grammy";
@@ -18,26 +12,12 @@ export const MAX_ANSWER_LENGTH = 200;
 
 /**
  * `text` cut to {@linkcode MAX_ANSWER_LENGTH} characters, ending in "…" when cut.
- *
- * @example
- * ```ts
- * import { clipAnswer } from "./answer.ts";
- * clipAnswer("x".repeat(300)).length; // 200
- * clipAnswer("Done."); // "Done."
- * ```
  */
 export function clipAnswer(text: string): string {
   return text.length <= MAX_ANSWER_LENGTH ? text : `${text.slice(0, MAX_ANSWER_LENGTH - 1)}…`;
 }
 
-/**
- * Answers the update's callback query, with `text` as a toast when given.
- *
- * @example
- * ```ts ignore
- * await answerCallback(ctx, "“Old pack” is not on sale right now.");
- * ```
- */
+/** Answers the update's callback query, with `text` as a toast when given. */
 export async function answerCallback(ctx: Context, text?: string): Promise<void> {
   await ctx.answerCallbackQuery(text === undefined ? {} : { text: clipAnswer(text) });
 }

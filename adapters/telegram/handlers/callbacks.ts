@@ -10,12 +10,6 @@
  * Buttons act only in private chats, where the runtime sends them: a balance or a history must
  * not be shown to a group.
  *
- * @example
- * ```ts ignore
- * import { starsCallbackHandlers } from "./callbacks.ts";
- * bot.use(starsCallbackHandlers(deps));
- * // pressing "💰 Balance" (stars:balance) → "Your balance: 100 credits."
- * ```
  * @module
  */
 import { Composer, type Context } from "grammy";
@@ -60,14 +54,7 @@ async function run(
   }
 }
 
-/**
- * The handler of the runtime's buttons; see the module doc.
- *
- * @example
- * ```ts ignore
- * composer.use(starsCallbackHandlers({ config, texts, payments, logger }));
- * ```
- */
+/** The handler of the runtime's buttons; see the module doc. */
 export function starsCallbackHandlers(deps: HandlerDeps): Composer<Context> {
   const composer = new Composer<Context>();
   composer.on("callback_query:data", async (ctx, next) => {

@@ -4,24 +4,12 @@
  * again as a fresh invoice (the old message may be far up the chat); if it is paid, they see
  * so with their credits; otherwise they are told there is no open order.
  *
- * @example
- * ```ts ignore
- * import { checkPurchase } from "./check.ts";
- * await checkPurchase(deps, ctx); // "Your order “100 credits” for 50 ⭐ is still waiting…" + invoice
- * ```
  * @module
  */
 import type { Context } from "grammy";
 import { type HandlerDeps, senderOf, translatorFor } from "./deps.ts";
 
-/**
- * Answers "I bought Stars — check" in the update's chat; see the module doc.
- *
- * @example
- * ```ts ignore
- * await checkPurchase({ config, texts, payments, logger }, ctx);
- * ```
- */
+/** Answers "I bought Stars — check" in the update's chat; see the module doc. */
 export async function checkPurchase(deps: HandlerDeps, ctx: Context): Promise<void> {
   const { user, chatId } = senderOf(ctx);
   const { t } = translatorFor(deps, ctx);

@@ -2,15 +2,6 @@
  * What every handler of a hosted bot gets, and the small helpers they share: the user's
  * translator and the sender of an update.
  *
- * @example
- * ```ts ignore
- * import { senderOf, translatorFor } from "./deps.ts";
- * composer.command("balance", async (ctx) => {
- *   const { user } = senderOf(ctx);
- *   const { t } = translatorFor(deps, ctx);
- *   await ctx.reply(t("balance.text", { balance: await deps.payments.credits.balance(user.id) }));
- * });
- * ```
  * @module
  */
 import type { Context } from "grammy";
@@ -45,12 +36,6 @@ export type Translator = ReturnType<Texts["forUser"]>;
 /**
  * The translator for the user behind `ctx`: their Telegram language when we speak it, the
  * tenant's locale otherwise.
- *
- * @example
- * ```ts ignore
- * const { t } = translatorFor(deps, ctx);
- * await ctx.reply(t("terms.text"));
- * ```
  */
 export function translatorFor(deps: Pick<HandlerDeps, "texts">, ctx: Context): Translator {
   return deps.texts.forUser(ctx.from?.language_code);
@@ -60,12 +45,6 @@ export function translatorFor(deps: Pick<HandlerDeps, "texts">, ctx: Context): T
  * The user who sent the update and the chat to answer in. The handlers run only for private
  * chats and callback queries, which always have both, so a missing one is a wiring mistake and
  * throws naming the update.
- *
- * @example
- * ```ts ignore
- * const { user, chatId } = senderOf(ctx);
- * await deps.payments.checkout.offer(user.id, chatId, "credits_100", user.language_code);
- * ```
  */
 export function senderOf(ctx: Context): { user: User; chatId: number } {
   const user = ctx.from;

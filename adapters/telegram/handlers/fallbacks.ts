@@ -3,13 +3,6 @@
  * nobody answered (a plugin button the plugin no longer knows, or any other stray data) gets
  * `callback.unknown`, so the user's button never spins until Telegram gives up.
  *
- * @example
- * ```ts ignore
- * import { fallbackHandlers } from "./fallbacks.ts";
- * bot.use(tenantHandlers(deps));
- * bot.use(plugin);
- * bot.use(fallbackHandlers(texts));
- * ```
  * @module
  */
 import { Composer, type Context } from "grammy";
@@ -17,14 +10,7 @@ import type { Texts } from "../texts.ts";
 import { answerCallback } from "./answer.ts";
 import { translatorFor } from "./deps.ts";
 
-/**
- * The fallback handlers; install them after everything else.
- *
- * @example
- * ```ts ignore
- * bot.use(fallbackHandlers(new Texts(config.texts, config.locale)));
- * ```
- */
+/** The fallback handlers; install them after everything else. */
 export function fallbackHandlers(texts: Texts): Composer<Context> {
   const composer = new Composer<Context>();
   composer.on("callback_query", async (ctx) => {

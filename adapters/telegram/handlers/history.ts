@@ -6,12 +6,6 @@
  * Paging writes over the page whose button was pressed; the menu's history button sends a new
  * message, so the menu stays usable.
  *
- * @example
- * ```ts ignore
- * import { historyHandlers } from "./history.ts";
- * bot.chatType("private").use(historyHandlers(deps));
- * // "/history" → "History, page 1 of 2:\n2025-01-01 00:00: +100 credits (100 credits) → 100 …"
- * ```
  * @module
  */
 import { Composer, type Context } from "grammy";
@@ -27,15 +21,7 @@ import { editScreen, keyboard, type Screen, sendScreen } from "./screen.ts";
  */
 const MAX_REASON_LENGTH = 200;
 
-/**
- * A moment as `YYYY-MM-DD HH:MM`, in UTC.
- *
- * @example
- * ```ts
- * import { formatHistoryDate } from "./history.ts";
- * formatHistoryDate(Date.UTC(2025, 0, 31, 9, 5)); // "2025-01-31 09:05"
- * ```
- */
+/** A moment as `YYYY-MM-DD HH:MM`, in UTC. */
 export function formatHistoryDate(ms: number): string {
   return new Date(ms).toISOString().slice(0, 16).replace("T", " ");
 }
@@ -59,11 +45,6 @@ function entryLine({ t }: Translator, entry: LedgerEntry): string {
 /**
  * Page `page` (from 1) of the history of `userId`, or `undefined` when there is no such page
  * (a stale or forged button).
- *
- * @example
- * ```ts ignore
- * const screen = await historyScreen(deps, translatorFor(deps, ctx), user.id, 1);
- * ```
  */
 export async function historyScreen(
   deps: Pick<HandlerDeps, "payments">,
@@ -110,11 +91,6 @@ function isHistoryPage(message: MaybeInaccessibleMessage | undefined): boolean {
  * A history button was pressed: shows page `page`, over the pressed page or as a new message
  * (see the module doc). Returns the callback answer's text: `callback.unknown` for a page that
  * does not exist, else nothing.
- *
- * @example
- * ```ts ignore
- * const answer = await showHistoryPage(deps, ctx, 2);
- * ```
  */
 export async function showHistoryPage(
   deps: HandlerDeps,
@@ -130,14 +106,7 @@ export async function showHistoryPage(
   return undefined;
 }
 
-/**
- * The `/history` handler: the first (newest) page.
- *
- * @example
- * ```ts ignore
- * composer.use(historyHandlers({ config, texts, payments, logger }));
- * ```
- */
+/** The `/history` handler: the first (newest) page. */
 export function historyHandlers(deps: HandlerDeps): Composer<Context> {
   const composer = new Composer<Context>();
   composer.command("history", async (ctx) => {

@@ -9,10 +9,44 @@
  * transaction pages before the others), then the commands, in private chats only — balances
  * and histories are nobody else's business.
  *
- * @example
- * ```ts ignore
- * import { tenantHandlers } from "./handlers/mod.ts";
- * bot.use(tenantHandlers({ config, texts, payments, logger }));
+ * @example A purchase, answered by the handlers, against the sandbox
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Bot } from "grammy";
+ * import { fallbackHandlers, tenantHandlers } from "./mod.ts";
+ * import { Texts } from "../texts.ts";
+ * import { systemClock } from "../../../actors/kernel/clock.ts";
+ * import { openDatabase } from "../../storage/open_database.ts";
+ * import { tenantLogger } from "../../observability/logging.ts";
+ * import { createPaymentServices } from "../../../money/payments/services.ts";
+ * import { Sandbox } from "../../../sandbox/mod.ts";
+ * import { paymentServicesOptions } from "../../../tests/support/payment_world.ts";
+ * import { parseTestTenant } from "../../../tests/support/tenant_configs.ts";
+ * import { CREDITS_100 } from "../../../tests/support/shop_products.ts";
+ *
+ * await using sandbox = await Sandbox.start();
+ * const account = sandbox.createBot({ username: "shop_bot" });
+ * const ann = sandbox.createUser({ firstName: "Ann", languageCode: "en", stars: 100 });
+ * const bot = new Bot(account.token, { client: { apiRoot: sandbox.apiRoot } });
+ * const config = parseTestTenant({ products: [CREDITS_100] }, { token: account.token });
+ * const db = await openDatabase("sqlite::memory:");
+ * const texts = new Texts(config.texts, config.locale);
+ * const payments = createPaymentServices(
+ *   paymentServicesOptions({ tenant: config, db, clock: systemClock, api: bot.api }),
+ * );
+ * bot.use(tenantHandlers({ config, texts, payments, logger: tenantLogger(config.id) }));
+ * // The tenant's plugin goes here, between the two.
+ * bot.use(fallbackHandlers(texts));
+ * const polling = bot.start();
+ *
+ * await ann.send(account, "/start buy_credits_100");
+ * const invoice = await ann.waitForMessage(account);
+ * assert.equal((await ann.pay(account, invoice)).status, "paid");
+ * await ann.send(account, "/balance");
+ * assert.equal((await ann.waitForMessage(account)).text, "Your balance: 100 credits.");
+ * await bot.stop();
+ * await polling;
+ * await db.close();
  * ```
  * @module
  */
@@ -36,11 +70,6 @@ export { fallbackHandlers } from "./fallbacks.ts";
 /**
  * The handlers of one tenant's bot; see the module doc. The config schema keeps product ids
  * short enough for every button's data (`callback_data.ts`).
- *
- * @example
- * ```ts ignore
- * bot.use(tenantHandlers({ config, texts, payments, logger }));
- * ```
  */
 export function tenantHandlers(deps: HandlerDeps): Composer<Context> {
   const handlers = new Composer<Context>();

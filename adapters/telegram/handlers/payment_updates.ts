@@ -6,44 +6,46 @@
  * - A pre-checkout query is always answered: approved, refused with the reason in the payer's
  *   language, or — if the checkout throws — refused with `precheckout.error` (the user
  *   can retry), and the error rethrown so it is logged. Telegram cancels the payment after 10 s
- *   without an answer, which would leave the user guessing.
+ *   without an answer, which would leave the user guessing, so an answer lost to a dropped
+ *   connection, a deadline or a 5xx is sent again within those 10 s (`Checkout.answerPreCheckout`).
  * - A successful payment is applied by the payment receiver; its errors propagate, so the tenant
  *   keeps the update pending and applies it again. Never swallowed: that would lose money.
  * - A refunded payment (Telegram refunded a charge, e.g. after a dispute) is applied once.
  *
- * @example
- * ```ts ignore
- * import { paymentUpdateHandlers } from "./payment_updates.ts";
- * bot.use(paymentUpdateHandlers(deps));
- * ```
  * @module
  */
 import { Composer, type Context } from "grammy";
-import type { PreCheckoutAnswer } from "../../../money/payments/checkout.ts";
+import type { PreCheckoutAnswer, SendPreCheckoutAnswer } from "../../../money/payments/checkout.ts";
 import { describeError } from "../describe_error.ts";
 import { type HandlerDeps, translatorFor } from "./deps.ts";
 
-/**
- * The payment update handlers; see the module doc.
- *
- * @example
- * ```ts ignore
- * composer.use(paymentUpdateHandlers({ config, texts, payments, logger }));
- * ```
- */
+/** grammY's npm build declares its signals with a polyfill's type; at run time they are real. */
+type GrammySignal = Parameters<Context["answerPreCheckoutQuery"]>[2];
+
+/** The payment update handlers; see the module doc. */
 export function paymentUpdateHandlers(deps: HandlerDeps): Composer<Context> {
   const { payments, logger } = deps;
   const composer = new Composer<Context>();
 
   composer.on("pre_checkout_query", async (ctx) => {
+    const query = ctx.preCheckoutQuery;
+    // One attempt; the checkout retries it within Telegram's 10 s when no answer came back.
+    const send: SendPreCheckoutAnswer = (answer, signal) =>
+      ctx.answerPreCheckoutQuery(
+        answer.ok,
+        answer.ok ? undefined : { error_message: answer.errorMessage },
+        signal as GrammySignal,
+      );
     let answer: PreCheckoutAnswer;
     try {
-      answer = await payments.checkout.preCheckout(ctx.preCheckoutQuery);
+      answer = await payments.checkout.preCheckout(query);
     } catch (error) {
       try {
-        await ctx.answerPreCheckoutQuery(false, {
-          error_message: translatorFor(deps, ctx).t("precheckout.error"),
-        });
+        await payments.checkout.answerPreCheckout(query, {
+          ok: false,
+          refusal: "error",
+          errorMessage: translatorFor(deps, ctx).t("precheckout.error"),
+        }, send);
       } catch (answerError) {
         // The check's error is the one that matters and is rethrown; this one is only logged.
         logger.error("Refusing pre-checkout query {queryId} failed too: {error}", {
@@ -53,10 +55,7 @@ export function paymentUpdateHandlers(deps: HandlerDeps): Composer<Context> {
       }
       throw error;
     }
-    await ctx.answerPreCheckoutQuery(
-      answer.ok,
-      answer.ok ? undefined : { error_message: answer.errorMessage },
-    );
+    await payments.checkout.answerPreCheckout(query, answer, send);
   });
 
   composer.on("message:successful_payment", async (ctx) => {

@@ -11,12 +11,6 @@
  * A handler added to `mod.ts` for another kind of update must be added here too; the handler
  * tests go through this filter, so one that is left out fails its test.
  *
- * @example
- * ```ts
- * import { isForRuntime } from "./runtime_updates.ts";
- * const chat = { id: 1, type: "private", first_name: "Ann" } as const;
- * isForRuntime({ update_id: 1, message: { message_id: 1, date: 0, chat, text: "hi" } }); // false
- * ```
  * @module
  */
 import type { Update } from "grammy/types";

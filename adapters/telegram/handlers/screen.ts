@@ -2,13 +2,6 @@
  * A screen: the text and inline keyboard of one bot message, built once and then either sent as
  * a new message or written over the message whose button was pressed.
  *
- * @example
- * ```ts ignore
- * import { editScreen, sendScreen } from "./screen.ts";
- * const screen = { text: "Page 2", reply_markup: { inline_keyboard: [] } };
- * await sendScreen(ctx, screen); // a new message
- * await editScreen(ctx, screen); // the pressed message, if it still differs
- * ```
  * @module
  */
 import { type Context, GrammyError } from "grammy";
@@ -23,28 +16,13 @@ export interface Screen {
 /**
  * A keyboard from rows of buttons, leaving out empty rows; `undefined` when no button is left,
  * so a message without buttons carries no empty keyboard.
- *
- * @example
- * ```ts
- * import { keyboard } from "./screen.ts";
- * keyboard([[{ text: "Next", callback_data: "stars:history:2" }], []]);
- * // { inline_keyboard: [[{ text: "Next", callback_data: "stars:history:2" }]] }
- * keyboard([[]]); // undefined
- * ```
  */
 export function keyboard(rows: InlineKeyboardButton[][]): InlineKeyboardMarkup | undefined {
   const filled = rows.filter((row) => row.length > 0);
   return filled.length === 0 ? undefined : { inline_keyboard: filled };
 }
 
-/**
- * Sends `screen` as a new message in the update's chat.
- *
- * @example
- * ```ts ignore
- * await sendScreen(ctx, { text: "Your balance: 5 credits." });
- * ```
- */
+/** Sends `screen` as a new message in the update's chat. */
 export async function sendScreen(ctx: Context, screen: Screen): Promise<void> {
   await ctx.reply(screen.text, screen.reply_markup ? { reply_markup: screen.reply_markup } : {});
 }
@@ -53,11 +31,6 @@ export async function sendScreen(ctx: Context, screen: Screen): Promise<void> {
  * Writes `screen` over the message whose button was pressed. Telegram refuses an edit that
  * changes nothing ("message is not modified"), which happens when the same button is pressed
  * twice; the message then already shows the screen, so that refusal is not an error.
- *
- * @example
- * ```ts ignore
- * await editScreen(ctx, await historyScreen(deps, t, userId, 2));
- * ```
  */
 export async function editScreen(ctx: Context, screen: Screen): Promise<void> {
   try {

@@ -9,12 +9,6 @@
  * BalanceActor, which caches each block for the tenant's TTL and keeps Telegram's flood limits:
  * paging on reuses the blocks already read.
  *
- * @example
- * ```ts ignore
- * import { transactionsScreen } from "./star_transactions_screen.ts";
- * const screen = await transactionsScreen(botStars, config.id, translator, 1);
- * if (screen.kind === "page") await sendScreen(ctx, screen.screen);
- * ```
  * @module
  */
 import type { StarTransaction } from "grammy/types";
@@ -25,15 +19,7 @@ import { formatHistoryDate } from "./history.ts";
 import { keyboard, type Screen } from "./screen.ts";
 import { formatStars } from "./stars_format.ts";
 
-/**
- * Transactions per page of `/transactions`.
- *
- * @example
- * ```ts
- * import { TRANSACTIONS_PAGE_SIZE } from "./star_transactions_screen.ts";
- * TRANSACTIONS_PAGE_SIZE; // 10
- * ```
- */
+/** Transactions per page of `/transactions`. */
 export const TRANSACTIONS_PAGE_SIZE = 10;
 
 /** Transactions per read: the Bot API's maximum, so a block serves ten pages. */
@@ -90,15 +76,7 @@ function partnerOf({ t }: Translator, transaction: StarTransaction): string {
   return t("transactions.user", { name, userId: user.id });
 }
 
-/**
- * One line of the list: date (UTC), signed amount (incoming `+`, outgoing `−`), partner, id.
- *
- * @example
- * ```ts ignore
- * transactionLine(translator, transaction);
- * // "2025-01-01 00:00: +50 ⭐ Ann (1001) — stx…"
- * ```
- */
+/** One line of the list: date (UTC), signed amount (incoming `+`, outgoing `−`), partner, id. */
 export function transactionLine(translator: Translator, transaction: StarTransaction): string {
   const amount = formatStars(transaction.amount, transaction.nanostar_amount ?? 0);
   // U+2212 for minus, like the credit history.
@@ -118,12 +96,6 @@ export function transactionLine(translator: Translator, transaction: StarTransac
 /**
  * What {@linkcode transactionsScreen} found: the page, or that there is no such page (the list
  * has `pages` pages).
- *
- * @example
- * ```ts ignore
- * const found = await transactionsScreen(botStars, "shop", translator, 3);
- * if (found.kind === "no_page") console.log(`only ${found.pages} pages`);
- * ```
  */
 export type TransactionsScreen = { kind: "page"; screen: Screen } | {
   kind: "no_page";
@@ -135,10 +107,6 @@ export type TransactionsScreen = { kind: "page"; screen: Screen } | {
  * empty list says so.
  *
  * @throws the BalanceActor's error when Telegram could not be read (flood wait, timeout…).
- * @example
- * ```ts ignore
- * const found = await transactionsScreen(deps.botStars, deps.config.id, translator, 1);
- * ```
  */
 export async function transactionsScreen(
   botStars: Pick<BotStars, "transactions">,

@@ -3,12 +3,6 @@
  * fractions of a Star, in nanostars) and the largest whole unit of an age, worded in the
  * reader's language.
  *
- * @example
- * ```ts ignore
- * import { formatAge, formatStars } from "./stars_format.ts";
- * formatStars(120, 500_000_000); // "120.5"
- * formatAge(translator, 150_000); // "2 min"
- * ```
  * @module
  */
 import type { Translator } from "./deps.ts";
@@ -16,14 +10,6 @@ import type { Translator } from "./deps.ts";
 /**
  * A Stars amount with its nanostars as an exact decimal, without trailing zeros. Both parts
  * carry the sign (Telegram's `StarAmount`), so `(-1, -500000000)` is `-1.5`.
- *
- * @example
- * ```ts
- * import { formatStars } from "./stars_format.ts";
- * formatStars(120, 0); // "120"
- * formatStars(0, 5); // "0.000000005"
- * formatStars(-1, -500_000_000); // "-1.5"
- * ```
  */
 export function formatStars(amount: number, nanostarAmount = 0): string {
   if (nanostarAmount === 0) return String(amount);
@@ -44,12 +30,6 @@ const UNITS = [
  * An age in ms as a short phrase: whole seconds below two minutes, then minutes, hours below
  * two days, then days — precise where it matters ("the balance is 40 s old") without reading
  * "3,600 s".
- *
- * @example
- * ```ts ignore
- * formatAge(translator, 5_400); // "5 s"
- * formatAge(translator, 7_200_000); // "2 h"
- * ```
  */
 export function formatAge({ t }: Translator, ms: number): string {
   const age = Math.max(0, ms);

@@ -3,12 +3,6 @@
  * shop, the history, the subscriptions, Telegram's "Buy Stars" page and "I bought Stars —
  * check". The shop lists one button per product on sale; pressing one sends its invoice.
  *
- * @example
- * ```ts ignore
- * import { starsMenuHandlers } from "./stars_menu.ts";
- * bot.chatType("private").use(starsMenuHandlers(deps));
- * // "/stars" → "⭐ Stars menu. Your balance: 100 credits." with the buttons
- * ```
  * @module
  */
 import { Composer, type Context } from "grammy";
@@ -20,14 +14,7 @@ import { keyboard, type Screen, sendScreen } from "./screen.ts";
 /** Telegram's page where users buy Stars; it opens inside the Telegram app. */
 export const BUY_STARS_URL = "https://t.me/stars/buy";
 
-/**
- * The Stars menu of `userId`.
- *
- * @example
- * ```ts ignore
- * await sendScreen(ctx, await menuScreen(deps, translatorFor(deps, ctx), user.id));
- * ```
- */
+/** The Stars menu of `userId`. */
 export async function menuScreen(
   deps: Pick<HandlerDeps, "payments">,
   { t }: Translator,
@@ -52,14 +39,7 @@ export async function menuScreen(
   };
 }
 
-/**
- * The shop: one button per product on sale, or why nothing can be bought.
- *
- * @example
- * ```ts ignore
- * await sendScreen(ctx, productsScreen(deps, translatorFor(deps, ctx)));
- * ```
- */
+/** The shop: one button per product on sale, or why nothing can be bought. */
 export function productsScreen(deps: Pick<HandlerDeps, "config">, { t }: Translator): Screen {
   const { config } = deps;
   if (!config.stars.enabled) return { text: t("invoice.stars_disabled") };
@@ -78,12 +58,6 @@ export function productsScreen(deps: Pick<HandlerDeps, "config">, { t }: Transla
  * A shop button was pressed: sends the product's invoice. Returns the text for the callback
  * answer: nothing when the invoice went out, the reason when the product is not on sale, and
  * `callback.unknown` when the product no longer exists (the button is stale).
- *
- * @example
- * ```ts ignore
- * const answer = await buyFromButton(deps, ctx, "credits_100");
- * await answerCallback(ctx, answer);
- * ```
  */
 export async function buyFromButton(
   deps: HandlerDeps,
@@ -98,14 +72,7 @@ export async function buyFromButton(
     : offer.text;
 }
 
-/**
- * The `/stars` handler.
- *
- * @example
- * ```ts ignore
- * composer.use(starsMenuHandlers({ config, texts, payments, logger }));
- * ```
- */
+/** The `/stars` handler. */
 export function starsMenuHandlers(deps: HandlerDeps): Composer<Context> {
   const composer = new Composer<Context>();
   composer.command("stars", async (ctx) => {

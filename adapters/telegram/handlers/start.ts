@@ -4,13 +4,6 @@
  * decides and makes the API calls). A product that does not exist or is not on sale gets the
  * reason as a reply.
  *
- * @example
- * ```ts ignore
- * import { startHandlers } from "./start.ts";
- * bot.chatType("private").use(startHandlers(deps));
- * // "/start"                 → "Hello, Ann! I am shop_bot. …"
- * // "/start buy_credits_100" → an invoice for 100 credits
- * ```
  * @module
  */
 import { Composer, type Context } from "grammy";
@@ -19,14 +12,7 @@ import { type HandlerDeps, senderOf, translatorFor } from "./deps.ts";
 /** The start parameter of a purchase deep link is this prefix and the product id. */
 export const BUY_DEEP_LINK_PREFIX = "buy_";
 
-/**
- * The `/start` handler; see the module doc.
- *
- * @example
- * ```ts ignore
- * composer.use(startHandlers({ config, texts, payments, logger }));
- * ```
- */
+/** The `/start` handler; see the module doc. */
 export function startHandlers(deps: HandlerDeps): Composer<Context> {
   const composer = new Composer<Context>();
   composer.command("start", async (ctx) => {

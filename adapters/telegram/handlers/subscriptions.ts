@@ -5,12 +5,6 @@
  * `editUserStarSubscription`). After a change the list is redrawn in place, so its buttons
  * match the new state.
  *
- * @example
- * ```ts ignore
- * import { subscriptionsHandlers } from "./subscriptions.ts";
- * bot.chatType("private").use(subscriptionsHandlers(deps));
- * // "/subscriptions" → "Your subscriptions:\n• Monthly: active, renews automatically, until …"
- * ```
  * @module
  */
 import { Composer, type Context } from "grammy";
@@ -46,11 +40,6 @@ function renewalButton(deps: Pick<HandlerDeps, "config">, { t }: Translator, s: 
 /**
  * The subscriptions of `userId`. The end of each period is shown like in receipts
  * (`2025-01-31 12:00 UTC`), so the two can be compared.
- *
- * @example
- * ```ts ignore
- * await sendScreen(ctx, await subscriptionsScreen(deps, translatorFor(deps, ctx), user.id));
- * ```
  */
 export async function subscriptionsScreen(
   deps: Pick<HandlerDeps, "config" | "payments">,
@@ -77,11 +66,6 @@ export async function subscriptionsScreen(
  * A renewal button was pressed: switches the renewal, confirms it in a message and redraws the
  * list. Returns the callback answer's text: `callback.unknown` when there is no such running
  * subscription (a stale button), else nothing. A Bot API error throws.
- *
- * @example
- * ```ts ignore
- * const answer = await changeRenewal(deps, ctx, "monthly", "cancel");
- * ```
  */
 export async function changeRenewal(
   deps: HandlerDeps,
@@ -113,14 +97,7 @@ export async function changeRenewal(
   return undefined;
 }
 
-/**
- * The `/subscriptions` handler.
- *
- * @example
- * ```ts ignore
- * composer.use(subscriptionsHandlers({ config, texts, payments, logger }));
- * ```
- */
+/** The `/subscriptions` handler. */
 export function subscriptionsHandlers(deps: HandlerDeps): Composer<Context> {
   const composer = new Composer<Context>();
   composer.command("subscriptions", async (ctx) => {

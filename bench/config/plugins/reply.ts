@@ -1,7 +1,8 @@
 /**
  * The benchmark's tenant plugin: answers every text message with one `sendMessage`. Commands
  * never reach it (the runtime handles them first). The plain grammY baseline installs this very
- * function on its `Bot`, so both sides run the same handler.
+ * function on its `Bot`, so both sides run the same handler; in the runtime it runs in the
+ * tenant's plugin worker, and its `sendMessage` is made by the tenant.
  *
  * @example
  * ```ts ignore

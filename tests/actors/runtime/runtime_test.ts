@@ -14,6 +14,7 @@ import {
   TenantWorld,
 } from "../../support/tenant_world.ts";
 import { waitUntil } from "../../support/wait.ts";
+import { eachEngine } from "../../support/engines.ts";
 
 /** Restarts in milliseconds, so a crash-and-restart fits in a fast test. */
 const quickRestarts = { backoff: { minMs: 10, maxMs: 50 } };
@@ -73,9 +74,10 @@ class FaultyDatabase implements Database {
   }
 }
 
-Deno.test("a payment whose update fails stays pending, and the restarted tenant applies it once", async () => {
+eachEngine.test("a payment whose update fails stays pending, and the restarted tenant applies it once", async ({ engine }) => {
   let faulty: FaultyDatabase | undefined;
   await using world = await TenantWorld.start({
+    engine,
     wrapDb: (db) => faulty = new FaultyDatabase(db),
   });
   const account = world.sandbox.createBot({ username: "shop_bot" });

@@ -1,6 +1,8 @@
 import { redactTokens } from "../../../adapters/observability/redact.ts";
 import { getLogger, reset } from "@logtape/logtape";
 import { GrammyError, HttpError } from "grammy";
+import { SendPacer } from "../../../adapters/telegram/send_pacer.ts";
+import { CallDeadlineExceeded } from "../../../adapters/telegram/call_deadline.ts";
 import { assertEquals, assertStringIncludes, assertTrue } from "../../support/assert.ts";
 import { flushMicrotasks, ManualClock } from "../../../actors/kernel/clock.ts";
 import { Outbox, type OutboxItem } from "../../../money/delivery/outbox.ts";
@@ -20,8 +22,11 @@ const TOKEN = "123456:AAEabcdefghijklmnopqrstuvwxyz012345";
 /** The sender under test logs here, so a test can capture exactly its lines. */
 const LOG_CATEGORY = ["test-outbox"];
 
-/** What the fake Bot API does with one call: answer, throw, or hang until the call is aborted. */
-type Outcome = { result: unknown } | { error: unknown } | "hang";
+/**
+ * What the fake Bot API does with one call: answer, throw, hang until the call is aborted, or
+ * hold until the test releases it (then answer with success).
+ */
+type Outcome = { result: unknown } | { error: unknown } | "hang" | "hold";
 
 interface Call {
   method: string;
@@ -35,6 +40,7 @@ class FakeBotApi {
   readonly script: Outcome[] = [];
   inFlight = 0;
   maxInFlight = 0;
+  readonly #held: (() => void)[] = [];
 
   constructor(readonly clock: ManualClock) {}
 
@@ -54,12 +60,21 @@ class FakeBotApi {
           signal.addEventListener("abort", () => reject(signal.reason), { once: true })
         );
       }
+      if (outcome === "hold") {
+        await new Promise<void>((resolve) => this.#held.push(resolve));
+        return { message_id: this.calls.length };
+      }
       if ("error" in outcome) throw outcome.error;
       return outcome.result;
     } finally {
       this.inFlight--;
     }
   };
+
+  /** Lets every held call answer. */
+  release(): void {
+    for (const resolve of this.#held.splice(0)) resolve();
+  }
 
   get texts(): unknown[] {
     return this.calls.map((c) => c.params.text ?? c.method);
@@ -88,6 +103,8 @@ interface Setup {
   sent: Array<{ id: string; result: unknown }>;
   start(overrides?: Partial<OutboxSenderOptions>): Actor<OutboxSenderMsg>;
   enqueue(id: string, text: string, notBefore?: number): Promise<void>;
+  /** Queues a message to `chatId`. */
+  enqueueTo(id: string, chatId: number, text: string): Promise<void>;
 }
 
 async function setup(): Promise<Setup> {
@@ -117,6 +134,11 @@ async function setup(): Promise<Setup> {
         logger: getLogger(LOG_CATEGORY),
         ...overrides,
       }),
+    enqueueTo: async (id, chatId, text) => {
+      await db.transaction((tx) =>
+        outbox.enqueue(tx, id, { method: "sendMessage", params: { chat_id: chatId, text } })
+      );
+    },
     enqueue: async (id, text, notBefore) => {
       await db.transaction((tx) =>
         outbox.enqueue(tx, id, { method: "sendMessage", params: { chat_id: 1, text } }, {
@@ -136,6 +158,20 @@ async function waitUntil(done: () => boolean | Promise<boolean>, what: string): 
   throw new Error(`timed out waiting until ${what}`);
 }
 
+/** Moves the clock from timer to timer until `done` holds (the pacer's slots are on it). */
+async function advanceUntil(
+  clock: ManualClock,
+  done: () => boolean,
+  what: string,
+): Promise<void> {
+  for (let i = 0; i < 1_000; i++) {
+    if (done()) return;
+    const next = clock.nextTimerAt();
+    await clock.advance(next === undefined ? 0 : Math.max(0, next - clock.now()));
+  }
+  throw new Error(`timed out waiting until ${what}`);
+}
+
 function drain(sender: Actor<OutboxSenderMsg>): Promise<void> {
   return sender.ref.ask<void>((reply) => ({ type: "Drain", reply }), { timeoutMs: 3_600_000 });
 }
@@ -150,7 +186,7 @@ async function state(s: Setup, id: string) {
   };
 }
 
-Deno.test("sends due items in enqueue order, one at a time, and marks them sent", async () => {
+Deno.test("one chat's items go in enqueue order, one at a time, and are marked sent", async () => {
   const s = await setup();
   await s.enqueue("b", "first");
   await s.enqueue("a", "second"); // same millisecond as "b": enqueue order decides, not the id
@@ -270,24 +306,89 @@ Deno.test("the default backoff starts at 1 s with up to 20 % jitter and stops at
   await s.db.close();
 });
 
-Deno.test("a 429 is retried after retry_after, and holds back every item until then", async () => {
+Deno.test("a 429 retries its item after retry_after; the flood hold keeps only its chat waiting", async () => {
   const s = await setup();
-  await s.enqueue("a", "first");
-  await s.enqueue("b", "second");
+  const pacer = new SendPacer({ clock: s.clock, perBotPerSecond: 1_000 });
+  await s.enqueueTo("a", 1, "first to 1");
+  await s.enqueueTo("b", 1, "second to 1");
+  await s.enqueueTo("c", 2, "first to 2");
   s.api.script.push({ error: apiError("sendMessage", 429, "Too Many Requests: retry after 7", 7) });
-  const sender = s.start();
-  await drain(sender);
+  const sender = s.start({
+    pacer,
+    // What the bot's flood_holds transformer does with the 429 it sees.
+    call: async (method, params, signal) => {
+      try {
+        return await s.api.call(method, params, signal);
+      } catch (error) {
+        if (error instanceof GrammyError) pacer.noteFlood(params.chat_id as number, 7_000);
+        throw error;
+      }
+    },
+  });
+  await advanceUntil(s.clock, () => s.api.texts.includes("first to 2"), "chat 2 is served");
+  assertEquals(s.api.texts, ["first to 1", "first to 2"]);
   assertEquals(await state(s, "a"), { attempts: 1, next: 7_000, sent: null, failed: null });
-  // A kick during the flood wait sends nothing.
-  await s.enqueue("c", "third");
-  sender.ref.tell({ type: "Kick" });
+  assertEquals((await state(s, "b")).attempts, 0, "chat 1's next item waits for the hold");
+  await advanceUntil(s.clock, () => s.api.calls.length === 4, "chat 1 after its hold");
+  assertEquals(s.api.texts.slice(2), ["first to 1", "second to 1"]);
+  assertTrue(s.api.calls.slice(2).every((c) => c.at >= 7_000), "nothing to chat 1 in the hold");
+  await sender.stop();
+  await s.db.close();
+});
+
+Deno.test("a hung call is abandoned at its deadline while the other chats' items go", async () => {
+  const s = await setup();
+  await s.enqueueTo("receipt:1", 1, "receipt 1");
+  await s.enqueueTo("receipt:2", 2, "receipt 2");
+  await s.enqueueTo("receipt:3", 3, "receipt 3");
+  s.api.script.push("hang");
+  const sender = s.start({ callDeadlineMs: 5_000 });
+  await waitUntil(() => s.api.texts.length === 3, "the other receipts go");
+  assertEquals(s.api.texts, ["receipt 1", "receipt 2", "receipt 3"]);
+  assertEquals([(await state(s, "receipt:2")).sent, (await state(s, "receipt:3")).sent], [0, 0]);
+  assertEquals(s.api.inFlight, 1, "the first receipt still hangs");
+  await s.clock.advance(5_000);
+  await waitUntil(async () => (await state(s, "receipt:1")).attempts === 1, "it is abandoned");
+  assertEquals(s.api.inFlight, 0, "its call was aborted");
+  const abandoned = (await s.outbox.get(s.db, "receipt:1"))!;
+  assertEquals([abandoned.nextAttemptAt, abandoned.lastError], [6_000, "no answer within 5000 ms"]);
+  await s.clock.advance(1_000);
+  await waitUntil(async () => (await state(s, "receipt:1")).sent === 6_000, "sent on retry");
+  await sender.stop();
+  await s.db.close();
+});
+
+Deno.test("a call the client abandoned at its deadline holds back no other item", async () => {
+  const s = await setup();
+  await s.enqueueTo("a", 1, "slow");
+  await s.enqueueTo("b", 2, "fine");
+  const deadline = new CallDeadlineExceeded("sendMessage", 10_000);
+  s.api.script.push({
+    error: new HttpError("Network request for 'sendMessage' failed!", deadline),
+  });
+  const sender = s.start({ maxInFlight: 1 });
   await drain(sender);
-  assertEquals(s.api.texts, ["first"]);
-  assertEquals(s.clock.nextTimerAt(), 7_000);
-  await s.clock.advance(7_000);
-  await waitUntil(() => s.api.calls.length === 4, "everything is sent after the wait");
-  assertEquals(s.api.texts, ["first", "first", "second", "third"]);
-  assertEquals(s.api.calls.slice(1).map((c) => c.at), [7_000, 7_000, 7_000]);
+  assertEquals(s.api.texts, ["slow", "fine"]);
+  assertEquals(await state(s, "a"), { attempts: 1, next: 1_000, sent: null, failed: null });
+  await sender.stop();
+  await s.db.close();
+});
+
+Deno.test("at most maxInFlight calls run at once, one per chat, each chat in order", async () => {
+  const s = await setup();
+  for (const [id, chat] of [["a1", 1], ["a2", 1], ["b1", 2], ["c1", 3], ["d1", 4], ["e1", 5]]) {
+    await s.enqueueTo(id as string, chat as number, id as string);
+  }
+  s.api.script.push("hold", "hold", "hold", "hold");
+  const sender = s.start();
+  await waitUntil(() => s.api.inFlight === 4, "four calls in flight");
+  await flushMicrotasks();
+  assertEquals(s.api.texts, ["a1", "b1", "c1", "d1"], "a2 waits for a1, e1 for a free slot");
+  s.api.release();
+  await waitUntil(() => s.api.texts.length === 6, "the rest go");
+  assertEquals(s.api.texts.slice(4), ["a2", "e1"]);
+  assertEquals(s.api.maxInFlight, 4);
+  assertEquals(await s.outbox.backlog(s.db), 0);
   await sender.stop();
   await s.db.close();
 });
@@ -453,10 +554,13 @@ Deno.test("each send first waits for the pacer's slot for its chat", async () =>
   await s.enqueue("b", "second");
   const paced: string[] = [];
   const sender = s.start({
-    pace: (chatId) => {
-      // The call must not have happened yet when its slot is taken.
-      paced.push(`${chatId} after ${s.api.texts.length} sends`);
-      return Promise.resolve();
+    pacer: {
+      readyAt: () => 0,
+      take: (chatId) => {
+        // The call must not have happened yet when its slot is taken.
+        paced.push(`${chatId} after ${s.api.texts.length} sends`);
+        return Promise.resolve();
+      },
     },
   });
   await drain(sender);

@@ -2,7 +2,7 @@
  * End to end: one whole tenant (actor, poller, durable inbox, per-user lanes, outbox sender,
  * payment service and handlers) against the sandbox. Each test drives a sandbox user and checks
  * what really happened: the messages the user received, their Stars wallet, and the ledger,
- * payment and outbox rows.
+ * payment and outbox rows. The payment tests run on each storage engine (`engines.ts`).
  */
 import type { Message } from "grammy/types";
 import { ManualClock } from "../../../actors/kernel/clock.ts";
@@ -19,6 +19,7 @@ import {
   type TestTenantOptions,
 } from "../../support/tenant_world.ts";
 import { waitUntil } from "../../support/wait.ts";
+import { eachEngine } from "../../support/engines.ts";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -56,8 +57,8 @@ function moment(unixSeconds: number): string {
   return `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`;
 }
 
-Deno.test("a purchase: deep link, invoice, payment, the receipt delivered, credits once", async () => {
-  await using world = await TenantWorld.start();
+eachEngine.test("a purchase: deep link, invoice, payment, the receipt delivered, credits once", async ({ engine }) => {
+  await using world = await TenantWorld.start({ engine });
   const account = await startShop(world);
   const ann = world.sandbox.createUser({ firstName: "Ann", languageCode: "en", stars: 120 });
 
@@ -100,8 +101,8 @@ Deno.test("a purchase: deep link, invoice, payment, the receipt delivered, credi
   assertEquals(account.callsTo("answerPreCheckoutQuery").map((c) => c.params.ok), [true]);
 });
 
-Deno.test("the same successful_payment delivered twice credits once and sends one receipt", async () => {
-  await using world = await TenantWorld.start();
+eachEngine.test("the same successful_payment delivered twice credits once and sends one receipt", async ({ engine }) => {
+  await using world = await TenantWorld.start({ engine });
   const account = await startShop(world);
   const ann = world.sandbox.createUser({ firstName: "Ann", languageCode: "en", stars: 120 });
   const paid = expectPaid(
@@ -128,8 +129,8 @@ Deno.test("the same successful_payment delivered twice credits once and sends on
   assertEquals(ann.stars, 70);
 });
 
-Deno.test("paying one order twice credits once and refunds the second charge by itself", async () => {
-  await using world = await TenantWorld.start();
+eachEngine.test("paying one order twice credits once and refunds the second charge by itself", async ({ engine }) => {
+  await using world = await TenantWorld.start({ engine });
   const account = await startShop(world);
   const ann = world.sandbox.createUser({ firstName: "Ann", languageCode: "en", stars: 100 });
   const invoice = await requestInvoice(ann, account, "credits_100");
@@ -178,8 +179,8 @@ Deno.test("paying one order twice credits once and refunds the second charge by 
   ]);
 });
 
-Deno.test("an item purchase delivers the receipt, then the content", async () => {
-  await using world = await TenantWorld.start();
+eachEngine.test("an item purchase delivers the receipt, then the content", async ({ engine }) => {
+  await using world = await TenantWorld.start({ engine });
   const account = await startShop(world);
   const ann = world.sandbox.createUser({ firstName: "Ann", languageCode: "en", stars: 30 });
   const paid = expectPaid(await ann.pay(account, await requestInvoice(ann, account, "wallpapers")));
@@ -203,12 +204,12 @@ Deno.test("an item purchase delivers the receipt, then the content", async () =>
   assertEquals(ann.stars, 5);
 });
 
-Deno.test("a subscription: link, payment, active; Telegram's renewal a month later extends it", async () => {
+eachEngine.test("a subscription: link, payment, active; Telegram's renewal a month later extends it", async ({ engine }) => {
   // Only the sandbox runs on the manual clock: it jumps a month ahead to renew, while the
   // tenant's timers (housekeeping, outbox retries) keep real time. The sandbox starts at the
   // real time so the tenant's expiry sweep sees the subscription as running.
   const sandboxClock = new ManualClock(Date.now());
-  await using world = await TenantWorld.start({ sandboxClock });
+  await using world = await TenantWorld.start({ sandboxClock, engine });
   const account = await startShop(world);
   const ann = world.sandbox.createUser({ firstName: "Ann", languageCode: "en", stars: 400 });
 
@@ -267,14 +268,14 @@ function subscriptionRow(world: TenantWorld, userId: number) {
 
 Deno.test("one user's updates run in order, a slow one delays nobody else, pre-checkout skips the queue", async () => {
   await using world = await TenantWorld.start();
-  using gates = Gates.install();
+  using gates = Gates.of(world);
   const account = await startShop(world, { plugin: GATE_PLUGIN });
   const ann = world.sandbox.createUser({ firstName: "Ann", languageCode: "en", stars: 100 });
   const bob = world.sandbox.createUser({ firstName: "Bob", languageCode: "en" });
   const invoice = await requestInvoice(ann, account, "credits_100");
 
   await ann.send(account, "/slow a");
-  await gates.entered("a");
+  await ann.waitForMessage(account, (message) => message.text === "Slow task a started.");
   await ann.send(account, "/balance");
   // Bob is served while Ann's handler waits.
   await bob.send(account, "/start");
@@ -286,12 +287,13 @@ Deno.test("one user's updates run in order, a slow one delays nobody else, pre-c
     async () => await inboxState(world.db, "shop", paid.updateId!) === "pending",
   );
   assertEquals(await paymentRows(world.db, "shop"), [], "queued behind /slow, not applied yet");
-  assertEquals(shown(ann.messages(account)), ["[invoice 100 credits]"]);
+  assertEquals(shown(ann.messages(account)), ["[invoice 100 credits]", "Slow task a started."]);
 
   gates.open("a");
   await ann.waitForMessage(account, (m) => m.text?.startsWith("✅") ?? false);
   assertEquals(shown(ann.messages(account)), [
     "[invoice 100 credits]",
+    "Slow task a started.",
     "Slow task a done.",
     "Your balance: 0 credits.",
     creditsReceipt(paid.chargeId, 100),

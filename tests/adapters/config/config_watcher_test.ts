@@ -6,7 +6,7 @@ import {
   type ConfigWatcherOptions,
   watchTenantConfig,
 } from "../../../adapters/config/config_watcher.ts";
-import { ConfigDirMissingError } from "../../../config/load_tenants.ts";
+import { ConfigDirMissingError, loadTenants } from "../../../config/load_tenants.ts";
 import { captureLogs } from "../../support/log_capture.ts";
 
 // File events are real, so the debounce runs on real time; short, to keep each test well under
@@ -345,4 +345,34 @@ watchTest("by default a real SIGHUP reloads", async () => {
     controller.abort();
     await watcher.closed;
   }
+});
+
+watchTest("a FIFO named *.json never blocks a reload, nor the ones after it", async () => {
+  await using folder = await configFolder();
+  // A FIFO, and a link to it: opening either for reading would wait for a writer forever.
+  const made = await new Deno.Command("mkfifo", { args: [folder.tenant("pipe.json")] }).output();
+  assert.ok(made.success, "mkfifo failed");
+  await Deno.symlink(folder.tenant("pipe.json"), folder.tenant("linked.json"));
+  const loaded: string[][] = [];
+  const skipped: string[][] = [];
+  await using watcher = startWatcher({
+    configDir: folder.dir,
+    onChange: async () => {
+      const { tenants, problems } = await loadTenants(folder.dir, () => "123:abc");
+      loaded.push(tenants.map((tenant) => tenant.id));
+      skipped.push(problems.map((problem) => problem.message));
+    },
+  });
+
+  await folder.write("shop.json");
+  await until(() => loaded.length >= 1, "the reload after shop.json");
+  await folder.write("quiz.json");
+  await watcher.reloadNow();
+  assert.deepEqual(loaded.at(-1), ["quiz", "shop"]);
+  assert.deepEqual(skipped.at(-1), [
+    "skipped: not a regular file but a FIFO (named pipe); only regular files are read as " +
+    "tenant files",
+    "skipped: not a regular file but a FIFO (named pipe); only regular files are read as " +
+    "tenant files",
+  ]);
 });

@@ -4,6 +4,7 @@ import type { TenantReport } from "../../../adapters/http/runtime_view.ts";
 import { startHttpServer } from "../../../adapters/http/server.ts";
 import { createMetrics, type Metrics } from "../../../adapters/observability/metrics.ts";
 import { redactTokens } from "../../../adapters/observability/redact.ts";
+import type { UpdateDeadLetter } from "../../../money/delivery/update_dead_letters.ts";
 
 const ADMIN_TOKEN = "admin-token-7c1e";
 const BOT_TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw";
@@ -19,6 +20,14 @@ const running: TenantReport = {
   updates: "webhook",
   restarts: 1,
   lastUpdateAt: Date.UTC(2025, 0, 2, 3, 4, 5),
+  // It serves without its menu; the error quotes a token, which /status must not show.
+  failingOptionalCalls: [{
+    call: "setMyCommands (default scope)",
+    error: `500 not a Bot API answer: HTTP 500, body: POST /bot${BOT_TOKEN}/setMyCommands`,
+    attempts: 2,
+    failingSince: Date.UTC(2025, 0, 2, 3, 4, 0),
+    nextAttemptAt: Date.UTC(2025, 0, 2, 3, 4, 10),
+  }],
 };
 const failed: TenantReport = {
   id: "quiz",
@@ -44,16 +53,32 @@ const invalid: TenantReport = {
   configError: `webhook.secretToken: ${WEBHOOK_SECRET} is too short`,
 };
 
-function serve(
+/** A payment `quiz` set aside; its error quotes a token, which /status must not show. */
+const quizDeadLetter: UpdateDeadLetter = {
+  tenantId: "quiz",
+  updateId: 41,
+  kind: "successful_payment",
+  movesMoney: true,
+  attempts: 3,
+  error: `failed 3 times: GET /bot${BOT_TOKEN}/sendMessage: 502`,
+  deadAt: Date.UTC(2025, 0, 2, 3, 4, 5),
+};
+
+async function serve(
   tenants: TenantReport[],
   options: { adminToken?: string; metrics?: Metrics } = { adminToken: ADMIN_TOKEN },
 ) {
   const metrics = options.metrics ?? createMetrics();
-  const server = startHttpServer({
+  const server = await startHttpServer({
     port: 0,
     hostname: "127.0.0.1",
     routes: opsRoutes({
       runtime: { tenants: () => tenants },
+      deadLetters: {
+        deadLetters: () => Promise.resolve([quizDeadLetter]),
+        retryDeadLetter: () => Promise.resolve("not_found"),
+        discardDeadLetter: () => Promise.resolve(false),
+      },
       metrics,
       adminToken: options.adminToken,
       redact,
@@ -65,7 +90,7 @@ function serve(
 }
 
 Deno.test("/healthz answers ok", async () => {
-  const { server, get } = serve([failed]);
+  const { server, get } = await serve([failed]);
   await using _ = server;
   const response = await get("/healthz");
   assertEquals(response.status, 200);
@@ -73,7 +98,7 @@ Deno.test("/healthz answers ok", async () => {
 });
 
 Deno.test("/readyz is 200 when every enabled tenant runs; disabled ones do not count", async () => {
-  const { server, get } = serve([running, disabled]);
+  const { server, get } = await serve([running, disabled]);
   await using _ = server;
   const response = await get("/readyz");
   assertEquals(response.status, 200);
@@ -81,7 +106,7 @@ Deno.test("/readyz is 200 when every enabled tenant runs; disabled ones do not c
 });
 
 Deno.test("/readyz is 503 naming the tenants that are not running, redacted", async () => {
-  const { server, get } = serve([running, failed, disabled, invalid]);
+  const { server, get } = await serve([running, failed, disabled, invalid]);
   await using _ = server;
   const response = await get("/readyz");
   assertEquals(response.status, 503);
@@ -99,7 +124,7 @@ Deno.test("/metrics serves the Prometheus text with tenant labels", async () => 
   metrics.updatesHandled.inc({ tenant: "shop" });
   metrics.payments.inc({ tenant: "shop", kind: "delivered" });
   metrics.onCollect(() => metrics.recordTenantStates([running, failed]));
-  const { server, get } = serve([running, failed], { metrics });
+  const { server, get } = await serve([running, failed], { metrics });
   await using _ = server;
   const response = await get("/metrics");
   assertEquals(response.status, 200);
@@ -114,7 +139,7 @@ Deno.test("/metrics text passes through redact", async () => {
   const metrics = createMetrics();
   // An actor name is free text; should one ever carry a secret, the scrape must not.
   metrics.mailboxDepth.set({ actor: `hook:${WEBHOOK_SECRET}` }, 1);
-  const { server, get } = serve([], { metrics });
+  const { server, get } = await serve([], { metrics });
   await using _ = server;
   const text = await (await get("/metrics")).text();
   assertStringIncludes(text, 'constellation_mailbox_depth{actor="hook:<redacted>"} 1');
@@ -122,7 +147,7 @@ Deno.test("/metrics text passes through redact", async () => {
 });
 
 Deno.test("/status without the bearer token is 401 with a Bearer challenge", async () => {
-  const { server, get } = serve([running]);
+  const { server, get } = await serve([running]);
   await using _ = server;
   for (
     const [headers, error] of [
@@ -141,7 +166,7 @@ Deno.test("/status without the bearer token is 401 with a Bearer challenge", asy
 });
 
 Deno.test("/status with the bearer token reports every tenant, secrets redacted", async () => {
-  const { server, get } = serve([running, failed, disabled, invalid]);
+  const { server, get } = await serve([running, failed, disabled, invalid]);
   await using _ = server;
   const response = await get("/status", { authorization: `bearer ${ADMIN_TOKEN}` });
   assertEquals(response.status, 200);
@@ -157,6 +182,14 @@ Deno.test("/status with the bearer token reports every tenant, secrets redacted"
         restarts: 1,
         lastError: null,
         lastUpdateAt: "2025-01-02T03:04:05.000Z",
+        failingOptionalCalls: [{
+          call: "setMyCommands (default scope)",
+          error: "500 not a Bot API answer: HTTP 500, body: POST /bot<redacted>/setMyCommands",
+          attempts: 2,
+          failingSince: "2025-01-02T03:04:00.000Z",
+          nextAttemptAt: "2025-01-02T03:04:10.000Z",
+        }],
+        deadLetters: [],
       },
       {
         id: "quiz",
@@ -165,6 +198,15 @@ Deno.test("/status with the bearer token reports every tenant, secrets redacted"
         restarts: 10,
         lastError: "401 Unauthorized: GET /bot<redacted>/getMe",
         lastUpdateAt: null,
+        failingOptionalCalls: [],
+        deadLetters: [{
+          updateId: 41,
+          kind: "successful_payment",
+          payment: true,
+          attempts: 3,
+          error: "failed 3 times: GET /bot<redacted>/sendMessage: 502",
+          deadAt: "2025-01-02T03:04:05.000Z",
+        }],
       },
       {
         id: "old",
@@ -173,6 +215,8 @@ Deno.test("/status with the bearer token reports every tenant, secrets redacted"
         restarts: 0,
         lastError: null,
         lastUpdateAt: null,
+        failingOptionalCalls: [],
+        deadLetters: [],
       },
       {
         id: "broken",
@@ -182,13 +226,15 @@ Deno.test("/status with the bearer token reports every tenant, secrets redacted"
         lastError: null,
         lastUpdateAt: null,
         configError: "webhook.secretToken: <redacted> is too short",
+        failingOptionalCalls: [],
+        deadLetters: [],
       },
     ],
   });
 });
 
 Deno.test("/status without ADMIN_TOKEN is 404 telling how to enable it", async () => {
-  const { server, get } = serve([running], {});
+  const { server, get } = await serve([running], {});
   await using _ = server;
   const response = await get("/status", { authorization: "Bearer anything" });
   assertEquals(response.status, 404);
@@ -196,7 +242,7 @@ Deno.test("/status without ADMIN_TOKEN is 404 telling how to enable it", async (
 });
 
 Deno.test("the operations routes answer GET only", async () => {
-  const { server } = serve([running]);
+  const { server } = await serve([running]);
   await using _ = server;
   const response = await fetch(`http://127.0.0.1:${server.port}/metrics`, { method: "POST" });
   assertEquals(response.status, 405);

@@ -1,3 +1,4 @@
+import assert from "node:assert/strict";
 import { assertEquals, assertStringIncludes, assertThrows } from "../../support/assert.ts";
 import { startHttpServer } from "../../../adapters/http/server.ts";
 import { RouteTable } from "../../../adapters/http/routes.ts";
@@ -18,14 +19,14 @@ function local(routes: Route[], signal?: AbortSignal) {
 }
 
 Deno.test("a route gets its decoded path parameters and the client address", async () => {
-  await using server = local([echoRoute]);
+  await using server = await local([echoRoute]);
   const response = await fetch(`http://127.0.0.1:${server.port}/hello/Ann%20Lee`);
   assertEquals(response.status, 200);
   assertEquals(await response.json(), { hello: "Ann Lee", fromLoopback: true });
 });
 
 Deno.test("an unknown path answers 404 in JSON", async () => {
-  await using server = local([echoRoute]);
+  await using server = await local([echoRoute]);
   for (const path of ["/nowhere", "/hello", "/hello/", "/hello/ann/more", "/hello/%E0%A4%A"]) {
     const response = await fetch(`http://127.0.0.1:${server.port}${path}`);
     assertEquals(response.status, 404, path);
@@ -35,7 +36,7 @@ Deno.test("an unknown path answers 404 in JSON", async () => {
 });
 
 Deno.test("a known path with the wrong method answers 405 with Allow", async () => {
-  await using server = local([
+  await using server = await local([
     echoRoute,
     { method: "PUT", path: "/hello/:who", handle: () => new Response("put") },
   ]);
@@ -48,7 +49,7 @@ Deno.test("a known path with the wrong method answers 405 with Allow", async () 
 Deno.test("a handler that throws gets a bare 500; the reason is logged with tokens removed", async () => {
   let response: Response | undefined;
   const logs = await captureLogs(async () => {
-    await using server = local([{
+    await using server = await local([{
       method: "GET",
       path: "/boom",
       handle: () => {
@@ -65,7 +66,7 @@ Deno.test("a handler that throws gets a bare 500; the reason is logged with toke
 });
 
 Deno.test("shutdown resolves, ends `finished` and frees the port", async () => {
-  const server = local([echoRoute]);
+  const server = await local([echoRoute]);
   const port = server.port;
   assertEquals((await fetch(`http://127.0.0.1:${port}/hello/ann`)).status, 200);
   await server.shutdown();
@@ -77,7 +78,7 @@ Deno.test("shutdown resolves, ends `finished` and frees the port", async () => {
 
 Deno.test("aborting the signal shuts the server down", async () => {
   const stop = new AbortController();
-  const server = local([echoRoute], stop.signal);
+  const server = await local([echoRoute], stop.signal);
   stop.abort();
   await server.finished;
   const listener = Deno.listen({ hostname: "127.0.0.1", port: server.port });
@@ -86,11 +87,10 @@ Deno.test("aborting the signal shuts the server down", async () => {
 });
 
 Deno.test("a port in use is a clear error naming the address", async () => {
-  await using first = local([]);
-  assertThrows(
-    () => startHttpServer({ port: first.port, hostname: "127.0.0.1", routes: [] }),
-    Error,
-    `cannot listen on 127.0.0.1:${first.port}: the port is already in use (HTTP_PORT)`,
+  await using first = await local([]);
+  await assert.rejects(
+    startHttpServer({ port: first.port, hostname: "127.0.0.1", routes: [] }),
+    { message: `cannot listen on 127.0.0.1:${first.port}: the port is already in use (HTTP_PORT)` },
   );
 });
 

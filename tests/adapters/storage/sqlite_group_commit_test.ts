@@ -4,7 +4,7 @@
 // alongside it untouched"), and on SQLite those transactions share one group.
 import { DatabaseSync } from "node:sqlite";
 import { assertEquals, assertRejects } from "../../support/assert.ts";
-import { SqliteDatabase } from "../../../adapters/storage/sqlite.ts";
+import { SqliteDatabase } from "../../../adapters/storage/sqlite/sqlite.ts";
 import { StorageError } from "../../../money/ports.ts";
 
 /** A database file with a table `t`, and a second connection that sees only what is committed. */

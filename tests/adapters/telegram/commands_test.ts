@@ -67,7 +67,7 @@ Deno.test("registrations: default scope per locale, then each admin's chat with 
   assertEquals(commandRegistrations(texts, []).length, 3);
 });
 
-Deno.test("initTenantBot registers the menus users see in Telegram", async () => {
+Deno.test("the command menu calls register the menus users see in Telegram", async () => {
   await using h = await startHarness();
   const ann = h.user({ firstName: "Ann", languageCode: "en" });
   const olga = h.user({ firstName: "Ольга", languageCode: "ru-RU" });

@@ -97,7 +97,8 @@ Deno.test("409 Conflict backs off on the clock, is logged, and polling resumes",
       return Promise.resolve();
     },
   });
-  await waitUntil("the backoff timer", () => clock.pendingTimers === 1);
+  // Logged, then waiting: the watchdog of the failed poll is gone, the backoff's timer is the one.
+  await waitUntil("the backoff timer", () => warnings.length === 1 && clock.pendingTimers === 1);
   assertEquals(bot.callsTo("getUpdates").length, 1);
   assertTrue(warnings[0].includes("409 Conflict"), warnings[0]);
   await clock.advance(4_999);
@@ -119,5 +120,44 @@ Deno.test("a rejected token ends polling with a FatalError", async () => {
     FatalError,
     "401",
   );
+  await sandbox.close();
+});
+
+Deno.test("a getUpdates that never answers is abandoned by the watchdog and asked again", async () => {
+  const { sandbox, bot, user, api } = await world();
+  const clock = new ManualClock(0);
+  const warnings: string[] = [];
+  const logger = {
+    warn: (message: string, props: Record<string, unknown>) =>
+      warnings.push(`${message} ${JSON.stringify(props)}`),
+  } as unknown as PollerOptions["logger"];
+  sandbox.hangNext(bot.token, "getUpdates");
+  await user.send(bot, "sent while the poll hung");
+  const controller = new AbortController();
+  const seen: string[] = [];
+  const polling = poll(api, {
+    signal: controller.signal,
+    clock,
+    logger,
+    random: () => 0, // no jitter: the retry waits exactly the first backoff, 1 s
+    stallMarginMs: 5_000,
+    handle: (updates) => {
+      seen.push(...updates.map((u) => u.message?.text ?? ""));
+      return Promise.resolve();
+    },
+  });
+  await waitUntil("the hung poll", () => bot.callsTo("getUpdates").length === 1);
+  // The long poll's own second, plus the margin: not abandoned a moment early.
+  await clock.advance(5_999);
+  assertEquals(warnings, []);
+  await clock.advance(1);
+  await waitUntil("the watchdog's warning", () => warnings.length === 1);
+  assertTrue(warnings[0].includes("no answer within"), warnings[0]);
+  assertEquals(bot.callsTo("getUpdates").length, 1, "asked again only after the backoff");
+  await clock.advance(1_000);
+  await waitUntil("the update, once asked again", () => seen.length === 1);
+  assertEquals(seen, ["sent while the poll hung"]);
+  controller.abort();
+  await polling;
   await sandbox.close();
 });

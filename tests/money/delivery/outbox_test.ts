@@ -120,6 +120,27 @@ Deno.test("due lists pending items whose time has come, in enqueue order", async
   await db.close();
 });
 
+Deno.test("dueFirstPerChat lists each chat's oldest due item, in enqueue order", async () => {
+  const { db, clock, outbox } = await setup();
+  await db.transaction(async (tx) => {
+    await outbox.enqueue(tx, "a1", message(1, "first to 1"));
+    await outbox.enqueue(tx, "b1", message(2, "first to 2"));
+    await outbox.enqueue(tx, "a2", message(1, "second to 1"));
+    await outbox.enqueue(tx, "r1", { method: "refundStarPayment", params: { user_id: 7 } });
+    await outbox.enqueue(tx, "r2", { method: "refundStarPayment", params: { user_id: 8 } });
+    await outbox.enqueue(tx, "c1", message(3, "later to 3"), { notBefore: 5_000 });
+  });
+  assertEquals(ids(await outbox.dueFirstPerChat(db, 10)), ["a1", "b1", "r1"]);
+  assertEquals(ids(await outbox.dueFirstPerChat(db, 2)), ["a1", "b1"]);
+  // An item retried later leaves its chat's next one first in line.
+  await outbox.markRetry(db, "a1", "502: Bad Gateway", 9_000);
+  await outbox.markSent(db, "r1");
+  assertEquals(ids(await outbox.dueFirstPerChat(db, 10)), ["b1", "a2", "r2"]);
+  await clock.advance(9_000);
+  assertEquals(ids(await outbox.dueFirstPerChat(db, 10)), ["a1", "b1", "r2", "c1"]);
+  await db.close();
+});
+
 Deno.test("nextDueAt is the earliest attempt time among pending items", async () => {
   const { db, outbox } = await setup();
   assertEquals(await outbox.nextDueAt(db), undefined);

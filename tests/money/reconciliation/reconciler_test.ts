@@ -19,6 +19,7 @@ import {
   withdrawal,
 } from "../../adapters/telegram/handlers/stars_purchases.ts";
 import { ledgerRows, paymentRows } from "../../support/tenant_world.ts";
+import { eachEngine } from "../../support/engines.ts";
 
 const DAY = 86_400_000;
 
@@ -52,8 +53,8 @@ async function outboxIds(h: Harness): Promise<string[]> {
   return (await h.outbox()).map((row) => row.id);
 }
 
-Deno.test("a payment whose update was lost is credited by reconciliation, with its receipt, once", async () => {
-  await using h = await reconcilingHarness();
+eachEngine.test("a payment whose update was lost is credited by reconciliation, with its receipt, once", async ({ engine }) => {
+  await using h = await reconcilingHarness({ engine });
   const ann = h.user({ firstName: "Ann", languageCode: "en", stars: 100 });
   const { chargeId } = await buyCredits(h, ann, { lost: true });
   assertEquals(ann.stars, 50, "Telegram took the Stars");
@@ -123,8 +124,8 @@ Deno.test("lost subscription charges are applied in order: the first subscribes,
   ]);
 });
 
-Deno.test("a refund Telegram made that the ledger missed is applied by reconciliation", async () => {
-  await using h = await reconcilingHarness();
+eachEngine.test("a refund Telegram made that the ledger missed is applied by reconciliation", async ({ engine }) => {
+  await using h = await reconcilingHarness({ engine });
   const ann = h.user({ firstName: "Ann", languageCode: "en", stars: 100 });
   const { chargeId } = await buyCredits(h, ann);
   assertEquals(await h.reconciler.run(), report({ scanned: 1, alreadyKnown: 1 }));
@@ -336,11 +337,12 @@ async function assertAppliedOnce(h: Harness, userId: number, chargeId: string): 
   assertEquals((await paymentRows(h.db, h.config.id)).length, 1);
 }
 
-Deno.test("racing a late successful_payment never double-credits, whichever writes first", async (t) => {
+eachEngine.test("racing a late successful_payment never double-credits, whichever writes first", async ({ engine, t }) => {
   for (const first of ["late update", "reconciliation"] as const) {
     await t.step(`${first} first`, async () => {
       let held: HeldTransactions | undefined;
       await using h = await reconcilingHarness({
+        engine,
         wrapDb: (db) => held = new HeldTransactions(db),
       });
       const ann = h.user({ firstName: "Ann", languageCode: "en", stars: 100 });
@@ -368,7 +370,7 @@ Deno.test("racing a late successful_payment never double-credits, whichever writ
   }
 
   await t.step("both at once", async () => {
-    await using h = await reconcilingHarness();
+    await using h = await reconcilingHarness({ engine });
     const ann = h.user({ firstName: "Ann", languageCode: "en", stars: 100 });
     const { chargeId, message } = await buyCredits(h, ann, { lost: true });
     const [reconciled] = await Promise.all([

@@ -7,6 +7,8 @@ import {
   OrderTransitionError,
   UnknownOrderError,
 } from "../../../money/stores/orders.ts";
+import type { SqlRunner } from "../../../money/ports.ts";
+import { eachEngine } from "../../support/engines.ts";
 
 async function setup() {
   const db = await openDatabase("sqlite::memory:");
@@ -152,5 +154,44 @@ Deno.test("latestForUser is the newest order, optionally of some states", async 
   assertEquals(await orders.latestForUser(db, 7, ["refunded"]), undefined);
   assertEquals(await orders.latestForUser(db, 7, []), undefined);
   assertEquals(await orders.latestForUser(db, 8), undefined);
+  await db.close();
+});
+
+eachEngine.test("concurrent events on one order: both approvals land, a second payment is refused", async ({ engine }) => {
+  const db = await engine.open();
+  const orders = new Orders("shop", new ManualClock(1_000));
+  const order = await orders.issue(db, {
+    userId: 7,
+    chatId: 7,
+    productId: "credits_100",
+    amount: 50,
+    ttlMs: 60_000,
+  });
+  const pause = () => new Promise((resolve) => setTimeout(resolve, 1));
+  // Both read the order, then write: on PostgreSQL they overlap, and the second write finds the
+  // state it read gone and applies the event again to the new state.
+  const inTransaction = (work: (tx: SqlRunner) => Promise<Order>) =>
+    db.transaction(async (tx) => {
+      await orders.get(tx, order.orderId);
+      await pause();
+      return await work(tx);
+    });
+  const approvals = await Promise.all(
+    [1, 2].map(() => inTransaction((tx) => orders.apply(tx, order.orderId, "approve"))),
+  );
+  assertEquals(approvals.map((o) => o.state), ["approved", "approved"]);
+  const payments = await Promise.allSettled(
+    ["charge-a", "charge-b"].map((chargeId) =>
+      inTransaction((tx) => orders.apply(tx, order.orderId, "pay", { chargeId }))
+    ),
+  );
+  assertEquals(
+    payments.map((p) => p.status).sort(),
+    ["fulfilled", "rejected"],
+  );
+  const refused = payments.find((p) => p.status === "rejected") as PromiseRejectedResult;
+  assertTrue(refused.reason instanceof OrderTransitionError, String(refused.reason));
+  const paid = payments.find((p) => p.status === "fulfilled") as PromiseFulfilledResult<Order>;
+  assertEquals(await orders.get(db, order.orderId), { ...paid.value });
   await db.close();
 });

@@ -37,7 +37,9 @@ import { Reconciler } from "../../../../money/reconciliation/reconciler.ts";
 import { botApiBalanceUpstream } from "../../../../adapters/telegram/bot_api_balance.ts";
 import type { Database } from "../../../../money/ports.ts";
 import { openDatabase } from "../../../../adapters/storage/open_database.ts";
+import type { TestEngine } from "../../../support/engines.ts";
 import {
+  commandMenuCalls,
   createBot,
   initTenantBot,
   installFallbacks,
@@ -88,8 +90,10 @@ export interface HarnessOptions {
   payments?: (options: PaymentServicesOptions) => PaymentServices;
   /** Middleware installed where a tenant's plugin goes: after the runtime's handlers. */
   plugin?: Composer<Context>;
-  /** Wraps the in-memory database, e.g. to hold a transaction back. */
+  /** Wraps the database, e.g. to hold a transaction back. */
   wrapDb?: (db: Database) => Database;
+  /** The storage engine (`tests/support/engines.ts`); SQLite in memory by default. */
+  engine?: Pick<TestEngine, "open">;
   /** Gives the tenant a BalanceActor for the bot's Stars and a Reconciler (see the module doc). */
   botStars?: HarnessBotStarsOptions;
 }
@@ -146,7 +150,13 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     products,
     ...options.tenant,
   }, { token: account.token });
-  const opened = await openDatabase("sqlite::memory:");
+  let opened: Database;
+  try {
+    opened = await (options.engine?.open() ?? openDatabase("sqlite::memory:"));
+  } catch (error) {
+    await sandbox.close();
+    throw error;
+  }
   const db = options.wrapDb?.(opened) ?? opened;
   const bot = createBot(config);
   const serviceOptions = paymentServicesOptions({
@@ -187,7 +197,11 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   installTenantHandlers(bot, { config, texts, payments, logger, botStars, reconciler });
   if (options.plugin) bot.use(options.plugin);
   installFallbacks(bot, texts);
-  await initTenantBot(bot, texts, config);
+  await initTenantBot(bot);
+  // The runtime makes these once the bot serves; the harness at once, so menus can be checked.
+  for (const call of commandMenuCalls(bot, texts, config)) {
+    await call.run(AbortSignal.timeout(5_000));
+  }
 
   let offset: number | undefined;
   const pump = async () => {

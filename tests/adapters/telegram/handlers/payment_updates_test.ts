@@ -11,6 +11,7 @@ import {
 import { createPaymentServices } from "../../../../money/payments/services.ts";
 import type { SandboxUser } from "../../../../sandbox/mod.ts";
 import { type Harness, startHarness } from "./harness.ts";
+import { eachEngine } from "../../../support/engines.ts";
 
 /** Opens the chat, then the bot sends `user` an invoice for `payload` (the bot's own API). */
 async function invoiceWithPayload(h: Harness, user: SandboxUser, payload: string) {
@@ -36,8 +37,8 @@ async function requestCredits(h: Harness, user: SandboxUser) {
   return user.lastMessage(h.account)!;
 }
 
-Deno.test("a full purchase: pre-checkout approved, payment credited, receipt in the outbox", async () => {
-  await using h = await startHarness();
+eachEngine.test("a full purchase: pre-checkout approved, payment credited, receipt in the outbox", async ({ engine }) => {
+  await using h = await startHarness({ engine });
   const ann = h.user({ firstName: "Ann", languageCode: "en", stars: 120 });
   const invoice = await requestCredits(h, ann);
   const outcome = await h.pay(ann, invoice);
@@ -59,8 +60,8 @@ Deno.test("a full purchase: pre-checkout approved, payment credited, receipt in 
   });
 });
 
-Deno.test("the same successful_payment delivered twice is credited once", async () => {
-  await using h = await startHarness();
+eachEngine.test("the same successful_payment delivered twice is credited once", async ({ engine }) => {
+  await using h = await startHarness({ engine });
   const ann = h.user({ firstName: "Ann", languageCode: "en", stars: 120 });
   const outcome = await h.pay(ann, await requestCredits(h, ann));
   if (outcome.status !== "paid" || outcome.updateId === undefined) throw new Error("not paid");
@@ -152,6 +153,68 @@ Deno.test("a pre-checkout whose check throws is still answered, and the error pr
   assertEquals(h.account.callsTo("answerPreCheckoutQuery").length, 1);
 });
 
+Deno.test("an answer to pre-checkout that meets a 5xx is sent again, and the payment goes through", async () => {
+  await using h = await startHarness();
+  const ann = h.user({ firstName: "Ann", languageCode: "en", stars: 120 });
+  const invoice = await requestCredits(h, ann);
+  h.sandbox.failNext(h.account.token, "answerPreCheckoutQuery", {
+    error_code: 502,
+    description: "Bad Gateway",
+  });
+  const outcome = await h.pay(ann, invoice);
+  assertEquals(outcome.status, "paid");
+  assertEquals(h.account.callsTo("answerPreCheckoutQuery").map((c) => c.ok), [false, true]);
+  assertEquals(await h.payments.credits.balance(ann.id), 100);
+});
+
+Deno.test("an answer to pre-checkout whose connection dropped is sent again", async () => {
+  await using h = await startHarness();
+  const ann = h.user({ firstName: "Ann", languageCode: "en", stars: 120 });
+  const invoice = await requestCredits(h, ann);
+  h.sandbox.dropNext(h.account.token, "answerPreCheckoutQuery");
+  const outcome = await h.pay(ann, invoice);
+  assertEquals(outcome.status, "paid");
+  assertEquals(
+    h.account.callsTo("answerPreCheckoutQuery").map((c) => c.fault ?? "answered"),
+    ["drop", "answered"],
+  );
+});
+
+Deno.test("an answer to pre-checkout that arrived but whose reply was lost is not an error", async () => {
+  await using h = await startHarness();
+  const ann = h.user({ firstName: "Ann", languageCode: "en", stars: 120 });
+  const invoice = await requestCredits(h, ann);
+  h.sandbox.loseAnswerNext(h.account.token, "answerPreCheckoutQuery");
+  const outcome = await h.pay(ann, invoice); // the pump would throw if the handler failed
+  assertEquals(outcome.status, "paid");
+  // Asked again, Telegram says the query is answered already: that is the first answer's success.
+  assertEquals(h.account.callsTo("answerPreCheckoutQuery").map((c) => c.ok), [true, false]);
+  assertEquals(await h.payments.credits.balance(ann.id), 100);
+});
+
+Deno.test("answering pre-checkout gives up within Telegram's 10 s when every try fails", async () => {
+  await using h = await startHarness();
+  const ann = h.user({ firstName: "Ann", languageCode: "en", stars: 120 });
+  const invoice = await requestCredits(h, ann);
+  const start = h.clock.now();
+  h.sandbox.failNext(h.account.token, "answerPreCheckoutQuery", {
+    error_code: 500,
+    description: "Internal Server Error",
+  }, 100);
+  const paying = ann.pay(h.account, invoice);
+  const pumped = h.pump().then(() => undefined, (error) => error);
+  let failure: unknown;
+  pumped.then((error) => (failure = error));
+  while (failure === undefined) await h.clock.advance(50);
+  assertTrue(failure instanceof BotError, String(failure));
+  const attempts = h.account.callsTo("answerPreCheckoutQuery");
+  assertTrue(attempts.length > 5, `${attempts.length} attempts`);
+  assertTrue(attempts.at(-1)!.at - start < 10_000, "the last try is inside the 10 s");
+  await h.clock.advance(10_000);
+  assertEquals((await paying).status, "timeout");
+  assertEquals(ann.stars, 120);
+});
+
 /** A payment receiver that cannot apply payments, as with a broken database. */
 class UnappliablePayments extends PaymentReceiver {
   override receive(_message: PaymentMessage): Promise<PaymentOutcome> {
@@ -181,8 +244,8 @@ Deno.test("a successful_payment that cannot be applied fails the update instead 
   assertTrue((error as BotError).ctx.message?.successful_payment !== undefined);
 });
 
-Deno.test("a refund made on Telegram's side reverses the credits once", async () => {
-  await using h = await startHarness();
+eachEngine.test("a refund made on Telegram's side reverses the credits once", async ({ engine }) => {
+  await using h = await startHarness({ engine });
   const ann = h.user({ firstName: "Ann", languageCode: "en", stars: 100 });
   const outcome = await h.pay(ann, await requestCredits(h, ann));
   if (outcome.status !== "paid") throw new Error(`expected paid, got ${outcome.status}`);

@@ -5,7 +5,8 @@
  * One connection serves the process. SQLite allows one writer at a time anyway, and a single
  * connection makes transactions simple to reason about: an async lock lets one transaction (or
  * one lone statement) run at a time, so no statement can slip into another caller's open
- * transaction across an `await`.
+ * transaction across an `await`. One process serves a file: a second one is refused at open, by
+ * an exclusive lock on `<file>.lock` (`instance_lock.ts`) that ends with the process.
  *
  * Group commit: transactions that queue up behind the lock one after another are run together,
  * each inside its own savepoint, and committed at once. Each commit is an fsync
@@ -39,7 +40,13 @@
  * @module
  */
 import { DatabaseSync, type StatementSync } from "node:sqlite";
-import { type Database, type SqlRunner, type SqlValue, StorageError } from "../../money/ports.ts";
+import {
+  type Database,
+  type SqlRunner,
+  type SqlValue,
+  StorageError,
+} from "../../../money/ports.ts";
+import { InstanceLock } from "./instance_lock.ts";
 
 /**
  * How long a statement waits for a lock held by another process (a second runtime on the same
@@ -61,6 +68,27 @@ interface GroupMember {
   reject(error: unknown): void;
 }
 
+/** `runner`, remembering the first of its statements that failed. */
+function notingFailures(runner: SqlRunner): {
+  runner: SqlRunner;
+  failure(): { error: unknown } | undefined;
+} {
+  let failure: { error: unknown } | undefined;
+  const note = <T>(promise: Promise<T>) =>
+    promise.catch((error) => {
+      failure ??= { error };
+      throw error;
+    });
+  return {
+    runner: {
+      all: (sql, params) => note(runner.all(sql, params)),
+      get: (sql, params) => note(runner.get(sql, params)),
+      run: (sql, params) => note(runner.run(sql, params)),
+    },
+    failure: () => failure,
+  };
+}
+
 /** SQLite behind the {@linkcode Database} interface. */
 export class SqliteDatabase implements Database {
   readonly dialect = "sqlite" as const;
@@ -70,29 +98,43 @@ export class SqliteDatabase implements Database {
   /** The group queued last, while it still takes members: it has not started, nothing follows. */
   #openGroup: GroupMember[] | undefined;
   #closed = false;
+  readonly #instanceLock: InstanceLock | undefined;
 
-  private constructor(db: DatabaseSync) {
+  private constructor(db: DatabaseSync, lock: InstanceLock | undefined) {
     this.#db = db;
+    this.#instanceLock = lock;
   }
 
   /**
    * Opens (creating if needed) the database file at `path`, or an in-memory one for
-   * `":memory:"`. The folder must exist; `openDatabase` creates it.
+   * `":memory:"`. The folder must exist; `openDatabase` creates it. A file is locked for this
+   * process until {@linkcode close} (`instance_lock.ts`): when another process has it open, this
+   * throws a {@linkcode StorageError} naming the file and that process.
    */
   static open(path: string): SqliteDatabase {
+    const lock = path === ":memory:" ? undefined : InstanceLock.acquire(path);
     let db: DatabaseSync;
     try {
       db = new DatabaseSync(path);
     } catch (error) {
+      lock?.release();
       throw new StorageError(`cannot open SQLite database ${path}: ${(error as Error).message}`, {
         cause: error,
       });
     }
     // WAL lets readers (an operator's sqlite3 shell) work while we write. synchronous=FULL
     // makes each commit durable even against power loss: money and update records must survive.
-    db.exec(`PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;
-      PRAGMA busy_timeout = ${busyTimeoutMs}; PRAGMA foreign_keys = ON;`);
-    return new SqliteDatabase(db);
+    try {
+      db.exec(`PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;
+        PRAGMA busy_timeout = ${busyTimeoutMs}; PRAGMA foreign_keys = ON;`);
+    } catch (error) {
+      db.close();
+      lock?.release();
+      throw new StorageError(`cannot use SQLite database ${path}: ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
+    return new SqliteDatabase(db, lock);
   }
 
   #statement(sql: string): StatementSync {
@@ -178,7 +220,20 @@ export class SqliteDatabase implements Database {
         const member = group[current];
         if (!alone) this.#db.exec("SAVEPOINT member");
         try {
-          succeeded.push({ member, value: await member.fn(this.#runner) });
+          const noted = notingFailures(this.#runner);
+          const value = await member.fn(noted.runner);
+          const failure = noted.failure();
+          if (failure !== undefined) {
+            // As on PostgreSQL, which aborts a transaction at its failed statement: a failure
+            // the function caught still fails the transaction.
+            throw new StorageError(
+              `the transaction was rolled back: a statement in it failed (${
+                failure.error instanceof Error ? failure.error.message : String(failure.error)
+              })`,
+              { cause: failure.error },
+            );
+          }
+          succeeded.push({ member, value });
           if (!alone) this.#db.exec("RELEASE member");
         } catch (error) {
           // SQLite itself rolled everything back (disk full, I/O error): the group is lost.
@@ -209,6 +264,10 @@ export class SqliteDatabase implements Database {
     if (this.#closed) return;
     await this.#exclusive(() => Promise.resolve());
     this.#closed = true;
-    this.#db.close();
+    try {
+      this.#db.close();
+    } finally {
+      this.#instanceLock?.release();
+    }
   }
 }

@@ -1,0 +1,108 @@
+/**
+ * Process-level containment: no error of a tenant or its plugin ends the process. Deno ends a
+ * process on an unhandled promise rejection or an exception thrown from a timer; with many bots
+ * in one process that let one plugin's bug stop them all, and the update that caused it ran
+ * again at every start. {@linkcode containUncaughtErrors} listens for both events, prevents the
+ * exit, and traces the error to the tenant whose work it came from, which is then crashed
+ * through its supervisor (and restarted); an error traced to no tenant is logged and counted.
+ *
+ * Tracing: each tenant's start runs inside {@linkcode runAsTenant}, and everything it starts —
+ * its actor, poller, handlers, the plugin's code and the promises and timers those create —
+ * inherits that scope (an `AsyncLocalStorage`). A rejection is reported in the scope that
+ * created the promise, so it is traced there. A throw in a timer is reported outside any scope;
+ * it is traced by the files named in its stack, which {@linkcode UncaughtErrorOwner} matches
+ * against each tenant's plugin module.
+ *
+ * @example
+ * ```ts ignore
+ * const stop = containUncaughtErrors(runtime, { metrics });
+ * runAsTenant("shop", () => setTimeout(() => Promise.reject(new Error("plugin bug")), 10));
+ * // a moment later: "Uncaught error in tenant shop …", and only shop restarts
+ * stop();
+ * ```
+ * @module
+ */
+import { AsyncLocalStorage } from "node:async_hooks";
+import type { Metrics } from "../../adapters/observability/metrics.ts";
+import { runtimeLogger } from "../../adapters/observability/logging.ts";
+
+const tenantScope = new AsyncLocalStorage<string>();
+
+/** Runs `start` (and everything it starts, now or later) as work of tenant `tenantId`. */
+export function runAsTenant<T>(tenantId: string, start: () => T): T {
+  return tenantScope.run(tenantId, start);
+}
+
+/** The tenant whose work is running now, if any. */
+export function currentTenant(): string | undefined {
+  return tenantScope.getStore();
+}
+
+/** Who an uncaught error belongs to, and what to do with it: the runtime. */
+export interface UncaughtErrorOwner {
+  /** The tenants whose plugin module is named in `text` (a stack, a file name). */
+  tenantsNamedIn(text: string): string[];
+  /** Crashes the tenant through its supervisor; false when it is not running. */
+  crashTenant(tenantId: string, error: unknown): boolean;
+}
+
+/** What else {@linkcode containUncaughtErrors} reports to. */
+export interface ContainmentOptions {
+  metrics?: Metrics;
+}
+
+const log = runtimeLogger("containment");
+
+/** The text an error is traced and logged by: its stack when it has one. */
+function traceText(error: unknown): string {
+  return error instanceof Error ? error.stack ?? `${error.name}: ${error.message}` : String(error);
+}
+
+/**
+ * Keeps the process alive through uncaught errors and crashes only the tenant each belongs to;
+ * see the module doc. Returns a function that removes the listeners.
+ */
+export function containUncaughtErrors(
+  owner: UncaughtErrorOwner,
+  options: ContainmentOptions = {},
+): () => void {
+  const contain = (error: unknown, where: string, file?: string) => {
+    const text = traceText(error);
+    const scoped = currentTenant();
+    const tenants = scoped !== undefined
+      ? [scoped]
+      : owner.tenantsNamedIn(file === undefined ? text : `${text}\n${file}`);
+    if (tenants.length === 0) {
+      options.metrics?.uncaughtErrors.inc({ tenant: "" });
+      log.error("{where} outside any tenant; the process keeps running: {error}", {
+        where,
+        error: text,
+      });
+      return;
+    }
+    for (const tenant of tenants) {
+      options.metrics?.uncaughtErrors.inc({ tenant });
+      const crashed = owner.crashTenant(tenant, error);
+      log.error("{where} in tenant {tenant}; {outcome}: {error}", {
+        where,
+        tenant,
+        outcome: crashed ? "restarting the tenant" : "the tenant is not running",
+        error: text,
+      });
+    }
+  };
+  const onRejection = (event: PromiseRejectionEvent) => {
+    event.preventDefault();
+    contain(event.reason, "Unhandled promise rejection");
+  };
+  const onError = (event: ErrorEvent) => {
+    event.preventDefault();
+    contain(event.error ?? event.message, "Uncaught exception", event.filename || undefined);
+  };
+  globalThis.addEventListener("unhandledrejection", onRejection);
+  globalThis.addEventListener("error", onError);
+  return () => {
+    globalThis.removeEventListener("unhandledrejection", onRejection);
+    globalThis.removeEventListener("error", onError);
+  };
+}

@@ -1,0 +1,83 @@
+/**
+ * A plugin's log lines, carried from its worker to the tenant's logger. In the worker the
+ * plugin gets a real LogTape logger (`tenant.logger`) whose only sink posts each record to the
+ * host; the host re-emits it under the tenant's plugin category, so it carries the tenant id,
+ * passes the process's redaction and lands wherever the process logs.
+ *
+ * Values that cannot travel in a message (a function, a class instance with private state)
+ * travel as their text.
+ *
+ * @example
+ * ```ts ignore
+ * // in the worker
+ * const logger = await forwardLogs(["constellation", "tenant", "oracle", "plugin"], "info", post);
+ * // in the host, for each `log` message
+ * emitForwarded(pluginLogger, message.record);
+ * ```
+ * @module
+ */
+import { configure, getLogger, type Logger, type LogLevel, type LogRecord } from "@logtape/logtape";
+import type { ForwardedLogRecord } from "./protocol.ts";
+
+/** LogTape's levels, least severe first. */
+const LEVELS: readonly LogLevel[] = ["trace", "debug", "info", "warning", "error", "fatal"];
+
+/** The least severe level `logger` logs, so the worker does not send what would be dropped. */
+export function lowestLevelOf(logger: Logger): LogLevel {
+  return LEVELS.find((level) => logger.isEnabledFor(level)) ?? "fatal";
+}
+
+/**
+ * In the worker: makes `category` (from `lowestLevel` up) go to `post`, and returns its logger.
+ */
+export async function forwardLogs(
+  category: readonly string[],
+  lowestLevel: LogLevel,
+  post: (record: ForwardedLogRecord) => void,
+): Promise<Logger> {
+  await configure({
+    sinks: { host: (record) => post(forwardable(record, category.length)) },
+    loggers: [
+      { category: [...category], sinks: ["host"], lowestLevel },
+      { category: ["logtape", "meta"], sinks: [], lowestLevel: "fatal" },
+    ],
+  });
+  return getLogger([...category]);
+}
+
+/** In the host: logs a record a worker forwarded under `pluginLogger`. */
+export function emitForwarded(pluginLogger: Logger, record: ForwardedLogRecord): void {
+  const [first, ...rest] = record.category;
+  const logger = first === undefined ? pluginLogger : pluginLogger.getChild([first, ...rest]);
+  logger.emit({
+    level: record.level,
+    message: record.message,
+    rawMessage: record.rawMessage,
+    timestamp: record.timestamp,
+    properties: record.properties,
+  });
+}
+
+function forwardable(record: LogRecord, prefixLength: number): ForwardedLogRecord {
+  return {
+    category: record.category.slice(prefixLength),
+    level: record.level,
+    message: record.message.map(cloneable),
+    rawMessage: typeof record.rawMessage === "string"
+      ? record.rawMessage
+      : record.rawMessage.join("{}"),
+    timestamp: record.timestamp,
+    properties: Object.fromEntries(
+      Object.entries(record.properties).map(([key, value]) => [key, cloneable(value)]),
+    ),
+  };
+}
+
+/** `value` if it survives `postMessage`, else its text. */
+function cloneable(value: unknown): unknown {
+  try {
+    return structuredClone(value);
+  } catch {
+    return String(value);
+  }
+}

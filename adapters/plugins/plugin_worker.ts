@@ -1,0 +1,211 @@
+/**
+ * The entry of a plugin's worker (`plugin_host.ts` starts it). It runs with Deno permissions cut
+ * down to reading the plugin's own folder: no environment, no files written, no network. So
+ * everything the plugin does outside its isolate goes over the message protocol
+ * (`protocol.ts`): its Bot API calls are posted to the host, which makes them with the token
+ * the worker never sees; its Stars service calls and its log records are posted likewise.
+ *
+ * For the plugin nothing changes: its default export gets a grammY composer, the Stars service
+ * and the tenant (id and logger), and its handlers see a normal grammY context whose `ctx.api`
+ * (and so `ctx.reply`) calls its own bot. Each update it is given is answered `handled` (with
+ * whether it called `next()`, so the tenant's fallbacks run only then) or `failed`.
+ *
+ * @example
+ * ```ts ignore
+ * const worker = new Worker(new URL("./plugin_worker.ts", import.meta.url), {
+ *   type: "module",
+ *   deno: { permissions: pluginPermissions },
+ * });
+ * worker.postMessage({ kind: "install", path, tenantId, logCategory, me, lowestLevel });
+ * ```
+ * @module
+ */
+import { Api, type Context as ContextType, GrammyError, InputFile } from "grammy/web";
+import { Context, type MiddlewareFn } from "grammy/web";
+import type { Update, UserFromGetMe } from "grammy/types";
+import { installPlugin } from "./load_plugin.ts";
+import { forwardLogs } from "./forwarded_logs.ts";
+import type { StarsService } from "./plugin_api.ts";
+import type { ApiReply, HostMessage, Settled, StarsCall, WorkerMessage } from "./protocol.ts";
+
+/** The part of a worker's global scope this file uses. */
+interface WorkerScope {
+  postMessage(message: WorkerMessage): void;
+  addEventListener(type: "message", listener: (event: MessageEvent<HostMessage>) => void): void;
+  addEventListener(type: "error", listener: (event: ErrorEvent) => void): void;
+  addEventListener(
+    type: "unhandledrejection",
+    listener: (event: PromiseRejectionEvent) => void,
+  ): void;
+}
+
+const scope = globalThis as unknown as WorkerScope;
+// Taken before the plugin loads, so that replacing them from the plugin changes neither how the
+// worker answers the host nor the memory it reports.
+const post = scope.postMessage.bind(scope);
+const memoryUsage = Deno.memoryUsage.bind(Deno);
+
+/** This isolate's JavaScript heap and the buffers outside it (`ArrayBuffer`s), in bytes. */
+function ownMemory(): number {
+  const { heapUsed, external } = memoryUsage();
+  return heapUsed + external;
+}
+
+/** Requests posted to the host, waiting for their reply, by id. */
+const waiting = new Map<number, (reply: Settled | ApiReply) => void>();
+let lastRequestId = 0;
+
+/** grammY's type for the signal a plugin may pass to a call (its polyfill's, in the Node build). */
+interface CallSignal {
+  readonly aborted: boolean;
+  addEventListener(type: "abort", listener: () => void, options?: { once?: boolean }): void;
+}
+
+/**
+ * Posts the request `build` makes and resolves with the host's reply. An aborted `signal` stops
+ * the waiting, not the host's call.
+ */
+function request(build: (id: number) => WorkerMessage, signal?: CallSignal): Promise<unknown> {
+  const id = ++lastRequestId;
+  return new Promise((resolve, reject) => {
+    const aborted = () => new DOMException("The call was aborted", "AbortError");
+    if (signal?.aborted) return reject(aborted());
+    signal?.addEventListener("abort", () => {
+      waiting.delete(id);
+      reject(aborted());
+    }, { once: true });
+    waiting.set(id, resolve);
+    try {
+      post(build(id));
+    } catch (error) {
+      // A value a message cannot carry (a function, say) in the arguments.
+      waiting.delete(id);
+      reject(error);
+    }
+  });
+}
+
+async function callStars(call: StarsCall): Promise<never> {
+  const reply = await request((id) => ({ kind: "stars", id, call })) as Settled;
+  if (reply.ok) return reply.value as never;
+  const error = new Error(reply.error.message);
+  error.name = reply.error.name;
+  throw error;
+}
+
+/** The Stars service, each call answered by the tenant's payment services in the host. */
+const stars: StarsService = {
+  balance: (userId) => callStars({ method: "balance", userId }),
+  deduct: (userId, amount, { reason, idempotencyKey, languageCode, chatId }) =>
+    callStars({
+      method: "deduct",
+      userId,
+      amount,
+      request: { reason, idempotencyKey, languageCode, chatId },
+    }),
+  offer: (userId, chatId, productId, languageCode) =>
+    callStars({ method: "offer", userId, chatId, productId, languageCode }),
+  history: (userId, page) => callStars({ method: "history", userId, page }),
+};
+
+/** A Bot API client that never reaches the network: the host makes each call for it. */
+function forwardingApi(): Api {
+  // The host holds the token; this one only fills the place grammY keeps for it.
+  const api = new Api("held-by-the-host");
+  api.config.use(async (_prev, method, payload, signal) => {
+    if (holdsFile(payload)) {
+      throw new Error(
+        `${method}: a plugin cannot upload file contents; send a file_id or a URL instead`,
+      );
+    }
+    const reply = await request(
+      (id) => ({ kind: "api", id, method, payload: (payload ?? {}) as Record<string, unknown> }),
+      signal,
+    ) as ApiReply;
+    if (reply.kind === "unreachable") throw new Error(`${method}: ${reply.message}`);
+    return reply.answer as never;
+  });
+  return api;
+}
+
+/** Whether a call's payload carries an `InputFile`, whose contents a message cannot carry. */
+function holdsFile(value: unknown, depth = 0): boolean {
+  if (value instanceof InputFile) return true;
+  if (depth > 3 || typeof value !== "object" || value === null) return false;
+  return Object.values(value).some((inner) => holdsFile(inner, depth + 1));
+}
+
+const api = forwardingApi();
+let me: UserFromGetMe | undefined;
+const installation = Promise.withResolvers<MiddlewareFn<ContextType>>();
+// Updates wait on the installation; when it fails the host ends the worker, so nothing else
+// may report that rejection (it would count as an uncaught error of the plugin).
+installation.promise.catch(() => {});
+
+async function install(message: Extract<HostMessage, { kind: "install" }>): Promise<void> {
+  me = message.me;
+  try {
+    const logger = await forwardLogs(
+      message.logCategory,
+      message.lowestLevel,
+      (record) => post({ kind: "log", record }),
+    );
+    const composer = await installPlugin(message.path, stars, { id: message.tenantId, logger });
+    installation.resolve(composer.middleware());
+    post({ kind: "installed" });
+  } catch (error) {
+    installation.reject(error);
+    post({ kind: "installFailed", error: describe(error) });
+  }
+}
+
+async function handle(id: number, update: Update): Promise<void> {
+  let outcome: WorkerMessage;
+  try {
+    const middleware = await installation.promise;
+    let passedOn = false;
+    await middleware(new Context(update, api, me!), () => {
+      passedOn = true;
+      return Promise.resolve();
+    });
+    outcome = { kind: "handled", id, passedOn };
+  } catch (error) {
+    outcome = { kind: "failed", id, error: describe(error) };
+  }
+  post(outcome);
+}
+
+function describe(error: unknown): string {
+  if (error instanceof GrammyError) return `${error.error_code} ${error.description}`;
+  return error instanceof Error ? error.message : String(error);
+}
+
+// What the plugin leaves uncaught is reported rather than printed by Deno: the host logs it
+// with the tenant's id and ends this worker.
+scope.addEventListener("error", (event) => {
+  event.preventDefault();
+  post({ kind: "threw", error: describe(event.error ?? event.message) });
+});
+scope.addEventListener("unhandledrejection", (event) => {
+  event.preventDefault();
+  post({ kind: "threw", error: `an unhandled rejection: ${describe(event.reason)}` });
+});
+
+scope.addEventListener("message", ({ data: message }) => {
+  switch (message.kind) {
+    case "install":
+      void install(message);
+      return;
+    case "update":
+      void handle(message.id, message.update);
+      return;
+    case "ping":
+      post({ kind: "pong", id: message.id, memoryBytes: ownMemory() });
+      return;
+    case "starsReply":
+    case "apiReply":
+      waiting.get(message.id)?.(message.reply);
+      waiting.delete(message.id);
+      return;
+  }
+});

@@ -1,0 +1,109 @@
+/**
+ * The messages between a tenant (the host) and its plugin's worker. The worker holds no secret
+ * and no permission beyond reading its own folder, so everything a plugin does outside its
+ * isolate travels here: the host hands it updates and heartbeats; it asks the host for the
+ * Stars service and for Bot API calls of its own bot, and forwards its log records.
+ *
+ * Every request carries an `id` its reply repeats. The host never trusts what a worker sends:
+ * `worker_messages.ts` checks each message against these types before acting on it.
+ *
+ * @example
+ * ```ts
+ * import type { HostMessage, WorkerMessage } from "./protocol.ts";
+ *
+ * const update: HostMessage = { kind: "update", id: 1, update: { update_id: 7 } };
+ * const handled: WorkerMessage = { kind: "handled", id: 1, passedOn: false };
+ * ```
+ * @module
+ */
+import type { Update, UserFromGetMe } from "grammy/types";
+import type { LogLevel } from "@logtape/logtape";
+import type { DeductRequest } from "../../money/payments/credits.ts";
+
+/** What the host sends a plugin's worker. */
+export type HostMessage =
+  /** The first message: load the plugin and call its default export. */
+  | {
+    kind: "install";
+    /** The plugin module's real path. */
+    path: string;
+    tenantId: string;
+    /** The tenant's plugin logger category; the plugin's records are forwarded under it. */
+    logCategory: string[];
+    /** The bot's `getMe`, so the worker never asks for it. */
+    me: UserFromGetMe;
+    /** The least severe level the host logs for the plugin; less severe records stay in the worker. */
+    lowestLevel: LogLevel;
+  }
+  /** An update for the plugin's composer; answered `handled` or `failed`. */
+  | { kind: "update"; id: number; update: Update }
+  /** A heartbeat; answered `pong` with the memory the worker holds. */
+  | { kind: "ping"; id: number }
+  /** The answer to a `stars` request. */
+  | { kind: "starsReply"; id: number; reply: Settled }
+  /** The answer to an `api` request. */
+  | { kind: "apiReply"; id: number; reply: ApiReply };
+
+/** What a plugin's worker sends the host. */
+export type WorkerMessage =
+  | { kind: "installed" }
+  | { kind: "installFailed"; error: string }
+  /** The plugin finished an update; `passedOn` when it called `next()`. */
+  | { kind: "handled"; id: number; passedOn: boolean }
+  /** The plugin threw while handling an update. */
+  | { kind: "failed"; id: number; error: string }
+  | { kind: "pong"; id: number; memoryBytes: number }
+  /** Something the plugin started threw where nothing caught it (a timer, a rejection). */
+  | { kind: "threw"; error: string }
+  | { kind: "stars"; id: number; call: StarsCall }
+  /** A Bot API call of the tenant's own bot. */
+  | { kind: "api"; id: number; method: string; payload: Record<string, unknown> }
+  | { kind: "log"; record: ForwardedLogRecord };
+
+/** One call of the Stars service (`plugin_api.ts`), by method. */
+export type StarsCall =
+  | { method: "balance"; userId: number }
+  | { method: "deduct"; userId: number; amount: number; request: DeductRequest }
+  | {
+    method: "offer";
+    userId: number;
+    chatId: number;
+    productId: string;
+    languageCode?: string;
+  }
+  | { method: "history"; userId: number; page?: number };
+
+/** How a request to the host ended: its value, or why it failed (redacted). */
+export type Settled =
+  | { ok: true; value: unknown }
+  | { ok: false; error: { name: string; message: string } };
+
+/**
+ * How a Bot API call ended: Telegram's answer as it came (the worker's grammY turns a refusal
+ * into a `GrammyError`), or a failure to reach Telegram at all (redacted).
+ */
+export type ApiReply =
+  | { kind: "answer"; answer: ApiAnswer }
+  | { kind: "unreachable"; message: string };
+
+/** Telegram's answer to a call, as grammY's transformers return it. */
+export type ApiAnswer =
+  | { ok: true; result: unknown }
+  | {
+    ok: false;
+    error_code: number;
+    description: string;
+    parameters?: { retry_after?: number; migrate_to_chat_id?: number };
+  };
+
+/** A log record of the plugin, with only values a message can carry. */
+export interface ForwardedLogRecord {
+  /** Below the plugin's own category (`constellation.tenant.<id>.plugin`). */
+  category: string[];
+  level: LogLevel;
+  /** The message parts and the values between them, as LogTape renders them. */
+  message: unknown[];
+  rawMessage: string;
+  timestamp: number;
+  properties: Record<string, unknown>;
+}

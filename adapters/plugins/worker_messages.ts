@@ -1,0 +1,104 @@
+/**
+ * Reads what a plugin's worker sent. The plugin shares its worker's global scope, so it can post
+ * anything: a message the host acts on must have exactly the shape of a `WorkerMessage`
+ * (`protocol.ts`), or it is ignored. Value ranges (a positive user id, a whole amount) are the
+ * money domain's to check, as they are for any caller.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { readWorkerMessage } from "./worker_messages.ts";
+ *
+ * assert.deepEqual(readWorkerMessage({ kind: "handled", id: 3, passedOn: true }), {
+ *   ok: true,
+ *   message: { kind: "handled", id: 3, passedOn: true },
+ * });
+ * const refund = readWorkerMessage({ kind: "stars", id: 1, call: { method: "refund" } });
+ * assert.equal(refund.ok, false);
+ * assert.deepEqual(!refund.ok && refund.request, { kind: "stars", id: 1 });
+ * ```
+ * @module
+ */
+import { z } from "zod";
+import type { WorkerMessage } from "./protocol.ts";
+
+const id = z.number().int().nonnegative();
+
+const logLevel = z.enum(["trace", "debug", "info", "warning", "error", "fatal"]);
+
+const starsCall = z.discriminatedUnion("method", [
+  z.strictObject({ method: z.literal("balance"), userId: z.number() }),
+  z.strictObject({
+    method: z.literal("deduct"),
+    userId: z.number(),
+    amount: z.number(),
+    request: z.strictObject({
+      reason: z.string(),
+      idempotencyKey: z.string(),
+      languageCode: z.string().optional(),
+      chatId: z.number().optional(),
+    }),
+  }),
+  z.strictObject({
+    method: z.literal("offer"),
+    userId: z.number(),
+    chatId: z.number(),
+    productId: z.string(),
+    languageCode: z.string().optional(),
+  }),
+  z.strictObject({ method: z.literal("history"), userId: z.number(), page: z.number().optional() }),
+]);
+
+const workerMessage: z.ZodType<WorkerMessage> = z.discriminatedUnion("kind", [
+  z.strictObject({ kind: z.literal("installed") }),
+  z.strictObject({ kind: z.literal("installFailed"), error: z.string() }),
+  z.strictObject({ kind: z.literal("handled"), id, passedOn: z.boolean() }),
+  z.strictObject({ kind: z.literal("failed"), id, error: z.string() }),
+  z.strictObject({ kind: z.literal("pong"), id, memoryBytes: z.number() }),
+  z.strictObject({ kind: z.literal("threw"), error: z.string() }),
+  z.strictObject({ kind: z.literal("stars"), id, call: starsCall }),
+  z.strictObject({
+    kind: z.literal("api"),
+    id,
+    method: z.string(),
+    payload: z.record(z.string(), z.unknown()),
+  }),
+  z.strictObject({
+    kind: z.literal("log"),
+    record: z.strictObject({
+      category: z.array(z.string()),
+      level: logLevel,
+      message: z.array(z.unknown()),
+      rawMessage: z.string(),
+      timestamp: z.number(),
+      properties: z.record(z.string(), z.unknown()),
+    }),
+  }),
+]);
+
+/**
+ * What a worker sent: a `WorkerMessage`, or what is wrong with it — and, when it looks like a
+ * request (a JavaScript plugin passing a user id as text, say), which one, so that the plugin
+ * gets an error back rather than waiting for an answer that never comes.
+ */
+export type ReadMessage =
+  | { ok: true; message: WorkerMessage }
+  | { ok: false; problem: string; request?: { kind: "stars" | "api"; id: number } };
+
+/** Checks `data` against the shape of a `WorkerMessage`; see {@linkcode ReadMessage}. */
+export function readWorkerMessage(data: unknown): ReadMessage {
+  const parsed = workerMessage.safeParse(data);
+  if (parsed.success) return { ok: true, message: parsed.data };
+  const problem = parsed.error.issues
+    .map((issue) => `${issue.path.join(".") || "message"}: ${issue.message}`)
+    .join("; ");
+  const request = requestOf(data);
+  return request ? { ok: false, problem, request } : { ok: false, problem };
+}
+
+const request = z.object({ kind: z.enum(["stars", "api"]), id });
+
+function requestOf(data: unknown): { kind: "stars" | "api"; id: number } | undefined {
+  const parsed = request.safeParse(data);
+  return parsed.success ? { kind: parsed.data.kind, id: parsed.data.id } : undefined;
+}

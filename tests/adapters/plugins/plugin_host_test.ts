@@ -1,0 +1,158 @@
+/**
+ * A plugin in its worker keeps the contract it had in the runtime's process: a grammY composer
+ * whose handlers reply through the tenant's bot, the Stars service, the tenant's id and logger,
+ * `next()` deciding whether the tenant's fallbacks run, and a bad plugin parking the tenant.
+ * Everything crosses the message protocol here, so these tests also cover the protocol.
+ */
+import { assertEquals, assertRejects, assertTrue } from "../../support/assert.ts";
+import { FatalError } from "../../../actors/kernel/child.ts";
+import { PluginFailure } from "../../../adapters/plugins/worker_session.ts";
+import { BOT_INFO, PluginFixture, textUpdate, USER_ID } from "./plugin_fixture.ts";
+
+Deno.test("a plugin in its worker gets a composer, the Stars service and its tenant", async () => {
+  await using fixture = await PluginFixture.create(`
+    export default async (bot, stars, tenant) => {
+      const balance = await stars.balance(1);
+      await stars.offer(1, 1, "pack", "en");
+      await stars.history(1, 2);
+      bot.command("hi", async (ctx) => {
+        const spent = await stars.deduct(ctx.from.id, 5, {
+          reason: "hi",
+          idempotencyKey: "hi:" + ctx.update.update_id,
+        });
+        await ctx.reply(\`\${tenant.id} \${balance} short \${spent.shortfall} \${ctx.me.username}\`);
+      });
+    };
+  `);
+  await fixture.host.start(BOT_INFO);
+  const update = textUpdate("/hi");
+  assertEquals(await fixture.run(update), false, "a handled command goes no further");
+  assertEquals(fixture.starsCalls, [
+    "balance 1",
+    "offer 1 1 pack",
+    "history 1 2",
+    `deduct ${USER_ID} 5 hi:${update.update_id}`,
+  ]);
+  // As JSON, the way the call goes out: grammY's unset parameters fall away.
+  assertEquals(JSON.parse(JSON.stringify(fixture.apiCalls)), [{
+    method: "sendMessage",
+    payload: { chat_id: USER_ID, text: "oracle 7 short 4 oracle_bot" },
+  }]);
+});
+
+Deno.test("the plugin's next() decides whether the tenant's fallbacks run", async () => {
+  await using fixture = await PluginFixture.create(`
+    export default (bot) => {
+      bot.command("hi", (ctx) => ctx.reply("hello"));
+      bot.command("both", async (ctx, next) => {
+        await ctx.reply("mine, and the fallbacks' too");
+        await next();
+      });
+    };
+  `);
+  await fixture.host.start(BOT_INFO);
+  assertEquals(await fixture.run(textUpdate("/hi")), false);
+  assertEquals(await fixture.run(textUpdate("/other")), true, "not the plugin's: passed on");
+  assertEquals(await fixture.run(textUpdate("/both")), true);
+  assertEquals(fixture.texts, ["hello", "mine, and the fallbacks' too"]);
+});
+
+Deno.test("failures reach the plugin as errors, and the plugin's own errors fail the update", async () => {
+  await using fixture = await PluginFixture.create(`
+    import { GrammyError } from "grammy/web";
+    export default (bot, stars) => {
+      bot.command("history", async (ctx) => {
+        try {
+          await stars.history(ctx.from.id, 0);
+        } catch (error) {
+          await ctx.reply(\`\${error.name}: \${error.message}\`);
+        }
+      });
+      bot.command("hook", async (ctx) => {
+        try {
+          await ctx.api.setWebhook("https://example.com/steal");
+        } catch (error) {
+          await ctx.reply(\`\${error instanceof GrammyError} \${error.error_code} \${error.description}\`);
+        }
+      });
+      bot.command("wrong", async (ctx) => {
+        try {
+          await stars.balance("seven");
+        } catch (error) {
+          await ctx.reply(error.message);
+        }
+      });
+      bot.command("fail", () => {
+        throw new Error("no API key");
+      });
+    };
+  `);
+  await fixture.host.start(BOT_INFO);
+  await fixture.run(textUpdate("/history"));
+  await fixture.run(textUpdate("/hook"));
+  await fixture.run(textUpdate("/wrong"));
+  await assertRejects(() => fixture.run(textUpdate("/fail")), PluginFailure, "no API key");
+  await fixture.run(textUpdate("/history"));
+  const [history, hook, wrong, again] = fixture.texts as string[];
+  assertEquals(history, "RangeError: history page must be >= 1");
+  assertEquals(hook, "true 403 Forbidden: a plugin may not call setWebhook; the runtime does");
+  assertTrue(wrong.startsWith("a malformed Stars call: call.userId"), wrong);
+  assertEquals(again, history, "the worker goes on after a handler's error");
+  assertEquals(fixture.apiCalls.map((call) => call.method), [
+    "sendMessage",
+    "sendMessage",
+    "sendMessage",
+    "sendMessage",
+  ], "setWebhook never reached the Bot API");
+});
+
+Deno.test("a plugin that cannot load, exports no function or throws parks the tenant", async () => {
+  const cases: [string, string][] = [
+    [`export default 42;`, "must export a function as default"],
+    [
+      `export default () => { throw new Error("no API key"); };`,
+      "failed while installing: no API key",
+    ],
+    [`import "./missing.ts"; export default () => {};`, "could not be loaded"],
+    [`syntax error here`, "could not be loaded"],
+  ];
+  for (const [source, expected] of cases) {
+    await using fixture = await PluginFixture.create(source);
+    await assertRejects(() => fixture.host.start(BOT_INFO), FatalError, expected);
+  }
+  await using missing = await PluginFixture.create("");
+  await Deno.remove(missing.path);
+  await assertRejects(
+    () => missing.host.start(BOT_INFO),
+    FatalError,
+    `plugin ${missing.path} could not be loaded`,
+  );
+  await using endless = await PluginFixture.create(
+    `export default () => new Promise(() => {});`,
+    { limits: { installTimeoutMs: 300 } },
+  );
+  await assertRejects(
+    () => endless.host.start(BOT_INFO),
+    FatalError,
+    "did not finish installing within 300 ms",
+  );
+});
+
+Deno.test("a plugin's log lines reach the tenant's logger", async () => {
+  await using fixture = await PluginFixture.create(`
+    export default (bot, _stars, tenant) => {
+      bot.command("ask", async (ctx) => {
+        tenant.logger.info("Answered {userId}.", { userId: ctx.from.id });
+        tenant.logger.getChild("cache").debug("Cached {value}.", { value: Symbol("x") });
+        await ctx.reply("42");
+      });
+    };
+  `);
+  await fixture.host.start(BOT_INFO);
+  await fixture.run(textUpdate("/ask"));
+  assertEquals(fixture.records.map((record) => record.category.join(".")), [
+    "test-plugin.oracle",
+    "test-plugin.oracle.cache",
+  ]);
+  assertEquals(fixture.logs, [`info: Answered ${USER_ID}.`, "debug: Cached Symbol(x)."]);
+});
