@@ -15,15 +15,10 @@
  */
 import "./adapters/observability/node_warnings.ts";
 import { loadRuntimeSettings, type RuntimeSettings } from "./config/runtime_settings.ts";
-import {
-  ConfigDirMissingError,
-  formatProblem,
-  formatWarning,
-  loadTenants,
-} from "./config/load_tenants.ts";
+import { ConfigDirMissingError, type LoadResult, loadTenants } from "./config/load_tenants.ts";
 import { tenantFromEnv } from "./config/env_tenant.ts";
 import { configureLogging, flushLogs, runtimeLogger } from "./adapters/observability/logging.ts";
-import { Runtime } from "./actors/runtime/runtime.ts";
+import { logConfigProblem, logConfigWarnings, Runtime } from "./actors/runtime/runtime.ts";
 import { containUncaughtErrors } from "./actors/runtime/containment.ts";
 import { globalDeadLetters } from "./actors/kernel/dead_letters.ts";
 import { openDatabase } from "./adapters/storage/open_database.ts";
@@ -33,8 +28,11 @@ import type { HttpServer } from "./adapters/http/server.ts";
 import { startLastingHttpServer } from "./adapters/http/lasting_server.ts";
 import { webhookRoute } from "./adapters/http/webhook_route.ts";
 import { opsRoutes } from "./adapters/http/ops_routes.ts";
+import { countTenantStates, describeTenantStates } from "./adapters/http/runtime_view.ts";
 import { watchTenantConfig } from "./adapters/config/config_watcher.ts";
 import { secrets } from "./adapters/observability/redact.ts";
+import { EnvFile } from "./adapters/config/env_file.ts";
+import { tenantLoadOptions } from "./adapters/config/tenant_checks.ts";
 
 /** How long a stop may take before the process gives up waiting and exits with 1. */
 const shutdownDeadlineMs = 20_000;
@@ -47,7 +45,14 @@ function fail(message: string): never {
   Deno.exit(2);
 }
 
-const env = (name: string) => Deno.env.get(name);
+// `.env` (ENV_FILE) is read at start and again before every reload, so a token rotated there is
+// picked up on SIGHUP; its values win over the environment the process started with.
+const envFile = EnvFile.locate((name) => Deno.env.get(name));
+const envFileError = envFile?.read();
+if (envFileError !== undefined && Deno.env.get("ENV_FILE") !== undefined) fail(envFileError);
+const env = envFile
+  ? envFile.overlay((name) => Deno.env.get(name))
+  : (name: string) => Deno.env.get(name);
 let settings: RuntimeSettings;
 try {
   settings = loadRuntimeSettings(env);
@@ -60,14 +65,16 @@ const log = runtimeLogger("main");
 
 let loaded;
 try {
-  loaded = await loadTenants(settings.configDir, env);
+  loaded = await loadTenants(settings.configDir, env, tenantLoadOptions(settings.publicUrl));
 } catch (error) {
   if (error instanceof ConfigDirMissingError) fail(`${error.message}\n${help}`);
   throw error;
 }
-for (const warning of loaded.warnings) log.warn(formatWarning(warning));
-for (const problem of loaded.problems) {
-  for (const line of formatProblem(problem).split("\n")) log.error("Skipped: {line}", { line });
+// The runtime logs the load's problems and warnings as it applies it (below), once each; a
+// start that stops before then logs them itself.
+function logUnappliedLoad(load: LoadResult): void {
+  logConfigWarnings(load.warnings);
+  for (const problem of load.problems) logConfigProblem(problem);
 }
 // Tenant files, or else the original single bot of a `.env`; only files are watched.
 const fromFiles = loaded.tenants.length > 0 || loaded.problems.length > 0;
@@ -81,6 +88,7 @@ if (!fromFiles) {
   }
 }
 if (!tenants.some((t) => t.enabled)) {
+  logUnappliedLoad(loaded);
   await flushLogs();
   fail(
     `no usable tenant in ${settings.configDir}/tenants/ (and no TELEGRAM_BOT_TOKEN in the environment).\n${help}`,
@@ -91,6 +99,7 @@ let db: Database;
 try {
   db = await openDatabase(settings.databaseUrl);
 } catch (error) {
+  logUnappliedLoad(loaded);
   await flushLogs();
   fail((error as Error).message);
 }
@@ -108,7 +117,7 @@ const runtime = Runtime.create({
 // Before any tenant starts: from here on, an error nothing caught crashes only its tenant.
 containUncaughtErrors(runtime, { metrics });
 
-// The HTTP server comes first: /healthz answers and /readyz names the tenants still starting
+// The HTTP server comes first: /healthz and /readyz answer (/status shows the tenants starting)
 // while they start, and webhooks find a listener as soon as they are registered.
 const redact = (text: string) => secrets.redact(text);
 let http: HttpServer;
@@ -130,6 +139,7 @@ try {
     redact,
   });
 } catch (error) {
+  logUnappliedLoad(loaded);
   await flushLogs();
   fail((error as Error).message);
 }
@@ -137,7 +147,11 @@ try {
 await runtime.run();
 // Record the files refused at start, so /status shows them too.
 if (fromFiles) await runtime.reload(loaded);
-log.info("Constellation is running {count} tenant(s).", { count: tenants.length });
+// Counted by state: "running 1 tenant" would be wrong while that tenant is in backoff.
+log.info("Constellation is running: {tenants}.", {
+  tenants: describeTenantStates(runtime.tenants()),
+  states: countTenantStates(runtime.tenants()),
+});
 
 const stopWatching = new AbortController();
 const watcher = fromFiles
@@ -145,7 +159,11 @@ const watcher = fromFiles
     configDir: settings.configDir,
     signal: stopWatching.signal,
     onChange: async () => {
-      await runtime.reload(await loadTenants(settings.configDir, env));
+      const unread = envFile?.read();
+      if (unread !== undefined) log.warn("{problem}", { problem: unread });
+      await runtime.reload(
+        await loadTenants(settings.configDir, env, tenantLoadOptions(settings.publicUrl)),
+      );
     },
   })
   : undefined;

@@ -82,6 +82,30 @@ export interface TenantOrigin {
   /** Folder that relative plugin paths are resolved against. */
   configDir: string;
   env: EnvLookup;
+  /** Further checks, see {@linkcode LoadOptions}. */
+  options?: LoadOptions;
+}
+
+/**
+ * What the loader checks beyond the schema, so that a tenant it accepts can start: a reload
+ * never swaps in a config that fails as the tenant starts.
+ */
+export interface LoadOptions {
+  /**
+   * `PUBLIC_URL` as the runtime knows it: a string, or `null` when it is unset (then a webhook
+   * tenant is an error). Left out, webhook tenants are not checked here.
+   */
+  publicUrl?: string | null;
+  /**
+   * Whether a plugin must be a file that exists now, as the tenant's start needs. Left out, a
+   * missing file is reported only when the tenant starts.
+   */
+  checkPluginFile?: boolean;
+  /**
+   * Checks of what the config layer cannot see (the text keys of the bot, …). Also run on the
+   * texts of a file with other errors when they are well-formed, so every problem is reported.
+   */
+  check?: (tenant: Pick<TenantConfig, "texts">) => FieldIssue[];
 }
 
 /** The configuration folder does not exist (or is not a folder). */
@@ -129,6 +153,12 @@ export function parseTenant(data: unknown, origin: TenantOrigin): TenantFileResu
   const parsed = TenantFileSchema.safeParse(data);
   if (!parsed.success) {
     const issues = describeIssues(parsed.error, data, { isSecret: isSecretPath });
+    const texts = TenantFileSchema.shape.texts.safeParse(
+      typeof data === "object" && data !== null ? (data as { texts?: unknown }).texts : undefined,
+    );
+    if (texts.success && origin.options?.check) {
+      issues.push(...origin.options.check({ texts: texts.data }));
+    }
     return { ok: false, problem: invalid(origin.source, issues), warnings: [] };
   }
   return resolveTenant(parsed.data, origin);
@@ -171,9 +201,20 @@ function resolveTenant(file: TenantFile, origin: TenantOrigin): TenantFileResult
   const credentials = mtproto && resolveMtproto(mtproto, secret, issues);
   const pluginPath = plugin === undefined
     ? undefined
-    : resolvePlugin(plugin, origin.configDir, issues);
+    : resolvePlugin(plugin, origin.configDir, issues, origin.options?.checkPluginFile === true);
+
+  if (
+    origin.options?.publicUrl === null && settings.updates === "webhook" && settings.enabled
+  ) {
+    issues.push({
+      path: "updates",
+      message: `"webhook" needs PUBLIC_URL, the https address Telegram can reach this process ` +
+        `at (webhooks arrive at PUBLIC_URL/telegram/${origin.id}); set it, or use "polling"`,
+    });
+  }
 
   if (issues.length > 0 || token === undefined) {
+    if (origin.options?.check) issues.push(...origin.options.check(settings));
     return { ok: false, problem: invalid(origin.source, issues), warnings };
   }
   const tenant: TenantConfig = {
@@ -185,6 +226,8 @@ function resolveTenant(file: TenantFile, origin: TenantOrigin): TenantFileResult
     ...(credentials && { mtproto: credentials }),
     ...(pluginPath !== undefined && { plugin: pluginPath }),
   };
+  const checked = origin.options?.check?.(tenant) ?? [];
+  if (checked.length > 0) return { ok: false, problem: invalid(origin.source, checked), warnings };
   return { ok: true, tenant, warnings };
 }
 
@@ -214,7 +257,12 @@ function resolveMtproto(
   return apiId === undefined || apiHash === undefined ? undefined : { apiId, apiHash };
 }
 
-function resolvePlugin(plugin: string, configDir: string, issues: FieldIssue[]) {
+function resolvePlugin(
+  plugin: string,
+  configDir: string,
+  issues: FieldIssue[],
+  checkFile: boolean,
+) {
   const root = resolve(configDir);
   const absolute = resolve(root, plugin);
   const inside = relative(root, absolute);
@@ -223,16 +271,23 @@ function resolvePlugin(plugin: string, configDir: string, issues: FieldIssue[]) 
     issues.push({ path: "plugin", message: "expected a path inside the config folder" });
     return undefined;
   }
-  return realPluginPath(plugin, root, absolute, issues);
+  return realPluginPath(plugin, root, absolute, issues, checkFile);
 }
 
 /**
  * The plugin's path with symbolic links resolved: its worker may read the folder it is in, so a
  * link leading out of the config folder is refused, and so is a plugin in the config folder
- * itself or in `tenants/`, which hold every tenant's file. A path that does not resolve (the
- * file is not there yet) is kept: the tenant's start reports that the plugin cannot be loaded.
+ * itself or in `tenants/`, which hold every tenant's file. With `checkFile` (the runtime's
+ * loads), a path that is not a regular file is refused too; without it, a path that does not
+ * resolve (the file is not there yet) is kept: the tenant's start reports it.
  */
-function realPluginPath(plugin: string, root: string, absolute: string, issues: FieldIssue[]) {
+function realPluginPath(
+  plugin: string,
+  root: string,
+  absolute: string,
+  issues: FieldIssue[],
+  checkFile: boolean,
+) {
   let real = absolute;
   let realRoot = root;
   try {
@@ -260,7 +315,24 @@ function realPluginPath(plugin: string, root: string, absolute: string, issues: 
     });
     return undefined;
   }
+  const problem = checkFile ? notAFile(real) : undefined;
+  if (problem !== undefined) {
+    issues.push({
+      path: "plugin",
+      message: `expected a .ts or .js file; ${JSON.stringify(plugin)} ${problem} (${real})`,
+    });
+    return undefined;
+  }
   return real;
+}
+
+/** Why `path` is not a regular file, or `undefined` when it is (or cannot be told here). */
+function notAFile(path: string): string | undefined {
+  try {
+    return Deno.statSync(path).isFile ? undefined : "is not a regular file";
+  } catch (error) {
+    return error instanceof Deno.errors.NotFound ? "does not exist" : undefined;
+  }
 }
 
 /**
@@ -305,6 +377,7 @@ export async function loadTenantFile(
   path: string,
   configDir: string,
   env: EnvLookup = processEnv,
+  options: LoadOptions = {},
 ): Promise<TenantFileResult> {
   const id = tenantIdOf(path);
   if (id === undefined) {
@@ -331,7 +404,7 @@ export async function loadTenantFile(
     const message = describeJsonError(error, text);
     return { ok: false, problem: { file: path, message, issues: [] }, warnings: [] };
   }
-  return parseTenant(data, { id, source: path, configDir, env });
+  return parseTenant(data, { id, source: path, configDir, env, options });
 }
 
 /** Why a tenant file could not be read, as a problem's message. */
@@ -361,13 +434,26 @@ async function isDirectory(path: string): Promise<boolean | undefined> {
 export async function loadTenants(
   configDir: string,
   env: EnvLookup = processEnv,
+  options: LoadOptions = {},
 ): Promise<LoadResult> {
   const configIsDirectory = await isDirectory(configDir);
   if (configIsDirectory === undefined) throw new ConfigDirMissingError(configDir, "missing");
   if (!configIsDirectory) throw new ConfigDirMissingError(configDir, "not a folder");
 
+  return await loadTenantFolder(join(configDir, "tenants"), configDir, env, options);
+}
+
+/**
+ * Loads every `*.json` file in `tenantsDir` as {@linkcode loadTenants} does, resolving plugin
+ * paths against `configDir`; a missing `tenantsDir` means no tenants.
+ */
+export async function loadTenantFolder(
+  tenantsDir: string,
+  configDir: string,
+  env: EnvLookup = processEnv,
+  options: LoadOptions = {},
+): Promise<LoadResult> {
   const result: LoadResult = { tenants: [], problems: [], warnings: [] };
-  const tenantsDir = join(configDir, "tenants");
   const tenantsIsDirectory = await isDirectory(tenantsDir);
   if (tenantsIsDirectory === undefined) return result;
   if (!tenantsIsDirectory) {
@@ -384,7 +470,7 @@ export async function loadTenants(
   }
   files.sort();
   for (const file of files) {
-    const loaded = await loadTenantFile(file, configDir, env);
+    const loaded = await loadTenantFile(file, configDir, env, options);
     result.warnings.push(...loaded.warnings);
     if (loaded.ok) result.tenants.push(loaded.tenant);
     else result.problems.push(loaded.problem);

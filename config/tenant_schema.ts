@@ -78,7 +78,8 @@ export function isHttpUrl(text: string): boolean {
 // into the URL, which would leak it into logs (grammY appends `/bot<token>` by itself).
 const TOKEN_IN_TEXT = /\d{3,}:[A-Za-z0-9_-]{20,}/;
 
-function editDistance(a: string, b: string): number {
+/** The Levenshtein distance of `a` and `b`, for "did you mean" hints. */
+export function editDistance(a: string, b: string): number {
   let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
   for (let i = 1; i <= a.length; i++) {
     const current = [i];
@@ -91,17 +92,22 @@ function editDistance(a: string, b: string): number {
   return previous[b.length];
 }
 
-function unknownFieldsMessage(keys: readonly string[], allowed: readonly string[]): string {
-  const expected = `expected only: ${allowed.join(", ")}`;
-  if (keys.length !== 1) {
-    return `unknown fields ${keys.map((key) => JSON.stringify(key)).join(", ")}; ${expected}`;
-  }
-  const key = keys[0];
+/** ` (did you mean "name"?)` when one of `allowed` is close to `key`, else nothing. */
+function didYouMean(key: string, allowed: readonly string[]): string {
   const closest = allowed
     .map((name) => ({ name, distance: editDistance(key.toLowerCase(), name.toLowerCase()) }))
     .sort((a, b) => a.distance - b.distance)[0];
-  const hint = closest && closest.distance <= 2 ? ` (did you mean "${closest.name}"?)` : "";
-  return `unknown field${hint}; ${expected}`;
+  return closest && closest.distance <= 2 ? ` (did you mean "${closest.name}"?)` : "";
+}
+
+/** Every unknown key gets its own hint, at the top level as in nested objects. */
+function unknownFieldsMessage(keys: readonly string[], allowed: readonly string[]): string {
+  const expected = `expected only: ${allowed.join(", ")}`;
+  if (keys.length !== 1) {
+    const named = keys.map((key) => `${JSON.stringify(key)}${didYouMean(key, allowed)}`);
+    return `unknown fields ${named.join(", ")}; ${expected}`;
+  }
+  return `unknown field${didYouMean(keys[0], allowed)}; ${expected}`;
 }
 
 /** A strict object whose errors list the allowed fields and suggest the closest one. */

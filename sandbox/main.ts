@@ -5,7 +5,7 @@
  *
  * @example
  * ```sh
- * deno run --allow-net --allow-read sandbox/main.ts --port 8081 --bot @shop_bot --user Ann:500
+ * deno task sandbox --port 8081 --bot @shop_bot --user Ann:500
  * # then, elsewhere: a bot process with apiRoot http://127.0.0.1:8081 and the printed token
  * ```
  * @module
@@ -14,6 +14,7 @@
 import { formatCall } from "./cli/call_log.ts";
 import { ConsoleCommands } from "./cli/console_commands.ts";
 import { mergeScenarios, parseArgs, parseScenario, type Scenario } from "./cli/scenario.ts";
+import { USER_API_PREFIX } from "./cli/user_api.ts";
 import { BOT_API_VERSION, Sandbox } from "./mod.ts";
 
 async function loadScenario(args: string[]): Promise<Scenario> {
@@ -40,12 +41,18 @@ async function main(): Promise<void> {
     console.log(`bot @${bot.username} token ${bot.token}${where}`);
   }
   for (const user of users) console.log(`user ${user.id} ${user.firstName}: ${user.stars} stars`);
+  console.log(
+    `act as a user over HTTP: ${sandbox.apiRoot}${USER_API_PREFIX}/<id>/… (sandbox/README.md)`,
+  );
   console.log('type "help" for user commands');
 
   Deno.addSignalListener("SIGINT", () => {
     sandbox.close().then(() => Deno.exit(0));
   });
-  const commands = new ConsoleCommands(bots, users, (line) => console.log(line));
+  const commands = new ConsoleCommands(bots, users, (line) => console.log(line), {
+    createUser: (settings) => sandbox.createUser(settings),
+    findUser: (id) => sandbox.user(id),
+  });
   let buffered = "";
   for await (const chunk of Deno.stdin.readable.pipeThrough(new TextDecoderStream())) {
     buffered += chunk;

@@ -31,6 +31,7 @@ import { type ApiServer, startApiServer } from "./http/api_server.ts";
 import { dispatchCall } from "./methods/dispatch.ts";
 import { SandboxBot } from "./sandbox_bot.ts";
 import { SandboxUser } from "./sandbox_user.ts";
+import { handleUserApi, USER_API_PREFIX, type UserApiWorld } from "./cli/user_api.ts";
 import type { BotState, CallRecord } from "./world/bot_state.ts";
 import type { UpdateContent } from "./world/update_queue.ts";
 import type { Fault } from "./world/faults.ts";
@@ -133,12 +134,19 @@ export class Sandbox {
   readonly #world: World;
   readonly #server: ApiServer;
   readonly #handles: Map<BotState, SandboxBot>;
+  readonly #users: Map<number, SandboxUser>;
   #closing: Promise<void> | undefined;
 
-  private constructor(world: World, server: ApiServer, handles: Map<BotState, SandboxBot>) {
+  private constructor(
+    world: World,
+    server: ApiServer,
+    handles: Map<BotState, SandboxBot>,
+    users: Map<number, SandboxUser>,
+  ) {
     this.#world = world;
     this.#server = server;
     this.#handles = handles;
+    this.#users = users;
   }
 
   /** Starts the HTTP server and an empty world. */
@@ -171,8 +179,27 @@ export class Sandbox {
         await dispatchCall(world, bot, method, raw).catch(() => {});
       },
     );
-    const server = startApiServer(world, options.port ?? 0);
-    return new Sandbox(world, server, handles);
+    const users = new Map<number, SandboxUser>();
+    const userApi: UserApiWorld = {
+      user: (id) => users.get(id),
+      bot: (username) => [...handles.values()].find((bot) => bot.username === username),
+      createUser: (settings) => Sandbox.#addUser(world, users, settings),
+    };
+    const server = startApiServer(world, options.port ?? 0, {
+      prefix: USER_API_PREFIX,
+      handle: (request) => handleUserApi(userApi, request),
+    });
+    return new Sandbox(world, server, handles, users);
+  }
+
+  static #addUser(
+    world: World,
+    users: Map<number, SandboxUser>,
+    settings: UserSettings,
+  ): SandboxUser {
+    const user = new SandboxUser(world, world.createUser(settings));
+    users.set(user.id, user);
+    return user;
   }
 
   /** `http://127.0.0.1:<port>`: grammY's `client.apiRoot`. */
@@ -195,7 +222,12 @@ export class Sandbox {
 
   /** Creates a user with a Stars wallet (0 unless `stars` is given). */
   createUser(settings: UserSettings): SandboxUser {
-    return new SandboxUser(this.#world, this.#world.createUser(settings));
+    return Sandbox.#addUser(this.#world, this.#users, settings);
+  }
+
+  /** The user with this id (created here or through the HTTP user API), if any. */
+  user(id: number): SandboxUser | undefined {
+    return this.#users.get(id);
   }
 
   /** Makes `token` answer 401 from now on, as after a token reset in @BotFather. */

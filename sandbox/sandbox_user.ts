@@ -60,6 +60,16 @@ export interface WaitOptions {
 }
 
 /** A user in the sandbox; create it with `sandbox.createUser()`. */
+/** How a test steers one payment. */
+export interface PayOptions {
+  /**
+   * Awaited after the bot approved the pre-checkout query and before the payment is taken: a
+   * test holds two payments of one invoice here until both are approved (a double tap whose
+   * pre-checkout queries both arrive before either payment).
+   */
+  afterApproval?: () => Promise<void>;
+}
+
 export class SandboxUser {
   readonly [STATE]: UserState;
   readonly #world: World;
@@ -281,12 +291,16 @@ export class SandboxUser {
    * assert.equal(bot.starBalance, 40);
    * ```
    */
-  async pay(bot: SandboxBot, invoice: Message | string): Promise<PaymentOutcome> {
+  async pay(
+    bot: SandboxBot,
+    invoice: Message | string,
+    options: PayOptions = {},
+  ): Promise<PaymentOutcome> {
     const state = bot[STATE];
     if (typeof invoice === "string") {
       const terms = state.invoiceLinks.get(invoice.replace(/^(https:\/\/)?t\.me\/\$/, ""));
       if (!terms) throw new Error(`${invoice} is not an invoice link of @${bot.username}`);
-      return await checkout(this.#world, state, this[STATE], terms);
+      return await checkout(this.#world, state, this[STATE], terms, options.afterApproval);
     }
     const record = this.#chat(bot).invoice(invoice.message_id);
     if (!record) {
@@ -299,7 +313,13 @@ export class SandboxUser {
     // Telegram takes both payments — the double tap a bot has to detect and refund.
     record.status = "paying";
     record.checkouts++;
-    const outcome = await checkout(this.#world, state, this[STATE], record.terms);
+    const outcome = await checkout(
+      this.#world,
+      state,
+      this[STATE],
+      record.terms,
+      options.afterApproval,
+    );
     record.checkouts--;
     if (outcome.status === "paid") record.status = "paid";
     else if (record.checkouts === 0 && record.status === "paying") record.status = "open";

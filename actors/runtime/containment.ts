@@ -12,14 +12,6 @@
  * created the promise, so it is traced there. A throw in a timer is reported outside any scope;
  * it is traced by the files named in its stack, which {@linkcode UncaughtErrorOwner} matches
  * against each tenant's plugin module.
- *
- * @example
- * ```ts ignore
- * const stop = containUncaughtErrors(runtime, { metrics });
- * runAsTenant("shop", () => setTimeout(() => Promise.reject(new Error("plugin bug")), 10));
- * // a moment later: "Uncaught error in tenant shop …", and only shop restarts
- * stop();
- * ```
  * @module
  */
 import { AsyncLocalStorage } from "node:async_hooks";

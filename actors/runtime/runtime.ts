@@ -60,7 +60,13 @@ import { startTenant, type TenantEnvironment, type TenantHandle } from "../tenan
 import { supervisionObserver } from "./supervision_log.ts";
 import { BalanceRegistry } from "../balance/registry.ts";
 import type { TenantConfig } from "../../config/tenant_schema.ts";
-import { formatProblem, type LoadResult } from "../../config/load_tenants.ts";
+import {
+  type ConfigProblem,
+  type ConfigWarning,
+  formatProblem,
+  formatWarning,
+  type LoadResult,
+} from "../../config/load_tenants.ts";
 import { planReload, type ReloadPlan, transitionOf } from "../../config/reload_plan.ts";
 import type { Database } from "../../money/ports.ts";
 import type { Metrics } from "../../adapters/observability/metrics.ts";
@@ -143,6 +149,8 @@ export class Runtime implements RuntimeView, WebhookTarget, DeadLetterDesk, Unca
   #root!: Supervisor;
   #tenants?: Supervisor;
   #draining = false;
+  /** Tenants whose next start is a config reload's (see `supervisionObserver`). */
+  readonly #configReloads = new Set<string>();
   #reloading: Promise<void> = Promise.resolve();
 
   private constructor(options: RuntimeOptions) {
@@ -163,6 +171,7 @@ export class Runtime implements RuntimeView, WebhookTarget, DeadLetterDesk, Unca
       clock,
       onEvent: supervisionObserver({
         metrics: options.metrics,
+        takeConfigReload: (id) => this.#configReloads.delete(id),
         redact: (text) => this.#redactor.redact(text),
       }),
     };
@@ -281,9 +290,14 @@ export class Runtime implements RuntimeView, WebhookTarget, DeadLetterDesk, Unca
       this.#rememberSecrets(config);
       const entry = this.#entries.get(config.id) ?? {};
       const previous = entry.config;
+      if (entry.configError !== undefined) logValidAgain(config.source);
       this.#entries.set(config.id, { ...entry, config, configError: undefined });
       const transition = transitionOf(previous, config);
       log.info("Tenant {id}: {transition} after a config change.", { id: config.id, transition });
+      if (transition !== "none") {
+        this.#metrics?.tenantConfigReloads.inc({ tenant: config.id });
+        if (transition !== "stop") this.#configReloads.add(config.id);
+      }
       if (transition === "start") await tenants.addChild(this.#spec(config.id));
       if (transition === "restart") await tenants.restartChild(config.id);
       if (transition === "stop") await tenants.removeChild(config.id);
@@ -295,15 +309,14 @@ export class Runtime implements RuntimeView, WebhookTarget, DeadLetterDesk, Unca
     }
     for (const id of plan.unchanged) {
       const entry = this.#entries.get(id);
+      if (entry?.configError !== undefined && entry.config) logValidAgain(entry.config.source);
       if (entry) entry.configError = undefined;
     }
     const invalidIds = new Set<string>();
+    logConfigWarnings(loaded.warnings);
     for (const { id, problem, keptRunning } of plan.invalid) {
       const message = formatProblem(problem);
-      log.error("Config change refused{kept}: {message}", {
-        kept: keptRunning ? " (the tenant keeps its last good config)" : "",
-        message,
-      });
+      logConfigProblem(problem, keptRunning);
       if (id === undefined) continue;
       invalidIds.add(id);
       this.#entries.set(id, { ...this.#entries.get(id), configError: message });
@@ -453,4 +466,27 @@ export class Runtime implements RuntimeView, WebhookTarget, DeadLetterDesk, Unca
     await this.#reloading;
     await this.#root.stop();
   }
+}
+
+/**
+ * Logs a refused tenant file once, one record per line (a problem may name several fields), so
+ * no line carries a literal `\n`. The runtime logs every load it applies, the first one at start
+ * included; `main.ts` calls this itself only when it stops before the runtime gets the load.
+ */
+export function logConfigProblem(problem: ConfigProblem, keptRunning = false): void {
+  const kept = keptRunning ? " (the tenant keeps its last good config)" : "";
+  for (const line of formatProblem(problem).split("\n")) {
+    log.error("Config refused{kept}: {line}", { kept, line, file: problem.file });
+  }
+}
+
+/** Logs what should be changed in the tenant files (a literal token…), at start and on reload. */
+export function logConfigWarnings(warnings: readonly ConfigWarning[]): void {
+  for (const warning of warnings) {
+    log.warn("{warning}", { warning: formatWarning(warning), file: warning.file });
+  }
+}
+
+function logValidAgain(file: string): void {
+  log.info("{file} is valid again.", { file });
 }

@@ -101,6 +101,7 @@ import { readBotApiFailure } from "../../adapters/telegram/bot_api_failure.ts";
 import { redactTokens } from "../../adapters/observability/redact.ts";
 import { errorMessage } from "../kernel/error_text.ts";
 import { tenantLogger } from "../../adapters/observability/logging.ts";
+import { formatDuration } from "../../adapters/observability/durations.ts";
 
 /**
  * The sender's protocol. Every message makes the sender send what is due; they differ in who
@@ -315,8 +316,9 @@ export function startOutboxSender(options: OutboxSenderOptions): Actor<OutboxSen
           await outbox.markRetry(db, item.id, text, at);
           if (verdict.pauseAll) pausedUntil = Math.max(pausedUntil, at);
           const line = "Outbox item {id} ({method}) failed (attempt {attempts}), retrying in " +
-            "{delayMs} ms: {error}";
-          const details = { ...fields, delayMs: at - clock.now() };
+            "{retryIn}: {error}";
+          const delayMs = at - clock.now();
+          const details = { ...fields, retryIn: formatDuration(delayMs), delayMs };
           if (verdict.unexpected) logger.error(line, details);
           else logger.info(line, details);
           return;

@@ -135,10 +135,17 @@ export async function buildTenant(
       if (!metrics) return;
       if (movement.kind === "payment") {
         metrics.payments.inc({ ...tenantLabel, kind: movement.outcome.kind });
+        metrics.starsReceived.inc(tenantLabel, movement.stars);
         if ("credits" in movement.outcome) {
           metrics.ledgerCredits.inc(tenantLabel, movement.outcome.credits);
         }
-      } else if (movement.kind === "refund") metrics.refunds.inc(tenantLabel);
+      } else if (movement.kind === "refund") {
+        metrics.refunds.inc(tenantLabel);
+        metrics.starsRefunded.inc(tenantLabel, movement.stars);
+      } else if (movement.stars !== undefined) {
+        // A double payment's refund, applied when the outbox's call went through.
+        metrics.starsRefunded.inc(tenantLabel, movement.stars);
+      }
     },
   });
   // GramJS is loaded only for tenants with MTProto credentials: importing it costs 33 MiB of
@@ -194,6 +201,7 @@ export async function buildTenant(
     stars: starsServiceOf(payments),
     callApi: (method, params, signal) => raw[method](params, signal),
     logger: logger.getChild("plugin"),
+    clock,
   });
   if (plugin) bot.use(plugin.middleware());
   installFallbacks(bot, texts);
@@ -206,7 +214,8 @@ export async function buildTenant(
     describe: describeError,
   });
   for (const call of commandMenuCalls(bot, texts, config)) optionalCalls.add(call);
-  // Last, so that no later step can fail and leave the worker running.
+  // Checks the plugin's file and folder only: its worker starts with the first update that
+  // reaches it (see `plugin_host.ts`), so an idle tenant holds no worker.
   await plugin?.start(bot.botInfo);
   return {
     config,

@@ -2,8 +2,12 @@
  * The operations endpoints, served next to the webhooks:
  *
  * - `GET /healthz`: 200 `ok` while the process can answer at all (liveness).
- * - `GET /readyz`: 200 when every enabled tenant is running, else 503 naming those that are not
- *   (readiness).
+ * - `GET /readyz`: 200 while the process can serve (its database is open, its config loaded and
+ *   its HTTP server up, which hold once this route answers at all), 503 once it drains
+ *   (readiness). A tenant that is parked (its token refused), invalid or in backoff does not make
+ *   the process unready: taking the pod out of a load balancer would cut every healthy tenant's
+ *   webhooks too. Per-tenant health is in `/status` and the `tenant_state` metric; the body only
+ *   counts the tenants by state.
  * - `GET /metrics`: Prometheus text.
  * - `GET /status`: every tenant in JSON with its dead letters (updates it set aside), behind
  *   `Authorization: Bearer <ADMIN_TOKEN>`; answers 404 while `ADMIN_TOKEN` is not set, so the
@@ -12,7 +16,7 @@
  *   (202; 503 while the tenant is not running), and `…/discard` forgets it (200); 404 for an
  *   unknown tenant or dead letter. Behind the admin token like `/status`.
  *
- * Every body that quotes tenant errors (`/readyz`, `/status`) or metric labels (`/metrics`)
+ * Every body that quotes tenant errors (`/status`) or metric labels (`/metrics`)
  * passes through `redact` first: error texts may quote request URLs and with them bot tokens.
  *
  * @example
@@ -32,8 +36,9 @@
  *   restarts: 3,
  *   lastError: "FatalError: GET /bot123456:AAAAAAAAAAAAAAAAAAAAAAAA/getMe: 401 Unauthorized",
  * };
+ * let draining = false;
  * const routes = opsRoutes({
- *   runtime: { tenants: () => [quiz] },
+ *   runtime: { tenants: () => [quiz], draining: () => draining },
  *   deadLetters: {
  *     deadLetters: () => Promise.resolve([]),
  *     retryDeadLetter: () => Promise.resolve("not_found"),
@@ -47,16 +52,14 @@
  * const get = (path: string, headers: HeadersInit = {}) =>
  *   fetch(`http://127.0.0.1:${server.port}${path}`, { headers });
  *
+ * // A parked tenant does not make the process unready; draining does.
  * const ready = await get("/readyz");
- * assert.equal(ready.status, 503);
- * assert.deepEqual(await ready.json(), {
- *   ready: false,
- *   notReady: [{
- *     id: "quiz",
- *     state: "failed",
- *     lastError: "FatalError: GET /bot<redacted>/getMe: 401 Unauthorized",
- *   }],
- * });
+ * assert.equal(ready.status, 200);
+ * assert.deepEqual(await ready.json(), { ready: true, tenants: { failed: 1 } });
+ * draining = true;
+ * const drained = await get("/readyz");
+ * assert.equal(drained.status, 503);
+ * assert.deepEqual(await drained.json(), { ready: false, reason: "draining", tenants: { failed: 1 } });
  *
  * const anonymous = await get("/status");
  * assert.equal(anonymous.status, 401);
@@ -73,7 +76,12 @@ import { refuseWithoutAdminToken } from "./admin_auth.ts";
 import { deadLetterRoutes } from "./dead_letter_routes.ts";
 import { textResponse } from "./responses.ts";
 import type { Route } from "./routes.ts";
-import type { DeadLetterDesk, RuntimeView, TenantReport } from "./runtime_view.ts";
+import {
+  countTenantStates,
+  type DeadLetterDesk,
+  type RuntimeView,
+  type TenantReport,
+} from "./runtime_view.ts";
 import type { UpdateDeadLetter } from "../../money/delivery/update_dead_letters.ts";
 
 /** What the operations endpoints read. */
@@ -106,12 +114,11 @@ export function opsRoutes(options: OpsRoutesOptions): Route[] {
       method: "GET",
       path: "/readyz",
       handle() {
-        const notReady = runtime.tenants()
-          .filter((tenant) => tenant.enabled && tenant.state !== "running")
-          .map(({ id, state, lastError }) => ({ id, state, lastError: lastError ?? null }));
-        return notReady.length === 0
-          ? redactedJson(200, { ready: true })
-          : redactedJson(503, { ready: false, notReady });
+        // Readiness is the process's, never a tenant's: see the module documentation.
+        const tenants = countTenantStates(runtime.tenants());
+        return runtime.draining()
+          ? redactedJson(503, { ready: false, reason: "draining", tenants })
+          : redactedJson(200, { ready: true, tenants });
       },
     },
     {

@@ -23,7 +23,7 @@
  *   restarts: 0,
  *   configError: "products[1].price: expected an integer ≥ 1, got 0",
  * };
- * const view: RuntimeView = { tenants: () => [shop, quiz] };
+ * const view: RuntimeView = { tenants: () => [shop, quiz], draining: () => false };
  * assert.deepEqual(view.tenants().map((tenant) => tenant.state), ["running", "invalid"]);
  * assert.deepEqual(TENANT_STATES, [
  *   "starting",
@@ -63,11 +63,34 @@ const STATES: Record<TenantState, true> = {
 /** Every {@linkcode TenantState}, in lifecycle order. */
 export const TENANT_STATES: readonly TenantState[] = Object.keys(STATES) as TenantState[];
 
+/** How many tenants are in each state, in lifecycle order; states none is in are left out. */
+export function countTenantStates(
+  tenants: Iterable<{ state: TenantState }>,
+): Partial<Record<TenantState, number>> {
+  const counts: Partial<Record<TenantState, number>> = {};
+  for (const { state } of tenants) counts[state] = (counts[state] ?? 0) + 1;
+  const ordered: Partial<Record<TenantState, number>> = {};
+  for (const state of TENANT_STATES) if (counts[state]) ordered[state] = counts[state];
+  return ordered;
+}
+
+/**
+ * The tenants counted by state for a log line: `3 tenants (1 running, 1 backoff, 1 invalid)`,
+ * `1 tenant (1 running)`, `no tenant`.
+ */
+export function describeTenantStates(tenants: Iterable<{ state: TenantState }>): string {
+  const counts = Object.entries(countTenantStates(tenants));
+  const total = counts.reduce((sum, [, count]) => sum + count, 0);
+  if (total === 0) return "no tenant";
+  const states = counts.map(([state, count]) => `${count} ${state}`).join(", ");
+  return `${total} ${total === 1 ? "tenant" : "tenants"} (${states})`;
+}
+
 /** One tenant as operators see it. */
 export interface TenantReport {
   /** The tenant id (its file name). */
   readonly id: string;
-  /** `false` when the file says `enabled: false`; such a tenant never counts against readiness. */
+  /** `false` when the file says `enabled: false`; counted in `/readyz` as `disabled`. */
   readonly enabled: boolean;
   readonly state: TenantState;
   /** How the tenant receives updates. */
@@ -104,6 +127,11 @@ export interface FailingOptionalCall {
 export interface RuntimeView {
   /** A fresh snapshot of every tenant, in config order. */
   tenants(): TenantReport[];
+  /**
+   * True once the process drains ahead of a stop: `/readyz` answers 503 from then on. The only
+   * thing that makes a serving process unready; a tenant's own state never does.
+   */
+  draining(): boolean;
 }
 
 /**

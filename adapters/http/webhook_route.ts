@@ -68,7 +68,10 @@
  * shopRunning = false;
  * assert.equal(await deliver(JSON.stringify({ update_id: 2 })), 503); // Telegram retries later
  * assert.equal(inbox.length, 1);
- * assert.match(await metrics.render(), /constellation_webhook_requests_total\{status="503"\} 1/);
+ * assert.match(
+ *   await metrics.render(),
+ *   /constellation_webhook_requests_total\{tenant="shop",outcome="unavailable",status="503"\} 1/,
+ * );
  * ```
  * @module
  */
@@ -133,6 +136,18 @@ export const MAX_WEBHOOK_BODY_BYTES = 1024 * 1024;
 /** Sent with every 503: the answer is temporary, and a few seconds is enough to get past it. */
 const RETRY_LATER = { "retry-after": "5" };
 
+/** The `outcome` label of `constellation_webhook_requests_total`, by the status answered. */
+const WEBHOOK_OUTCOMES: Partial<Record<number, string>> = {
+  200: "recorded",
+  400: "malformed",
+  401: "bad_secret",
+  404: "not_found",
+  413: "too_large",
+  415: "not_json",
+  500: "error",
+  503: "unavailable",
+};
+
 /** The header in which Telegram sends `setWebhook`'s `secret_token`. */
 const SECRET_HEADER = "x-telegram-bot-api-secret-token";
 
@@ -155,7 +170,14 @@ export function webhookRoute(options: WebhookRouteOptions): Route {
         return response;
       } finally {
         // Counted in `finally` so an unexpected throw (answered 500 by the server) counts too.
-        options.metrics?.webhookRequests.inc({ status: String(status) });
+        // Only a webhook tenant's id becomes a label: any path could otherwise add series.
+        const id = context.params.tenantId;
+        const tenant = options.target.secretFor(id) === undefined ? "" : id;
+        options.metrics?.webhookRequests.inc({
+          tenant,
+          outcome: WEBHOOK_OUTCOMES[status] ?? "other",
+          status: String(status),
+        });
       }
     },
   };

@@ -3,6 +3,11 @@
  * logs under `["constellation", "tenant", <id>]` (see {@linkcode tenantLogger}) so the tenant id
  * is on every line it writes. Logs go to stderr, leaving stdout to the demo's conversation.
  *
+ * JSON lines (`LOG_FORMAT=json`) carry a tenant's id in a `tenant` field of their own (besides
+ * the category in `logger`), and their `message` shows string values bare, as the text lines
+ * do: `Webhook set for shop.`, not `Webhook set for "shop".`; the values stay typed in
+ * `properties`.
+ *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
@@ -20,7 +25,8 @@
  * assert.equal(lines.length, 1);
  * const record = JSON.parse(lines[0]);
  * assert.equal(record.logger, "constellation.tenant.shop");
- * assert.equal(record.message, 'Webhook set with secret "<redacted>".');
+ * assert.equal(record.tenant, "shop");
+ * assert.equal(record.message, "Webhook set with secret <redacted>.");
  * assert.deepEqual(record.properties, { secret: "<redacted>" });
  * ```
  * @module
@@ -58,7 +64,7 @@ function writeStderr(line: string): void {
 /** Installs the process-wide log configuration, replacing any earlier one. */
 export async function configureLogging(options: LoggingOptions): Promise<void> {
   const formatter = options.format === "json"
-    ? getJsonLinesFormatter()
+    ? jsonLinesWithTenant(getJsonLinesFormatter())
     // Strings appear bare: a file path or an error message reads better without quotes.
     : getTextFormatter({ timestamp: "date-time", level: "ABBR", value: "bare" });
   const write = options.write ?? writeStderr;
@@ -72,6 +78,29 @@ export async function configureLogging(options: LoggingOptions): Promise<void> {
       { category: ["logtape", "meta"], lowestLevel: "warning", sinks: ["main"] },
     ],
   });
+}
+
+/**
+ * `format` with string values moved into the message text (so they are not quoted) and, for a
+ * tenant's record, `"tenant":"<id>"` first in the object.
+ */
+function jsonLinesWithTenant(format: (record: LogRecord) => string) {
+  return (record: LogRecord): string => {
+    const message: unknown[] = [];
+    let text = "";
+    record.message.forEach((part, index) => {
+      if (index % 2 === 0 || typeof part === "string") text += part;
+      else {
+        message.push(text, part);
+        text = "";
+      }
+    });
+    message.push(text);
+    const line = format({ ...record, message });
+    const [root, kind, tenant] = record.category;
+    if (root !== "constellation" || kind !== "tenant" || tenant === undefined) return line;
+    return `{"tenant":${JSON.stringify(tenant)},${line.slice(1)}`;
+  };
 }
 
 /** Flushes buffered lines; call before the process exits. */

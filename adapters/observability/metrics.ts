@@ -2,7 +2,11 @@
  * The runtime's Prometheus metrics, served at `GET /metrics`. Every metric is named
  * `constellation_…` and lives in its own prom-client {@linkcode Registry} (not prom-client's
  * global one), so two runtimes in one process (tests, the demo) never share or clash over counts.
- * Per-tenant metrics carry a `tenant` label.
+ * Per-tenant metrics carry a `tenant` label. The registry also holds prom-client's default
+ * process metrics under their standard names (`process_cpu_seconds_total`,
+ * `process_resident_memory_bytes`, `process_start_time_seconds`, `nodejs_heap_size_used_bytes`,
+ * `nodejs_eventloop_lag_seconds`, …, through Deno's Node compatibility; those prom-client reads
+ * from `/proc/self` are left out or, for the resident memory, read from Deno) and `constellation_build_info{version,deno}` = 1.
  *
  * Counters are incremented where things happen. Gauges describe a current level (tenant state,
  * backlog, mailbox depth) that nobody "happens": the runtime registers
@@ -29,13 +33,15 @@
  * assert.match(text, /^constellation_tenant_state\{tenant="shop",state="failed"\} 0$/m);
  * // The broken callback is counted; the scrape still answers.
  * assert.match(text, /^constellation_metrics_collect_errors_total 1$/m);
+ * assert.match(text, /^constellation_build_info\{version="[^"]+",deno="[^"]+"\} 1$/m);
+ * assert.match(text, /^process_resident_memory_bytes \d+$/m);
  *
  * backlog = 0; // gauges are read at scrape time
  * assert.match(await metrics.render(), /^constellation_outbox_backlog\{tenant="shop"\} 0$/m);
  * ```
  * @module
  */
-import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 import { runtimeLogger } from "./logging.ts";
 import { redactTokens } from "./redact.ts";
 import { TENANT_STATES, type TenantState } from "../http/runtime_view.ts";
@@ -44,6 +50,18 @@ import { TENANT_STATES, type TenantState } from "../http/runtime_view.ts";
  * Pre-checkout queries must be answered within 10 s, and we aim for 100 ms: the buckets are fine
  * around the target and coarse up to Telegram's deadline.
  */
+/** The version of Constellation, as `constellation_build_info{version}` reports it. */
+export const CONSTELLATION_VERSION = "0.1.0";
+
+/** Default process metrics prom-client reads from `/proc/self` (see `createMetrics`). */
+const PROC_FS_METRICS = [
+  "process_resident_memory_bytes",
+  "process_virtual_memory_bytes",
+  "process_heap_bytes",
+  "process_open_fds",
+  "process_max_fds",
+];
+
 const PRE_CHECKOUT_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.25, 0.5, 1, 2.5, 5, 10];
 
 /**
@@ -58,8 +76,23 @@ export interface Metrics {
   readonly updatesHandled: Counter<"tenant">;
   /** `constellation_handler_errors_total{tenant}`: updates whose handler threw. */
   readonly handlerErrors: Counter<"tenant">;
-  /** `constellation_tenant_restarts_total{tenant}`: restarts of a tenant by its supervisor. */
+  /**
+   * `constellation_tenant_restarts_total{tenant}`: restarts of a tenant by its supervisor after
+   * it crashed or failed to start; a config change is not one (see `tenantConfigReloads`).
+   */
   readonly tenantRestarts: Counter<"tenant">;
+  /**
+   * `constellation_tenant_config_reloads_total{tenant}`: config changes applied to a tenant by a
+   * reload (started, restarted with its new config, or stopped).
+   */
+  readonly tenantConfigReloads: Counter<"tenant">;
+  /**
+   * `constellation_stars_received_total{tenant}`: Telegram Stars received in applied payments
+   * (each payment once, whatever it granted).
+   */
+  readonly starsReceived: Counter<"tenant">;
+  /** `constellation_stars_refunded_total{tenant}`: Telegram Stars given back by refunds. */
+  readonly starsRefunded: Counter<"tenant">;
   /**
    * `constellation_payments_total{tenant,kind}`: payment outcomes by kind (`credited`,
    * `delivered`, `subscribed`, `renewed`, `double_payment_refunding`, …).
@@ -80,8 +113,13 @@ export interface Metrics {
    * the tenant (`tenant:shop`).
    */
   readonly deadLetters: Counter<"actor">;
-  /** `constellation_webhook_requests_total{status}`: webhook requests by HTTP status. */
-  readonly webhookRequests: Counter<"status">;
+  /**
+   * `constellation_webhook_requests_total{tenant,outcome,status}`: webhook requests by tenant
+   * (empty for a path naming no webhook tenant, so strangers cannot add series), outcome
+   * (`recorded`, `bad_secret`, `not_found`, `malformed`, `too_large`, `not_json`, `unavailable`,
+   * `error`) and HTTP status.
+   */
+  readonly webhookRequests: Counter<"tenant" | "outcome" | "status">;
   /**
    * `constellation_updates_rejected_total{tenant}`: updates that were not of the Update shape,
    * recorded as rejected and never run.
@@ -143,6 +181,21 @@ export function createMetrics(): Metrics {
     ["tenant", "state"],
   );
   const callbacks = new Set<{ callback: CollectCallback }>();
+  collectDefaultMetrics({ register: registry });
+  // prom-client reads these from /proc/self, which Deno lets only a process started with
+  // --allow-all read: under `deno task start` they would read 0. The resident memory comes from
+  // Deno instead; the others are left out rather than served wrong.
+  for (const name of PROC_FS_METRICS) registry.removeSingleMetric(name);
+  new Gauge({
+    name: "process_resident_memory_bytes",
+    help: "Resident memory size in bytes.",
+    registers,
+    collect() {
+      this.set(Deno.memoryUsage().rss);
+    },
+  });
+  gauge("build_info", "Always 1; the labels name the running build.", ["version", "deno"])
+    .set({ version: CONSTELLATION_VERSION, deno: Deno.version.deno }, 1);
 
   return {
     updatesHandled: counter(
@@ -153,9 +206,22 @@ export function createMetrics(): Metrics {
     handlerErrors: counter("handler_errors_total", "Updates whose handler threw.", ["tenant"]),
     tenantRestarts: counter(
       "tenant_restarts_total",
-      "Restarts of a tenant by its supervisor.",
+      "Restarts of a tenant by its supervisor after a crash or a failed start.",
       ["tenant"],
     ),
+    tenantConfigReloads: counter(
+      "tenant_config_reloads_total",
+      "Config changes applied to a tenant by a reload (started, restarted or stopped).",
+      ["tenant"],
+    ),
+    starsReceived: counter(
+      "stars_received_total",
+      "Telegram Stars received in applied payments.",
+      ["tenant"],
+    ),
+    starsRefunded: counter("stars_refunded_total", "Telegram Stars given back by refunds.", [
+      "tenant",
+    ]),
     payments: counter("payments_total", "Payment outcomes by kind.", ["tenant", "kind"]),
     refunds: counter("refunds_total", "Star payments refunded.", ["tenant"]),
     ledgerCredits: counter(
@@ -185,8 +251,8 @@ export function createMetrics(): Metrics {
     ),
     webhookRequests: counter(
       "webhook_requests_total",
-      "Webhook requests by HTTP status.",
-      ["status"],
+      "Webhook requests by tenant, outcome and HTTP status.",
+      ["tenant", "outcome", "status"],
     ),
     updatesRejected: counter(
       "updates_rejected_total",

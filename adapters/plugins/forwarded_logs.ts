@@ -6,14 +6,6 @@
  *
  * Values that cannot travel in a message (a function, a class instance with private state)
  * travel as their text.
- *
- * @example
- * ```ts ignore
- * // in the worker
- * const logger = await forwardLogs(["constellation", "tenant", "oracle", "plugin"], "info", post);
- * // in the host, for each `log` message
- * emitForwarded(pluginLogger, message.record);
- * ```
  * @module
  */
 import { configure, getLogger, type Logger, type LogLevel, type LogRecord } from "@logtape/logtape";

@@ -5,12 +5,6 @@
  *
  * A few methods are refused: they belong to the runtime (how updates arrive, invoices and
  * refunds, which must go through the ledger) or touch the bot's own Stars.
- *
- * @example
- * ```ts ignore
- * const reply = await callForPlugin("sendMessage", { chat_id: 7, text: "hi" }, rawCall, signal);
- * // { kind: "answer", answer: { ok: true, result: { message_id: 1, … } } }
- * ```
  * @module
  */
 import { GrammyError } from "grammy";

@@ -8,13 +8,6 @@
  * folder holds a link leading out of it is refused, as is a plugin whose path is itself reached
  * through a link (the config loader resolves links and refuses paths leading out of the config
  * folder, so that can only mean the file changed since).
- *
- * @example
- * ```ts ignore
- * const permissions = await pluginPermissions("/srv/config/plugins/oracle.ts");
- * // { read: ["/srv/config/plugins"], env: false, write: false, net: false, … }
- * new Worker(entry, { type: "module", deno: { permissions } });
- * ```
  * @module
  */
 import { dirname, isAbsolute, join, relative, resolve } from "node:path";

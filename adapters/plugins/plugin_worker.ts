@@ -9,15 +9,6 @@
  * and the tenant (id and logger), and its handlers see a normal grammY context whose `ctx.api`
  * (and so `ctx.reply`) calls its own bot. Each update it is given is answered `handled` (with
  * whether it called `next()`, so the tenant's fallbacks run only then) or `failed`.
- *
- * @example
- * ```ts ignore
- * const worker = new Worker(new URL("./plugin_worker.ts", import.meta.url), {
- *   type: "module",
- *   deno: { permissions: pluginPermissions },
- * });
- * worker.postMessage({ kind: "install", path, tenantId, logCategory, me, lowestLevel });
- * ```
  * @module
  */
 import { Api, type Context as ContextType, GrammyError, InputFile } from "grammy/web";
@@ -159,9 +150,10 @@ async function install(message: Extract<HostMessage, { kind: "install" }>): Prom
   }
 }
 
-async function handle(id: number, update: Update): Promise<void> {
+async function handle(id: number, json: string): Promise<void> {
   let outcome: WorkerMessage;
   try {
+    const update = JSON.parse(json) as Update;
     const middleware = await installation.promise;
     let passedOn = false;
     await middleware(new Context(update, api, me!), () => {

@@ -87,6 +87,8 @@ export type ReadMessage =
 
 /** Checks `data` against the shape of a `WorkerMessage`; see {@linkcode ReadMessage}. */
 export function readWorkerMessage(data: unknown): ReadMessage {
+  const hot = hotMessage(data);
+  if (hot !== undefined) return hot;
   const parsed = workerMessage.safeParse(data);
   if (parsed.success) return { ok: true, message: parsed.data };
   const problem = parsed.error.issues
@@ -94,6 +96,44 @@ export function readWorkerMessage(data: unknown): ReadMessage {
     .join("; ");
   const request = requestOf(data);
   return request ? { ok: false, problem, request } : { ok: false, problem };
+}
+
+/**
+ * The messages of every update — its answer, `handled`, and the plugin's Bot API calls, `api` —
+ * checked by hand, so the hot path skips zod's union (and its copies). Anything not exactly of
+ * one of these shapes goes to the schema, which judges and describes it.
+ */
+function hotMessage(data: unknown): ReadMessage | undefined {
+  if (!isPlainObject(data)) return undefined;
+  const { kind, id } = data;
+  if (!Number.isSafeInteger(id) || (id as number) < 0) return undefined;
+  if (kind === "handled") {
+    const { passedOn } = data;
+    if (typeof passedOn !== "boolean" || keysOf(data) !== 3) return undefined;
+    return { ok: true, message: { kind, id: id as number, passedOn } };
+  }
+  if (kind === "api") {
+    const { method, payload } = data;
+    if (typeof method !== "string" || !isPlainObject(payload) || keysOf(data) !== 4) {
+      return undefined;
+    }
+    return { ok: true, message: { kind, id: id as number, method, payload } };
+  }
+  return undefined;
+}
+
+/** An object as a structured clone of an object literal gives it (not an array, a map…). */
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== "object" || value === null) return false;
+  const prototype = Object.getPrototypeOf(value);
+  return prototype === Object.prototype || prototype === null;
+}
+
+/** How many keys `value` has, counted without allocating. */
+function keysOf(value: Record<string, unknown>): number {
+  let keys = 0;
+  for (const _ in value) keys++;
+  return keys;
 }
 
 const request = z.object({ kind: z.enum(["stars", "api"]), id });

@@ -14,14 +14,6 @@
  * An update the plugin does not finish within `updateDeadlineMs` fails on its own (its user's
  * lane goes on); the worker, still answering heartbeats, keeps running. `plugin_host.ts`
  * restarts a run that ended.
- *
- * @example
- * ```ts ignore
- * const session = WorkerSession.start({ path, tenantId, me, stars, callApi, logger, limits });
- * await session.installed;
- * const { passedOn } = await session.handle(update);
- * const why = await session.ended; // "blocked: …", "threw: …"
- * ```
  * @module
  */
 import type { Update, UserFromGetMe } from "grammy/types";
@@ -92,7 +84,8 @@ interface OpenPing {
 interface InFlight {
   resolve(handled: Handled): void;
   reject(error: PluginFailure): void;
-  deadline: ReturnType<typeof setTimeout>;
+  /** Armed once the plugin is installed: installing has its own limit, `installTimeoutMs`. */
+  deadline: ReturnType<typeof setTimeout> | undefined;
 }
 
 /** One run of a plugin's worker; see the module doc. */
@@ -101,8 +94,6 @@ export class WorkerSession {
   readonly installed: Promise<void>;
   /** Resolves with why the run ended by itself; stays pending after {@linkcode terminate}. */
   readonly ended: Promise<string>;
-  /** When the run started (ms since the epoch). */
-  readonly startedAt = Date.now();
   readonly #options: SessionOptions;
   readonly #install = Promise.withResolvers<void>();
   readonly #end = Promise.withResolvers<string>();
@@ -118,6 +109,7 @@ export class WorkerSession {
   #lastTickAt = Date.now();
   #ticker: ReturnType<typeof setInterval> | undefined;
   #installTimer: ReturnType<typeof setTimeout> | undefined;
+  #isInstalled = false;
   #over = false;
 
   private constructor(options: SessionOptions) {
@@ -190,18 +182,28 @@ export class WorkerSession {
     }
     const id = ++this.#lastId;
     const { promise, resolve, reject } = Promise.withResolvers<Handled>();
+    const inFlight: InFlight = { resolve, reject, deadline: undefined };
+    this.#inFlight.set(id, inFlight);
+    // The first updates of a run wait for the plugin to install, which `installTimeoutMs` bounds;
+    // their own deadline counts from then.
+    if (this.#isInstalled) this.#armDeadline(id, inFlight, update.update_id);
+    else {
+      void this.installed.then(() => {
+        if (this.#inFlight.get(id) === inFlight) this.#armDeadline(id, inFlight, update.update_id);
+      }, () => {});
+    }
+    this.#post({ kind: "update", id, update: JSON.stringify(update) });
+    return promise;
+  }
+
+  #armDeadline(id: number, inFlight: InFlight, updateId: number): void {
     const deadlineMs = this.#options.limits.updateDeadlineMs;
-    const deadline = setTimeout(() => {
+    inFlight.deadline = setTimeout(() => {
       this.#inFlight.delete(id);
-      reject(
-        new PluginFailure(
-          `the plugin did not finish update ${update.update_id} within ${deadlineMs} ms`,
-        ),
+      inFlight.reject(
+        new PluginFailure(`the plugin did not finish update ${updateId} within ${deadlineMs} ms`),
       );
     }, deadlineMs);
-    this.#inFlight.set(id, { resolve, reject, deadline });
-    this.#post({ kind: "update", id, update });
-    return promise;
   }
 
   /** Ends the run from the host (the tenant stops); `ended` does not resolve. */
@@ -299,6 +301,7 @@ export class WorkerSession {
       case "installed":
         clearTimeout(this.#installTimer);
         this.#installTimer = undefined;
+        this.#isInstalled = true;
         this.#install.resolve();
         return;
       case "installFailed":

@@ -45,6 +45,7 @@ import { type Clock, systemClock } from "../../actors/kernel/clock.ts";
 import { FatalError } from "../../actors/kernel/child.ts";
 import { backoffDelay, type BackoffPolicy } from "../../actors/kernel/backoff.ts";
 import { describeError } from "./describe_error.ts";
+import { formatDuration } from "../observability/durations.ts";
 
 /** The update kinds a Stars bot needs; sent explicitly so a webhook era setting cannot linger. */
 export type AllowedUpdate = Exclude<keyof Update, "update_id">;
@@ -125,8 +126,13 @@ export async function runPoller(options: PollerOptions): Promise<void> {
       if (watchdog.fired) {
         const delay = backoffDelay(options.errorBackoff ?? errorDefaults, errors++, random);
         logger?.warn(
-          "getUpdates got no answer within {deadlineMs} ms; abandoned it, asking again in {delay} ms.",
-          { deadlineMs: watchdog.ms, delay },
+          "getUpdates got no answer within {deadline}; abandoned it, asking again in {retryIn}.",
+          {
+            deadline: formatDuration(watchdog.ms),
+            deadlineMs: watchdog.ms,
+            retryIn: formatDuration(delay),
+            delayMs: delay,
+          },
         );
         if (await sleepOrStop(clock, delay, signal)) break;
         continue;
@@ -140,17 +146,18 @@ export async function runPoller(options: PollerOptions): Promise<void> {
       if (error instanceof GrammyError && error.error_code === 409) {
         delay = backoffDelay(options.conflictBackoff ?? conflictDefaults, conflicts++, random);
         logger?.warn(
-          "Another poller or a webhook holds this bot (409 Conflict: {description}); retrying in {delay} ms.",
-          { description: error.description, delay },
+          "Another poller or a webhook holds this bot (409 Conflict: {description}); retrying in {retryIn}.",
+          { description: error.description, retryIn: formatDuration(delay), delayMs: delay },
         );
       } else {
         const retryAfter = error instanceof GrammyError ? error.parameters.retry_after : undefined;
         delay = retryAfter !== undefined
           ? retryAfter * 1000
           : backoffDelay(options.errorBackoff ?? errorDefaults, errors++, random);
-        logger?.warn("getUpdates failed ({error}); retrying in {delay} ms.", {
+        logger?.warn("getUpdates failed ({error}); retrying in {retryIn}.", {
           error: describeError(error),
-          delay,
+          retryIn: formatDuration(delay),
+          delayMs: delay,
         });
       }
       if (await sleepOrStop(clock, delay, signal)) break;

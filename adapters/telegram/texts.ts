@@ -18,6 +18,8 @@
  * ```
  * @module
  */
+import type { FieldIssue } from "../../config/plain_issues.ts";
+import { editDistance } from "../../config/tenant_schema.ts";
 
 /** The languages the runtime ships texts for. */
 export type Locale = "en" | "ru";
@@ -292,6 +294,66 @@ export const locales: readonly Locale[] = ["en", "ru"];
 export function pickLocale(languageCode: string | undefined, fallback: Locale): Locale {
   const base = languageCode?.toLowerCase().split("-")[0];
   return base === "en" || base === "ru" ? base : fallback;
+}
+
+/** The `{placeholders}` a text uses, in order of first use. */
+function placeholdersOf(text: string): string[] {
+  return [...new Set([...text.matchAll(/\{(\w+)\}/g)].map((match) => match[1]))];
+}
+
+/**
+ * What is wrong with a tenant's text overrides, one issue per key: a key that is not a text
+ * (with the closest key as a hint), or a `{placeholder}` the text's defaults never fill. The
+ * allowed placeholders of a key are those its default texts use in either language.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { textOverrideIssues } from "./texts.ts";
+ *
+ * assert.deepEqual(textOverrideIssues({ en: { "balance.text": "Balance: {balanse}" } }), [{
+ *   path: "texts.en.balance.text",
+ *   message: 'unknown placeholder {balanse}; this text can use only {balance}',
+ * }]);
+ * assert.match(textOverrideIssues({ ru: { "start.greting": "Hi" } })[0].message, /did you mean "start.greeting"/);
+ * ```
+ */
+export function textOverrideIssues(
+  overrides: Partial<Record<string, Record<string, string> | undefined>>,
+): FieldIssue[] {
+  const issues: FieldIssue[] = [];
+  const keys = Object.keys(en);
+  for (const locale of locales) {
+    for (const [key, value] of Object.entries(overrides[locale] ?? {})) {
+      const path = `texts.${locale}.${key}`;
+      if (!Object.hasOwn(en, key)) {
+        const closest = keys
+          .map((name) => ({ name, distance: editDistance(key.toLowerCase(), name) }))
+          .sort((a, b) => a.distance - b.distance)[0];
+        const hint = closest.distance <= 3 ? ` (did you mean "${closest.name}"?)` : "";
+        issues.push({
+          path,
+          message: `no such text${hint}; the keys are listed in adapters/telegram/texts.ts`,
+        });
+        continue;
+      }
+      const allowed = new Set([
+        ...placeholdersOf(en[key as TextKey]),
+        ...placeholdersOf(ru[key as TextKey]),
+      ]);
+      const unknown = placeholdersOf(value).filter((name) => !allowed.has(name));
+      if (unknown.length === 0) continue;
+      const names = unknown.map((name) => `{${name}}`).join(", ");
+      const can = allowed.size === 0
+        ? "this text has no placeholders"
+        : `this text can use only ${[...allowed].map((name) => `{${name}}`).join(", ")}`;
+      issues.push({
+        path,
+        message: `unknown placeholder${unknown.length === 1 ? "" : "s"} ${names}; ${can}`,
+      });
+    }
+  }
+  return issues;
 }
 
 /** Thrown when a tenant overrides a text that does not exist (most likely a typo). */

@@ -156,7 +156,7 @@ export interface ReceiverParts extends
    * Called once a payment is applied and committed — whatever it granted, the Stars arrived —
    * and never for a repeat that changed nothing.
    */
-  onApplied(outcome: AppliedPayment): void;
+  onApplied(outcome: AppliedPayment, stars: number): void;
 }
 
 /** What a payment will do, decided from its order before anything is written. */
@@ -281,7 +281,7 @@ export class PaymentReceiver {
     });
     if (outcome.kind !== "already_applied") {
       parts.committed();
-      parts.onApplied(outcome);
+      parts.onApplied(outcome, payment.total_amount);
     }
     return outcome;
   }

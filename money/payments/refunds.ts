@@ -131,9 +131,13 @@ export interface RefundsParts extends
    * Called once a refund an admin asked for or Telegram reported is applied and committed,
    * with the credits it took back; never for one found done already.
    */
-  onRefunded(refund: { chargeId: string; credits: number }): void;
-  /** Called when the outbox made a `refundStarPayment` call: the Stars went back. */
-  onRefundSent(chargeId: string): void;
+  onRefunded(refund: { chargeId: string; credits: number; stars: number }): void;
+  /**
+   * Called when the outbox made a `refundStarPayment` call: the Stars went back. `stars` is the
+   * amount when this call applied the refund (a double payment's), absent when it was applied
+   * already (and reported through `onRefunded` then).
+   */
+  onRefundSent(chargeId: string, stars?: number): void;
 }
 
 /** Payments that granted something a refund takes back; duplicates and orphans granted nothing. */
@@ -239,7 +243,11 @@ export class Refunds {
   async apply(chargeId: string, source: RefundSource): Promise<AppliedRefund> {
     const applied = await this.#apply(chargeId, source);
     if (applied.kind === "refunded") {
-      this.#parts.onRefunded({ chargeId: applied.chargeId, credits: applied.credits });
+      this.#parts.onRefunded({
+        chargeId: applied.chargeId,
+        credits: applied.credits,
+        stars: applied.price,
+      });
     }
     return applied;
   }
@@ -257,10 +265,10 @@ export class Refunds {
     if (typeof chargeId !== "string" || chargeId === "") {
       throw new TypeError(`outbox item ${item.id}: refundStarPayment without a charge id`);
     }
-    await this.#apply(chargeId, "outbox");
+    const applied = await this.#apply(chargeId, "outbox");
     // The Stars went back to the user when Telegram accepted the call, whether or not the
     // refund had been applied here already.
-    this.#parts.onRefundSent(chargeId);
+    this.#parts.onRefundSent(chargeId, applied.kind === "refunded" ? applied.price : undefined);
   };
 
   /**

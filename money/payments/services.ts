@@ -121,9 +121,12 @@ export interface PaymentServicesOptions extends PaymentPartsOptions {
  * it did), a refund applied (with the credits it took back), or a refund call the outbox made.
  */
 export type StarsMovement =
-  | { kind: "payment"; outcome: AppliedPayment }
-  | { kind: "refund"; chargeId: string; credits: number }
-  | { kind: "refund_sent"; chargeId: string };
+  /** `stars`: the Stars the payment brought. */
+  | { kind: "payment"; outcome: AppliedPayment; stars: number }
+  /** `stars`: the Stars given back. */
+  | { kind: "refund"; chargeId: string; credits: number; stars: number }
+  /** `stars`: the Stars given back when this call applied the refund, else counted already. */
+  | { kind: "refund_sent"; chargeId: string; stars?: number };
 
 /** The payment services of one tenant; see the module doc. */
 export interface PaymentServices {
@@ -158,14 +161,15 @@ export function createPaymentServices(options: PaymentServicesOptions): PaymentS
   };
   const refunds = new Refunds({
     ...parts,
-    onRefunded: ({ chargeId, credits }) => moneyMoved({ kind: "refund", chargeId, credits }),
-    onRefundSent: (chargeId) => moneyMoved({ kind: "refund_sent", chargeId }),
+    onRefunded: ({ chargeId, credits, stars }) =>
+      moneyMoved({ kind: "refund", chargeId, credits, stars }),
+    onRefundSent: (chargeId, stars) => moneyMoved({ kind: "refund_sent", chargeId, stars }),
   });
   return {
     checkout: new Checkout(parts),
     receiver: new PaymentReceiver({
       ...parts,
-      onApplied: (outcome) => moneyMoved({ kind: "payment", outcome }),
+      onApplied: (outcome, stars) => moneyMoved({ kind: "payment", outcome, stars }),
     }),
     refunds,
     credits: new Credits(parts),

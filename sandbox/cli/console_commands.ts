@@ -3,7 +3,10 @@
  *
  * - `send <user> <bot> <text…>` — the user writes to the bot
  * - `click <user> <bot> <callback_data>` — presses that button on the newest message having it
- * - `pay <user> <bot>` — pays the newest invoice the bot sent the user
+ * - `pay <user> <bot> [message_id|link]` — pays an invoice: by default the newest message that is
+ *   an invoice or carries an invoice link (a subscription's, from createInvoiceLink)
+ * - `user <id> <first name> [language] [stars]` — adds a user with that id (an admin of a tenant,
+ *   say), or shows the one that exists; the name may be quoted: `user 1001 "Olga K" ru 0`
  * - `chat <user> <bot>` — prints the bot's messages to the user
  * - `stars <user>` — prints the wallet balance
  * - `help`
@@ -27,6 +30,15 @@
  * await commands.run("pay Ann shop_bot");
  * assert.equal(shop.pendingUpdateCount, 1);
  * assert.deepEqual(printed, ["Ann: 500 stars", "error: @shop_bot sent Ann no invoice"]);
+ *
+ * // Playing a user with a chosen id, name and language — a tenant's admin, say.
+ * const withUsers = new ConsoleCommands([shop], [ann], (line) => printed.push(line), {
+ *   createUser: (settings) => sandbox.createUser(settings),
+ * });
+ * await withUsers.run("user 1001 Olga ru");
+ * await withUsers.run("send 1001 shop_bot /refund x");
+ * assert.equal(printed.at(-1), "user 1001 Olga (ru): 0 stars");
+ * assert.equal(shop.pendingUpdateCount, 2);
  * ```
  * @module
  */
@@ -34,11 +46,14 @@
 import type { Message } from "grammy/types";
 import type { SandboxBot } from "../sandbox_bot.ts";
 import type { SandboxUser } from "../sandbox_user.ts";
+import type { UserSettings } from "../world/world.ts";
+import { clickButton, payInvoice } from "./user_actions.ts";
 
 const HELP = [
   "send <user> <bot> <text…>",
   "click <user> <bot> <callback_data>",
-  "pay <user> <bot>",
+  "pay <user> <bot> [message_id|link]",
+  "user <id> <first name> [language] [stars]",
   "chat <user> <bot>",
   "stars <user>",
 ].join("\n");
@@ -58,22 +73,35 @@ function describe(message: Message): string {
 /** Runs console lines against the given bots and users; see the module documentation. */
 export class ConsoleCommands {
   readonly #bots: readonly SandboxBot[];
-  readonly #users: readonly SandboxUser[];
+  readonly #users: SandboxUser[];
   readonly #print: (line: string) => void;
+  readonly #createUser?: (settings: UserSettings) => SandboxUser;
+  readonly #findUser?: (id: number) => SandboxUser | undefined;
 
+  /**
+   * `createUser` enables the `user` command; `findUser` finds users by id that were created
+   * elsewhere (through the HTTP user API, say). The standalone sandbox passes its own.
+   */
   constructor(
     bots: readonly SandboxBot[],
     users: readonly SandboxUser[],
     print: (line: string) => void,
+    options: {
+      createUser?: (settings: UserSettings) => SandboxUser;
+      findUser?: (id: number) => SandboxUser | undefined;
+    } = {},
   ) {
     this.#bots = bots;
-    this.#users = users;
+    this.#users = [...users];
     this.#print = print;
+    this.#createUser = options.createUser;
+    this.#findUser = options.findUser;
   }
 
   /** Runs one console line; problems are printed, never thrown. */
   async run(line: string): Promise<void> {
-    const [command, ...args] = line.trim().split(/\s+/);
+    const [command, ...args] = (line.trim().match(/"[^"]*"|\S+/g) ?? [])
+      .map((word) => word.replace(/^"(.*)"$/, "$1"));
     try {
       await this.#dispatch(command, args);
     } catch (error) {
@@ -104,30 +132,47 @@ export class ConsoleCommands {
         return;
       }
       case "click": {
-        const [user, bot, data] = [this.#user(args[0]), this.#bot(args[1]), args[2]];
-        const message = user.messages(bot).findLast((m) =>
-          m.reply_markup?.inline_keyboard.flat().some((b) =>
-            "callback_data" in b && b.callback_data === data
-          )
-        );
-        if (!message) throw new Error(`no message with a button "${data}"`);
-        return this.#print(`click: ${JSON.stringify(await user.click(bot, message, data))}`);
+        const result = await clickButton(this.#user(args[0]), this.#bot(args[1]), args[2]);
+        return this.#print(`click: ${JSON.stringify(result)}`);
       }
       case "pay": {
-        const [user, bot] = [this.#user(args[0]), this.#bot(args[1])];
-        const invoice = user.messages(bot).findLast((m) => m.invoice !== undefined);
-        if (!invoice) throw new Error(`@${bot.username} sent ${user.firstName} no invoice`);
-        return this.#print(`pay: ${JSON.stringify(await user.pay(bot, invoice))}`);
+        const outcome = await payInvoice(this.#user(args[0]), this.#bot(args[1]), args[2]);
+        return this.#print(`pay: ${JSON.stringify(outcome)}`);
       }
+      case "user":
+        return this.#addUser(args);
       default:
         throw new Error(`unknown command "${command}"; commands:\n${HELP}`);
     }
   }
 
+  #addUser([id, firstName, languageCode, stars]: string[]): void {
+    if (!/^\d+$/.test(id ?? "") || !firstName) {
+      throw new Error("usage: user <id> <first name> [language] [stars], e.g. user 1001 Olga ru");
+    }
+    if (stars !== undefined && !/^\d+$/.test(stars)) {
+      throw new Error("stars must be a whole number");
+    }
+    let user = this.#users.find((u) => u.id === Number(id)) ?? this.#findUser?.(Number(id));
+    if (!user) {
+      if (!this.#createUser) throw new Error("this console cannot add users");
+      user = this.#createUser({
+        id: Number(id),
+        firstName,
+        ...(languageCode ? { languageCode } : {}),
+        ...(stars !== undefined ? { stars: Number(stars) } : {}),
+      });
+      this.#users.push(user);
+    }
+    const language = user.languageCode ? ` (${user.languageCode})` : "";
+    this.#print(`user ${user.id} ${user.firstName}${language}: ${user.stars} stars`);
+  }
+
   #user(name: string | undefined): SandboxUser {
-    const user = this.#users.find((u) =>
-      String(u.id) === name || u.firstName.toLowerCase() === name?.toLowerCase()
-    );
+    const user =
+      this.#users.find((u) =>
+        String(u.id) === name || u.firstName.toLowerCase() === name?.toLowerCase()
+      ) ?? (/^\d+$/.test(name ?? "") ? this.#findUser?.(Number(name)) : undefined);
     if (!user) throw new Error(`no user "${name}"`);
     return user;
   }

@@ -1,16 +1,8 @@
 /**
  * What the standalone sandbox starts with: options, bots and users, from a JSON scenario file
  * and/or command-line flags. Flags add to the file's lists; `--port` overrides the file's port.
+ * The scenario format is documented in sandbox/README.md ("Scenario file").
  *
- * Scenario file:
- * ```json
- * {
- *   "port": 8081,
- *   "preCheckoutTimeoutMs": 10000,
- *   "bots": [{ "token": "123:abc", "username": "shop_bot" }, { "testEnvironment": true }],
- *   "users": [{ "firstName": "Ann", "languageCode": "en", "stars": 500 }]
- * }
- * ```
  * Flags: `--port N`, `--scenario FILE`, `--bot TOKEN[@username]` or `--bot @username`,
  * `--test-bot …` (same, on the test environment), `--user Name[:stars]`.
  *
@@ -105,7 +97,7 @@ export function parseArgs(args: string[]): { scenarioFile?: string; scenario: Sc
     else if (flag === "--bot") scenario.bots.push(botFromFlag(value, false));
     else if (flag === "--test-bot") scenario.bots.push(botFromFlag(value, true));
     else if (flag === "--user") scenario.users.push(userFromFlag(value));
-    else throw new Error(`unknown flag ${flag}; see sandbox/cli/scenario.ts for the list`);
+    else throw new Error(`unknown flag ${flag}; see sandbox/README.md`);
   }
   return { scenarioFile, scenario };
 }

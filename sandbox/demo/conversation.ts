@@ -3,6 +3,11 @@
  * users do (said by the demo script) and what the bots do (read from the sandbox's call log).
  * Only calls a person would notice are shown; polling and menus set-up stay quiet.
  *
+ * A bot's message reaches the user's chat while its API call is still running, and the sandbox
+ * reports the call (`onCall`) only once it has returned. So a script that saw a reply waits for
+ * {@linkcode ConversationPrinter.settled} before its next step: every call in flight has then
+ * been printed, and the transcript stays in the order things happened.
+ *
  * @module
  */
 import type { InlineKeyboardMarkup } from "grammy/types";
@@ -12,6 +17,9 @@ import type { CallRecord, SandboxBot, SandboxUser } from "../mod.ts";
 export class ConversationPrinter {
   readonly #write: (line: string) => void;
   readonly #names = new Map<number, string>();
+  /** Calls started and not yet reported, long polls aside. */
+  #inFlight = 0;
+  #waiters: (() => void)[] = [];
 
   constructor(write: (line: string) => void) {
     this.#write = write;
@@ -41,8 +49,38 @@ export class ConversationPrinter {
     return this.#names.get(Number(chatId)) ?? `chat ${chatId}`;
   }
 
+  /** A call has arrived (the sandbox's `onCallStart`). */
+  callStarted(_bot: SandboxBot, method: string): void {
+    if (method !== "getUpdates") this.#inFlight++;
+  }
+
+  /**
+   * Resolves once every call that has started has been reported (and so printed), or after
+   * `timeoutMs` should a call never be reported.
+   */
+  settled(timeoutMs = 2_000): Promise<void> {
+    if (this.#inFlight === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, timeoutMs);
+      this.#waiters.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
   /** One Bot API call of a hosted bot, if it is something a user would see. */
   botCall(bot: SandboxBot, call: CallRecord): void {
+    try {
+      this.#print(bot, call);
+    } finally {
+      if (call.method !== "getUpdates" && this.#inFlight > 0 && --this.#inFlight === 0) {
+        for (const resolve of this.#waiters.splice(0)) resolve();
+      }
+    }
+  }
+
+  #print(bot: SandboxBot, call: CallRecord): void {
     if (!call.ok) return;
     const p = call.params;
     const from = `🤖 @${bot.username}`;

@@ -17,8 +17,9 @@
  */
 import "../../adapters/observability/node_warnings.ts";
 import type { Message } from "grammy/types";
-import { Sandbox, type SandboxBot, type SandboxUser } from "../mod.ts";
+import { Sandbox } from "../mod.ts";
 import { ConversationPrinter } from "./conversation.ts";
+import { DemoScript } from "./script.ts";
 import { Runtime } from "../../actors/runtime/runtime.ts";
 import { openDatabase } from "../../adapters/storage/open_database.ts";
 import { configureLogging, flushLogs } from "../../adapters/observability/logging.ts";
@@ -33,7 +34,10 @@ const print = new ConversationPrinter((line) => console.log(line));
 const level = Deno.env.get("LOG_LEVEL") === "info" ? "info" : "warning";
 await configureLogging({ level, format: "text" });
 
-const sandbox = await Sandbox.start({ onCall: (bot, call) => print.botCall(bot, call) });
+const sandbox = await Sandbox.start({
+  onCall: (bot, call) => print.botCall(bot, call),
+  onCallStart: (bot, method) => print.callStarted(bot, method),
+});
 const shopBot = sandbox.createBot({ username: "constellation_shop_bot", testEnvironment: true });
 const oracleBot = sandbox.createBot({ username: "oracle_bot", testEnvironment: true });
 const ann = sandbox.createUser({ firstName: "Ann", languageCode: "en", stars: 200 });
@@ -54,42 +58,13 @@ const tenants = loaded.tenants.map((tenant) => ({ ...tenant, apiRoot: sandbox.ap
 const db = await openDatabase("sqlite::memory:");
 const runtime = await Runtime.start({ tenants, db, pollTimeoutSeconds: 1, redactor: secrets });
 
-/** Waits for the next bot message (to this user) that satisfies `test`. */
-function next(user: SandboxUser, bot: SandboxBot, test: (m: Message) => boolean) {
-  return user.waitForMessage(bot, test, { timeoutMs: 10_000 });
-}
+const script = new DemoScript(print);
+const next = script.next.bind(script);
+const say = script.say.bind(script);
+const click = script.click.bind(script);
+const pay = script.pay.bind(script);
 const hasText = (part: string) => (m: Message) => m.text?.includes(part) ?? false;
 const isInvoice = (m: Message) => m.invoice !== undefined;
-
-async function say(
-  user: SandboxUser,
-  bot: SandboxBot,
-  text: string,
-  reply: (m: Message) => boolean,
-) {
-  print.user(user, bot, text);
-  const answer = next(user, bot, reply);
-  await user.send(bot, text);
-  return await answer;
-}
-
-async function click(user: SandboxUser, bot: SandboxBot, message: Message, data: string) {
-  const button = message.reply_markup?.inline_keyboard.flat()
-    .find((b) => "callback_data" in b && b.callback_data === data);
-  print.user(user, bot, `taps [${button?.text ?? data}]`);
-  await user.click(bot, message, data, { timeoutMs: 10_000 });
-}
-
-async function pay(user: SandboxUser, bot: SandboxBot, invoice: Message | string) {
-  const before = user.stars;
-  print.user(user, bot, "pays with Telegram Stars");
-  const outcome = await user.pay(bot, invoice);
-  if (outcome.status !== "paid") throw new Error(`payment not made: ${outcome.status}`);
-  print.note(
-    `${user.firstName}'s wallet: ${before} ⭐ → ${user.stars} ⭐ (charge ${outcome.chargeId})`,
-  );
-  return outcome.chargeId;
-}
 
 try {
   await play();

@@ -32,11 +32,21 @@ function reply(status: number, body: unknown): Response {
   });
 }
 
+/** Answers requests under a path prefix other than the Bot API's (`/_sandbox/…`). */
+export interface ExtraRoute {
+  readonly prefix: string;
+  handle(request: Request): Promise<Response>;
+}
+
 async function handle(
   world: World,
   faults: TransportFaults,
   request: Request,
+  extra: ExtraRoute | undefined,
 ): Promise<Response> {
+  if (extra && new URL(request.url).pathname.startsWith(extra.prefix)) {
+    return await extra.handle(request);
+  }
   try {
     const match = ROUTE.exec(new URL(request.url).pathname);
     if (!match || (request.method !== "GET" && request.method !== "POST")) throw notFound();
@@ -61,11 +71,11 @@ async function handle(
 }
 
 /** Starts the server on 127.0.0.1 (`port` 0 picks a free port). */
-export function startApiServer(world: World, port: number): ApiServer {
+export function startApiServer(world: World, port: number, extra?: ExtraRoute): ApiServer {
   const faults = new TransportFaults();
   const server = Deno.serve(
     { hostname: "127.0.0.1", port, onListen: () => {}, onError: faults.onError },
-    (request) => handle(world, faults, request),
+    (request) => handle(world, faults, request, extra),
   );
   const { port: actualPort } = server.addr as Deno.NetAddr;
   return {

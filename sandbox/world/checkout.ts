@@ -72,11 +72,13 @@ export async function checkout(
   bot: BotState,
   user: UserState,
   terms: InvoiceTerms,
+  afterApproval?: () => Promise<void>,
 ): Promise<PaymentOutcome> {
   if (user.stars < terms.amount) return { status: "insufficient_stars" };
   const answer = await askBot(world, bot, user, terms);
   if (answer === "timeout") return { status: "timeout" };
   if (!answer.ok) return { status: "rejected", errorMessage: answer.errorMessage };
+  await afterApproval?.();
   // The wallet may have been spent elsewhere while the bot was deciding.
   if (user.stars < terms.amount) return { status: "insufficient_stars" };
   const paid = payInvoice(world, bot, user, terms);

@@ -279,3 +279,20 @@ Deno.test("products or admins of the wrong type are reported, not thrown", async
   assert.match(lines, /products: expected/);
   assert.match(lines, /admins: expected/);
 });
+
+Deno.test("several unknown top-level fields each get their own suggestion", async () => {
+  const lines = await problemLines({ token: "env:SHOP_BOT_TOKEN", admin: [1], lcoale: "ru" });
+  assert.match(
+    lines,
+    /^<dir>\/tenants\/shop\.json: unknown fields "admin" \(did you mean "admins"\?\), "lcoale" \(did you mean "locale"\?\); expected only: /,
+  );
+});
+
+Deno.test("several unknown nested fields each get their own suggestion", async () => {
+  const { title, price, ...rest } = credits;
+  const lines = await problemLines(withProduct({ ...rest, titel: title, prise: price }));
+  assert.match(
+    lines,
+    /products\[0\]: unknown fields "titel" \(did you mean "title"\?\), "prise" \(did you mean "price"\?\); /,
+  );
+});

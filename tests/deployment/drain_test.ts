@@ -1,7 +1,7 @@
 /**
  * SIGTERM drains `main.ts`: polling stops at once, so updates sent from then on stay at
  * Telegram for the next start; a webhook request gets 503 (Telegram retries it later); the
- * update in hand finishes; and the process exits 0 with "Stopped cleanly".
+ * update in hand finishes; `/readyz` answers 503; and the process exits 0 with "Stopped cleanly".
  *
  * A plugin command that waits for a file in its folder holds the drain open while the test looks.
  */
@@ -72,6 +72,10 @@ Deno.test("SIGTERM stops polling, answers webhooks 503, finishes the update in h
   });
   assertEquals(refused.status, 503, refused.body);
   assertTrue(refused.headers.get("retry-after") !== null, "503 says when to retry");
+  // Readiness goes with the drain, so a load balancer stops sending traffic here.
+  const readiness = await deployment.fetch("/readyz");
+  assertEquals(readiness.status, 503, readiness.body);
+  assertEquals(JSON.parse(readiness.body).reason, "draining");
   await ann.send(poll, "/start");
 
   await Deno.writeTextFile(releaseFile, "");

@@ -8,6 +8,7 @@ import { Sandbox, type SandboxBot, type SandboxUser } from "../../sandbox/mod.ts
 import { assertEquals, assertStringIncludes } from "../support/assert.ts";
 import { assertNoSecrets, Deployment, PROCESS_WAIT_MS } from "../support/deployment.ts";
 import { CREDITS_100 } from "../support/shop_products.ts";
+import { sampleValue } from "../support/prometheus_text.ts";
 import { waitUntil } from "../support/wait.ts";
 
 const ADMIN_TOKEN = "admin-token-for-the-reload-test";
@@ -153,6 +154,17 @@ Deno.test("tenant files reload one tenant at a time: add, change, remove, refuse
     headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
   })).body;
   const metrics = (await deployment.fetch("/metrics")).body;
+  // Config changes are counted as reloads, not as restarts (which mean a crash).
+  const reloads = (tenant: string) =>
+    sampleValue(metrics, "constellation_tenant_config_reloads_total", { tenant });
+  assertEquals([reloads("alpha"), reloads("beta"), reloads("gamma")], [1, 1, 1]);
+  for (const tenant of ["alpha", "beta"]) {
+    assertEquals(
+      sampleValue(metrics, "constellation_tenant_restarts_total", { tenant }),
+      undefined,
+      tenant,
+    );
+  }
   assertEquals((await proc.stop("SIGTERM")).code, 0, proc.log);
   assertStringIncludes(proc.log, "Stopped cleanly");
   assertNoSecrets({ log: proc.log, status, metrics }, [

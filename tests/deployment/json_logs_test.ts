@@ -1,6 +1,6 @@
 /**
  * `LOG_FORMAT=json`: everything `main.ts` writes is one JSON object per line, a tenant's lines
- * carry its id in their category, and the redaction applies to these lines too (a tenant whose
+ * carry its id in their category and in a `tenant` field, and the redaction applies to these lines too (a tenant whose
  * API connection breaks logs network errors that quote request URLs, which hold the token).
  */
 import { Sandbox } from "../../sandbox/mod.ts";
@@ -13,6 +13,7 @@ interface JsonLine {
   level: string;
   message: string;
   logger: string;
+  tenant?: string;
   properties?: Record<string, unknown>;
 }
 
@@ -61,6 +62,17 @@ Deno.test("LOG_FORMAT=json writes one JSON object per line, with the tenant id i
   assertEquals(shopUp.map((record) => record.properties), [
     { username: "shop_bot", mode: "polling" },
   ]);
+  // The tenant in a field of its own, and string values bare in the message.
+  assertEquals(shopUp.map((record) => record.tenant), ["shop"]);
+  assertTrue(!shopUp[0].message.includes('"'), shopUp[0].message);
+  for (const record of records) {
+    const ofTenant = record.logger.startsWith("constellation.tenant.");
+    assertEquals(
+      record.tenant,
+      ofTenant ? record.logger.split(".")[2] : undefined,
+      JSON.stringify(record),
+    );
+  }
   assertTrue(records.some((record) => record.message === "Stopped cleanly."), proc.log);
   const failures = records.filter((record) =>
     /ECONNREFUSED|Connection refused/.test(record.message)

@@ -142,9 +142,15 @@ Deno.test("a webhook tenant registers, serves /start and a purchase, refuses bad
   }
   assertEquals(await inboxSize(deployment, "hook"), recorded, "no refused request was recorded");
   const metrics = (await deployment.fetch("/metrics")).body;
-  for (const [status, count] of [["401", 2], ["404", 2], ["413", 1], ["400", 1]] as const) {
+  const counted = [
+    ["hook", "bad_secret", "401", 2],
+    ["", "not_found", "404", 2],
+    ["hook", "too_large", "413", 1],
+    ["hook", "malformed", "400", 1],
+  ] as const;
+  for (const [tenant, outcome, status, count] of counted) {
     assertEquals(
-      sampleValue(metrics, "constellation_webhook_requests_total", { status }),
+      sampleValue(metrics, "constellation_webhook_requests_total", { tenant, outcome, status }),
       count,
       `webhook answers ${status}`,
     );

@@ -22,14 +22,6 @@
  *   `idle_in_transaction_session_timeout` (15 s), releasing its locks. Any of them can be
  *   changed in the URL's query (`?statement_timeout=10000`), which PostgreSQL receives as
  *   session settings.
- *
- * @example
- * ```ts ignore
- * import { PostgresDatabase } from "./postgres.ts";
- * const db = await PostgresDatabase.open("postgres://constellation@127.0.0.1:5432/constellation");
- * await db.transaction((tx) => tx.run("UPDATE kv SET value = ? WHERE key = ?", ["v", "k"]));
- * await db.close();
- * ```
  * @module
  */
 import postgres from "postgres";

@@ -136,7 +136,17 @@ eachEngine.test("paying one order twice credits once and refunds the second char
   const invoice = await requestInvoice(ann, account, "credits_100");
   // Pay tapped on two devices at once: both pre-checkout queries arrive before either payment,
   // so both are approved and Telegram takes both payments.
-  const outcomes = await Promise.all([ann.pay(account, invoice), ann.pay(account, invoice)]);
+  let approved = 0;
+  let bothApproved = () => {};
+  const both = new Promise<void>((resolve) => (bothApproved = resolve));
+  const afterApproval = () => {
+    if (++approved === 2) bothApproved();
+    return both;
+  };
+  const outcomes = await Promise.all([
+    ann.pay(account, invoice, { afterApproval }),
+    ann.pay(account, invoice, { afterApproval }),
+  ]);
   const charges = outcomes.map((outcome) => expectPaid(outcome).chargeId);
 
   const notice = await ann.waitForMessage(

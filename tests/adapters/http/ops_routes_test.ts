@@ -66,14 +66,16 @@ const quizDeadLetter: UpdateDeadLetter = {
 
 async function serve(
   tenants: TenantReport[],
-  options: { adminToken?: string; metrics?: Metrics } = { adminToken: ADMIN_TOKEN },
+  options: { adminToken?: string; metrics?: Metrics; draining?: () => boolean } = {
+    adminToken: ADMIN_TOKEN,
+  },
 ) {
   const metrics = options.metrics ?? createMetrics();
   const server = await startHttpServer({
     port: 0,
     hostname: "127.0.0.1",
     routes: opsRoutes({
-      runtime: { tenants: () => tenants },
+      runtime: { tenants: () => tenants, draining: options.draining ?? (() => false) },
       deadLetters: {
         deadLetters: () => Promise.resolve([quizDeadLetter]),
         retryDeadLetter: () => Promise.resolve("not_found"),
@@ -97,25 +99,43 @@ Deno.test("/healthz answers ok", async () => {
   assertEquals(await response.text(), "ok");
 });
 
-Deno.test("/readyz is 200 when every enabled tenant runs; disabled ones do not count", async () => {
+Deno.test("/readyz is 200 when every enabled tenant runs, counting the tenants by state", async () => {
   const { server, get } = await serve([running, disabled]);
   await using _ = server;
   const response = await get("/readyz");
   assertEquals(response.status, 200);
-  assertEquals(await response.json(), { ready: true });
+  assertEquals(await response.json(), { ready: true, tenants: { running: 1, disabled: 1 } });
 });
 
-Deno.test("/readyz is 503 naming the tenants that are not running, redacted", async () => {
+Deno.test("/readyz stays 200 with a parked or invalid tenant, quoting no tenant error", async () => {
+  // Readiness is the process's: a 503 would take every healthy tenant's webhooks out too.
   const { server, get } = await serve([running, failed, disabled, invalid]);
   await using _ = server;
+  const response = await get("/readyz");
+  assertEquals(response.status, 200);
+  assertEquals(await response.json(), {
+    ready: true,
+    tenants: { running: 1, failed: 1, disabled: 1, invalid: 1 },
+  });
+});
+
+Deno.test("/readyz is 503 while the process drains", async () => {
+  let draining = false;
+  const { server, get } = await serve([running], {
+    adminToken: ADMIN_TOKEN,
+    draining: () => draining,
+  });
+  await using _ = server;
+  const before = await get("/readyz");
+  assertEquals(before.status, 200);
+  await before.body?.cancel();
+  draining = true;
   const response = await get("/readyz");
   assertEquals(response.status, 503);
   assertEquals(await response.json(), {
     ready: false,
-    notReady: [
-      { id: "quiz", state: "failed", lastError: "401 Unauthorized: GET /bot<redacted>/getMe" },
-      { id: "broken", state: "invalid", lastError: null },
-    ],
+    reason: "draining",
+    tenants: { running: 1 },
   });
 });
 

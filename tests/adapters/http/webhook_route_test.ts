@@ -243,7 +243,7 @@ Deno.test("GET on the webhook path is 405", async () => {
   await response.body?.cancel();
 });
 
-Deno.test("every answer is counted by status", async () => {
+Deno.test("every answer is counted by tenant, outcome and status", async () => {
   const { target, state } = fakeTarget();
   const metrics = createMetrics();
   const { server, post } = await serve(target, metrics);
@@ -260,12 +260,13 @@ Deno.test("every answer is counted by status", async () => {
   const text = await metrics.render();
   for (
     const line of [
-      'constellation_webhook_requests_total{status="200"} 2',
-      'constellation_webhook_requests_total{status="401"} 1',
-      'constellation_webhook_requests_total{status="404"} 1',
-      'constellation_webhook_requests_total{status="400"} 1',
-      'constellation_webhook_requests_total{status="503"} 1',
-      'constellation_webhook_requests_total{status="500"} 1',
+      'constellation_webhook_requests_total{tenant="shop",outcome="recorded",status="200"} 2',
+      'constellation_webhook_requests_total{tenant="shop",outcome="bad_secret",status="401"} 1',
+      // A path naming no webhook tenant adds no series of its own.
+      'constellation_webhook_requests_total{tenant="",outcome="not_found",status="404"} 1',
+      'constellation_webhook_requests_total{tenant="shop",outcome="malformed",status="400"} 1',
+      'constellation_webhook_requests_total{tenant="shop",outcome="unavailable",status="503"} 1',
+      'constellation_webhook_requests_total{tenant="shop",outcome="error",status="500"} 1',
     ]
   ) assertStringIncludes(text, line);
 });

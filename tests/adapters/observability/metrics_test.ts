@@ -1,5 +1,6 @@
-import { assertEquals, assertStringIncludes } from "../../support/assert.ts";
-import { createMetrics } from "../../../adapters/observability/metrics.ts";
+import { assertEquals, assertStringIncludes, assertTrue } from "../../support/assert.ts";
+import { CONSTELLATION_VERSION, createMetrics } from "../../../adapters/observability/metrics.ts";
+import { match } from "node:assert/strict";
 
 Deno.test("counters render with their tenant and extra labels", async () => {
   const metrics = createMetrics();
@@ -16,7 +17,7 @@ Deno.test("counters render with their tenant and extra labels", async () => {
   metrics.balanceCacheMisses.inc({ tenant: "shop" });
   metrics.balanceUpstreamCalls.inc({ tenant: "shop", source: "mtproto" });
   metrics.deadLetters.inc({ actor: "tenant:shop" });
-  metrics.webhookRequests.inc({ status: "200" });
+  metrics.webhookRequests.inc({ tenant: "shop", outcome: "recorded", status: "200" });
   const text = await metrics.render();
   for (
     const line of [
@@ -32,7 +33,7 @@ Deno.test("counters render with their tenant and extra labels", async () => {
       'constellation_balance_cache_misses_total{tenant="shop"} 1',
       'constellation_balance_upstream_calls_total{tenant="shop",source="mtproto"} 1',
       'constellation_dead_letters_total{actor="tenant:shop"} 1',
-      'constellation_webhook_requests_total{status="200"} 1',
+      'constellation_webhook_requests_total{tenant="shop",outcome="recorded",status="200"} 1',
     ]
   ) assertStringIncludes(text, line);
   assertStringIncludes(text, "# HELP constellation_ledger_credits_total Sum of credits deposited");
@@ -116,4 +117,42 @@ Deno.test("each createMetrics has its own registry", async () => {
     false,
   );
   assertStringIncludes(first.contentType, "text/plain");
+});
+
+Deno.test("the default process metrics and build info are served", async () => {
+  const text = await createMetrics().render();
+  for (
+    const name of [
+      "process_cpu_seconds_total",
+      "process_resident_memory_bytes",
+      "process_start_time_seconds",
+      "nodejs_heap_size_used_bytes",
+    ]
+  ) match(text, new RegExp(`^${name} [0-9.e+]+$`, "m"), name);
+  // Read from Deno, so it holds without the --allow-all that /proc/self needs.
+  assertTrue(Number(/^process_resident_memory_bytes (\S+)$/m.exec(text)?.[1]) > 1_000_000);
+  assertStringIncludes(
+    text,
+    `constellation_build_info{version="${CONSTELLATION_VERSION}",deno="${Deno.version.deno}"} 1`,
+  );
+});
+
+Deno.test("Stars received and refunded are counted per tenant", async () => {
+  const metrics = createMetrics();
+  metrics.starsReceived.inc({ tenant: "shop" }, 50);
+  metrics.starsReceived.inc({ tenant: "shop" }, 99);
+  metrics.starsRefunded.inc({ tenant: "shop" }, 50);
+  const text = await metrics.render();
+  assertStringIncludes(text, 'constellation_stars_received_total{tenant="shop"} 149');
+  assertStringIncludes(text, 'constellation_stars_refunded_total{tenant="shop"} 50');
+});
+
+Deno.test("restarts after a failure and config reloads are separate counters", async () => {
+  const metrics = createMetrics();
+  metrics.tenantRestarts.inc({ tenant: "shop" });
+  metrics.tenantConfigReloads.inc({ tenant: "shop" });
+  metrics.tenantConfigReloads.inc({ tenant: "shop" });
+  const text = await metrics.render();
+  assertStringIncludes(text, 'constellation_tenant_restarts_total{tenant="shop"} 1');
+  assertStringIncludes(text, 'constellation_tenant_config_reloads_total{tenant="shop"} 2');
 });

@@ -6,7 +6,7 @@
  * @example
  * ```ts ignore
  * await using fixture = await PluginFixture.create(`export default (bot) => { … };`);
- * await fixture.host.start(BOT_INFO);
+ * await fixture.host.start(BOT_INFO); // checks the file; the worker starts with the update
  * await fixture.run(textUpdate("/ask"));
  * fixture.apiCalls; // [{ method: "sendMessage", payload: { chat_id: 7, text: "…" } }]
  * ```
@@ -53,6 +53,12 @@ export function textUpdate(text: string): Update {
   } as Update;
 }
 
+/** What a test may set of the host's options. */
+export type FixtureOptions = Pick<
+  PluginHostOptions,
+  "limits" | "backoff" | "clock" | "idleStopAfterMs"
+>;
+
 /** One Bot API call the plugin made. */
 export interface RecordedCall {
   method: string;
@@ -75,7 +81,7 @@ export class PluginFixture implements AsyncDisposable {
     configDir: string,
     path: string,
     records: LogRecord[],
-    options: Pick<PluginHostOptions, "limits" | "backoff">,
+    options: FixtureOptions,
   ) {
     this.configDir = configDir;
     this.path = path;
@@ -99,7 +105,7 @@ export class PluginFixture implements AsyncDisposable {
   /** Writes `source` as `plugins/<name>.ts` of a fresh config folder; the host is not started. */
   static async create(
     source: string,
-    options: Pick<PluginHostOptions, "limits" | "backoff"> & { name?: string } = {},
+    options: FixtureOptions & { name?: string } = {},
   ): Promise<PluginFixture> {
     const configDir = await Deno.realPath(
       await Deno.makeTempDir({ prefix: "constellation-plugin-" }),

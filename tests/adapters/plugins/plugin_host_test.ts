@@ -6,6 +6,7 @@
  */
 import { assertEquals, assertRejects, assertTrue } from "../../support/assert.ts";
 import { FatalError } from "../../../actors/kernel/child.ts";
+import { ManualClock } from "../../../actors/kernel/clock.ts";
 import { PluginFailure } from "../../../adapters/plugins/worker_session.ts";
 import { BOT_INFO, PluginFixture, textUpdate, USER_ID } from "./plugin_fixture.ts";
 
@@ -106,7 +107,23 @@ Deno.test("failures reach the plugin as errors, and the plugin's own errors fail
   ], "setWebhook never reached the Bot API");
 });
 
-Deno.test("a plugin that cannot load, exports no function or throws parks the tenant", async () => {
+Deno.test("a plugin whose file is missing or no file parks the tenant at start", async () => {
+  await using missing = await PluginFixture.create("");
+  await Deno.remove(missing.path);
+  await assertRejects(
+    () => missing.host.start(BOT_INFO),
+    FatalError,
+    `plugin ${missing.path} could not be loaded`,
+  );
+  await using folder = await PluginFixture.create("");
+  await Deno.remove(folder.path);
+  await Deno.mkdir(folder.path);
+  await assertRejects(() => folder.host.start(BOT_INFO), FatalError, "is not a file");
+});
+
+// Whether a plugin installs is known only by running it, which waits for its first update: a
+// failure then is a failure of its worker, logged, failing the update, and restarted with backoff.
+Deno.test("a plugin that cannot load, exports no function or throws fails its first update", async () => {
   const cases: [string, string][] = [
     [`export default 42;`, "must export a function as default"],
     [
@@ -118,24 +135,70 @@ Deno.test("a plugin that cannot load, exports no function or throws parks the te
   ];
   for (const [source, expected] of cases) {
     await using fixture = await PluginFixture.create(source);
-    await assertRejects(() => fixture.host.start(BOT_INFO), FatalError, expected);
+    await fixture.host.start(BOT_INFO);
+    await assertRejects(() => fixture.run(textUpdate("/hi")), PluginFailure, expected);
+    await assertRejects(
+      () => fixture.run(textUpdate("/hi")),
+      PluginFailure,
+      "the plugin is restarting", // updates fail at once until the backoff has passed
+    );
+    assertTrue(
+      fixture.logs.some((line) =>
+        line.startsWith("error: The plugin's worker was stopped (") && line.includes(expected)
+      ),
+      fixture.logs.join("\n"),
+    );
   }
-  await using missing = await PluginFixture.create("");
-  await Deno.remove(missing.path);
-  await assertRejects(
-    () => missing.host.start(BOT_INFO),
-    FatalError,
-    `plugin ${missing.path} could not be loaded`,
-  );
   await using endless = await PluginFixture.create(
     `export default () => new Promise(() => {});`,
     { limits: { installTimeoutMs: 300 } },
   );
+  await endless.host.start(BOT_INFO);
   await assertRejects(
-    () => endless.host.start(BOT_INFO),
-    FatalError,
+    () => endless.run(textUpdate("/hi")),
+    PluginFailure,
     "did not finish installing within 300 ms",
   );
+});
+
+Deno.test("the worker starts with the first update, stops when idle and starts again on demand", async () => {
+  const clock = new ManualClock(1_000_000);
+  await using fixture = await PluginFixture.create(
+    `
+    export default (bot, _stars, tenant) => {
+      tenant.logger.info("Installed.");
+      bot.command("hi", (ctx) => ctx.reply("hello"));
+      bot.command("slow", async (ctx) => {
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        await ctx.reply("done");
+      });
+    };
+  `,
+    { clock, idleStopAfterMs: 60_000 },
+  );
+  const installs = () => fixture.logs.filter((line) => line === "info: Installed.").length;
+  await fixture.host.start(BOT_INFO);
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  assertEquals(installs(), 0, "starting the tenant does not start the worker");
+  assertEquals(fixture.host.running, false);
+  assertEquals(await fixture.run(textUpdate("/hi")), false);
+  assertEquals(installs(), 1);
+  assertEquals(fixture.host.running, true);
+  await fixture.run(textUpdate("/hi"));
+  assertEquals(installs(), 1, "one worker for every update while it runs");
+  await clock.advance(59_999);
+  assertEquals(fixture.host.running, true, "not idle long enough");
+  // An update in the worker keeps it running, however long the clock says it was idle.
+  const slow = fixture.run(textUpdate("/slow"));
+  await clock.advance(120_000);
+  assertEquals(fixture.host.running, true, "busy, so not idle");
+  await slow;
+  await clock.advance(60_000);
+  assertEquals(fixture.host.running, false, "stopped after 60 s without an update");
+  assertEquals(await fixture.run(textUpdate("/hi")), false);
+  assertEquals(installs(), 2, "started again by the next update");
+  assertEquals(fixture.texts, ["hello", "hello", "done", "hello"]);
+  assertEquals(fixture.logs.filter((line) => line.startsWith("error")), [], "no failure logged");
 });
 
 Deno.test("a plugin's log lines reach the tenant's logger", async () => {

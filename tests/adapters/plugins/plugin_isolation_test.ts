@@ -71,9 +71,24 @@ export default (bot: Composer) => {
 };
 `;
 
-/** Waits for the log line saying the rogue's worker stopped because it `reason`, and its restart. */
-async function restarted(proc: RuntimeProcess, reason: string, from: number): Promise<void> {
-  await proc.waitForLog(new RegExp(`worker was stopped \\(${reason}`), PROCESS_WAIT_MS, from);
+/**
+ * Waits for the log line saying the rogue's worker stopped because it `reason`, then for the
+ * backoff delay it names; then `ping` (a `/ping` of the rogue's user) restarts the worker
+ * (restarts are on demand, with the next update), which answers, and the restart is logged.
+ */
+async function restarted(
+  proc: RuntimeProcess,
+  reason: string,
+  from: number,
+  ping: () => Promise<string | undefined>,
+): Promise<void> {
+  const [, delayMs] = await proc.waitForLog(
+    new RegExp(`worker was stopped \\(${reason}.*after (\\d+) ms`),
+    PROCESS_WAIT_MS,
+    from,
+  );
+  await new Promise((resolve) => setTimeout(resolve, Number(delayMs) + 100));
+  assertEquals(await ping(), "pong");
   await proc.waitForLog(/plugin's worker is running again/, PROCESS_WAIT_MS, from);
 }
 
@@ -150,9 +165,11 @@ Deno.test("a plugin cannot take another tenant's token, write the database, hold
       (await bob.waitForMessage(rogue, undefined, wait)).text!,
       "Something went wrong",
     );
-    await restarted(proc, "blocked", from);
-    await bob.send(rogue, "/ping");
-    assertEquals((await bob.waitForMessage(rogue, undefined, wait)).text, "pong");
+    const ping = async () => {
+      await bob.send(rogue, "/ping");
+      return (await bob.waitForMessage(rogue, undefined, wait)).text;
+    };
+    await restarted(proc, "blocked", from, ping);
 
     // What a plugin throws where nothing catches it ends its worker, not the process.
     for (
@@ -164,9 +181,7 @@ Deno.test("a plugin cannot take another tenant's token, write the database, hold
       from = proc.log.length;
       await bob.send(rogue, command);
       assertEquals((await bob.waitForMessage(rogue, undefined, wait)).text, "armed");
-      await restarted(proc, reason.replace(/[()]/g, "\\$&"), from);
-      await bob.send(rogue, "/ping");
-      assertEquals((await bob.waitForMessage(rogue, undefined, wait)).text, "pong");
+      await restarted(proc, reason.replace(/[()]/g, "\\$&"), from, ping);
     }
     assertEquals((await deployment.fetch("/healthz")).status, 200);
     assertNoSecrets(

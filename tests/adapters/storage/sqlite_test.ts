@@ -32,7 +32,7 @@ Deno.test("openDatabase creates the folder and uses WAL with full fsync", async 
 });
 
 Deno.test("openDatabase names what is wrong with a bad DATABASE_URL", async () => {
-  await assertRejects(() => openDatabase("mysql://x"), StorageError, "must start with sqlite:");
+  await assertRejects(() => openDatabase("mysql://x"), StorageError, "use sqlite:<path>");
   await assertRejects(() => openDatabase("sqlite:"), StorageError, "needs a path");
 });
 

@@ -95,6 +95,43 @@ Deno.test("onMoneyMoved follows every committed Stars movement, and nothing else
   await f.db.close();
 });
 
+Deno.test("every Stars movement carries its amount, each refund counted once", async () => {
+  const f = await paymentFixture();
+  const stars = { received: 0, refunded: 0 };
+  const payments = createPaymentServices({
+    ...f.options,
+    onMoneyMoved: (movement) => {
+      if (movement.kind === "payment") stars.received += movement.stars;
+      else stars.refunded += movement.stars ?? 0;
+    },
+  });
+  const credits = paymentMessage({
+    payload: await issue(f, "credits_100"),
+    chargeId: "ch_1",
+    amount: 50,
+  });
+  await payments.receiver.receive(credits);
+  await payments.receiver.receive(credits);
+  await payments.receiver.receive(
+    paymentMessage({ payload: "nobody", chargeId: "ch_o", amount: 5 }),
+  );
+  const double = { ...credits.successful_payment, telegram_payment_charge_id: "ch_dup" };
+  await payments.receiver.receive({ ...credits, successful_payment: double });
+  assertEquals(stars, { received: 105, refunded: 0 });
+
+  await payments.refunds.apply("ch_1", "telegram");
+  await payments.refunds.apply("ch_1", "telegram");
+  const dupRefund = {
+    id: "refund:ch_dup",
+    method: "refundStarPayment" as const,
+    params: { user_id: USER, telegram_payment_charge_id: "ch_dup" },
+  };
+  await payments.onOutboxSent(dupRefund);
+  await payments.onOutboxSent(dupRefund); // sent again after a crash: counted once
+  assertEquals(stars, { received: 105, refunded: 100 });
+  await f.db.close();
+});
+
 Deno.test("a failing onMoneyMoved is logged and the payment stands", async () => {
   const f = await paymentFixture();
   const records = await captureLogs(["test-money-moved"]);
