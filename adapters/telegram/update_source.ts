@@ -39,7 +39,6 @@ import type { Api } from "grammy";
 import type { Database } from "../../money/ports.ts";
 import type { TenantConfig } from "../../config/tenant_schema.ts";
 import { FatalError } from "../../actors/kernel/child.ts";
-import { secrets } from "../observability/redact.ts";
 import type { AllowedUpdate } from "./poller.ts";
 import type { RetryInBackground } from "./optional_call.ts";
 
@@ -113,7 +112,6 @@ export async function registerUpdateSource(
     );
   }
   const secret = config.webhook?.secretToken ?? await storedWebhookSecret(options.db, config.id);
-  secrets.add(secret);
   const url = `${options.publicUrl}/telegram/${config.id}`;
   await api.setWebhook(url, {
     secret_token: secret,

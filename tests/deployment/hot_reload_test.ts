@@ -6,7 +6,13 @@
  */
 import { Sandbox, type SandboxBot, type SandboxUser } from "../../sandbox/mod.ts";
 import { assertEquals, assertStringIncludes } from "../support/assert.ts";
-import { assertNoSecrets, Deployment, PROCESS_WAIT_MS } from "../support/deployment.ts";
+import {
+  assertNoSecrets,
+  Deployment,
+  greeting,
+  PROCESS_WAIT_MS,
+  sandboxTenantFile,
+} from "../support/deployment.ts";
 import { CREDITS_100 } from "../support/shop_products.ts";
 import { sampleValue } from "../support/prometheus_text.ts";
 import { waitUntil } from "../support/wait.ts";
@@ -14,28 +20,6 @@ import { waitUntil } from "../support/wait.ts";
 const ADMIN_TOKEN = "admin-token-for-the-reload-test";
 
 const wait = { timeoutMs: PROCESS_WAIT_MS };
-
-function tenantFile(sandbox: Sandbox, id: string, overrides: Record<string, unknown> = {}) {
-  return {
-    token: `env:${id.toUpperCase()}_TOKEN`,
-    apiRoot: sandbox.apiRoot,
-    locale: "en",
-    products: [CREDITS_100],
-    ...overrides,
-  };
-}
-
-/** Sends /start and returns the greeting. */
-async function greeting(user: SandboxUser, bot: SandboxBot): Promise<string> {
-  const before = user.messages(bot).length;
-  await user.send(bot, "/start");
-  await waitUntil(
-    `a reply from @${bot.username}`,
-    () => user.messages(bot).length > before,
-    PROCESS_WAIT_MS,
-  );
-  return user.messages(bot)[before].text ?? "";
-}
 
 /** Asks for the credits invoice and returns its price. */
 async function invoicePrice(user: SandboxUser, bot: SandboxBot): Promise<number | undefined> {
@@ -51,11 +35,11 @@ Deno.test("tenant files reload one tenant at a time: add, change, remove, refuse
   const gamma = sandbox.createBot({ username: "gamma_bot" });
   const ann = sandbox.createUser({ firstName: "Ann", languageCode: "en" });
   await using deployment = await Deployment.create();
-  await deployment.writeTenant("alpha", tenantFile(sandbox, "alpha"));
+  await deployment.writeTenant("alpha", sandboxTenantFile(sandbox, "alpha"));
   // beta's file is a link to a file elsewhere: editing the target makes no event in tenants/.
   await Deno.mkdir(`${deployment.dir}/store`);
   const betaTarget = `${deployment.dir}/store/beta.json`;
-  await deployment.writeTenant("beta", tenantFile(sandbox, "beta"), betaTarget);
+  await deployment.writeTenant("beta", sandboxTenantFile(sandbox, "beta"), betaTarget);
   await Deno.symlink(betaTarget, deployment.tenantPath("beta"));
   const proc = await deployment.start({
     ALPHA_TOKEN: alpha.token,
@@ -71,7 +55,7 @@ Deno.test("tenant files reload one tenant at a time: add, change, remove, refuse
   await assertServing(alpha, beta);
 
   // A new file: its tenant starts; the others are not restarted.
-  await deployment.writeTenant("gamma", tenantFile(sandbox, "gamma"));
+  await deployment.writeTenant("gamma", sandboxTenantFile(sandbox, "gamma"));
   await proc.waitForLog(/Tenant gamma: start after a config change/, PROCESS_WAIT_MS);
   await waitUntil(
     "gamma running",
@@ -83,7 +67,7 @@ Deno.test("tenant files reload one tenant at a time: add, change, remove, refuse
 
   // A new price: alpha restarts on it, alone.
   const priced = {
-    ...tenantFile(sandbox, "alpha"),
+    ...sandboxTenantFile(sandbox, "alpha"),
     products: [{ ...CREDITS_100, price: 70 }],
   };
   await deployment.writeTenant("alpha", priced);
@@ -114,7 +98,7 @@ Deno.test("tenant files reload one tenant at a time: add, change, remove, refuse
   // An invalid edit: refused, naming the file and the field; alpha keeps its last good config.
   const fromInvalid = proc.log.length;
   await deployment.writeTenant("alpha", {
-    ...tenantFile(sandbox, "alpha"),
+    ...sandboxTenantFile(sandbox, "alpha"),
     products: [{ ...CREDITS_100, price: 0 }],
   });
   await proc.waitForLog(/alpha\.json: products\[0\]\.price: [^\n]*/, PROCESS_WAIT_MS, fromInvalid);
@@ -132,7 +116,7 @@ Deno.test("tenant files reload one tenant at a time: add, change, remove, refuse
   // SIGHUP: a change the watcher cannot see, to the file beta's link points at.
   const fromSighup = proc.log.length;
   await deployment.writeTenant("beta", {
-    ...tenantFile(sandbox, "beta"),
+    ...sandboxTenantFile(sandbox, "beta"),
     texts: { en: { "start.greeting": "Beta welcomes {name}." } },
   }, betaTarget);
   proc.signal("SIGHUP");

@@ -3,34 +3,12 @@
  * refused, naming the file, and the tenant keeps serving on its last good config), and re-reads
  * `.env` (`ENV_FILE`) first, so a token rotated there is picked up on SIGHUP.
  */
-import { Sandbox, type SandboxBot, type SandboxUser } from "../../sandbox/mod.ts";
+import { Sandbox } from "../../sandbox/mod.ts";
 import { assertEquals, assertStringIncludes } from "../support/assert.ts";
-import { Deployment, PROCESS_WAIT_MS } from "../support/deployment.ts";
-import { CREDITS_100 } from "../support/shop_products.ts";
+import { Deployment, greeting, PROCESS_WAIT_MS, sandboxTenantFile } from "../support/deployment.ts";
 import { waitUntil } from "../support/wait.ts";
 
 const ADMIN_TOKEN = "admin-token-for-the-reload-checks-test";
-
-function tenantFile(sandbox: Sandbox, overrides: Record<string, unknown> = {}) {
-  return {
-    token: "env:ALPHA_TOKEN",
-    apiRoot: sandbox.apiRoot,
-    locale: "en",
-    products: [CREDITS_100],
-    ...overrides,
-  };
-}
-
-async function greeting(user: SandboxUser, bot: SandboxBot): Promise<string> {
-  const before = user.messages(bot).length;
-  await user.send(bot, "/start");
-  await waitUntil(
-    `a reply from @${bot.username}`,
-    () => user.messages(bot).length > before,
-    PROCESS_WAIT_MS,
-  );
-  return user.messages(bot)[before].text ?? "";
-}
 
 Deno.test("a text key typo is refused by hot reload, naming the file, and the old config keeps serving", async () => {
   await using sandbox = await Sandbox.start();
@@ -39,7 +17,7 @@ Deno.test("a text key typo is refused by hot reload, naming the file, and the ol
   await using deployment = await Deployment.create();
   await deployment.writeTenant(
     "alpha",
-    tenantFile(sandbox, {
+    sandboxTenantFile(sandbox, "alpha", {
       texts: { en: { "start.greeting": "Alpha greets {name}." } },
     }),
   );
@@ -49,7 +27,7 @@ Deno.test("a text key typo is refused by hot reload, naming the file, and the ol
   const from = proc.log.length;
   await deployment.writeTenant(
     "alpha",
-    tenantFile(sandbox, {
+    sandboxTenantFile(sandbox, "alpha", {
       texts: { en: { "start.greting": "Typo greets {name}.", "balance.text": "{balanse}" } },
     }),
   );
@@ -86,7 +64,7 @@ Deno.test("SIGHUP re-reads ENV_FILE before reloading: a token fixed in .env and 
   const envFile = `${deployment.dir}/.env`;
   // A token Telegram rejects (401): the tenant is parked until the token is put right.
   await Deno.writeTextFile(envFile, `# the bots' tokens\nALPHA_TOKEN=${alpha.token}0\n`);
-  await deployment.writeTenant("alpha", tenantFile(sandbox));
+  await deployment.writeTenant("alpha", sandboxTenantFile(sandbox, "alpha"));
   // Nothing in the process's own environment: the tokens come from the file only.
   const proc = await deployment.start({ ENV_FILE: envFile, ADMIN_TOKEN });
   await waitUntil(
@@ -110,7 +88,10 @@ Deno.test("SIGHUP re-reads ENV_FILE before reloading: a token fixed in .env and 
   assertStringIncludes(await greeting(ann, alpha), "Hello, Ann!");
 
   // A tenant added later whose token is only in the file starts on the watcher's reload.
-  await deployment.writeTenant("beta", { ...tenantFile(sandbox), token: "env:BETA_TOKEN" });
+  await deployment.writeTenant("beta", {
+    ...sandboxTenantFile(sandbox, "alpha"),
+    token: "env:BETA_TOKEN",
+  });
   await proc.waitForLog(/Tenant beta: start after a config change/, PROCESS_WAIT_MS, from);
   await waitUntil(
     "beta running",

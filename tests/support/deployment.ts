@@ -15,6 +15,8 @@
  * @module
  */
 import type { SqlRunner } from "../../money/ports.ts";
+import type { Sandbox, SandboxBot, SandboxUser } from "../../sandbox/mod.ts";
+import { CREDITS_100 } from "./shop_products.ts";
 import { freePort } from "./free_port.ts";
 import { RuntimeProcess } from "./runtime_process.ts";
 import { readOnlySqlite } from "./tenant_world.ts";
@@ -201,4 +203,34 @@ export function assertNoSecrets(
       }
     });
   }
+}
+
+/**
+ * A tenant file for a bot of `sandbox`: token from `env:<ID>_TOKEN`, English, the 100-credits
+ * pack; `overrides` replaces top-level fields.
+ */
+export function sandboxTenantFile(
+  sandbox: Sandbox,
+  id: string,
+  overrides: Record<string, unknown> = {},
+): Record<string, unknown> {
+  return {
+    token: `env:${id.toUpperCase()}_TOKEN`,
+    apiRoot: sandbox.apiRoot,
+    locale: "en",
+    products: [CREDITS_100],
+    ...overrides,
+  };
+}
+
+/** Sends /start and returns the bot's reply (the greeting). */
+export async function greeting(user: SandboxUser, bot: SandboxBot): Promise<string> {
+  const before = user.messages(bot).length;
+  await user.send(bot, "/start");
+  await waitUntil(
+    `a reply from @${bot.username}`,
+    () => user.messages(bot).length > before,
+    PROCESS_WAIT_MS,
+  );
+  return user.messages(bot)[before].text ?? "";
 }

@@ -61,10 +61,7 @@ export class RuntimeProcess {
       cwd: root,
       clearEnv: true,
       env: {
-        PATH: Deno.env.get("PATH") ?? "",
-        HOME: Deno.env.get("HOME") ?? "",
-        DENO_DIR: Deno.env.get("DENO_DIR") ?? "",
-        NO_COLOR: "1",
+        ...childDenoEnv(),
         // A free port each run, so tests never collide over 8080; a test may name its own.
         HTTP_PORT: "0",
         HTTP_HOSTNAME: "127.0.0.1",
@@ -140,4 +137,17 @@ export class RuntimeProcess {
     await this.#reading;
     return status;
   }
+}
+
+/**
+ * The environment a child `deno` needs and nothing else (no token of the test's own process
+ * leaks in): its PATH, HOME and cache, and plain output.
+ */
+export function childDenoEnv(): Record<string, string> {
+  return {
+    PATH: Deno.env.get("PATH") ?? "",
+    HOME: Deno.env.get("HOME") ?? "",
+    DENO_DIR: Deno.env.get("DENO_DIR") ?? "",
+    NO_COLOR: "1",
+  };
 }

@@ -5,6 +5,7 @@
 import { join } from "node:path";
 import { assertEquals, assertStringIncludes } from "../../support/assert.ts";
 
+import { childDenoEnv } from "../../support/runtime_process.ts";
 const root = new URL("../../../", import.meta.url);
 
 async function validate(args: string[], env: Record<string, string> = {}) {
@@ -13,13 +14,7 @@ async function validate(args: string[], env: Record<string, string> = {}) {
     args: ["run", "--allow-read", "--allow-env", "adapters/config/validate_config.ts", ...args],
     cwd: root,
     clearEnv: true,
-    env: {
-      PATH: Deno.env.get("PATH") ?? "",
-      HOME: Deno.env.get("HOME") ?? "",
-      DENO_DIR: Deno.env.get("DENO_DIR") ?? "",
-      NO_COLOR: "1",
-      ...env,
-    },
+    env: { ...childDenoEnv(), ...env },
   }).output();
   const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
   return { code: output.code, text: decode(output.stdout) + decode(output.stderr) };
