@@ -21,13 +21,18 @@ import { configureLogging, flushLogs, runtimeLogger } from "./adapters/observabi
 import { logConfigProblem, logConfigWarnings, Runtime } from "./actors/runtime/runtime.ts";
 import { containUncaughtErrors } from "./actors/runtime/containment.ts";
 import { globalDeadLetters } from "./actors/kernel/dead_letters.ts";
-import { openDatabase } from "./adapters/storage/open_database.ts";
+import { isPostgresUrl, openDatabase } from "./adapters/storage/open_database.ts";
+import { DEFAULT_LEASE_TIMINGS } from "./actors/cluster/lease_keeper.ts";
+import { type OpenCluster, openCluster } from "./actors/cluster/cluster_options.ts";
 import type { Database } from "./money/ports.ts";
 import { createMetrics } from "./adapters/observability/metrics.ts";
 import type { HttpServer } from "./adapters/http/server.ts";
 import { startLastingHttpServer } from "./adapters/http/lasting_server.ts";
 import { webhookRoute } from "./adapters/http/webhook_route.ts";
 import { opsRoutes } from "./adapters/http/ops_routes.ts";
+import { operatorConsole } from "./adapters/http/console/console_routes.ts";
+import { tenantLogTail } from "./adapters/observability/log_tail.ts";
+import { systemClock } from "./actors/kernel/clock.ts";
 import { countTenantStates, describeTenantStates } from "./adapters/http/runtime_view.ts";
 import { watchTenantConfig } from "./adapters/config/config_watcher.ts";
 import { secrets } from "./adapters/observability/redact.ts";
@@ -95,13 +100,35 @@ if (!tenants.some((t) => t.enabled)) {
   );
 }
 
+// On PostgreSQL, instances sharing the database split the tenants between them by leases.
+const clustered = isPostgresUrl(settings.databaseUrl);
+const instanceId = settings.instanceId ?? `${Deno.hostname()}-${Deno.pid}`;
+const leaseTimings = {
+  ttlMs: settings.leaseTtlMs ?? DEFAULT_LEASE_TIMINGS.ttlMs,
+  renewMs: settings.leaseRenewMs ?? DEFAULT_LEASE_TIMINGS.renewMs,
+};
 let db: Database;
 try {
-  db = await openDatabase(settings.databaseUrl);
+  db = await openDatabase(settings.databaseUrl, {
+    applicationName: `constellation:${instanceId}`,
+    // A paused instance's transaction holds its fence's row lock until the server ends it: at
+    // most a renewal interval, so the tenant's next owner is not kept waiting past the TTL.
+    idleInTransactionTimeoutMs: Math.min(15_000, Math.round(leaseTimings.ttlMs / 3)),
+  });
 } catch (error) {
   logUnappliedLoad(loaded);
   await flushLogs();
   fail((error as Error).message);
+}
+let cluster: OpenCluster | undefined;
+if (clustered) {
+  try {
+    cluster = await openCluster(settings.databaseUrl, instanceId, leaseTimings);
+  } catch (error) {
+    await flushLogs();
+    fail((error as Error).message);
+  }
+  log.info("Instance {instanceId} joins the cluster.", { instanceId });
 }
 const metrics = createMetrics();
 globalDeadLetters.subscribe(({ actor }) => metrics.deadLetters.inc({ actor }));
@@ -113,6 +140,11 @@ const runtime = Runtime.create({
   metrics,
   publicUrl: settings.publicUrl,
   redactor: secrets,
+  cluster: cluster?.options,
+  updatesInFlight: {
+    total: settings.maxUpdatesInFlight,
+    perTenant: settings.maxUpdatesInFlightPerTenant,
+  },
 });
 // Before any tenant starts: from here on, an error nothing caught crashes only its tenant.
 containUncaughtErrors(runtime, { metrics });
@@ -120,6 +152,18 @@ containUncaughtErrors(runtime, { metrics });
 // The HTTP server comes first: /healthz and /readyz answer (/status shows the tenants starting)
 // while they start, and webhooks find a listener as soon as they are registered.
 const redact = (text: string) => secrets.redact(text);
+// The operator console (/console): off while ADMIN_TOKEN is not set.
+const opsConsole = operatorConsole({
+  runtime,
+  deadLetters: runtime,
+  operator: runtime,
+  db,
+  logs: tenantLogTail,
+  clock: systemClock,
+  redact,
+  adminToken: settings.adminToken,
+  publicUrl: settings.publicUrl,
+});
 let http: HttpServer;
 try {
   http = await startLastingHttpServer({
@@ -135,6 +179,7 @@ try {
         adminToken: settings.adminToken,
         redact,
       }),
+      ...opsConsole.routes,
     ],
     redact,
   });
@@ -183,8 +228,11 @@ async function shutdown(signal: string) {
       stopWatching.abort();
       await watcher?.closed;
       await runtime.stop();
+      // Live console views end first: the server waits for every answer in flight.
+      opsConsole.close();
       await http.shutdown();
       await db.close();
+      await cluster?.close();
       return "stopped" as const;
     })(),
     deadline,

@@ -1,7 +1,7 @@
 /**
- * What every benchmark section gets (sizes, the report, a scratch folder) and the one step most
- * of them share: starting the bots under test in a fresh child process and waiting until every
- * one of them is polling the sandbox.
+ * What every benchmark section gets (sizes, the report, a scratch folder, the PostgreSQL server)
+ * and the one step most of them share: starting the bots under test in a fresh child process and
+ * waiting until every one of them is polling the sandbox.
  *
  * @example
  * ```ts ignore
@@ -14,10 +14,11 @@
  */
 import type { SandboxBot } from "../sandbox/mod.ts";
 import { Fleet } from "./fleet.ts";
+import type { BenchPostgres } from "./postgres.ts";
 import type { Report } from "./report.ts";
 import type { BenchSizes } from "./sizes.ts";
 import { withDeadline } from "./stats.ts";
-import type { SutKind } from "./sut/plan.ts";
+import type { SutEngine, SutKind } from "./sut/plan.ts";
 import { SutProcess } from "./sut/process.ts";
 
 /**
@@ -25,7 +26,12 @@ import { SutProcess } from "./sut/process.ts";
  *
  * @example
  * ```ts ignore
- * const ctx: BenchContext = { sizes: benchSizes(true), report, workDir: await Deno.makeTempDir() };
+ * const ctx: BenchContext = {
+ *   sizes: benchSizes(true),
+ *   report,
+ *   workDir: await Deno.makeTempDir(),
+ *   postgres: () => Promise.resolve(undefined),
+ * };
  * ```
  */
 export interface BenchContext {
@@ -33,6 +39,46 @@ export interface BenchContext {
   report: Report;
   /** Scratch folder for plans and databases, removed at the end. */
   workDir: string;
+  /**
+   * The run's PostgreSQL server, started on first use; `undefined` where a quick run skips
+   * PostgreSQL (not installed, outside CI).
+   */
+  postgres(): Promise<BenchPostgres | undefined>;
+}
+
+/**
+ * One system a comparison section measures: plain grammY, or the runtime on an engine.
+ *
+ * @example
+ * ```ts ignore
+ * const sqlite: Contender = { label: "runtime", kind: "runtime", engine: "sqlite" };
+ * ```
+ */
+export interface Contender {
+  /** How the section's lines name it. */
+  label: string;
+  kind: SutKind;
+  engine: SutEngine;
+}
+
+/**
+ * The contenders of the throughput and pre-checkout sections: plain grammY (the baseline), the
+ * runtime on SQLite, and the runtime on PostgreSQL unless this run skips PostgreSQL.
+ *
+ * @example
+ * ```ts ignore
+ * for (const contender of await contenders(ctx)) console.log(contender.label);
+ * ```
+ */
+export async function contenders(ctx: BenchContext): Promise<Contender[]> {
+  const all: Contender[] = [
+    { label: "plain grammY", kind: "grammy", engine: "sqlite" },
+    { label: "runtime", kind: "runtime", engine: "sqlite" },
+  ];
+  if (await ctx.postgres()) {
+    all.push({ label: "runtime on PostgreSQL", kind: "runtime", engine: "postgres" });
+  }
+  return all;
 }
 
 /** The runtime's config folder: the reply plugin lives in `plugins/`. */
@@ -58,7 +104,8 @@ export interface Launched {
 }
 
 /**
- * Starts `bots` as `kind` in a child process and waits until each has started polling.
+ * Starts `bots` as `kind` in a child process and waits until each has started polling; the
+ * runtime keeps its state in a new SQLite file or a new database of the PostgreSQL server.
  *
  * @example
  * ```ts ignore
@@ -71,13 +118,14 @@ export async function launch(
   fleet: Fleet,
   kind: SutKind,
   bots: readonly SandboxBot[],
+  engine: SutEngine = "sqlite",
 ): Promise<Launched> {
   const sut = await SutProcess.spawn({
     kind,
     apiRoot: fleet.sandbox.apiRoot,
     bots: Fleet.planBots(bots),
     configDir,
-    databasePath: `${ctx.workDir}/${kind}-${crypto.randomUUID()}.db`,
+    databaseUrl: await databaseUrl(ctx, kind, engine),
   }, ctx.workDir);
   try {
     const startingAt = await sut.starting();
@@ -91,4 +139,12 @@ export async function launch(
     await sut.exit();
     throw error;
   }
+}
+
+/** A new, empty database for one run. */
+async function databaseUrl(ctx: BenchContext, kind: SutKind, engine: SutEngine): Promise<string> {
+  if (engine === "sqlite") return `sqlite:${ctx.workDir}/${kind}-${crypto.randomUUID()}.db`;
+  const server = await ctx.postgres();
+  if (server === undefined) throw new Error("bench: PostgreSQL is skipped in this run");
+  return await server.createDatabase(kind);
 }

@@ -4,7 +4,8 @@
  * sandbox times each pre-checkout query from the moment it is queued for the bot to the bot's
  * `answerPreCheckoutQuery` (so the time the query waits for the bot's next `getUpdates` counts,
  * as it does on Telegram's 10 s clock). Target: p99 ≤ 100 ms. The baseline is the same shop as
- * plain grammY bots, which approve every query without looking at anything.
+ * plain grammY bots, which approve every query without looking at anything; the runtime on
+ * PostgreSQL (when installed) is compared with the runtime on SQLite.
  *
  * @example
  * ```ts ignore
@@ -14,10 +15,10 @@
  * @module
  */
 import type { SandboxBot, SandboxUser } from "../sandbox/mod.ts";
-import { type BenchContext, launch } from "./context.ts";
+import { type BenchContext, type Contender, contenders, launch } from "./context.ts";
 import { Fleet } from "./fleet.ts";
 import { fmt, type Percentiles, percentiles, ratio, withDeadline } from "./stats.ts";
-import { BENCH_PRODUCT, type SutKind } from "./sut/plan.ts";
+import { BENCH_PRODUCT } from "./sut/plan.ts";
 import { type Audience, audiences, chatsOf, inject } from "./throughput.ts";
 
 /** How often the load stream injects the updates that fell due. */
@@ -76,20 +77,20 @@ async function stream(crowd: readonly Audience[], perSecond: number, durationMs:
   return sent;
 }
 
-async function run(ctx: BenchContext, kind: SutKind): Promise<PreCheckoutRun> {
+async function run(ctx: BenchContext, who: Contender): Promise<PreCheckoutRun> {
   const { tenants, usersPerTenant, loadPerSecond, durationMs, payers } = ctx.sizes.preCheckout;
   await using fleet = await Fleet.start();
   const crowd = audiences(fleet, tenants, usersPerTenant);
   const buyers = fleet.createUsers(payers, "payer")
     .map((user, i) => ({ user, bot: crowd[i % crowd.length].bot }));
   const chats = chatsOf(crowd);
-  const { sut } = await launch(ctx, fleet, kind, crowd.map((a) => a.bot));
+  const { sut } = await launch(ctx, fleet, who.kind, crowd.map((a) => a.bot), who.engine);
   try {
     // Warm-up: every load user once, every payer one purchase; then measure afresh.
     const replies = fleet.replyCounter(chats);
     await inject(crowd, 1);
     await Promise.all(buyers.map(({ user, bot }) => buy(user, bot)));
-    await withDeadline(replies.until(chats.length), replyDeadlineMs, `${kind} warm-up`);
+    await withDeadline(replies.until(chats.length), replyDeadlineMs, `${who.label} warm-up`);
     fleet.preCheckoutWaits.length = 0;
 
     let streaming = true;
@@ -103,7 +104,7 @@ async function run(ctx: BenchContext, kind: SutKind): Promise<PreCheckoutRun> {
     await withDeadline(
       replies.until(chats.length + sent),
       replyDeadlineMs,
-      `${kind}: replies to the last of ${sent} streamed updates`,
+      `${who.label}: replies to the last of ${sent} streamed updates`,
     );
     return {
       waits: [...fleet.preCheckoutWaits],
@@ -116,8 +117,8 @@ async function run(ctx: BenchContext, kind: SutKind): Promise<PreCheckoutRun> {
 }
 
 /**
- * Measures pre-checkout latency under load for both kinds, `repeats` runs each (alternating),
- * and reports percentiles over every answered query of those runs.
+ * Measures pre-checkout latency under load for every contender, `repeats` runs each
+ * (alternating), and reports percentiles over every answered query of those runs.
  *
  * @example
  * ```ts ignore
@@ -131,28 +132,33 @@ export async function preCheckout(ctx: BenchContext): Promise<void> {
     `Pre-checkout latency (${payers} payers, ${fmt(loadPerSecond)} text updates/s over ` +
       `${tenants} tenants, ${repeats} runs of ${fmt(durationMs / 1000, 1)} s)`,
   );
-  const runs = { grammy: [] as PreCheckoutRun[], runtime: [] as PreCheckoutRun[] };
+  const who = await contenders(ctx);
+  const runs = new Map(who.map((contender) => [contender, [] as PreCheckoutRun[]]));
   for (let i = 0; i < repeats; i++) {
-    for (const kind of ["grammy", "runtime"] as const) runs[kind].push(await run(ctx, kind));
+    for (const contender of who) runs.get(contender)!.push(await run(ctx, contender));
   }
-  const pooled = (kind: SutKind): Percentiles => percentiles(runs[kind].flatMap((r) => r.waits));
-  for (const kind of ["grammy", "runtime"] as const) {
-    const timeouts = runs[kind].reduce((sum, r) => sum + r.timeouts, 0);
-    const rates = runs[kind].map((r) => fmt(r.answeredPerSecond)).join(", ");
+  const pooled = (c: Contender): Percentiles => percentiles(runs.get(c)!.flatMap((r) => r.waits));
+  for (const [contender, all] of runs) {
+    const timeouts = all.reduce((sum, r) => sum + r.timeouts, 0);
+    const rates = all.map((r) => fmt(r.answeredPerSecond)).join(", ");
     report.line(
-      `${kind === "grammy" ? "plain grammY" : "runtime"}: ${pooled(kind).count} answered, ` +
+      `${contender.label}: ${pooled(contender).count} answered, ` +
         `${timeouts} timed out; load answered at ${rates} updates/s`,
     );
   }
-  const measured = pooled("runtime");
-  const baseline = pooled("grammy");
-  for (const key of ["p50", "p99", "max"] as const) {
-    report.row({
-      name: `pre-checkout ${key} under load (ms)`,
-      target: key === "p99" ? "≤ 100 ms" : "—",
-      value: fmt(measured[key], 1),
-      baseline: fmt(baseline[key], 1),
-      ratio: ratio(measured[key], baseline[key]),
-    });
-  }
+  // `of` names the baseline where the column's usual one (plain grammY) is not it.
+  const compare = (on: string, measured: Percentiles, baseline: Percentiles, of = "") => {
+    for (const key of ["p50", "p99", "max"] as const) {
+      report.row({
+        name: `pre-checkout ${key} under load${on} (ms)`,
+        target: key === "p99" ? "≤ 100 ms" : "—",
+        value: fmt(measured[key], 1),
+        baseline: fmt(baseline[key], 1) + of,
+        ratio: ratio(measured[key], baseline[key]),
+      });
+    }
+  };
+  const [grammy, sqlite, postgres] = who;
+  compare("", pooled(sqlite), pooled(grammy));
+  if (postgres) compare(" on PostgreSQL", pooled(postgres), pooled(sqlite), " (SQLite)");
 }

@@ -24,6 +24,8 @@ export interface BenchSizes {
   throughput: {
     /** Tenant counts to run, each a separate run. */
     tenantCounts: number[];
+    /** Those of them at which the runtime also runs on PostgreSQL. */
+    postgresTenantCounts: number[];
     /** Updates per run, spread evenly over the tenants and their users. */
     updates: number;
     usersPerTenant: number;
@@ -64,6 +66,16 @@ export interface BenchSizes {
     rounds: number;
     ttlMs: number;
   };
+  failover: {
+    /** `main.ts` processes on the one PostgreSQL database. */
+    instances: number;
+    /** Polling tenants spread over them. */
+    tenants: number;
+    /** Lease timings to measure, each in a deployment of its own, `kills` times. */
+    leases: { ttlMs: number; renewMs: number; kills: number }[];
+    /** The user's pace: one message to the tenant every this many ms, before and after the kill. */
+    sendEveryMs: number;
+  };
 }
 
 /**
@@ -78,7 +90,13 @@ export interface BenchSizes {
 export function benchSizes(quick: boolean): BenchSizes {
   if (quick) {
     return {
-      throughput: { tenantCounts: [2, 4], updates: 80, usersPerTenant: 2, repeats: 1 },
+      throughput: {
+        tenantCounts: [2, 4],
+        postgresTenantCounts: [2],
+        updates: 80,
+        usersPerTenant: 2,
+        repeats: 1,
+      },
       preCheckout: {
         tenants: 2,
         usersPerTenant: 2,
@@ -90,10 +108,25 @@ export function benchSizes(quick: boolean): BenchSizes {
       memory: { tenantCounts: [0, 1, 4], settleMs: 100, repeats: 1 },
       ledger: { operations: 200, writers: 4, operationsPerWriter: 25 },
       balance: { tenants: 2, asks: 50, rounds: 2, ttlMs: 200 },
+      // The cluster tests' short leases. (main.ts accepts LEASE_TTL_MS from 2 s, but below about
+      // 2.6 s a tenant's poll window, 0.8 × TTL minus the lease's age, never reaches the 2 s a
+      // getUpdates needs, and the tenant never polls: reported to the cluster's owner.)
+      failover: {
+        instances: 2,
+        tenants: 2,
+        leases: [{ ttlMs: 3_000, renewMs: 1_000, kills: 1 }],
+        sendEveryMs: 50,
+      },
     };
   }
   return {
-    throughput: { tenantCounts: [10, 100], updates: 6_000, usersPerTenant: 10, repeats: 3 },
+    throughput: {
+      tenantCounts: [10, 100],
+      postgresTenantCounts: [10, 100],
+      updates: 6_000,
+      usersPerTenant: 10,
+      repeats: 3,
+    },
     preCheckout: {
       tenants: 100,
       usersPerTenant: 10,
@@ -105,5 +138,16 @@ export function benchSizes(quick: boolean): BenchSizes {
     memory: { tenantCounts: [0, 1, 100, 1_000], settleMs: 1_000, repeats: 3 },
     ledger: { operations: 5_000, writers: 50, operationsPerWriter: 100 },
     balance: { tenants: 10, asks: 1_000, rounds: 3, ttlMs: 1_000 },
+    // Short leases as the cluster tests use them, then once with the defaults (15 s / 5 s).
+    failover: {
+      instances: 3,
+      tenants: 6,
+      leases: [{ ttlMs: 3_000, renewMs: 1_000, kills: 5 }, {
+        ttlMs: 15_000,
+        renewMs: 5_000,
+        kills: 1,
+      }],
+      sendEveryMs: 50,
+    },
   };
 }

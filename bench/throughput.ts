@@ -1,9 +1,10 @@
 /**
  * Throughput: tenants each receiving a burst of text updates, every one answered with one
  * `sendMessage` by the reply plugin. Updates per second from injecting the burst (`user.send`)
- * until the sandbox has accepted every reply, for the runtime and for the same bots as plain
- * grammY `Bot`s. Each run gets a fresh sandbox and child process, and a warm-up round first
- * (one message per user) so connections and JIT are warm when the clock starts.
+ * until the sandbox has accepted every reply, for the runtime (on SQLite, and on PostgreSQL when
+ * it is installed) and for the same bots as plain grammY `Bot`s. Each run gets a fresh sandbox,
+ * child process and database, and a warm-up round first (one message per user) so connections
+ * and JIT are warm when the clock starts.
  *
  * @example
  * ```ts ignore
@@ -13,10 +14,9 @@
  * @module
  */
 import type { SandboxBot, SandboxUser } from "../sandbox/mod.ts";
-import { type BenchContext, launch } from "./context.ts";
+import { type BenchContext, type Contender, contenders, launch } from "./context.ts";
 import { Fleet } from "./fleet.ts";
 import { fmt, median, ratio, withDeadline } from "./stats.ts";
-import type { SutKind } from "./sut/plan.ts";
 
 const rawClientUrl = new URL("./sut/raw_client.ts", import.meta.url);
 
@@ -89,16 +89,17 @@ interface BurstRun {
   cpuMsPerUpdate: number;
 }
 
-async function run(ctx: BenchContext, kind: SutKind, tenants: number): Promise<BurstRun> {
+async function run(ctx: BenchContext, who: Contender, tenants: number): Promise<BurstRun> {
   const { updates, usersPerTenant } = ctx.sizes.throughput;
   await using fleet = await Fleet.start();
   const crowd = audiences(fleet, tenants, usersPerTenant);
   const chats = chatsOf(crowd);
-  const { sut } = await launch(ctx, fleet, kind, crowd.map((a) => a.bot));
+  const bots = crowd.map((a) => a.bot);
+  const { sut } = await launch(ctx, fleet, who.kind, bots, who.engine);
   try {
     const replies = fleet.replyCounter(chats);
     await inject(crowd, 1);
-    await withDeadline(replies.until(chats.length), burstDeadlineMs, `${kind} warm-up`);
+    await withDeadline(replies.until(chats.length), burstDeadlineMs, `${who.label} warm-up`);
 
     const rounds = Math.max(1, Math.round(updates / chats.length));
     const total = rounds * chats.length;
@@ -108,7 +109,7 @@ async function run(ctx: BenchContext, kind: SutKind, tenants: number): Promise<B
     const doneAt = await withDeadline(
       replies.until(chats.length + total),
       burstDeadlineMs,
-      `${kind} burst of ${total}`,
+      `${who.label} burst of ${total}`,
     );
     const cpuAfter = await sut.cpuMs();
     return {
@@ -145,8 +146,9 @@ async function sandboxCeiling(calls: number): Promise<number> {
 }
 
 /**
- * Runs every configured tenant count for both kinds, `repeats` times each (alternating, so
- * both meet the same machine), and reports the medians in updates per second.
+ * Runs every configured tenant count for every contender, `repeats` times each (alternating, so
+ * all meet the same machine), and reports the medians in updates per second: the runtime on
+ * SQLite against plain grammY, and the runtime on PostgreSQL against the runtime on SQLite.
  *
  * @example
  * ```ts ignore
@@ -163,34 +165,49 @@ export async function throughput(ctx: BenchContext): Promise<void> {
     `sandbox ceiling: ${fmt(await sandboxCeiling(2 * sizes.throughput.updates))} sendMessage/s ` +
       `(a bare fetch client in another process, 100 calls in flight)`,
   );
+  const everyone = await contenders(ctx);
   for (const tenants of sizes.throughput.tenantCounts) {
-    const runs = { grammy: [] as BurstRun[], runtime: [] as BurstRun[] };
+    const who = everyone.filter((contender) =>
+      contender.engine !== "postgres" || sizes.throughput.postgresTenantCounts.includes(tenants)
+    );
+    const runs = new Map(who.map((contender) => [contender, [] as BurstRun[]]));
     for (let i = 0; i < repeats; i++) {
-      for (const kind of ["grammy", "runtime"] as const) {
-        runs[kind].push(await run(ctx, kind, tenants));
-      }
+      for (const contender of who) runs.get(contender)!.push(await run(ctx, contender, tenants));
     }
-    for (const kind of ["grammy", "runtime"] as const) {
+    for (const [contender, burst] of runs) {
       report.line(
-        `${kind === "grammy" ? "plain grammY" : "runtime"}, ${tenants} tenants: ` +
-          runs[kind].map((r) => fmt(r.updatesPerSecond)).join(", ") + " updates/s",
+        `${contender.label}, ${tenants} tenants: ` +
+          burst.map((r) => fmt(r.updatesPerSecond)).join(", ") + " updates/s",
       );
     }
-    const rate = (kind: SutKind) => median(runs[kind].map((r) => r.updatesPerSecond));
-    report.row({
-      name: `throughput, ${tenants} tenants (updates/s)`,
-      target: "—",
-      value: fmt(rate("runtime")),
-      baseline: fmt(rate("grammy")),
-      ratio: ratio(rate("runtime"), rate("grammy")),
-    });
-    const cpu = (kind: SutKind) => median(runs[kind].map((r) => r.cpuMsPerUpdate));
-    report.row({
-      name: `CPU per update, ${tenants} tenants (ms, bots' process)`,
-      target: "—",
-      value: fmt(cpu("runtime"), 3),
-      baseline: fmt(cpu("grammy"), 3),
-      ratio: ratio(cpu("runtime"), cpu("grammy")),
-    });
+    const rate = (c: Contender) => median(runs.get(c)!.map((r) => r.updatesPerSecond));
+    const cpu = (c: Contender) => median(runs.get(c)!.map((r) => r.cpuMsPerUpdate));
+    // `of` names the baseline where the column's usual one (plain grammY) is not it.
+    const compare = (
+      on: string,
+      measured: Contender,
+      baseline: Contender,
+      target: string,
+      of = "",
+    ) => {
+      report.row({
+        name: `throughput${on}, ${tenants} tenants (updates/s)`,
+        target,
+        value: fmt(rate(measured)),
+        baseline: fmt(rate(baseline)) + of,
+        ratio: ratio(rate(measured), rate(baseline)),
+      });
+      report.row({
+        name: `CPU per update${on}, ${tenants} tenants (ms, bots' process)`,
+        target: "—",
+        value: fmt(cpu(measured), 3),
+        baseline: fmt(cpu(baseline), 3) + of,
+        ratio: ratio(cpu(measured), cpu(baseline)),
+      });
+    };
+    const [grammy, sqlite, postgres] = who;
+    compare("", sqlite, grammy, "—");
+    // PostgreSQL against SQLite, the runtime's default; issue 15 aims at ≥ 0.8× of its rate.
+    if (postgres) compare(" on PostgreSQL", postgres, sqlite, "≥ 0.8× SQLite", " (SQLite)");
   }
 }

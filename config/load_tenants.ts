@@ -14,7 +14,7 @@
  *   Deno.writeTextFile(`${configDir}/tenants/${name}`, text);
  * await write("shop.json", '{ "token": "env:SHOP_BOT_TOKEN" }');
  * await write("news.json", '{ "token": "123456:AAAAAAAAAAAAAAAAAAAAAAAAAAAA" }');
- * await write("quiz.json", '{ "token": "env:QUIZ_BOT_TOKEN", "locale": "de" }');
+ * await write("quiz.json", '{ "token": "env:QUIZ_BOT_TOKEN", "locale": "German" }');
  * await write("broken.json", '{ "token": ');
  * await write("README.txt", "not a tenant file");
  * const vars: Record<string, string> = { SHOP_BOT_TOKEN: "123:abc", QUIZ_BOT_TOKEN: "456:def" };
@@ -25,7 +25,7 @@
  * // The broken files are skipped, each with what is wrong; the other bots load.
  * assert.deepEqual(problems.map((problem) => formatProblem(problem).replace(configDir, "…")), [
  *   "…/tenants/broken.json: not valid JSON: Unexpected end of JSON input",
- *   '…/tenants/quiz.json: locale: expected "en" or "ru", got "de"',
+ *   '…/tenants/quiz.json: locale: expected a lowercase locale tag such as "en", "ru" or "pt-br", got "German"',
  * ]);
  * // A token written into the file works, with a warning: the file is no longer safe to share.
  * assert.deepEqual(warnings.map((warning) => warning.path), ["token"]);
@@ -102,10 +102,13 @@ export interface LoadOptions {
    */
   checkPluginFile?: boolean;
   /**
-   * Checks of what the config layer cannot see (the text keys of the bot, …). Also run on the
-   * texts of a file with other errors when they are well-formed, so every problem is reported.
+   * Checks of what the config layer cannot see (the text keys of the bot, the locales it has
+   * texts for, …). Also run on the texts of a file with other errors when they are well-formed
+   * (without its locale and products), so every problem is reported.
    */
-  check?: (tenant: Pick<TenantConfig, "texts">) => FieldIssue[];
+  check?: (
+    tenant: Pick<TenantConfig, "texts"> & Partial<Pick<TenantConfig, "locale" | "products">>,
+  ) => FieldIssue[];
 }
 
 /** The configuration folder does not exist (or is not a folder). */

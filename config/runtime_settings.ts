@@ -64,6 +64,26 @@ export interface RuntimeSettings {
   publicUrl?: string;
   /** `ADMIN_TOKEN`: bearer token for the admin HTTP endpoints. */
   adminToken?: string;
+  /**
+   * `INSTANCE_ID`: this process's name among the instances sharing a PostgreSQL database; must
+   * be unique among the running ones. Default: the host name and the process id.
+   */
+  instanceId?: string;
+  /** `LEASE_TTL_MS`: how long a tenant lease lasts without renewal (PostgreSQL only). */
+  leaseTtlMs?: number;
+  /** `LEASE_RENEW_MS`: how often leases are renewed and placement is looked at again. */
+  leaseRenewMs?: number;
+  /**
+   * `MAX_UPDATES_IN_FLIGHT`: updates queued or running at once across the process; a tenant
+   * waits for room, which holds back its poller and webhook. Default 500, explained in
+   * `actors/tenant/update_budget.ts`.
+   */
+  maxUpdatesInFlight?: number;
+  /**
+   * `MAX_UPDATES_IN_FLIGHT_PER_TENANT`: the most of those one tenant holds (at most the total).
+   * Default 100, explained in `actors/tenant/update_budget.ts`.
+   */
+  maxUpdatesInFlightPerTenant?: number;
 }
 
 /** Some variables are set but invalid; `issues` are keyed by variable name. */
@@ -90,6 +110,11 @@ const VARIABLES = [
   "LOG_FORMAT",
   "PUBLIC_URL",
   "ADMIN_TOKEN",
+  "INSTANCE_ID",
+  "LEASE_TTL_MS",
+  "LEASE_RENEW_MS",
+  "MAX_UPDATES_IN_FLIGHT",
+  "MAX_UPDATES_IN_FLIGHT_PER_TENANT",
 ] as const;
 
 // A database URL may hold a password, and the admin token is a secret: never echo them.
@@ -97,6 +122,18 @@ const SECRET_VARIABLES = new Set(["DATABASE_URL", "ADMIN_TOKEN"]);
 
 const PORT_ERROR = "expected an integer from 0 to 65535";
 const CONNECTIONS_ERROR = "expected an integer from 1 to 1000000";
+// A lease shorter than 3 s leaves no room for a long poll: the poller keeps each one inside the
+// lease's local deadline (TTL − TTL/5), and starts none with less than 2 s to go.
+const TTL_ERROR = "expected milliseconds, an integer from 3000 to 600000";
+const RENEW_ERROR = "expected milliseconds, an integer from 100 to 300000";
+const IN_FLIGHT_ERROR = "expected an integer from 1 to 1000000";
+
+/** An integer variable within [min, max], with `error` when it is not. */
+const integerVariable = (min: number, max: number, error: string) =>
+  z.string()
+    .regex(/^\d+$/, { error })
+    .transform(Number)
+    .pipe(z.int().min(min, { error }).max(max, { error }));
 
 /** The environment, keyed by variable name so error paths name the variable. */
 const RuntimeEnvSchema = z.object({
@@ -134,7 +171,21 @@ const RuntimeEnvSchema = z.object({
     .transform((url) => url.replace(/\/+$/, ""))
     .optional(),
   ADMIN_TOKEN: z.string().optional(),
-});
+  INSTANCE_ID: z.string()
+    .refine((id) => /^[A-Za-z0-9._:-]{1,100}$/.test(id), {
+      error: "expected 1–100 letters, digits, '.', '_', ':' or '-'",
+      params: SHOW_INPUT,
+    })
+    .optional(),
+  LEASE_TTL_MS: integerVariable(3_000, 600_000, TTL_ERROR).optional(),
+  LEASE_RENEW_MS: integerVariable(100, 300_000, RENEW_ERROR).optional(),
+  MAX_UPDATES_IN_FLIGHT: integerVariable(1, 1_000_000, IN_FLIGHT_ERROR).optional(),
+  MAX_UPDATES_IN_FLIGHT_PER_TENANT: integerVariable(1, 1_000_000, IN_FLIGHT_ERROR).optional(),
+}).refine(
+  // A lease must survive a failed renewal: the next one comes before it lapses.
+  (vars) => (vars.LEASE_RENEW_MS ?? 5_000) * 2 <= (vars.LEASE_TTL_MS ?? 15_000),
+  { error: "must be at most half of LEASE_TTL_MS (default 15000)", path: ["LEASE_RENEW_MS"] },
+);
 
 /**
  * Reads and validates the runtime settings. Throws {@linkcode RuntimeSettingsError} naming every
@@ -163,5 +214,12 @@ export function loadRuntimeSettings(env: EnvLookup = processEnv): RuntimeSetting
     logFormat: vars.LOG_FORMAT,
     ...(vars.PUBLIC_URL !== undefined && { publicUrl: vars.PUBLIC_URL }),
     ...(vars.ADMIN_TOKEN !== undefined && { adminToken: vars.ADMIN_TOKEN }),
+    ...(vars.INSTANCE_ID !== undefined && { instanceId: vars.INSTANCE_ID }),
+    ...(vars.LEASE_TTL_MS !== undefined && { leaseTtlMs: vars.LEASE_TTL_MS }),
+    ...(vars.LEASE_RENEW_MS !== undefined && { leaseRenewMs: vars.LEASE_RENEW_MS }),
+    ...(vars.MAX_UPDATES_IN_FLIGHT !== undefined &&
+      { maxUpdatesInFlight: vars.MAX_UPDATES_IN_FLIGHT }),
+    ...(vars.MAX_UPDATES_IN_FLIGHT_PER_TENANT !== undefined &&
+      { maxUpdatesInFlightPerTenant: vars.MAX_UPDATES_IN_FLIGHT_PER_TENANT }),
   };
 }

@@ -136,6 +136,33 @@ function text(min: number, max: number, note?: string) {
   return z.string({ error }).min(min, { error }).max(max, { error });
 }
 
+/**
+ * A locale tag as the texts' files are named (`en`, `ru`, `pt-br`): whether a file exists for it
+ * is checked as the tenant is loaded (`adapters/config/tenant_checks.ts`), since the files are
+ * the adapters' and the schema knows none of them.
+ */
+export const LOCALE_PATTERN = /^[a-z]{2,3}(-[a-z0-9]{2,8})*$/;
+
+const LOCALE_ERROR = 'expected a lowercase locale tag such as "en", "ru" or "pt-br"';
+
+function localeTag() {
+  return z.string({ error: LOCALE_ERROR }).refine((tag) => LOCALE_PATTERN.test(tag), {
+    error: LOCALE_ERROR,
+    params: SHOW_INPUT,
+  });
+}
+
+/** A text for every locale, or one per locale (each within the limits). */
+function localizedText(min: number, max: number, note: string) {
+  const error = `expected a text of ${min} to ${max} characters (${note}), ` +
+    `or an object mapping locales to such texts`;
+  return z.union([
+    text(min, max, note),
+    z.record(localeTag(), text(min, max, note), { error })
+      .refine((map) => Object.keys(map).length > 0, { error: "expected at least one locale" }),
+  ], { error });
+}
+
 function flag() {
   return z.boolean({ error: "expected true or false" });
 }
@@ -185,10 +212,13 @@ const productFields = {
       `/start buy_<id>, whose payload allows only these characters, and in button data of ` +
       `64 bytes at most)`,
   }).describe("Product id, unique within the tenant; buyers open /start buy_<id> to buy it."),
-  title: text(1, 32, "Telegram's limit for invoice titles")
-    .describe("Invoice title shown to the buyer (1 to 32 characters)."),
-  description: text(1, 255, "Telegram's limit for invoice descriptions")
-    .describe("Invoice description shown to the buyer (1 to 255 characters)."),
+  title: localizedText(1, 32, "Telegram's limit for invoice titles").describe(
+    "Invoice title shown to the buyer (1 to 32 characters), or one per locale " +
+      '({"en": "Coffee voucher", "ru": "Купон на кофе"}).',
+  ),
+  description: localizedText(1, 255, "Telegram's limit for invoice descriptions").describe(
+    "Invoice description shown to the buyer (1 to 255 characters), or one per locale.",
+  ),
   price: integer(1, undefined, "price in Telegram Stars")
     .describe("Price in Telegram Stars (XTR), a whole number of at least 1."),
   enabled: flag().default(true)
@@ -265,12 +295,13 @@ const MtprotoSchema = strictObject({
   apiHash: secret().describe("api_hash from my.telegram.org, as env:NAME."),
 });
 
-const textsFor = (language: string) =>
+const TextsSchema = z.record(
+  localeTag(),
   z.record(z.string(), text(1, 4096, "Telegram's limit for a message"), {
     error: "expected an object mapping text keys to texts",
-  }).optional().describe(`Overrides of the bot's ${language} texts, by text key. Optional.`);
-
-const TextsSchema = strictObject({ en: textsFor("English"), ru: textsFor("Russian") });
+  }),
+  { error: "expected an object mapping locales to text overrides" },
+);
 
 const BalanceSchema = strictObject({
   cacheTtlSeconds: integer(1, 3600).default(60).describe(
@@ -336,8 +367,9 @@ export const TenantFileSchema = strictObject({
     })
     .default([])
     .describe("Telegram user ids of the bot's administrators, each once. Default none."),
-  locale: z.enum(["en", "ru"], { error: `expected "en" or "ru"` }).default("en").describe(
-    "Language for users whose Telegram language is neither en nor ru. Default en.",
+  locale: localeTag().default("en").describe(
+    "Language for users whose Telegram language has no texts; any locale with a file in " +
+      "adapters/telegram/locales/ (en, ru …). Default en.",
   ),
   stars: StarsSchema.prefault({})
     .describe("Telegram Stars settings. Default {}: every field takes its own default."),
@@ -346,8 +378,10 @@ export const TenantFileSchema = strictObject({
     .superRefine(unique("product id", productIdOf), { when: () => true })
     .default([])
     .describe("Products for sale, with unique ids. Default none."),
-  texts: TextsSchema.prefault({})
-    .describe("Per-tenant overrides of the bot's texts, by language. Default none."),
+  texts: TextsSchema.prefault({}).describe(
+    "Per-tenant overrides of the bot's texts, by locale, then by text key, in Fluent syntax. " +
+      "Default none.",
+  ),
   plugin: PluginSchema.optional().describe(
     "Path of a TypeScript or JavaScript module relative to the config folder, " +
       "inside it, ending in .ts or .js. Optional.",

@@ -96,7 +96,7 @@ export interface Logger {
 /** Removes secrets (bot tokens) from a text before it is stored or shown. */
 export type Redact = (text: string) => string;
 
-/** A language the texts exist in. */
+/** A language the texts exist in: a locale with a texts file (`en`, `ru` …). */
 export type Locale = TenantConfig["locale"];
 
 /** The texts the money domain sends itself: receipts, refusals, notices to buyers and admins. */
@@ -128,10 +128,20 @@ export type MoneyTextKey =
   | "receipt.item"
   | "receipt.renewal"
   | "receipt.subscription"
+  | "refund.button"
+  | "refund.orphan_button"
   | "refund.failed"
-  | "start.unknown_product";
+  | "start.unknown_product"
+  | "support.answer"
+  | "support.no_receipts"
+  | "support.receipt"
+  | "support.receipt.refunded"
+  | "support.to_admin";
 
-/** Values for a text's `{placeholders}`. */
+/**
+ * Values for a text's variables. A number that counts something must be passed as a number, so
+ * the text can take its plural form ("1 credit", "2 кредита").
+ */
 export type TextVars = Record<string, string | number>;
 
 /** A tenant's texts: its catalog with its overrides applied. */

@@ -15,6 +15,7 @@ import { formatCall } from "./cli/call_log.ts";
 import { ConsoleCommands } from "./cli/console_commands.ts";
 import { mergeScenarios, parseArgs, parseScenario, type Scenario } from "./cli/scenario.ts";
 import { USER_API_PREFIX } from "./cli/user_api.ts";
+import { WEB_CHAT_PREFIX } from "./web/web_chat_route.ts";
 import { BOT_API_VERSION, Sandbox } from "./mod.ts";
 
 async function loadScenario(args: string[]): Promise<Scenario> {
@@ -44,6 +45,7 @@ async function main(): Promise<void> {
   console.log(
     `act as a user over HTTP: ${sandbox.apiRoot}${USER_API_PREFIX}/<id>/… (sandbox/README.md)`,
   );
+  console.log(`chat as a user in the browser: ${sandbox.apiRoot}${WEB_CHAT_PREFIX}`);
   console.log('type "help" for user commands');
 
   Deno.addSignalListener("SIGINT", () => {

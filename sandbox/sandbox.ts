@@ -28,6 +28,8 @@ import type { Update } from "grammy/types";
 import { type Clock, ManualClock, systemClock } from "../actors/kernel/clock.ts";
 import type { ApiErrorBody } from "./errors.ts";
 import { type ApiServer, startApiServer } from "./http/api_server.ts";
+import { botsRoute } from "./http/bots_route.ts";
+import { webChatRoute } from "./web/web_chat_route.ts";
 import { dispatchCall } from "./methods/dispatch.ts";
 import { SandboxBot } from "./sandbox_bot.ts";
 import { SandboxUser } from "./sandbox_user.ts";
@@ -185,10 +187,11 @@ export class Sandbox {
       bot: (username) => [...handles.values()].find((bot) => bot.username === username),
       createUser: (settings) => Sandbox.#addUser(world, users, settings),
     };
-    const server = startApiServer(world, options.port ?? 0, {
-      prefix: USER_API_PREFIX,
-      handle: (request) => handleUserApi(userApi, request),
-    });
+    const server = startApiServer(world, options.port ?? 0, [
+      { prefix: USER_API_PREFIX, handle: (request) => handleUserApi(userApi, request) },
+      botsRoute(() => handles.values()),
+      webChatRoute({ bots: () => handles.values(), users: () => users.values() }),
+    ]);
     return new Sandbox(world, server, handles, users);
   }
 
@@ -210,6 +213,13 @@ export class Sandbox {
   /** The sandbox's clock. */
   get clock(): Clock {
     return this.#world.clock;
+  }
+
+  /** Poll overlaps of every bot so far (see {@linkcode SandboxBot.pollOverlaps}). */
+  get pollOverlaps(): number {
+    let total = 0;
+    for (const bot of this.#handles.keys()) total += bot.pollOverlaps;
+    return total;
   }
 
   /** Creates a bot account; the token is `<id>:<35 random characters>` unless given. */

@@ -105,6 +105,20 @@ export class SandboxBot {
     return this[STATE].ledger.balance;
   }
 
+  /**
+   * How many times a getUpdates call arrived while another one for this token was still
+   * waiting with its client connected (the earlier one got 409): two pollers at once. A poll
+   * whose client went away (a killed process) ends at once and is not counted.
+   */
+  get pollOverlaps(): number {
+    return this[STATE].pollOverlaps;
+  }
+
+  /** The id of the newest update created for the bot (ids run from 1 up; 0 before any). */
+  get lastUpdateId(): number {
+    return this[STATE].queue.lastUpdateId;
+  }
+
   /** Updates waiting for getUpdates or webhook delivery. */
   get pendingUpdateCount(): number {
     return this[STATE].queue.pendingCount;

@@ -316,9 +316,12 @@ export class Supervisor implements Child {
   readonly #resolveDone: (reason: ExitReason) => void;
   #phase: SupervisorPhase = "idle";
   #stopping?: Promise<void>;
-  // start/addChild/removeChild/restartChild run one at a time so two of them never act on the
-  // same child at once; stop() does not queue, because it must win even over a start that hangs.
+  // addChild/removeChild/restartChild queue per child, so two of them never act on the same
+  // child at once, while operations on different children (a cluster moving tenants between
+  // instances) do not wait for each other; all of them wait for start(). stop() does not queue,
+  // because it must win even over a start that hangs.
   #queue: Promise<unknown> = Promise.resolve();
+  readonly #childQueues = new Map<string, Promise<unknown>>();
 
   /**
    * Validates `specs` and `options`; throws naming the first problem. Nothing starts until
@@ -393,7 +396,7 @@ export class Supervisor implements Child {
       // Registering at once (not in the queue) makes a concurrent duplicate fail immediately.
       const record = this.#register(spec);
       if (this.#phase === "idle") return Promise.resolve();
-      return this.#serial(async () => {
+      return this.#serialFor(spec.id, async () => {
         if (this.#phase === "running" && this.#records.get(spec.id) === record) {
           await this.#launchUntilStopped(record);
         }
@@ -405,7 +408,7 @@ export class Supervisor implements Child {
 
   /** Stops a child within its `shutdownMs` and forgets it. */
   removeChild(id: string): Promise<void> {
-    return this.#serial(async () => {
+    return this.#serialFor(id, async () => {
       this.#requireNotStopping("removeChild");
       const record = this.#require(id);
       await this.#shutdown(record, `removed from supervisor "${this.name}"`);
@@ -419,7 +422,7 @@ export class Supervisor implements Child {
    * restart-intensity history: for a config change, or to retry a parked child at once.
    */
   restartChild(id: string): Promise<void> {
-    return this.#serial(async () => {
+    return this.#serialFor(id, async () => {
       if (this.#phase !== "running") {
         throw new Error(
           `Supervisor "${this.name}": restartChild("${id}") needs a running supervisor, it is ${this.#phase}`,
@@ -560,6 +563,18 @@ export class Supervisor implements Child {
   #serial<T>(operation: () => Promise<T>): Promise<T> {
     const result = this.#queue.then(operation);
     this.#queue = result.catch(() => {});
+    return result;
+  }
+
+  /** Runs `operation` after start() and after the operations queued before on child `id`. */
+  #serialFor<T>(id: string, operation: () => Promise<T>): Promise<T> {
+    const before = this.#childQueues.get(id);
+    const result = (before ? Promise.all([this.#queue, before]) : this.#queue).then(operation);
+    const tail = result.catch(() => {});
+    this.#childQueues.set(id, tail);
+    tail.then(() => {
+      if (this.#childQueues.get(id) === tail) this.#childQueues.delete(id);
+    });
     return result;
   }
 

@@ -57,6 +57,7 @@ import { pathToFileURL } from "node:url";
 import { type ChildSpec, Supervisor, type SupervisorOptions } from "../kernel/supervisor.ts";
 import { type Clock, systemClock } from "../kernel/clock.ts";
 import { startTenant, type TenantEnvironment, type TenantHandle } from "../tenant/tenant_actor.ts";
+import { updateBudget, type UpdatesInFlight } from "../tenant/update_budget.ts";
 import { supervisionObserver } from "./supervision_log.ts";
 import { BalanceRegistry } from "../balance/registry.ts";
 import type { TenantConfig } from "../../config/tenant_schema.ts";
@@ -73,9 +74,13 @@ import type { Metrics } from "../../adapters/observability/metrics.ts";
 import type {
   DeadLetterDesk,
   DeadLetterRetry,
+  OperatorDesk,
+  OperatorRefund,
   RuntimeView,
   TenantReport,
+  TenantSummary,
 } from "../../adapters/http/runtime_view.ts";
+import type { StarBalance } from "../../money/bot_stars/types.ts";
 import { TenantUnavailableError, type WebhookTarget } from "../../adapters/http/webhook_route.ts";
 import type { SecretRedactor } from "../../adapters/observability/redact.ts";
 import { runtimeLogger } from "../../adapters/observability/logging.ts";
@@ -85,6 +90,14 @@ import {
   type UpdateDeadLetter,
 } from "../../money/delivery/update_dead_letters.ts";
 import { runAsTenant, type UncaughtErrorOwner } from "./containment.ts";
+import { FatalError } from "../kernel/child.ts";
+import { LeaseKeeper } from "../cluster/lease_keeper.ts";
+import type { ClusterOptions } from "../cluster/cluster_options.ts";
+import type { TenantLease } from "../cluster/tenant_lease.ts";
+import { WebhookRelay } from "../cluster/webhook_relay.ts";
+import { FencedDatabase } from "../../adapters/storage/fenced_database.ts";
+import { storedWebhookSecret } from "../../adapters/telegram/update_source.ts";
+import { describeError } from "../../adapters/telegram/describe_error.ts";
 
 /** What the runtime is started with. */
 export interface RuntimeOptions {
@@ -111,6 +124,13 @@ export interface RuntimeOptions {
    * jitter. Default `Math.random`; a test may pin it.
    */
   random?: () => number;
+  /** Set when several instances share the database: tenants then run only on their lease. */
+  cluster?: ClusterOptions;
+  /**
+   * Updates in flight at once, across the process and per tenant, shared fairly among the
+   * tenants; the defaults are explained in `actors/tenant/update_budget.ts`.
+   */
+  updatesInFlight?: Partial<UpdatesInFlight>;
 }
 
 /**
@@ -134,12 +154,15 @@ interface TenantEntry {
   configError?: string;
   /** The running instance, set by its start. */
   handle?: TenantHandle;
+  /** In a cluster, a webhook tenant's secret, so any instance can check its requests. */
+  webhookSecret?: string;
 }
 
 const log = runtimeLogger("runtime");
 
 /** A running runtime. */
-export class Runtime implements RuntimeView, WebhookTarget, DeadLetterDesk, UncaughtErrorOwner {
+export class Runtime
+  implements RuntimeView, WebhookTarget, DeadLetterDesk, OperatorDesk, UncaughtErrorOwner {
   readonly #entries = new Map<string, TenantEntry>();
   readonly #balances = new BalanceRegistry();
   readonly #env: TenantEnvironment;
@@ -152,9 +175,18 @@ export class Runtime implements RuntimeView, WebhookTarget, DeadLetterDesk, Unca
   /** Tenants whose next start is a config reload's (see `supervisionObserver`). */
   readonly #configReloads = new Set<string>();
   #reloading: Promise<void> = Promise.resolve();
+  /** Console refunds under way, by `tenant/charge`: a double click asks Telegram once. */
+  readonly #refunds = new Map<string, Promise<OperatorRefund>>();
+
+  readonly #cluster?: ClusterOptions;
+  #keeper?: LeaseKeeper;
+  #relay?: WebhookRelay;
+  #stopSweeping?: () => void;
+  #unlistenInbox?: () => Promise<void>;
 
   private constructor(options: RuntimeOptions) {
     const clock = options.clock ?? systemClock;
+    this.#cluster = options.cluster;
     this.#metrics = options.metrics;
     this.#redactor = options.redactor;
     this.#env = {
@@ -165,6 +197,7 @@ export class Runtime implements RuntimeView, WebhookTarget, DeadLetterDesk, Unca
       metrics: options.metrics,
       balances: this.#balances,
       random: options.random ?? Math.random,
+      updateBudget: updateBudget(options.updatesInFlight),
     };
     this.#supervision = {
       ...options.supervision,
@@ -211,7 +244,7 @@ export class Runtime implements RuntimeView, WebhookTarget, DeadLetterDesk, Unca
       start: async () => {
         const tenants = new Supervisor(
           "tenants",
-          [...runtime.#entries.keys()].filter((id) => runtime.#enabled(id)).map((id) =>
+          [...runtime.#entries.keys()].filter((id) => runtime.#runsHere(id)).map((id) =>
             runtime.#spec(id)
           ),
           { ...runtime.#supervision, startConcurrency: tenantStartConcurrency },
@@ -228,12 +261,125 @@ export class Runtime implements RuntimeView, WebhookTarget, DeadLetterDesk, Unca
       },
     }], runtime.#supervision);
     runtime.#metrics?.onCollect(() => runtime.#collect());
+    if (options.cluster) runtime.#joinCluster(options.cluster, options.db);
     return runtime;
   }
 
-  /** Starts the BalanceActor, then every enabled tenant in order. */
+  /** Builds what running on leases takes; nothing is acquired before {@linkcode Runtime.run}. */
+  #joinCluster(cluster: ClusterOptions, db: Database): void {
+    this.#keeper = new LeaseKeeper({
+      leases: cluster.leases,
+      timings: cluster.timings,
+      clock: this.#env.clock,
+      logger: log,
+      metrics: this.#metrics,
+      signal: cluster.changes,
+      hooks: {
+        tenants: () => [...this.#entries.keys()].filter((id) => this.#enabled(id)),
+        acquired: (lease) => this.#startLeased(lease),
+        handOver: (id) => this.#stopHere(id),
+        lost: (id) => void this.#stopHere(id),
+      },
+    });
+    this.#relay = new WebhookRelay({
+      db,
+      clock: this.#env.clock,
+      notifyOwner: (id) => cluster.inbox?.notify(id) ?? Promise.resolve(),
+    });
+  }
+
+  /** The instance id when several instances share the database. */
+  get instanceId(): string | undefined {
+    return this.#keeper?.instanceId;
+  }
+
+  /** Whether the tenant runs on this instance: always alone, with its lease in a cluster. */
+  #runsHere(id: string): boolean {
+    if (!this.#enabled(id)) return false;
+    return this.#keeper === undefined || this.#keeper.leaseOf(id) !== undefined;
+  }
+
+  /** Starts a tenant whose lease was just acquired. */
+  async #startLeased(lease: TenantLease): Promise<void> {
+    const tenants = this.#tenants;
+    if (!tenants || this.#draining || !this.#enabled(lease.tenantId)) return;
+    // A run of this tenant that lost its previous lease may still be stopping.
+    if (tenants.stateOf(lease.tenantId) !== undefined) await this.#stopHere(lease.tenantId);
+    if (lease.signal.aborted) return;
+    await tenants.addChild(this.#spec(lease.tenantId));
+  }
+
+  /** Stops a tenant here (its lease lost or handed over): polling ends at once, then the rest. */
+  async #stopHere(id: string): Promise<void> {
+    const entry = this.#entries.get(id);
+    entry?.handle?.drain();
+    const tenants = this.#tenants;
+    if (tenants?.stateOf(id) === undefined) return;
+    await tenants.removeChild(id).catch((error) =>
+      log.warn("Tenant {id}: stopping it failed: {error}", { id, error: describeError(error) })
+    );
+  }
+
+  /** The environment a tenant starts in: alone, the runtime's; on a lease, fenced by it. */
+  #environmentOf(id: string): TenantEnvironment {
+    if (!this.#keeper) return this.#env;
+    const lease = this.#keeper.leaseOf(id);
+    if (!lease?.heldLocally()) {
+      // A restart after a crash, racing the loss of the lease: the new owner runs it.
+      throw new FatalError(`tenant ${id} runs on another instance now (its lease here is gone)`);
+    }
+    return {
+      ...this.#env,
+      db: new FencedDatabase(this.#env.db, lease),
+      pollWindowMs: () => lease.windowMs(),
+    };
+  }
+
+  /** Reads the webhook secret of every webhook tenant, so any instance checks its requests. */
+  async #learnWebhookSecrets(): Promise<void> {
+    for (const [id, entry] of this.#entries) {
+      const config = entry.config;
+      if (config?.updates !== "webhook" || entry.webhookSecret !== undefined) continue;
+      try {
+        entry.webhookSecret = config.webhook?.secretToken ??
+          await storedWebhookSecret(this.#env.db, id);
+        this.#redactor.add(entry.webhookSecret);
+      } catch (error) {
+        log.warn("Tenant {id}: cannot read its webhook secret: {error}", {
+          id,
+          error: describeError(error),
+        });
+      }
+    }
+  }
+
+  /** Hears owners' inbox notices and sweeps the webhook tenants held here every interval. */
+  async #sweepInboxes(cluster: ClusterOptions): Promise<void> {
+    const sweep = (id: string) => this.#live(id)?.sweepInbox();
+    this.#unlistenInbox = await cluster.inbox?.listen(sweep).catch((error) => {
+      log.warn("Cannot listen for inbox notices ({error}); sweeping every interval only.", {
+        error: describeError(error),
+      });
+      return undefined;
+    });
+    const timer = setInterval(() => {
+      for (const [id, entry] of this.#entries) {
+        if (entry.config?.updates === "webhook") sweep(id);
+      }
+    }, cluster.timings.renewMs);
+    this.#stopSweeping = () => clearInterval(timer);
+  }
+
+  /**
+   * Starts the BalanceActor, then every enabled tenant in order; in a cluster, joins it and
+   * starts the tenants whose leases this instance acquires.
+   */
   async run(): Promise<void> {
     await this.#root.start();
+    if (!this.#cluster || !this.#keeper) return;
+    await this.#learnWebhookSecrets();
+    await this.#sweepInboxes(this.#cluster);
+    await this.#keeper.start();
   }
 
   /**
@@ -260,7 +406,8 @@ export class Runtime implements RuntimeView, WebhookTarget, DeadLetterDesk, Unca
         if (!entry || !config) throw new Error(`tenant ${id} has no valid config`);
         // Everything the tenant starts runs in its scope, so an error nothing catches is traced
         // back to it (containment.ts).
-        const handle = await runAsTenant(id, () => startTenant(config, this.#env));
+        const env = this.#environmentOf(id);
+        const handle = await runAsTenant(id, () => startTenant(config, env));
         // A webhook secret the config does not name was generated (or read back from storage)
         // during the start; it is as secret as a configured one.
         if (handle.source.mode === "webhook") this.#redactor.add(handle.source.secret);
@@ -298,14 +445,20 @@ export class Runtime implements RuntimeView, WebhookTarget, DeadLetterDesk, Unca
         this.#metrics?.tenantConfigReloads.inc({ tenant: config.id });
         if (transition !== "stop") this.#configReloads.add(config.id);
       }
-      if (transition === "start") await tenants.addChild(this.#spec(config.id));
-      if (transition === "restart") await tenants.restartChild(config.id);
-      if (transition === "stop") await tenants.removeChild(config.id);
+      // In a cluster, a tenant starts where its lease is acquired (the keeper's next pass).
+      const here = tenants.stateOf(config.id) !== undefined;
+      if (transition === "start" && !this.#keeper) await tenants.addChild(this.#spec(config.id));
+      if (transition === "restart" && here) await tenants.restartChild(config.id);
+      if (transition === "stop" && here) await tenants.removeChild(config.id);
     }
     for (const id of plan.remove) {
       log.info("Tenant {id}: its file is gone; stopping it.", { id });
-      if (this.#enabled(id)) await tenants.removeChild(id);
+      if (tenants.stateOf(id) !== undefined) await tenants.removeChild(id);
       this.#entries.delete(id);
+    }
+    if (this.#keeper) {
+      await this.#learnWebhookSecrets();
+      this.#keeper.poke();
     }
     for (const id of plan.unchanged) {
       const entry = this.#entries.get(id);
@@ -348,6 +501,12 @@ export class Runtime implements RuntimeView, WebhookTarget, DeadLetterDesk, Unca
       };
       if (!entry.config) return { ...common, enabled: false, state: "invalid" as const };
       if (!entry.config.enabled) return { ...common, enabled: false, state: "disabled" as const };
+      if (this.#keeper) {
+        const lease = this.#keeper.leases().get(id);
+        const ownership = { owner: lease?.owner ?? null, epoch: lease?.epoch ?? 0 };
+        if (!child) return { ...common, ...ownership, enabled: true, state: "remote" as const };
+        return { ...common, ...ownership, enabled: true, state: child.state };
+      }
       // Not yet known to the supervisor: the runtime is still starting the tenants before it.
       return { ...common, enabled: true, state: child?.state ?? "starting" };
     });
@@ -361,6 +520,7 @@ export class Runtime implements RuntimeView, WebhookTarget, DeadLetterDesk, Unca
   secretFor(tenantId: string): string | undefined {
     const entry = this.#entries.get(tenantId);
     if (entry?.config?.enabled !== true || entry.config.updates !== "webhook") return undefined;
+    if (this.#keeper) return entry.webhookSecret;
     const source = entry.handle?.source;
     return source?.mode === "webhook" ? source.secret : undefined;
   }
@@ -371,8 +531,12 @@ export class Runtime implements RuntimeView, WebhookTarget, DeadLetterDesk, Unca
    */
   accept(tenantId: string, update: unknown): Promise<void> {
     const handle = this.#live(tenantId);
-    if (!handle) return Promise.reject(new TenantUnavailableError(tenantId));
-    return handle.accept(update);
+    if (handle) return handle.accept(update);
+    // In a cluster the owner may be another instance, or this one between two runs: the inbox
+    // keeps the update for whoever runs the tenant next.
+    const config = this.#entries.get(tenantId)?.config;
+    if (this.#relay && config) return this.#relay.accept(config, update);
+    return Promise.reject(new TenantUnavailableError(tenantId));
   }
 
   /** True from {@linkcode Runtime.drain} on: webhooks answer 503 so Telegram retries later. */
@@ -425,6 +589,61 @@ export class Runtime implements RuntimeView, WebhookTarget, DeadLetterDesk, Unca
     return handle !== undefined;
   }
 
+  /** An operator's refund from the console; the tenant must be running (its bot is asked). */
+  refund(tenantId: string, chargeId: string): Promise<OperatorRefund> {
+    const handle = this.#live(tenantId);
+    if (!handle) return Promise.resolve({ kind: "not_running", chargeId });
+    const key = `${tenantId}/${chargeId}`;
+    const running = this.#refunds.get(key);
+    if (running) return running;
+    const refund = handle.refund(chargeId).finally(() => this.#refunds.delete(key));
+    this.#refunds.set(key, refund);
+    return refund;
+  }
+
+  /** The bot's own Stars through the BalanceActor, or why they cannot be read now. */
+  async starsBalance(tenantId: string): Promise<StarBalance | { error: string }> {
+    if (!this.#live(tenantId)) return { error: `tenant ${tenantId} is not running` };
+    try {
+      return await this.#balances.client.balance(tenantId);
+    } catch (error) {
+      return {
+        error: this.#redactor.redact(error instanceof Error ? error.message : String(error)),
+      };
+    }
+  }
+
+  /** A tenant's last good config without its secrets, for the console. */
+  tenantSummary(tenantId: string): TenantSummary | undefined {
+    const config = this.#entries.get(tenantId)?.config;
+    if (!config) return undefined;
+    return {
+      id: config.id,
+      source: config.source,
+      updates: config.updates,
+      apiRoot: config.apiRoot,
+      testEnvironment: config.testEnvironment,
+      locale: config.locale,
+      admins: config.admins,
+      starsEnabled: config.stars.enabled,
+      products: config.products.map(({ id, kind, title, price, enabled }) => ({
+        id,
+        kind,
+        // A title per language is shown in English, or its first language.
+        title: typeof title === "string" ? title : title.en ?? Object.values(title)[0] ?? id,
+        price,
+        enabled,
+      })),
+      plugin: config.plugin,
+      mtproto: config.mtproto !== undefined,
+    };
+  }
+
+  /** A running tenant's outbox backlog, for the console. */
+  async outboxBacklog(tenantId: string): Promise<number | undefined> {
+    return await this.#live(tenantId)?.outboxBacklog();
+  }
+
   #live(tenantId: string): TenantHandle | undefined {
     const running = this.#tenants?.stateOf(tenantId) === "running";
     return running ? this.#entries.get(tenantId)?.handle : undefined;
@@ -434,6 +653,12 @@ export class Runtime implements RuntimeView, WebhookTarget, DeadLetterDesk, Unca
     const metrics = this.#metrics!;
     const reports = this.tenants();
     metrics.recordTenantStates(reports);
+    if (this.#keeper) {
+      metrics.tenantLeaseEpoch.reset();
+      for (const [tenant, lease] of this.#keeper.leases()) {
+        metrics.tenantLeaseEpoch.set({ tenant, owner: lease.owner ?? "" }, lease.epoch);
+      }
+    }
     metrics.mailboxDepth.set({ actor: "balance" }, this.#balances.mailboxDepth());
     const deadLetters = new Map<string, number>();
     for (const letter of await this.deadLetters()) {
@@ -460,11 +685,18 @@ export class Runtime implements RuntimeView, WebhookTarget, DeadLetterDesk, Unca
     for (const entry of this.#entries.values()) entry.handle?.drain();
   }
 
-  /** Stops every tenant in reverse start order. */
+  /**
+   * Stops every tenant in reverse start order; in a cluster, then releases their leases and
+   * leaves it, so the other instances take the tenants over at once.
+   */
   async stop(): Promise<void> {
+    this.#keeper?.stopAcquiring();
     this.drain();
     await this.#reloading;
     await this.#root.stop();
+    this.#stopSweeping?.();
+    await this.#unlistenInbox?.().catch(() => {});
+    await this.#keeper?.leave();
   }
 }
 

@@ -81,6 +81,7 @@ import { partFailure } from "./part_failure.ts";
 import type { OptionalCallFailure } from "./optional_calls.ts";
 import type { TenantConfig } from "../../config/tenant_schema.ts";
 import type { UpdateSource } from "../../adapters/telegram/update_source.ts";
+import type { RefundOutcome } from "../../money/payments/refunds.ts";
 
 export type { TenantEnvironment } from "./tenant_environment.ts";
 export { allowedUpdates } from "./update_intake.ts";
@@ -98,6 +99,8 @@ export type TenantMsg =
   | { type: "Tick" }
   /** Periodic reconciliation of Telegram's transactions with the ledger. */
   | { type: "Reconcile" }
+  /** Another instance recorded updates for this tenant in the inbox: queue them. */
+  | { type: "SweepInbox" }
   /**
    * A part of the tenant failed (poller, outbox sender, a payment update, an uncaught error of
    * its code): crash and restart.
@@ -131,8 +134,18 @@ export interface TenantHandle extends Child {
   failingOptionalCalls(): OptionalCallFailure[];
   /** Outbox items not yet sent, for `/metrics`. */
   outboxBacklog(): Promise<number>;
+  /**
+   * An operator's refund of one of the tenant's payments (the console), through the tenant's
+   * own payment services: its receipt goes out at once, as after `/refund` in the chat.
+   */
+  refund(chargeId: string): Promise<RefundOutcome>;
   /** Messages waiting in the tenant actor's mailbox, for `/metrics`. */
   mailboxDepth(): number;
+  /**
+   * Queues the inbox's pending updates this tenant is not running yet: those another instance
+   * recorded from a webhook it received (several instances on one database).
+   */
+  sweepInbox(): void;
   /**
    * Stops taking new updates ahead of a stop: the poller ends after the batch in hand and
    * confirms it, so what users send from now on waits at Telegram for the next start. Updates
@@ -194,7 +207,9 @@ export async function startTenant(
     lastUpdateAt: () => lastUpdateAt,
     failingOptionalCalls: () => parts.optionalCalls.failures(),
     outboxBacklog: () => parts.outbox.backlog(env.db),
+    refund: (chargeId) => parts.payments.refunds.refund(chargeId, { by: "admin" }),
     mailboxDepth: () => actor.mailboxSize,
+    sweepInbox: () => void actor.ref.tell({ type: "SweepInbox" }),
     drain: () => draining.abort(),
   };
 }
@@ -242,7 +257,7 @@ function tenantBehavior(
         await env.balances.register(parts.balanceTenant);
         timers.startReconciling();
       }
-      await updates.replayPending();
+      await updates.sweep(ctx.signal);
       if (source.mode !== "polling") return;
       polling = startPolling(parts, env, {
         stop: ctx.signal,
@@ -255,17 +270,22 @@ function tenantBehavior(
       switch (msg.type) {
         case "Updates":
           noteUpdate();
-          await updates.recordAndDispatch(msg.updates);
+          // A stop cuts short the wait for permits; what is left stays pending in the inbox.
+          await updates.recordAndDispatch(msg.updates, self?.signal);
           msg.reply();
           return;
         case "RetryDeadLetter":
-          msg.reply(await updates.retryDeadLetter(msg.updateId));
+          msg.reply(await updates.retryDeadLetter(msg.updateId, self?.signal));
           return;
         case "Tick":
           await timers.tick();
           return;
         case "Reconcile":
           timers.reconcile();
+          return;
+        case "SweepInbox":
+          // Not while draining: what is left is found by the next owner's start.
+          if (!draining.aborted) await updates.sweep(self?.signal);
           return;
         case "Failed":
           throw partFailure(msg.part, msg.error);

@@ -11,11 +11,18 @@
  * whose restart applies it again; after {@linkcode MAX_UPDATE_ATTEMPTS} failures it is set
  * aside as a dead letter, the admins are told, and the tenant goes on with the next updates.
  *
+ * An update takes a permit of the process's budget (`update_budget.ts`) before it enters its
+ * lane and gives it back once it has ended, however it ended. Queuing a batch waits for them, so
+ * a tenant short of permits holds back its poller (or the webhook request). A stop aborts that
+ * wait: what was not queued stays pending in the inbox for the next start.
+ *
  * @module
  */
 import { BotError } from "grammy";
 import type { Update } from "grammy/types";
 import { Lanes } from "../kernel/lanes.ts";
+import type { Permit } from "../kernel/fair_budget.ts";
+import { type UpdateBudget, updateBudget } from "./update_budget.ts";
 import type { TenantParts } from "./tenant_build.ts";
 import type { TenantEnvironment } from "./tenant_environment.ts";
 import { type RejectedUpdate, updateUserId } from "../../money/delivery/inbox.ts";
@@ -53,21 +60,25 @@ interface Quarantined {
 /** Lanes, pre-checkout queries in flight, and how each update ends; see the module doc. */
 export class UpdateDispatcher {
   readonly #parts: Pick<TenantParts, "bot" | "inbox" | "outbox" | "texts" | "logger" | "config">;
-  readonly #env: Pick<TenantEnvironment, "clock" | "db" | "metrics">;
+  readonly #env: Pick<TenantEnvironment, "clock" | "db" | "metrics" | "updateBudget">;
+  readonly #budget: UpdateBudget;
   readonly #hooks: DispatcherHooks;
   readonly #deadLetters: UpdateDeadLetters;
   readonly #lanes: Lanes;
   /** Pre-checkout queries running beside the lanes, awaited by a stop. */
   readonly #inFlight = new Set<Promise<void>>();
+  /** Updates queued or running, by id: a sweep of the inbox must not queue them again. */
+  readonly #active = new Set<number>();
   readonly #metricLabels: { tenant: string };
 
   constructor(
     parts: Pick<TenantParts, "bot" | "inbox" | "outbox" | "texts" | "logger" | "config">,
-    env: Pick<TenantEnvironment, "clock" | "db" | "metrics">,
+    env: Pick<TenantEnvironment, "clock" | "db" | "metrics" | "updateBudget">,
     hooks: DispatcherHooks,
   ) {
     this.#parts = parts;
     this.#env = env;
+    this.#budget = env.updateBudget ?? updateBudget();
     this.#hooks = hooks;
     const { config } = parts;
     this.#deadLetters = new UpdateDeadLetters({
@@ -87,9 +98,10 @@ export class UpdateDispatcher {
   /**
    * Checks a batch, records it in the inbox (the malformed updates as rejected or dead) and
    * queues the updates it had not seen; resolves once they are queued, which is when Telegram
-   * may be told they arrived.
+   * may be told they arrived. When `stop` aborts while it waits for permits, the rest of the
+   * batch stays pending in the inbox, where the next start finds it.
    */
-  async recordAndDispatch(batch: readonly unknown[]): Promise<void> {
+  async recordAndDispatch(batch: readonly unknown[], stop?: AbortSignal): Promise<void> {
     const wellFormed: Update[] = [];
     const malformed: Quarantined[] = [];
     for (const value of batch) {
@@ -103,29 +115,41 @@ export class UpdateDispatcher {
       setAside: await this.#quarantine(tx, malformed),
     }));
     this.#reportQuarantined(malformed, setAside);
-    for (const update of fresh) await this.#dispatch(update);
+    // Pre-checkout queries first: they take no permit, and must not wait behind the batch's
+    // other updates waiting for theirs.
+    const urgent = fresh.filter((update) => update.pre_checkout_query);
+    for (const update of urgent) await this.#dispatch(update);
+    for (const update of fresh) {
+      if (!update.pre_checkout_query && !(await this.#dispatch(update, stop))) return;
+    }
   }
 
-  /** Queues the updates recorded before a crash or a stop but never finished. */
-  async replayPending(): Promise<void> {
-    for (const update of await this.#parts.inbox.pending(this.#env.db)) await this.#admit(update);
+  /**
+   * Queues the inbox's pending updates that are not queued or running already: at start, those
+   * recorded before a crash or a stop but never finished; later, those another instance recorded
+   * for this tenant (a webhook it received while this instance owns the tenant).
+   */
+  async sweep(stop?: AbortSignal): Promise<void> {
+    for (const update of await this.#parts.inbox.pending(this.#env.db)) {
+      if (!this.#active.has(update.update_id) && !(await this.#admit(update, stop))) return;
+    }
   }
 
   /**
    * An operator's retry of a dead letter: it goes back to the inbox as pending, its failures
    * forgotten, and is queued. False when this tenant has no such dead letter.
    */
-  async retryDeadLetter(updateId: number): Promise<boolean> {
+  async retryDeadLetter(updateId: number, stop?: AbortSignal): Promise<boolean> {
     const update = await this.#env.db.transaction((tx) => this.#deadLetters.take(tx, updateId));
     if (update === undefined) return false;
     this.#parts.logger.warn("Dead letter {updateId} is retried at an operator's request.", {
       updateId,
     });
-    await this.#admit(update);
+    await this.#admit(update, stop);
     return true;
   }
 
-  /** Waits for every queued and running update to end. */
+  /** Waits for every queued and running update to end, which gives back all their permits. */
   async drain(): Promise<void> {
     await this.#lanes.drain();
     await Promise.all(this.#inFlight);
@@ -133,11 +157,12 @@ export class UpdateDispatcher {
 
   /**
    * Queues an update already in the inbox (recorded before this release checked shapes, or
-   * retried by an operator) once it passes the check; quarantines it otherwise.
+   * retried by an operator) once it passes the check; quarantines it otherwise. False when
+   * `stop` aborted the wait for a permit.
    */
-  async #admit(update: { update_id: number }): Promise<void> {
+  async #admit(update: { update_id: number }, stop?: AbortSignal): Promise<boolean> {
     const check = checkUpdate(update);
-    if (check.ok) return await this.#dispatch(check.update);
+    if (check.ok) return await this.#dispatch(check.update, stop);
     const malformed = [{ value: update, check }];
     const setAside = await this.#env.db.transaction(async (tx) => {
       const buried = await this.#quarantine(tx, malformed);
@@ -146,6 +171,7 @@ export class UpdateDispatcher {
       return buried;
     });
     this.#reportQuarantined(malformed, setAside);
+    return true;
   }
 
   /**
@@ -201,17 +227,41 @@ export class UpdateDispatcher {
 
   /**
    * Pre-checkout queries skip the lanes: Telegram gives them 10 s, and they must never wait
-   * behind a slow handler.
+   * behind a slow handler, nor for a permit. Every other update waits for a permit, which its
+   * lane task gives back however it ends. False, and nothing queued, when `stop` aborted that
+   * wait.
    */
-  async #dispatch(update: Update): Promise<void> {
+  async #dispatch(update: Update, stop?: AbortSignal): Promise<boolean> {
+    this.#active.add(update.update_id);
     if (update.pre_checkout_query) {
-      const running: Promise<void> = this.#run(update).finally(() =>
-        this.#inFlight.delete(running)
-      );
+      // Its outcome failing to be recorded (storage) fails the tenant, as in a lane.
+      const running: Promise<void> = this.#run(update)
+        .catch((error) => this.#hooks.failed("pre-checkout update", error))
+        .finally(() => this.#inFlight.delete(running));
       this.#inFlight.add(running);
-    } else {
-      await this.#lanes.add(updateUserId(update) ?? "anonymous", () => this.#run(update));
+      return true;
     }
+    let permit: Permit;
+    try {
+      permit = await this.#budget.acquire(this, stop);
+    } catch (error) {
+      this.#active.delete(update.update_id);
+      if (stop?.aborted) return false;
+      throw error;
+    }
+    try {
+      await this.#lanes.add(updateUserId(update) ?? "anonymous", async () => {
+        try {
+          await this.#run(update);
+        } finally {
+          permit.release();
+        }
+      });
+    } catch (error) {
+      permit.release(); // never queued
+      throw error;
+    }
+    return true;
   }
 
   /** Runs one update and records the outcome; never throws. */
@@ -232,10 +282,12 @@ export class UpdateDispatcher {
         updateId: update.update_id,
         error: describeError(cause),
       });
+      // A failed payment stays active: it is pending until the tenant's restart applies it.
       if (movesMoney(update)) return await this.#paymentFailed(update, cause);
       await this.#tellUserItFailed(update);
     }
     await this.#parts.inbox.markDone(this.#env.db, update.update_id);
+    this.#active.delete(update.update_id);
   }
 
   /**

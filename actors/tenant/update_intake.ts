@@ -60,7 +60,7 @@ export interface PollingHooks {
 /** Starts the poller; the promise settles, never rejecting, once polling has ended. */
 export function startPolling(
   parts: Pick<TenantParts, "bot" | "logger">,
-  env: Pick<TenantEnvironment, "clock" | "pollTimeoutSeconds" | "random">,
+  env: Pick<TenantEnvironment, "clock" | "pollTimeoutSeconds" | "pollWindowMs" | "random">,
   hooks: PollingHooks,
 ): Promise<void> {
   return runPoller({
@@ -73,6 +73,7 @@ export function startPolling(
     logger: parts.logger,
     random: env.random,
     timeoutSeconds: env.pollTimeoutSeconds,
+    windowMs: env.pollWindowMs,
     handle: hooks.handle,
   }).catch(hooks.onFailure);
 }

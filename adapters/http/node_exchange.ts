@@ -57,8 +57,43 @@ export function toRequest(incoming: IncomingMessage, origin: string): Request | 
  * small JSON and text bodies, and a length known in advance spares the client a chunked body.
  */
 export async function writeResponse(response: Response, outgoing: ServerResponse): Promise<void> {
+  if (response.body !== null && isEventStream(response)) {
+    return await streamResponse(response, response.body, outgoing);
+  }
   const body = response.body === null ? undefined : new Uint8Array(await response.arrayBuffer());
   outgoing.statusCode = response.status;
   for (const [name, value] of response.headers) outgoing.setHeader(name, value);
   outgoing.end(body);
+}
+
+function isEventStream(response: Response): boolean {
+  return (response.headers.get("content-type") ?? "").startsWith("text/event-stream");
+}
+
+/**
+ * Writes a server-sent event stream chunk by chunk as it is produced (every other body is
+ * buffered, to send it with its length); a client that leaves cancels the stream, so whatever
+ * feeds it stops too.
+ */
+async function streamResponse(
+  response: Response,
+  body: ReadableStream<Uint8Array>,
+  outgoing: ServerResponse,
+): Promise<void> {
+  outgoing.statusCode = response.status;
+  for (const [name, value] of response.headers) outgoing.setHeader(name, value);
+  outgoing.flushHeaders();
+  const reader = body.getReader();
+  const left = () => void reader.cancel().catch(() => {});
+  outgoing.once("close", left);
+  try {
+    while (true) {
+      const { done, value } = await reader.read();
+      if (done || outgoing.destroyed) break;
+      outgoing.write(value);
+    }
+  } finally {
+    outgoing.off("close", left);
+    outgoing.end();
+  }
 }

@@ -135,9 +135,24 @@ export function opsRoutes(options: OpsRoutesOptions): Route[] {
       async handle(request) {
         const denied = refuseWithoutAdminToken(request, options.adminToken);
         if (denied !== undefined) return denied;
-        const deadLetters = await options.deadLetters.deadLetters();
+        // The tenants are known without the database: while it is down (when operators look
+        // most), /status still answers, saying the dead letters could not be read.
+        let deadLetters: UpdateDeadLetter[] | undefined;
+        let storageError: string | undefined;
+        try {
+          deadLetters = await options.deadLetters.deadLetters();
+        } catch (error) {
+          storageError = `dead letters could not be read: ${
+            error instanceof Error ? error.message : String(error)
+          }`;
+        }
         const tenants = runtime.tenants().map((tenant) => statusOf(tenant, deadLetters));
-        return redactedJson(200, { tenants });
+        // `instance` names this process when several share the database, else it is null.
+        return redactedJson(200, {
+          instance: runtime.instanceId ?? null,
+          ...(storageError !== undefined && { storageError }),
+          tenants,
+        });
       },
     },
     ...deadLetterRoutes(options),
@@ -156,7 +171,7 @@ function deadLetterOf(letter: UpdateDeadLetter) {
   };
 }
 
-function statusOf(tenant: TenantReport, deadLetters: readonly UpdateDeadLetter[]) {
+function statusOf(tenant: TenantReport, deadLetters: readonly UpdateDeadLetter[] | undefined) {
   return {
     id: tenant.id,
     state: tenant.state,
@@ -167,6 +182,7 @@ function statusOf(tenant: TenantReport, deadLetters: readonly UpdateDeadLetter[]
       ? null
       : new Date(tenant.lastUpdateAt).toISOString(),
     ...(tenant.configError !== undefined && { configError: tenant.configError }),
+    ...(tenant.owner !== undefined && { owner: tenant.owner, epoch: tenant.epoch ?? 0 }),
     // The tenant serves, but without what these do; they are being retried.
     failingOptionalCalls: (tenant.failingOptionalCalls ?? []).map((failing) => ({
       call: failing.call,
@@ -175,6 +191,8 @@ function statusOf(tenant: TenantReport, deadLetters: readonly UpdateDeadLetter[]
       failingSince: new Date(failing.failingSince).toISOString(),
       nextAttemptAt: new Date(failing.nextAttemptAt).toISOString(),
     })),
-    deadLetters: deadLetters.filter((letter) => letter.tenantId === tenant.id).map(deadLetterOf),
+    // null: unknown at the moment (see `storageError`).
+    deadLetters: deadLetters?.filter((letter) => letter.tenantId === tenant.id).map(deadLetterOf) ??
+      null,
   };
 }

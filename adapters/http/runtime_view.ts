@@ -34,18 +34,22 @@
  *   "stopped",
  *   "disabled",
  *   "invalid",
+ *   "remote",
  * ]);
  * ```
  * @module
  */
 import type { ChildState } from "../../actors/kernel/supervisor.ts";
 import type { UpdateDeadLetter } from "../../money/delivery/update_dead_letters.ts";
+import type { RefundOutcome } from "../../money/payments/refunds.ts";
+import type { StarBalance } from "../../money/bot_stars/types.ts";
 
 /**
  * A tenant's state: its supervisor's {@linkcode ChildState}, or `disabled` (`enabled: false` in
- * its file) or `invalid` (its file was refused, so it never started).
+ * its file) or `invalid` (its file was refused, so it never started), or — when several
+ * instances share the database — `remote`: another instance runs it (or is about to).
  */
-export type TenantState = ChildState | "disabled" | "invalid";
+export type TenantState = ChildState | "disabled" | "invalid" | "remote";
 
 // A record keyed by every state: adding a ChildState without listing it here fails to compile,
 // so the tenant_state metric can never silently miss a state.
@@ -58,6 +62,7 @@ const STATES: Record<TenantState, true> = {
   stopped: true,
   disabled: true,
   invalid: true,
+  remote: true,
 };
 
 /** Every {@linkcode TenantState}, in lifecycle order. */
@@ -108,6 +113,13 @@ export interface TenantReport {
    * retried; empty or absent when all went through.
    */
   readonly failingOptionalCalls?: readonly FailingOptionalCall[];
+  /**
+   * The instance holding the tenant's lease when several processes share one database (`null`
+   * while none does); absent while one process serves them all.
+   */
+  readonly owner?: string | null;
+  /** The epoch of that lease: it grows by one at every change of owner. */
+  readonly epoch?: number;
 }
 
 /** One optional call that keeps failing: the tenant serves, but without what it does. */
@@ -132,6 +144,8 @@ export interface RuntimeView {
    * thing that makes a serving process unready; a tenant's own state never does.
    */
   draining(): boolean;
+  /** This instance's id when several instances share the database (`INSTANCE_ID`). */
+  readonly instanceId?: string;
 }
 
 /**
@@ -151,4 +165,55 @@ export interface DeadLetterDesk {
   retryDeadLetter(tenantId: string, updateId: number): Promise<DeadLetterRetry>;
   /** Forgets a dead letter for good; false when there is no such tenant or dead letter. */
   discardDeadLetter(tenantId: string, updateId: number): Promise<boolean>;
+}
+
+/**
+ * How an operator's refund from the console went: the payment refunds service's own outcome,
+ * or `not_running` (no such tenant, or it is not running: its bot cannot be asked now).
+ */
+export type OperatorRefund = RefundOutcome | { kind: "not_running"; chargeId: string };
+
+/** A product as the console's config summary shows it. */
+export interface ProductSummary {
+  readonly id: string;
+  readonly kind: string;
+  readonly title: string;
+  readonly price: number;
+  readonly enabled: boolean;
+}
+
+/**
+ * A tenant's config without its secrets (token, webhook secret, API hash): only what an
+ * operator needs to recognise the bot and its settings.
+ */
+export interface TenantSummary {
+  readonly id: string;
+  /** The tenant file. */
+  readonly source: string;
+  readonly updates: "polling" | "webhook";
+  readonly apiRoot: string;
+  readonly testEnvironment: boolean;
+  readonly locale: string;
+  readonly admins: readonly number[];
+  readonly starsEnabled: boolean;
+  readonly products: readonly ProductSummary[];
+  /** The plugin module, when the tenant has one. */
+  readonly plugin?: string;
+  /** True when the bot's balance is read over MTProto first. */
+  readonly mtproto: boolean;
+}
+
+/** What the operator console asks of the runtime beyond {@linkcode RuntimeView}. */
+export interface OperatorDesk {
+  /**
+   * Refunds a payment through the running tenant's refunds service (idempotent: a second
+   * request for the same charge finds it done and asks Telegram nothing).
+   */
+  refund(tenantId: string, chargeId: string): Promise<OperatorRefund>;
+  /** The bot's own Stars with their source and age, or why they cannot be read now. */
+  starsBalance(tenantId: string): Promise<StarBalance | { error: string }>;
+  /** The tenant's last good config without secrets; undefined for an unknown tenant. */
+  tenantSummary(tenantId: string): TenantSummary | undefined;
+  /** Outbox items not yet sent; undefined while the tenant is not running. */
+  outboxBacklog(tenantId: string): Promise<number | undefined>;
 }

@@ -42,6 +42,7 @@ import {
   type LogRecord,
 } from "@logtape/logtape";
 import { secrets } from "./redact.ts";
+import { tenantLogTail } from "./log_tail.ts";
 
 /** How logs are written: readable lines for people, JSON lines for collectors. */
 export interface LoggingOptions {
@@ -68,12 +69,20 @@ export async function configureLogging(options: LoggingOptions): Promise<void> {
     // Strings appear bare: a file path or an error message reads better without quotes.
     : getTextFormatter({ timestamp: "date-time", level: "ABBR", value: "bare" });
   const write = options.write ?? writeStderr;
+  // The console's live tail of a tenant: its lines as text, redacted like every other line.
+  const tailFormat = getTextFormatter({ timestamp: "none", level: "ABBR", value: "bare" });
+  const tail = (record: LogRecord) => {
+    const [, kind, tenant] = record.category;
+    if (kind !== "tenant" || tenant === undefined) return;
+    const text = secrets.redact(tailFormat(record)).trimEnd();
+    tenantLogTail.add(tenant, { at: record.timestamp, level: record.level, text });
+  };
   await configure({
     reset: true,
     // Every line passes the redactor: whatever a message or an error quotes, no secret leaves.
-    sinks: { main: (record: LogRecord) => write(secrets.redact(formatter(record))) },
+    sinks: { main: (record: LogRecord) => write(secrets.redact(formatter(record))), tail },
     loggers: [
-      { category: ["constellation"], lowestLevel: options.level, sinks: ["main"] },
+      { category: ["constellation"], lowestLevel: options.level, sinks: ["main", "tail"] },
       // LogTape reports its own problems (a sink that throws) here; they must not vanish.
       { category: ["logtape", "meta"], lowestLevel: "warning", sinks: ["main"] },
     ],

@@ -145,6 +145,21 @@ export interface Metrics {
   readonly mailboxDepth: Gauge<"actor">;
   /** `constellation_pre_checkout_latency_seconds{tenant}`: time to answer a pre-checkout query. */
   readonly preCheckoutLatency: Histogram<"tenant">;
+  /**
+   * `constellation_lease_acquisitions_total{tenant,kind}`: tenant leases this instance took;
+   * `kind` is `fresh` (never held), `handover` (released by its owner) or `failover` (expired).
+   */
+  readonly leaseAcquisitions: Counter<"tenant" | "kind">;
+  /**
+   * `constellation_lease_losses_total{tenant,reason}`: leases this instance lost without
+   * releasing them: `expired` (not renewed in time by the local clock), `taken` (another
+   * instance holds it) or `fenced` (a write was refused).
+   */
+  readonly leaseLosses: Counter<"tenant" | "reason">;
+  /** `constellation_fenced_writes_total{tenant}`: write transactions refused for a lost lease. */
+  readonly fencedWrites: Counter<"tenant">;
+  /** `constellation_tenant_lease_epoch{tenant,owner}`: every tenant's lease epoch and its owner. */
+  readonly tenantLeaseEpoch: Gauge<"tenant" | "owner">;
   /** The `Content-Type` of {@linkcode Metrics.render}'s text. */
   readonly contentType: string;
   /**
@@ -284,6 +299,26 @@ export function createMetrics(): Metrics {
       buckets: PRE_CHECKOUT_BUCKETS,
       registers,
     }),
+    leaseAcquisitions: counter(
+      "lease_acquisitions_total",
+      "Tenant leases this instance took, by kind (fresh, handover, failover).",
+      ["tenant", "kind"],
+    ),
+    leaseLosses: counter(
+      "lease_losses_total",
+      "Tenant leases this instance lost without releasing them, by reason.",
+      ["tenant", "reason"],
+    ),
+    fencedWrites: counter(
+      "fenced_writes_total",
+      "Write transactions refused because this instance no longer held the tenant's lease.",
+      ["tenant"],
+    ),
+    tenantLeaseEpoch: gauge(
+      "tenant_lease_epoch",
+      "Every tenant's lease epoch, labelled with the instance that owns it (empty: nobody).",
+      ["tenant", "owner"],
+    ),
     contentType: registry.contentType,
 
     recordTenantStates(tenants) {

@@ -7,7 +7,8 @@
  * migrates a fresh database of each). Should one ever need different SQL per engine, it keeps
  * `statements` (what SQLite databases already ran: a released migration is never edited) and
  * adds `dialects: { postgres: [...] }`; `migrate` runs the statements of the database's engine,
- * and both must leave the same tables, columns and keys.
+ * and both must leave the same tables, columns and keys — except the cluster's tables (leases,
+ * instances), which only PostgreSQL has: SQLite runs one instance per file.
  *
  * Every table is keyed by `tenant_id` first: tenants share a database, never rows.
  *
@@ -174,6 +175,68 @@ export const migrations: readonly Migration[] = [
         payload TEXT NOT NULL,
         dead_at BIGINT NOT NULL,
         PRIMARY KEY (tenant_id, update_id))`,
+    ],
+  },
+  {
+    version: 3,
+    name: "cluster: instances and fenced tenant leases (PostgreSQL only)",
+    // SQLite runs one instance per file (`sqlite/instance_lock.ts`): it has no leases to keep.
+    statements: [],
+    dialects: {
+      postgres: [
+        // One row per instance, kept fresh by its heartbeat; times are the database's clock.
+        `CREATE TABLE cluster_instances (
+          instance_id TEXT PRIMARY KEY,
+          started_at TIMESTAMPTZ NOT NULL,
+          heartbeat_at TIMESTAMPTZ NOT NULL)`,
+        // Who may poll and write for a tenant: `epoch` grows by one at every acquisition. The
+        // unique (tenant_id, epoch) index makes epoch a key column, so an acquisition takes a
+        // row lock that waits for every fenced transaction of the previous epoch (they hold
+        // FOR KEY SHARE), while a renewal (expires_at only) does not (see postgres/leases.ts).
+        `CREATE TABLE tenant_leases (
+          tenant_id TEXT PRIMARY KEY,
+          owner TEXT,
+          epoch BIGINT NOT NULL DEFAULT 0,
+          expires_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+          acquired_at TIMESTAMPTZ)`,
+        `CREATE UNIQUE INDEX tenant_leases_fence ON tenant_leases (tenant_id, epoch)`,
+      ],
+    },
+  },
+  {
+    version: 4,
+    name: "payment support: tickets, buyers' messages, their copies to admins; usernames",
+    statements: [
+      // A buyer's open support thread: /paysupport opens it; it stays open while it is used.
+      `CREATE TABLE support_tickets (
+        tenant_id TEXT NOT NULL,
+        user_id BIGINT NOT NULL,
+        chat_id BIGINT NOT NULL,
+        opened_at BIGINT NOT NULL,
+        active_at BIGINT NOT NULL,
+        PRIMARY KEY (tenant_id, user_id))`,
+      // What a buyer wrote to support, once per message (a redelivered update adds nothing);
+      // forwarded_at is set once it went to the admins.
+      `CREATE TABLE support_messages (
+        tenant_id TEXT NOT NULL,
+        user_id BIGINT NOT NULL,
+        message_id BIGINT NOT NULL,
+        text TEXT NOT NULL,
+        received_at BIGINT NOT NULL,
+        forwarded_at BIGINT,
+        PRIMARY KEY (tenant_id, user_id, message_id))`,
+      `CREATE INDEX support_messages_recent ON support_messages (tenant_id, user_id, received_at)`,
+      // The copy of a buyer's message in an admin's chat: an admin's reply to it names it.
+      `CREATE TABLE support_copies (
+        tenant_id TEXT NOT NULL,
+        admin_chat_id BIGINT NOT NULL,
+        admin_message_id BIGINT NOT NULL,
+        user_id BIGINT NOT NULL,
+        message_id BIGINT NOT NULL,
+        PRIMARY KEY (tenant_id, admin_chat_id, admin_message_id))`,
+      `CREATE INDEX support_copies_of_message ON support_copies (tenant_id, user_id, message_id)`,
+      // A buyer's @username, so that an admin can look them up by it (`/user @ann`).
+      `ALTER TABLE user_state ADD COLUMN username TEXT`,
     ],
   },
 ];

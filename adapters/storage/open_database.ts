@@ -34,17 +34,32 @@
 import { dirname, resolve } from "node:path";
 import { type Database, StorageError } from "../../money/ports.ts";
 import { SqliteDatabase } from "./sqlite/sqlite.ts";
-import { describePostgresUrl, PostgresDatabase } from "./postgres/postgres.ts";
+import {
+  describePostgresUrl,
+  PostgresDatabase,
+  type PostgresSettings,
+} from "./postgres/postgres.ts";
 import { migrate } from "./migrate.ts";
 import { migrations } from "./migrations.ts";
 
 const SQLITE_EXAMPLE = "sqlite:data/constellation.db";
 const POSTGRES_EXAMPLE = "postgres://user:password@127.0.0.1:5432/constellation";
 
-/** Opens and migrates the database at `url`. */
-export async function openDatabase(url: string): Promise<Database> {
+/** Whether `url` names a PostgreSQL database (`postgres://` or `postgresql://`). */
+export function isPostgresUrl(url: string): boolean {
+  return /^postgres(ql)?:\/\//.test(url);
+}
+
+/**
+ * Opens and migrates the database at `url`; `postgres` settings apply to a PostgreSQL one
+ * (`postgres/postgres.ts`).
+ */
+export async function openDatabase(
+  url: string,
+  postgres: Partial<PostgresSettings> = {},
+): Promise<Database> {
   if (url.startsWith("sqlite:")) return await openSqlite(url, url.slice("sqlite:".length));
-  if (/^postgres(ql)?:\/\//.test(url)) return await openPostgres(url);
+  if (isPostgresUrl(url)) return await openPostgres(url, postgres);
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(url)?.[1];
   throw new StorageError(
     `DATABASE_URL ${
@@ -163,10 +178,10 @@ export function explainSqliteError(url: string, file: string, error: unknown): S
   );
 }
 
-async function openPostgres(url: string): Promise<Database> {
+async function openPostgres(url: string, settings: Partial<PostgresSettings>): Promise<Database> {
   let db: Database;
   try {
-    db = await PostgresDatabase.open(url);
+    db = await PostgresDatabase.open(url, settings);
   } catch (error) {
     throw explainPostgresError(url, error);
   }

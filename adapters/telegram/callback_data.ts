@@ -19,6 +19,20 @@
  * | `stars:sub:resume:<productId>`     | renew that subscription again             |
  * | `stars:check`                      | "I bought Stars — check" the last order   |
  * | `stars:tx:<page>`                  | an admin's page (from 1) of transactions  |
+ * | `stars:rf:ask:<chargeId>`          | an admin's Refund: ask to confirm         |
+ * | `stars:rf:yes:<chargeId>`          | refund it (`money/payments/refund_button`) |
+ * | `stars:rf:no:<chargeId>`           | leave it                                  |
+ * | `stars:subs:<page>`                | an admin's page (from 1) of subscribers   |
+ * | `stars:buyer:<page>`               | the buyer's page (from 1) of purchases    |
+ * | `stars:again:<chargeId>`           | send a bought item's content again        |
+ *
+ * Why not `@grammyjs/menu`: a menu button's data is its position in the menu as rendered now
+ * plus a fingerprint of the whole menu, and the menu is rendered again to run the press. Here a
+ * button must name what it acts on (a charge to refund, a product to buy) independently of
+ * what is on sale or recorded when it is pressed (a config reload, a restart, a redelivered
+ * update in between), so that pressing it twice, or late, acts on the same thing or says it is
+ * stale — never on whatever moved into its place. A codec of self-describing data gives that
+ * with no in-memory menu state.
  *
  * @example
  * ```ts
@@ -47,6 +61,11 @@
  * @module
  */
 import { PRODUCT_ID_PATTERN } from "../../config/tenant_schema.ts";
+import {
+  BUTTON_CHARGE_ID,
+  refundButtonData,
+  type RefundStep,
+} from "../../money/payments/refund_button.ts";
 
 /** The prefix of every callback data the runtime sends. */
 export const CALLBACK_PREFIX = "stars:";
@@ -63,7 +82,11 @@ export type StarsCallback =
   | { kind: "subscriptions" }
   | { kind: "renewal"; change: "cancel" | "resume"; productId: string }
   | { kind: "check" }
-  | { kind: "transactions"; page: number };
+  | { kind: "transactions"; page: number }
+  | { kind: "refund"; step: RefundStep; chargeId: string }
+  | { kind: "subscribers"; page: number }
+  | { kind: "purchases"; page: number }
+  | { kind: "again"; chargeId: string };
 
 /** A page number: 1 to 999 999 999, without leading zeros. */
 const PAGE = /^[1-9][0-9]{0,8}$/;
@@ -111,6 +134,22 @@ function body(data: StarsCallback): string {
       return `history:${checkPage("history", data.page)}`;
     case "transactions":
       return `tx:${checkPage("transactions", data.page)}`;
+    case "subscribers":
+      return `subs:${checkPage("subscribers", data.page)}`;
+    case "purchases":
+      return `buyer:${checkPage("purchases", data.page)}`;
+    case "refund": {
+      const full = refundButtonData(data.step, data.chargeId);
+      if (full === undefined) {
+        throw new CallbackDataError(`charge id ${data.chargeId} fits no button`);
+      }
+      return full.slice(CALLBACK_PREFIX.length);
+    }
+    case "again":
+      if (!BUTTON_CHARGE_ID.test(data.chargeId)) {
+        throw new CallbackDataError(`charge id ${data.chargeId} fits no button`);
+      }
+      return `again:${data.chargeId}`;
   }
 }
 
@@ -139,7 +178,25 @@ export function parseCallback(data: string | undefined): StarsCallback | undefin
     case "check":
       return args.length === 0 ? { kind: action } : undefined;
     case "subs":
-      return args.length === 0 ? { kind: "subscriptions" } : undefined;
+      if (args.length === 0) return { kind: "subscriptions" };
+      return args.length === 1 && PAGE.test(args[0])
+        ? { kind: "subscribers", page: Number(args[0]) }
+        : undefined;
+    case "buyer":
+      return args.length === 1 && PAGE.test(args[0])
+        ? { kind: "purchases", page: Number(args[0]) }
+        : undefined;
+    case "rf": {
+      const [step, chargeId] = args;
+      if (args.length !== 2 || !BUTTON_CHARGE_ID.test(chargeId)) return undefined;
+      return step === "ask" || step === "yes" || step === "no"
+        ? { kind: "refund", step, chargeId }
+        : undefined;
+    }
+    case "again":
+      return args.length === 1 && BUTTON_CHARGE_ID.test(args[0])
+        ? { kind: "again", chargeId: args[0] }
+        : undefined;
     case "buy": {
       const id = args.length === 1 ? productId(args[0]) : undefined;
       return id === undefined ? undefined : { kind: "buy", productId: id };

@@ -7,7 +7,7 @@
  * - the default scope gets the user commands once per locale we ship, and once without a
  *   language in the tenant's locale, for users of every other language;
  * - each admin gets the same lists plus the admin commands (`/refund`, `/transactions`,
- *   `/revenue`, `/reconcile`) in the `chat` scope of their private chat (a private chat's id is
+ *   `/revenue`, `/reconcile`, `/subscribers`, `/user`) in the `chat` scope of their private chat (a private chat's id is
  *   the user's id). A chat-scope list replaces the default one rather
  *   than adding to it, so it must repeat the user commands.
  *
@@ -40,8 +40,18 @@
  * ```
  * @module
  */
-import type { BotCommand, BotCommandScopeChat, BotCommandScopeDefault } from "grammy/types";
-import { type Locale, locales, type TextKey, type Texts } from "./texts.ts";
+import type {
+  BotCommand,
+  BotCommandScopeChat,
+  BotCommandScopeDefault,
+  LanguageCode,
+} from "grammy/types";
+import { CommandGroup } from "@grammyjs/commands";
+import type { Context } from "grammy";
+import type { TextKey, Texts } from "./texts.ts";
+
+/** Telegram takes a list per two-letter ISO 639-1 code; a file named for a region (pt-br) has none. */
+const TWO_LETTERS = /^[a-z]{2}$/;
 
 /** One command: its name and the text key of its description. */
 export interface CommandSpec {
@@ -55,6 +65,7 @@ export const userCommands: readonly CommandSpec[] = [
   { command: "stars", description: "command.stars" },
   { command: "balance", description: "command.balance" },
   { command: "history", description: "command.history" },
+  { command: "purchases", description: "command.purchases" },
   { command: "subscriptions", description: "command.subscriptions" },
   { command: "paysupport", description: "command.paysupport" },
   { command: "terms", description: "command.terms" },
@@ -66,13 +77,15 @@ export const adminCommands: readonly CommandSpec[] = [
   { command: "transactions", description: "command.transactions" },
   { command: "revenue", description: "command.revenue" },
   { command: "reconcile", description: "command.reconcile" },
+  { command: "subscribers", description: "command.subscribers" },
+  { command: "user", description: "command.user" },
 ];
 
 /** The options of one `setMyCommands` call. */
 export interface CommandRegistrationOptions {
   scope: BotCommandScopeDefault | BotCommandScopeChat;
   /** Absent: the list for users whose language has no list of its own. */
-  language_code?: Locale;
+  language_code?: LanguageCode;
 }
 
 /** One `setMyCommands` call: `bot.api.setMyCommands(r.commands, r.options)`. */
@@ -81,22 +94,31 @@ export interface CommandRegistration {
   options: CommandRegistrationOptions;
 }
 
-/** The commands of `specs` worded in `locale`. */
-export function commandList(
-  texts: Texts,
-  locale: Locale,
-  specs: readonly CommandSpec[],
-): BotCommand[] {
-  return specs.map(({ command, description }) => ({
-    command,
-    description: texts.t(locale, description),
-  }));
+/**
+ * The commands of `specs` as a `@grammyjs/commands` group: each described in the tenant's locale,
+ * and localized for every locale Telegram can name. The group only describes the menu: the
+ * commands are handled by the handlers (`handlers/`), not by it.
+ */
+function commandGroup(texts: Texts, specs: readonly CommandSpec[]): CommandGroup<Context> {
+  const group = new CommandGroup<Context>();
+  const locales = texts.locales.filter((locale) => TWO_LETTERS.test(locale));
+  for (const { command, description } of specs) {
+    // A scope makes the command part of the lists `toSingleScopeArgs` serializes.
+    const entry = group.command(command, texts.t(texts.fallback, description))
+      .addToScope({ type: "default" });
+    for (const locale of locales) {
+      entry.localize(locale as LanguageCode, command, texts.t(locale, description));
+    }
+  }
+  return group;
 }
 
 /**
  * Every `setMyCommands` call that registers the menu: the default scope (without a language, in
  * the tenant's locale, then per locale), then the same for each admin's chat with the admin
- * commands added. See the module doc for why.
+ * commands added. See the module doc for why. The lists per language are `@grammyjs/commands`'
+ * (`CommandGroup.toSingleScopeArgs`); the calls are made by the runtime, one optional call each
+ * (`tenant_bot.ts`), so that one that fails is retried alone.
  */
 export function commandRegistrations(
   texts: Texts,
@@ -104,18 +126,16 @@ export function commandRegistrations(
 ): CommandRegistration[] {
   const inEveryLanguage = (
     scope: CommandRegistrationOptions["scope"],
-    specs: readonly CommandSpec[],
-  ): CommandRegistration[] => [
-    { commands: commandList(texts, texts.fallback, specs), options: { scope } },
-    ...locales.map((locale) => ({
-      commands: commandList(texts, locale, specs),
-      options: { scope, language_code: locale },
-    })),
-  ];
+    group: CommandGroup<Context>,
+  ): CommandRegistration[] =>
+    group.toSingleScopeArgs(scope).commandParams.map(({ commands, language_code }) => ({
+      // Only what Telegram's BotCommand has: the plugin adds fields of its own.
+      commands: commands.map(({ command, description }) => ({ command, description })),
+      options: language_code === undefined ? { scope } : { scope, language_code },
+    }));
+  const admin = commandGroup(texts, [...userCommands, ...adminCommands]);
   return [
-    ...inEveryLanguage({ type: "default" }, userCommands),
-    ...admins.flatMap((chatId) =>
-      inEveryLanguage({ type: "chat", chat_id: chatId }, [...userCommands, ...adminCommands])
-    ),
+    ...inEveryLanguage({ type: "default" }, commandGroup(texts, userCommands)),
+    ...admins.flatMap((chatId) => inEveryLanguage({ type: "chat", chat_id: chatId }, admin)),
   ];
 }

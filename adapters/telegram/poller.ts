@@ -80,7 +80,18 @@ export interface PollerOptions {
    * client (the auto-retry plugin's), which no per-request deadline sees.
    */
   stallMarginMs?: number;
+  /**
+   * How long a `getUpdates` started now may last, in ms. A tenant on a lease (several instances)
+   * passes the time left before its local deadline: each poll's `timeout` is cut so that it ends
+   * a second before then, and none starts with less than two seconds left. The lease's next
+   * renewal extends the window; a lost lease stops the poller through `signal`. Unbounded by
+   * default.
+   */
+  windowMs?: () => number;
 }
+
+/** How long the poller waits for its window to grow again (a lease renewal) before looking. */
+const WINDOW_RECHECK_MS = 250;
 
 const conflictDefaults: BackoffPolicy = {
   minMs: 5_000,
@@ -113,12 +124,18 @@ export async function runPoller(options: PollerOptions): Promise<void> {
   let errors = 0;
   while (!signal.aborted) {
     let updates: Update[];
-    const watchdog = new Watchdog(clock, timeoutSeconds * 1_000 + stallMarginMs);
+    const windowMs = options.windowMs?.() ?? Infinity;
+    const timeout = Math.min(timeoutSeconds, Math.floor(windowMs / 1_000) - 1);
+    if (timeout < 1 && timeout < timeoutSeconds) {
+      if (await sleepOrStop(clock, WINDOW_RECHECK_MS, signal)) break;
+      continue;
+    }
+    const watchdog = new Watchdog(clock, timeout * 1_000 + stallMarginMs);
     try {
       updates = await watchdog.watch((guarded) =>
         api.getUpdates({
           offset,
-          timeout: timeoutSeconds,
+          timeout,
           allowed_updates: [...options.allowedUpdates],
         }, guarded), signal);
     } catch (error) {
@@ -169,7 +186,12 @@ export async function runPoller(options: PollerOptions): Promise<void> {
     await options.handle(updates);
     offset = updates[updates.length - 1].update_id + 1;
   }
-  if (offset !== undefined) await confirm(api, offset, new Watchdog(clock, stallMarginMs), logger);
+  // Not once the window has closed (a lease lost): the tenant's new owner is polling by now, and
+  // a call from here would cut its long poll short (409). It confirms what was handled anyway.
+  const mayPoll = (options.windowMs?.() ?? Infinity) > 0;
+  if (offset !== undefined && mayPoll) {
+    await confirm(api, offset, new Watchdog(clock, stallMarginMs), logger);
+  }
 }
 
 /** Waits `delay` ms; true when the poller was stopped meanwhile. */

@@ -1,7 +1,7 @@
 /**
  * What the parent tells a system-under-test process to run: the bots (plain grammY, or the
- * Constellation runtime hosting them as tenants), where the sandbox is, and where the runtime
- * keeps its database. Written as JSON to a file whose path is the child's only argument.
+ * Constellation runtime hosting them as tenants), where the sandbox is, and which database the
+ * runtime keeps its state in (a SQLite file, or a PostgreSQL database). Written as JSON to a file whose path is the child's only argument.
  *
  * @example
  * ```ts
@@ -11,7 +11,7 @@
  *   apiRoot: "http://127.0.0.1:8081",
  *   bots: [{ id: "t0001", token: "7000000001:abc" }],
  *   configDir: "bench/config",
- *   databasePath: "/tmp/bench/runtime.db",
+ *   databaseUrl: "sqlite:/tmp/bench/runtime.db",
  * };
  * ```
  * @module
@@ -27,6 +27,17 @@
  * ```
  */
 export type SutKind = "runtime" | "grammy";
+
+/**
+ * Which storage engine the runtime runs on (plain grammY keeps nothing).
+ *
+ * @example
+ * ```ts
+ * import type { SutEngine } from "./plan.ts";
+ * const engine: SutEngine = "postgres";
+ * ```
+ */
+export type SutEngine = "sqlite" | "postgres";
 
 /**
  * One bot: its tenant id (for the runtime) and its sandbox token.
@@ -47,7 +58,7 @@ export interface SutBot {
  *
  * @example
  * ```ts ignore
- * const plan: SutPlan = { kind: "grammy", apiRoot, bots, configDir, databasePath };
+ * const plan: SutPlan = { kind: "grammy", apiRoot, bots, configDir, databaseUrl };
  * ```
  */
 export interface SutPlan {
@@ -57,8 +68,11 @@ export interface SutPlan {
   bots: SutBot[];
   /** The runtime's config folder: the reply plugin is found there. */
   configDir: string;
-  /** The runtime's SQLite file (a temp file: durability costs what it costs on disk). */
-  databasePath: string;
+  /**
+   * The runtime's `DATABASE_URL`: `sqlite:<temp file>` or a fresh PostgreSQL database of the
+   * bench's server (both durable: a commit costs what it costs on disk).
+   */
+  databaseUrl: string;
 }
 
 /**

@@ -1,7 +1,9 @@
 /**
  * The system under test: the Constellation runtime hosting every bot of the plan as a tenant,
- * each with the reply plugin and one product, on a SQLite file — as `main.ts` would run them,
- * minus the HTTP server and the config watcher.
+ * each with the reply plugin and one product, on a SQLite file or a PostgreSQL database — as
+ * `main.ts` would run them, minus the HTTP server and the config watcher. On PostgreSQL `main.ts`
+ * always joins a cluster (tenant leases, every transaction fenced by its tenant's lease), so the
+ * runtime here does too, as the one instance of its cluster: the figures include that cost.
  *
  * @example
  * ```ts ignore
@@ -12,7 +14,9 @@
  * @module
  */
 import { Runtime } from "../../actors/runtime/runtime.ts";
-import { openDatabase } from "../../adapters/storage/open_database.ts";
+import { DEFAULT_LEASE_TIMINGS } from "../../actors/cluster/lease_keeper.ts";
+import { openCluster } from "../../actors/cluster/cluster_options.ts";
+import { isPostgresUrl, openDatabase } from "../../adapters/storage/open_database.ts";
 import { secrets } from "../../adapters/observability/redact.ts";
 import { formatProblem, parseTenant } from "../../config/load_tenants.ts";
 import type { TenantConfig } from "../../config/tenant_schema.ts";
@@ -56,6 +60,10 @@ export function runtimeTenants(plan: SutPlan): TenantConfig[] {
  */
 export async function prepareRuntime(plan: SutPlan): Promise<() => Promise<Runtime>> {
   const tenants = runtimeTenants(plan);
-  const db = await openDatabase(`sqlite:${plan.databasePath}`);
-  return () => Runtime.start({ tenants, db, redactor: secrets });
+  const db = await openDatabase(plan.databaseUrl, { applicationName: "constellation:bench" });
+  // The cluster wiring of `main.ts`, as the only instance, with the default lease timings.
+  const cluster = isPostgresUrl(plan.databaseUrl)
+    ? (await openCluster(plan.databaseUrl, "bench", DEFAULT_LEASE_TIMINGS)).options
+    : undefined;
+  return () => Runtime.start({ tenants, db, redactor: secrets, cluster });
 }

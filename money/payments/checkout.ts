@@ -58,6 +58,7 @@
  */
 import type { PreCheckoutQuery } from "grammy/types";
 import type { Product } from "../../config/tenant_schema.ts";
+import { localized } from "../../config/localized.ts";
 import type { BotApiFailure, MoneyTextKey } from "../ports.ts";
 import type { Order } from "../stores/orders.ts";
 import { checkPreCheckout, type PreCheckoutRefusal } from "./order_machine.ts";
@@ -156,7 +157,7 @@ export class Checkout {
     languageCode: string | undefined,
   ): Promise<OfferResult> {
     const { tenant, db, orders, users, api, texts } = this.#parts;
-    const t = texts.forUser(languageCode).t;
+    const { locale, t } = texts.forUser(languageCode);
     const refuse = (
       reason: OfferRefusal,
       textKey: MoneyTextKey,
@@ -167,9 +168,9 @@ export class Checkout {
       return refuse("unknown_product", "start.unknown_product", { product: productId });
     }
     if (!tenant.stars.enabled) return refuse("stars_disabled", "invoice.stars_disabled");
-    if (!product.enabled) {
-      return refuse("product_disabled", "invoice.product_disabled", { title: product.title });
-    }
+    const title = localized(product.title, locale, tenant.locale);
+    const description = localized(product.description, locale, tenant.locale);
+    if (!product.enabled) return refuse("product_disabled", "invoice.product_disabled", { title });
     const order = await db.transaction(async (tx) => {
       await users.rememberLanguage(tx, userId, languageCode);
       return await orders.issue(tx, {
@@ -180,12 +181,12 @@ export class Checkout {
         ttlMs: tenant.stars.orderTtlSeconds * 1_000,
       });
     });
-    const prices = [{ label: product.title, amount: product.price }];
+    const prices = [{ label: title, amount: product.price }];
     if (product.kind !== "subscription") {
       const sent = await api.sendInvoice(
         chatId,
-        product.title,
-        product.description,
+        title,
+        description,
         order.orderId,
         "XTR",
         prices,
@@ -195,15 +196,15 @@ export class Checkout {
       return { kind: "invoice", order, messageId: sent.message_id };
     }
     const url = await api.createInvoiceLink(
-      product.title,
-      product.description,
+      title,
+      description,
       order.orderId,
       "",
       "XTR",
       prices,
       { subscription_period: tenant.stars.subscriptionPeriod },
     );
-    const vars = { title: product.title, price: product.price };
+    const vars = { title, price: product.price };
     const sent = await api.sendMessage(chatId, t("invoice.subscription_link", vars), {
       reply_markup: { inline_keyboard: [[{ text: t("invoice.subscribe_button", vars), url }]] },
     });

@@ -82,6 +82,7 @@
  */
 import type { SuccessfulPayment, User } from "grammy/types";
 import type { MoneyTextKey, SqlRunner } from "../ports.ts";
+import { localized } from "../../config/localized.ts";
 import type {
   CreditsProduct,
   ItemProduct,
@@ -90,6 +91,7 @@ import type {
 } from "../../config/tenant_schema.ts";
 import type { Order } from "../stores/orders.ts";
 import { findProduct, formatMoment, messageCall, type PaymentParts } from "./parts.ts";
+import { refundButtonRow } from "./refund_button.ts";
 import type { PaymentKind } from "../stores/payment_records.ts";
 import type { IncomingPayment } from "../reconciliation/transactions.ts";
 
@@ -264,6 +266,7 @@ export class PaymentReceiver {
       });
       if (!recorded) return { kind: "already_applied", chargeId };
       await parts.users.rememberLanguage(tx, payer.id, payer.language_code);
+      await parts.users.rememberUsername(tx, payer.id, payer.username);
       const apply = new Application(parts, tx, message, payer);
       switch (decided.kind) {
         case "credits":
@@ -324,6 +327,8 @@ class Application {
   readonly #payment: SuccessfulPayment;
   readonly #chargeId: string;
   readonly #t: ReturnType<PaymentParts["texts"]["forUser"]>["t"];
+  /** The product's title in the payer's language. */
+  readonly #title: (product: Product) => string;
 
   constructor(parts: ReceiverParts, tx: SqlRunner, message: PaymentMessage, payer: User) {
     this.#parts = parts;
@@ -332,15 +337,17 @@ class Application {
     this.#payer = payer;
     this.#payment = message.successful_payment;
     this.#chargeId = message.successful_payment.telegram_payment_charge_id;
-    this.#t = parts.texts.forUser(payer.language_code).t;
+    const { locale, t } = parts.texts.forUser(payer.language_code);
+    this.#t = t;
+    this.#title = (product) => localized(product.title, locale, parts.tenant.locale);
   }
 
   async credits(order: Order, product: CreditsProduct): Promise<PaymentOutcome> {
     await this.#pay(order);
-    const balance = await this.#deposit(product.credits, product.title);
+    const balance = await this.#deposit(product.credits, this.#title(product));
     await this.#sendReceipt("receipt.credits", {
       price: this.#payment.total_amount,
-      title: product.title,
+      title: this.#title(product),
       credits: product.credits,
       balance,
     });
@@ -351,7 +358,7 @@ class Application {
     await this.#pay(order);
     await this.#sendReceipt("receipt.item", {
       price: this.#payment.total_amount,
-      title: product.title,
+      title: this.#title(product),
     });
     await this.#send(`content:${this.#chargeId}`, product.content);
     return { kind: "delivered", ...this.#granted(order) };
@@ -379,9 +386,9 @@ class Application {
       ? await subscriptionRecords.activate(this.#tx, period)
       : await subscriptionRecords.renew(this.#tx, period);
     const credits = product.credits ?? 0;
-    if (credits > 0) await this.#deposit(credits, product.title);
+    if (credits > 0) await this.#deposit(credits, this.#title(product));
     await this.#sendReceipt(kind === "subscription" ? "receipt.subscription" : "receipt.renewal", {
-      title: product.title,
+      title: this.#title(product),
       until: formatMoment(subscription.expiresAt),
     });
     return {
@@ -432,11 +439,17 @@ class Application {
       chargeId: this.#chargeId,
       why,
     });
+    // With a Refund button, so the admin need not copy the charge id (`refund_button.ts`).
+    const refund = refundButtonRow(
+      t("refund.orphan_button", { amount: this.#payment.total_amount }),
+      this.#chargeId,
+    );
+    const buttons = refund.length === 0 ? undefined : { inline_keyboard: [refund] };
     for (const adminId of tenant.admins) {
       await outbox.enqueue(
         this.#tx,
         `orphan:${this.#chargeId}:${adminId}`,
-        messageCall(adminId, text),
+        messageCall(adminId, text, buttons),
       );
     }
     const fields = { chargeId: this.#chargeId, reason, admins: tenant.admins.length };

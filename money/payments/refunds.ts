@@ -67,6 +67,7 @@ import type { OutboxItem } from "../delivery/outbox.ts";
 import type { TelegramRefund } from "../reconciliation/transactions.ts";
 import { isChargeAlreadyRefunded } from "./bot_api.ts";
 import { findProduct, messageCall, type PaymentParts } from "./parts.ts";
+import { localized } from "../../config/localized.ts";
 import type { PaymentRecord } from "../stores/payment_records.ts";
 
 /** Who learned of the refund: an admin's `/refund`, Telegram's update, or the outbox sender. */
@@ -170,11 +171,18 @@ export class Refunds {
       by: request.by,
       adminId: request.adminId ?? "(unnamed)",
     });
+    let madeHere = false;
     if (payment.refundedAt === undefined) {
       const asked = await this.#askTelegram(payment.userId, chargeId);
-      if (asked !== undefined) return asked;
+      if (typeof asked === "object") return asked;
+      madeHere = asked === "made";
     }
-    return await this.apply(chargeId, request.by);
+    const applied = await this.apply(chargeId, request.by);
+    // Telegram made the refund this request asked for; the tenant may have applied it from
+    // Telegram's `refunded_payment` update in the meantime, but this request still made it.
+    return madeHere && applied.kind === "already_refunded"
+      ? { ...applied, kind: "refunded" }
+      : applied;
   }
 
   /**
@@ -200,23 +208,25 @@ export class Refunds {
   }
 
   /**
-   * Asks Telegram to refund, again while no answer comes back; `undefined` once the Stars are
-   * back, or why not.
+   * Asks Telegram to refund, again while no answer comes back: `made` when this call made the
+   * refund, `made_before` when the charge was refunded already (`CHARGE_ALREADY_REFUNDED`, also
+   * after a lost answer to an earlier ask of this call), or why not.
    */
   async #askTelegram(
     userId: number,
     chargeId: string,
-  ): Promise<Extract<RefundOutcome, { kind: "failed" | "unanswered" }> | undefined> {
+  ): Promise<Extract<RefundOutcome, { kind: "failed" | "unanswered" }> | "made" | "made_before"> {
     const { api, readFailure, redact, logger, clock } = this.#parts;
     for (let ask = 1;; ask++) {
       let failure: BotApiFailure;
       try {
         await api.refundStarPayment(userId, chargeId);
-        return undefined;
+        return "made";
       } catch (error) {
         failure = readFailure(error);
       }
-      if (isChargeAlreadyRefunded(failure)) return undefined;
+      // After an ask whose answer was lost, the refund may be this call's own.
+      if (isChargeAlreadyRefunded(failure)) return ask > 1 ? "made" : "made_before";
       const error = redact(failure.description);
       const fields = { chargeId, ask, error };
       const unanswered = failure.kind === "unreachable" ||
@@ -349,7 +359,10 @@ export class Refunds {
     const product = payment.productId === undefined
       ? undefined
       : findProduct(tenant, payment.productId);
-    const title = product?.title ?? payment.productId ?? chargeId;
+    const { locale, t } = texts.forUser(await users.language(tx, userId));
+    const title = product === undefined
+      ? payment.productId ?? chargeId
+      : localized(product.title, locale, tenant.locale);
     const credits = await this.#creditsPostedUnder(tx, `payment:${chargeId}`);
     if (credits > 0) {
       await ledger.reverse(tx, userId, credits, {
@@ -375,7 +388,6 @@ export class Refunds {
         await subscriptionRecords.markRefunded(tx, userId, payment.productId);
       }
     }
-    const t = texts.forUser(await users.language(tx, userId)).t;
     await outbox.enqueue(
       tx,
       `refunded:${chargeId}`,

@@ -99,8 +99,10 @@ import { Checkout } from "./checkout.ts";
 import { Credits } from "./credits.ts";
 import { createPaymentParts, type PaymentPartsOptions } from "./parts.ts";
 import { type AppliedPayment, PaymentReceiver } from "./receive.ts";
+import { Purchases } from "./purchases.ts";
 import { Refunds } from "./refunds.ts";
 import { Subscriptions } from "./subscriptions.ts";
+import { SupportDesk } from "../support/support_desk.ts";
 
 /**
  * What a tenant gives its payment services: the shared parts (`parts.ts`) and the hook for
@@ -135,6 +137,10 @@ export interface PaymentServices {
   readonly refunds: Refunds;
   readonly credits: Credits;
   readonly subscriptions: Subscriptions;
+  /** What buyers bought: their lists, one charge, an item's content again. */
+  readonly purchases: Purchases;
+  /** Payment support: tickets, buyers' messages to the admins and their answers. */
+  readonly support: SupportDesk;
   /**
    * Expires the orders and subscriptions whose time has come; the tenant calls it
    * periodically. Returns how many of each.
@@ -174,6 +180,8 @@ export function createPaymentServices(options: PaymentServicesOptions): PaymentS
     refunds,
     credits: new Credits(parts),
     subscriptions: new Subscriptions(parts),
+    purchases: new Purchases(parts),
+    support: new SupportDesk(parts),
     expireDue() {
       const { db, orders, subscriptionRecords, clock } = parts;
       const now = clock.now();

@@ -124,6 +124,14 @@ export class Subscriptions {
     return this.#parts.subscriptionRecords.listForUser(this.#parts.db, userId);
   }
 
+  /** Page `page` (from 1) of every subscriber, `size` a page, the latest to end first. */
+  subscribers(
+    page: number,
+    size: number,
+  ): Promise<{ subscriptions: Subscription[]; total: number }> {
+    return this.#parts.subscriptionRecords.page(this.#parts.db, (page - 1) * size, size);
+  }
+
   /**
    * Switches the renewal of the user's subscription off (`canceled: true`) or on: tells
    * Telegram (`editUserStarSubscription` with the subscription's first charge id, which names

@@ -134,6 +134,20 @@ export class PaymentRecords {
     return row === undefined ? undefined : toRecord(row);
   }
 
+  /** The user's payments, newest first, at most `limit` (1 to 1000). */
+  async ofUser(q: SqlRunner, userId: number, limit: number): Promise<PaymentRecord[]> {
+    if (!Number.isSafeInteger(limit) || limit < 1 || limit > 1000) {
+      throw new RangeError(`limit must be an integer from 1 to 1000, got ${limit}`);
+    }
+    // The LIMIT is inlined: PostgreSQL would type a `?` there as text.
+    const rows = await q.all<PaymentRow>(
+      `SELECT ${this.#rows.columns} FROM payments WHERE tenant_id = ? AND user_id = ?
+       ORDER BY paid_at DESC, charge_id LIMIT ${limit}`,
+      [this.#rows.tenantId, userId],
+    );
+    return rows.map(toRecord);
+  }
+
   /**
    * Sets the payment's refund time, once: returns true the first time and false when it was
    * already set (or there is no such payment), so the refund's other effects run once. One

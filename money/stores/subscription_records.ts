@@ -332,6 +332,32 @@ export class SubscriptionRecords {
     return changes;
   }
 
+  /**
+   * One page of every subscription of the tenant, the latest to end first, and how many there
+   * are: `limit` (1 to 100) from `offset`.
+   */
+  async page(
+    q: SqlRunner,
+    offset: number,
+    limit: number,
+  ): Promise<{ subscriptions: Subscription[]; total: number }> {
+    if (!Number.isSafeInteger(offset) || offset < 0 || !Number.isSafeInteger(limit)) {
+      throw new RangeError(`expected whole numbers, got offset ${offset} and limit ${limit}`);
+    }
+    if (limit < 1 || limit > 100) throw new RangeError(`limit must be 1 to 100, got ${limit}`);
+    const counted = await q.get<{ total: number }>(
+      `SELECT COUNT(*) AS total FROM subscriptions WHERE tenant_id = ?`,
+      [this.#rows.tenantId],
+    );
+    // LIMIT and OFFSET are inlined: PostgreSQL would type a `?` there as text.
+    const rows = await q.all<SubscriptionRow>(
+      `SELECT ${this.#rows.columns} FROM subscriptions WHERE tenant_id = ?
+       ORDER BY expires_at DESC, user_id, product_id LIMIT ${limit} OFFSET ${offset}`,
+      [this.#rows.tenantId],
+    );
+    return { subscriptions: rows.map(toSubscription), total: Number(counted?.total ?? 0) };
+  }
+
   /** Every subscription of the user, the one running longest first. */
   async listForUser(q: SqlRunner, userId: number): Promise<Subscription[]> {
     const rows = await q.all<SubscriptionRow>(

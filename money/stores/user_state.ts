@@ -88,6 +88,33 @@ export class UserState {
     );
   }
 
+  /**
+   * Remembers the user's Telegram `@username` (without `@`), so an admin can name them by it
+   * (`/user @ann`); `undefined` keeps what was known.
+   */
+  async rememberUsername(
+    q: SqlRunner,
+    userId: number,
+    username: string | undefined,
+  ): Promise<void> {
+    if (username === undefined || username === "") return;
+    await q.run(
+      `INSERT INTO user_state (tenant_id, user_id, low_balance_notified, username)
+       VALUES (?, ?, 0, ?)
+       ON CONFLICT (tenant_id, user_id) DO UPDATE SET username = excluded.username`,
+      [this.#tenantId, userId, username],
+    );
+  }
+
+  /** The user last known by `username` (without `@`, any case), or `undefined`. */
+  async byUsername(q: SqlRunner, username: string): Promise<number | undefined> {
+    const row = await q.get<{ user_id: number }>(
+      `SELECT user_id FROM user_state WHERE tenant_id = ? AND LOWER(username) = ?`,
+      [this.#tenantId, username.toLowerCase()],
+    );
+    return row === undefined ? undefined : Number(row.user_id);
+  }
+
   /** The user's last known `language_code`, or `undefined`. */
   async language(q: SqlRunner, userId: number): Promise<string | undefined> {
     const row = await q.get<{ language_code: string | null }>(

@@ -106,6 +106,21 @@ async function play(): Promise<void> {
   await waitUntil(() => ann.stars === 200 - 50 - 25, "the double payment's refund");
   print.note(`the second payment came back: Ann's wallet is ${ann.stars} ⭐`);
 
+  print.scene("Ann writes to payment support; the admin answers her");
+  await say(olga, shopBot, "/start", hasText("Hello, Olga"));
+  await say(ann, shopBot, "/paysupport", hasText("Payment support"));
+  const copy = next(olga, shopBot, hasText("Support request from Ann"));
+  await say(ann, shopBot, "I paid twice for the wallpapers. Is that right?", hasText("Sent to"));
+  const question = await copy;
+  const answer = next(ann, shopBot, hasText("Support answers"));
+  const reply = "Yes: the second payment was refunded at once.";
+  print.user(olga, shopBot, `(replying to Ann's message) ${reply}`);
+  const sent = next(olga, shopBot, hasText("Sent to the buyer"));
+  await olga.send(shopBot, reply, { replyTo: question });
+  await sent;
+  await answer;
+  await say(ann, shopBot, "/purchases", hasText("Your purchases"));
+
   print.scene("Ann joins the Stars club (a subscription)");
   const link = await say(ann, shopBot, "/start buy_club", hasText("Subscribe"));
   const url = link.reply_markup?.inline_keyboard.flat().find((b) => "url" in b);
@@ -117,7 +132,7 @@ async function play(): Promise<void> {
   print.scene("Борис asks the oracle (a plugin bot), runs low and tops up");
   const offer = next(boris, oracleBot, isInvoice);
   await say(boris, oracleBot, "/ask Будет ли завтра дождь?", hasText("Нужно ещё"));
-  const topUp = next(boris, oracleBot, hasText("Начислено 10"));
+  const topUp = next(boris, oracleBot, hasText("Начислено: 10"));
   await pay(boris, oracleBot, await offer);
   await topUp;
   await say(boris, oracleBot, "/ask Будет ли завтра дождь?", hasText("🔮"));
@@ -127,20 +142,25 @@ async function play(): Promise<void> {
   await say(boris, oracleBot, "/ask Кто победит?", hasText("🔮"));
   const again = next(boris, oracleBot, isInvoice);
   await say(boris, oracleBot, "/ask А если звёзды кончатся?", hasText("Нужно ещё"));
-  const toppedUp = next(boris, oracleBot, hasText("Начислено 10"));
+  const toppedUp = next(boris, oracleBot, hasText("Начислено: 10"));
   await pay(boris, oracleBot, await again);
   await toppedUp;
   await say(boris, oracleBot, "/ask А если звёзды кончатся?", hasText("🔮"));
 
-  print.scene("The admin refunds Ann's credits; Ann checks her balance");
+  print.scene("The admin refunds Ann's credits by button; Ann checks her balance");
   await say(ann, shopBot, `/refund ${creditsCharge}`, hasText("Only this bot's administrators"));
+  const transactions = await say(olga, shopBot, "/transactions", hasText("⭐"));
+  const confirm = next(olga, shopBot, hasText("What it granted is taken back"));
+  const ask = encodeCallback({ kind: "refund", step: "ask", chargeId: creditsCharge });
+  await click(olga, shopBot, transactions, ask);
   const refunded = next(ann, shopBot, hasText("was refunded"));
-  await say(olga, shopBot, `/refund ${creditsCharge}`, hasText("Refunded 50"));
+  const yes = encodeCallback({ kind: "refund", step: "yes", chargeId: creditsCharge });
+  await click(olga, shopBot, await confirm, yes);
   await refunded;
   await say(olga, shopBot, `/refund ${creditsCharge}`, hasText("already refunded"));
   await say(ann, shopBot, "/balance", hasText("Your balance"));
   await say(olga, shopBot, "/revenue", hasText("The bot's balance"));
-  await say(olga, shopBot, "/transactions", hasText("⭐"));
+  await say(olga, shopBot, "/subscribers", hasText("Subscribers"));
 
   print.scene("Where everything ended up");
   print.note(`wallets: Ann ${ann.stars} ⭐, Борис ${boris.stars} ⭐`);

@@ -42,11 +42,11 @@ async function handle(
   world: World,
   faults: TransportFaults,
   request: Request,
-  extra: ExtraRoute | undefined,
+  extra: readonly ExtraRoute[],
 ): Promise<Response> {
-  if (extra && new URL(request.url).pathname.startsWith(extra.prefix)) {
-    return await extra.handle(request);
-  }
+  const path = new URL(request.url).pathname;
+  const route = extra.find((candidate) => path.startsWith(candidate.prefix));
+  if (route) return await route.handle(request);
   try {
     const match = ROUTE.exec(new URL(request.url).pathname);
     if (!match || (request.method !== "GET" && request.method !== "POST")) throw notFound();
@@ -54,7 +54,8 @@ async function handle(
     const bot = world.bots.get(decodeURIComponent(encodedToken));
     if (!bot || bot.identity.testEnvironment !== (testPath === "test")) throw unauthorized();
     const params = await readParams(request);
-    const result = await dispatchCall(world, bot, method, params);
+    // Deno.serve aborts the request's signal when the client disconnects before the answer.
+    const result = await dispatchCall(world, bot, method, params, request.signal);
     return reply(200, { ok: true, result });
   } catch (error) {
     if (error instanceof ApiError) return reply(error.body.error_code, error.toEnvelope());
@@ -71,7 +72,11 @@ async function handle(
 }
 
 /** Starts the server on 127.0.0.1 (`port` 0 picks a free port). */
-export function startApiServer(world: World, port: number, extra?: ExtraRoute): ApiServer {
+export function startApiServer(
+  world: World,
+  port: number,
+  extra: readonly ExtraRoute[] = [],
+): ApiServer {
   const faults = new TransportFaults();
   const server = Deno.serve(
     { hostname: "127.0.0.1", port, onListen: () => {}, onError: faults.onError },

@@ -21,13 +21,14 @@ const CANONICAL = new Map(Object.keys(BOT_API_METHODS).map((name) => [name.toLow
 
 /**
  * Executes `method` for `bot` with raw parameters; returns the envelope's `result` or throws an
- * {@linkcode ApiError}.
+ * {@linkcode ApiError}. `signal` (the HTTP request's) tells a long poll that its client left.
  */
 export async function dispatchCall(
   world: World,
   bot: BotState,
   method: string,
   raw: Record<string, unknown>,
+  signal?: AbortSignal,
 ): Promise<unknown> {
   const at = world.clock.now();
   const name = CANONICAL.get(method.toLowerCase()) ?? method;
@@ -42,7 +43,7 @@ export async function dispatchCall(
     params = decoded.values;
     const handler = HANDLERS[name];
     if (!handler) throw notEmulated(name);
-    const result = await handler({ world, bot, params: decoded });
+    const result = await handler({ world, bot, params: decoded, signal });
     if (fault?.kind === "lose_answer") {
       record(world, bot, { method: name, params, ok: true, at, fault: fault.kind });
       throw new TransportFault(fault.kind);

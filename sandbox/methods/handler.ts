@@ -13,6 +13,8 @@ export interface CallContext {
   readonly world: World;
   readonly bot: BotState;
   readonly params: Params;
+  /** Aborts when the HTTP client goes away; absent for webhook replies, which have none. */
+  readonly signal?: AbortSignal;
 }
 
 /** A Bot API method implementation. */

@@ -36,7 +36,7 @@ function applyDropPending(bot: BotState, params: Params): void {
 
 /** Handlers by method name. */
 export const updatesHandlers: Record<string, Handler> = {
-  getUpdates: ({ bot, params }) => {
+  getUpdates: ({ bot, params, signal }) => {
     if (bot.webhook.active) throw webhookConflict();
     applyAllowedUpdates(bot, params);
     const limit = Math.min(100, Math.max(1, params.optionalInteger("limit") ?? 100));
@@ -45,6 +45,7 @@ export const updatesHandlers: Record<string, Handler> = {
       offset: params.optionalInteger("offset"),
       limit,
       timeoutMs: timeout * 1000,
+      signal,
     });
   },
 

@@ -112,6 +112,11 @@ export class BotState {
     return this.identity.id;
   }
 
+  /** getUpdates calls that met another one still waiting for this token (see UpdateQueue). */
+  get pollOverlaps(): number {
+    return this.queue.pollOverlaps;
+  }
+
   /** The name users see: the language-independent setMyName, else the name it was created with. */
   get firstName(): string {
     return this.profile.get("name", "") || this.identity.firstName;

@@ -118,6 +118,11 @@ export class PrivateChat {
     return this.#messages.has(messageId) ? this.#invoices.get(messageId) : undefined;
   }
 
+  /** Every message that still exists, the user's and the bot's, oldest first (the web chat). */
+  allMessages(): Message[] {
+    return [...this.#messages.values()].sort((a, b) => a.message_id - b.message_id);
+  }
+
   /** The bot's messages that still exist, oldest first, in their current (edited) state. */
   botMessages(): Message[] {
     const result: Message[] = [];

@@ -2,8 +2,12 @@
  * One bot's queue of undelivered updates, with getUpdates semantics: `offset` confirms, a
  * negative offset keeps only the last updates, long polls wake on the first new update, and a
  * newer getUpdates call ends the one still waiting with 409 — the earlier request loses, as on
- * Telegram. Update ids are consecutive within the queue, so confirming is arithmetic on the
- * head index rather than a scan: the queue stays cheap under benchmark load.
+ * Telegram — and counts as a poll overlap ({@linkcode UpdateQueue.pollOverlaps}): two pollers of
+ * one token at once, which a runtime handing bots between instances must never cause. A long
+ * poll whose client went away (its `signal` aborts) ends at once, so a crashed poller does not
+ * make its successor's first call look like an overlap. Update ids are consecutive within the
+ * queue, so confirming is arithmetic on the head index rather than a scan: the queue stays cheap
+ * under benchmark load.
  *
  * @example
  * ```ts
@@ -43,6 +47,7 @@ const RECENT_LIMIT = 10_000;
 const COMPACT_AFTER = 1_024;
 
 const POLL_TIMED_OUT = Symbol("poll timed out");
+const CLIENT_GONE = Symbol("the client went away");
 
 /** The kind of an update: the name of its one field besides `update_id`. */
 export function updateType(update: UpdateContent): string {
@@ -58,7 +63,15 @@ export interface PollRequest {
   limit: number;
   /** Long-poll duration; 0 answers at once. */
   timeoutMs: number;
+  /**
+   * Aborts when the HTTP client goes away (the request's signal): a waiting poll ends then,
+   * instead of lingering until its timeout and counting as an overlap with the next one.
+   */
+  signal?: AbortSignal;
 }
+
+/** How long a getUpdates waits to hear that the client of the one still waiting went away. */
+const DISCONNECT_GRACE_MS = 25;
 
 /** See the module documentation. */
 export class UpdateQueue {
@@ -71,6 +84,7 @@ export class UpdateQueue {
   #waiters = new Set<() => void>();
   #wakeScheduled = false;
   #poller: AbortController | undefined;
+  #pollOverlaps = 0;
   // A ring indexed by update_id: ids are consecutive, so slot `id % RECENT_LIMIT` holds the
   // newest update with that remainder, and lookups and inserts stay O(1).
   readonly #recent: (Update | undefined)[] = new Array(RECENT_LIMIT);
@@ -83,6 +97,19 @@ export class UpdateQueue {
   /** Updates waiting for delivery (WebhookInfo.pending_update_count). */
   get pendingCount(): number {
     return this.#items.length - this.#head;
+  }
+
+  /**
+   * How many getUpdates calls arrived while another one for this bot was still waiting with
+   * its client connected: each is a moment when two pollers held the token.
+   */
+  get pollOverlaps(): number {
+    return this.#pollOverlaps;
+  }
+
+  /** The id of the newest update created so far (0 before the first): ids run from 1 up. */
+  get lastUpdateId(): number {
+    return this.#nextId - 1;
   }
 
   /** The remembered `allowed_updates`, or `undefined` for Telegram's default set. */
@@ -169,10 +196,22 @@ export class UpdateQueue {
   }
 
   /**
-   * Serves one getUpdates call. A call already waiting is ended with 409 first: on Telegram
-   * the earlier request is the one terminated.
+   * Serves one getUpdates call. A call already waiting is ended with 409 first (on Telegram
+   * the earlier request is the one terminated) and the meeting counted as an overlap. A call
+   * whose client has already gone does nothing: nobody would read its answer.
    */
   async poll(request: PollRequest): Promise<Update[]> {
+    const { signal } = request;
+    if (signal?.aborted) return [];
+    const earlier = this.#poller;
+    if (earlier && !earlier.signal.aborted) {
+      // Its client may have gone just now — a poller that aborts its long poll and at once sends
+      // its confirmation — and the disconnect is heard a moment later (real time: sockets do
+      // not follow the sandbox's clock). Only a caller still there after that moment overlaps.
+      await new Promise((resolve) => setTimeout(resolve, DISCONNECT_GRACE_MS));
+      if (signal?.aborted) return [];
+      if (this.#poller === earlier && !earlier.signal.aborted) this.#pollOverlaps++;
+    }
     this.terminatePoller(
       conflict(
         "terminated by other getUpdates request; make sure that only one bot instance is running",
@@ -181,19 +220,26 @@ export class UpdateQueue {
     if (request.offset !== undefined) this.confirm(request.offset);
     if (this.pendingCount > 0 || request.timeoutMs <= 0) return this.#take(request.limit);
 
-    // A poller whose HTTP client went away is not detected: it only reads the queue (nothing
-    // is confirmed without an offset), and the client's next getUpdates call ends it anyway.
+    // Nothing is confirmed without an offset, so a poll ended for a vanished client loses no
+    // update: the next getUpdates sees the same queue.
     const controller = new AbortController();
     this.#poller = controller;
     const timer = this.#clock.setTimeout(() => controller.abort(POLL_TIMED_OUT), request.timeoutMs);
+    const onClientGone = () => {
+      controller.abort(CLIENT_GONE);
+      // At once, not in `finally` a microtask later: the next call must not meet this one.
+      if (this.#poller === controller) this.#poller = undefined;
+    };
+    signal?.addEventListener("abort", onClientGone, { once: true });
     try {
       await this.waitForUpdates(controller.signal);
       return this.#take(request.limit);
     } catch (reason) {
-      if (reason === POLL_TIMED_OUT) return [];
+      if (reason === POLL_TIMED_OUT || reason === CLIENT_GONE) return [];
       throw reason;
     } finally {
       this.#clock.clearTimeout(timer);
+      signal?.removeEventListener("abort", onClientGone);
       if (this.#poller === controller) this.#poller = undefined;
     }
   }

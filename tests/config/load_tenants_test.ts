@@ -158,7 +158,7 @@ Deno.test("one bad file does not stop the others; results are sorted", async () 
     "zeta.json": { token: "env:SHOP_BOT_TOKEN" },
     "broken.json": "{",
     "alpha.json": { token: "env:SHOP_BOT_TOKEN" },
-    "invalid.json": { token: "env:SHOP_BOT_TOKEN", locale: "de" },
+    "invalid.json": { token: "env:SHOP_BOT_TOKEN", locale: "German" },
   };
   await withConfig(files, async (dir) => {
     const { tenants, problems } = await loadTenants(dir, env);
@@ -169,7 +169,7 @@ Deno.test("one bad file does not stop the others; results are sorted", async () 
     );
     assert.match(
       formatProblem(problems[1]),
-      /invalid\.json: locale: expected "en" or "ru", got "de"$/,
+      /invalid\.json: locale: expected a lowercase locale tag such as "en", "ru" or "pt-br", got "German"$/,
     );
   });
 });

@@ -139,7 +139,7 @@ Deno.test("a file rewritten with the same settings in another order is unchanged
 Deno.test("an invalid change keeps the tenant on its last good config and reports it", async () => {
   await using folder = await ConfigFolder.create({ "shop.json": shop, "quiz.json": quiz });
   const running = await folder.running();
-  await folder.write("shop.json", { ...shop, locale: "de" });
+  await folder.write("shop.json", { ...shop, locale: "Deutsch" });
   const plan = planReload(running, await folder.load());
   assert.deepEqual(ids(plan), {
     ...nothing,

@@ -127,3 +127,17 @@ Deno.test("HTTP_MAX_CONNECTIONS sets the HTTP server's cap; a bad value names th
     ], value);
   }
 });
+
+Deno.test("MAX_UPDATES_IN_FLIGHT and its per-tenant part are read; bad values name the range", () => {
+  const settings = loadRuntimeSettings(lookup({
+    MAX_UPDATES_IN_FLIGHT: "2000",
+    MAX_UPDATES_IN_FLIGHT_PER_TENANT: "50",
+  }));
+  assert.equal(settings.maxUpdatesInFlight, 2000);
+  assert.equal(settings.maxUpdatesInFlightPerTenant, 50);
+  for (const name of ["MAX_UPDATES_IN_FLIGHT", "MAX_UPDATES_IN_FLIGHT_PER_TENANT"]) {
+    assert.deepEqual(settingsError({ [name]: "0" }).issues, [
+      { path: name, message: `expected an integer from 1 to 1000000, got "0"` },
+    ]);
+  }
+});

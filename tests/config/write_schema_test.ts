@@ -24,8 +24,11 @@ Deno.test("the schema describes the input shape with defaults and allows $schema
   assert.equal(schema.properties.apiRoot.default, "https://api.telegram.org");
   assert.equal(schema.properties.stars.properties.subscriptionPeriod.default, 2592000);
   const [credits, , subscription] = schema.properties.products.items.oneOf;
-  assert.equal(credits.properties.title.maxLength, 32);
-  assert.equal(credits.properties.description.maxLength, 255);
+  // A title is one text or one per locale, each within Telegram's limit.
+  const [title, titles] = credits.properties.title.anyOf;
+  assert.equal(title.maxLength, 32);
+  assert.equal(titles.additionalProperties.maxLength, 32);
+  assert.equal(credits.properties.description.anyOf[0].maxLength, 255);
   assert.equal(subscription.properties.price.maximum, 10000);
   // Every field with a default explains it.
   for (const [name, property] of Object.entries(schema.properties)) {

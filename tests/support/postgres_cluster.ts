@@ -156,6 +156,27 @@ export async function freshPostgresDatabase(prefix = "test"): Promise<FreshPostg
   };
 }
 
+/**
+ * Restarts the shared server as an operator would (`pg_ctl restart -m fast`): every connection
+ * is cut and every open transaction rolled back, then the server comes back on the same port
+ * with the same data. Resolves once it accepts connections again.
+ */
+export async function restartPostgres(): Promise<void> {
+  const server = await postgresCluster();
+  await run(`${binaries}/pg_ctl`, [
+    "restart",
+    "-D",
+    `${server.dir}/data`,
+    "-l",
+    `${server.dir}/server.log`,
+    "-m",
+    "fast",
+    "-w",
+    "-t",
+    "30",
+  ]);
+}
+
 /** Runs `work` on a short-lived connection to `database`. */
 async function admin(
   server: PostgresCluster,

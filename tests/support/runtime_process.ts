@@ -65,6 +65,9 @@ export class RuntimeProcess {
         // A free port each run, so tests never collide over 8080; a test may name its own.
         HTTP_PORT: "0",
         HTTP_HOSTNAME: "127.0.0.1",
+        // On PostgreSQL a restarted process (same id) takes its tenants' leases back at once,
+        // as a pod restarted under its name does, instead of waiting out its earlier life's TTL.
+        INSTANCE_ID: "test-instance",
         ...env,
       },
       stdin: "null",

@@ -21,7 +21,11 @@
  *   process paused or stuck between statements) is ended by the server after
  *   `idle_in_transaction_session_timeout` (15 s), releasing its locks. Any of them can be
  *   changed in the URL's query (`?statement_timeout=10000`), which PostgreSQL receives as
- *   session settings.
+ *   session settings. Those are the server's; the client keeps a deadline of its own on every
+ *   statement and on getting a connection for a transaction ({@linkcode
+ *   PostgresSettings.clientDeadlineMs}, 7 s), because a server that restarts or a network that
+ *   drops packets can leave a statement unanswered for good: without it, a query queued on a
+ *   connection the server has gone from waited up to 20 s, or for ever.
  * @module
  */
 import postgres from "postgres";
@@ -45,6 +49,17 @@ export interface PostgresSettings {
   statementTimeoutMs: number;
   /** `idle_in_transaction_session_timeout`: the longest a transaction may sit between statements. */
   idleInTransactionTimeoutMs: number;
+  /**
+   * How long the client waits for a statement's answer (or for a connection to run a
+   * transaction on) before it gives up on it and cancels it: `statement_timeout` plus 2 s, so
+   * the server's own deadline normally answers first.
+   */
+  clientDeadlineMs: number;
+  /**
+   * `application_name`, shown in `pg_stat_activity`: `constellation`, or `constellation:<id>`
+   * when several instances share the database, so an operator sees which one holds a lock.
+   */
+  applicationName: string;
 }
 
 /** The settings used unless the caller (or the URL's query) says otherwise. */
@@ -54,6 +69,8 @@ export const DEFAULT_POSTGRES_SETTINGS: Readonly<PostgresSettings> = {
   idleTimeoutSeconds: 60,
   statementTimeoutMs: 5_000,
   idleInTransactionTimeoutMs: 15_000,
+  applicationName: "constellation",
+  clientDeadlineMs: 7_000,
 };
 
 /** A `BIGINT` or integral `NUMERIC` value beyond the safe range, kept as text to be reported. */
@@ -126,22 +143,55 @@ function toPostgres(sql: string): string {
   return text;
 }
 
-/** The part of a postgres.js connection a transaction uses: its close hook. */
+/** The part of a postgres.js connection a transaction uses: its close hook, and closing it. */
 interface ConnectionHooks {
   onclose?: ((error: unknown) => void) | null;
+  terminate?: () => void;
 }
 
 /** What `unsafe` can run on: the pool or one reserved connection. */
 type Queryable = Pick<postgres.Sql, "unsafe">;
 
+/** The answer `work` did not give within the client's deadline. */
+class NoAnswerError extends StorageError {
+  constructor(what: string, ms: number) {
+    super(`PostgreSQL gave no answer to ${what} within ${ms} ms; it was abandoned`);
+    this.name = "NoAnswerError";
+  }
+}
+
+/** `work`, or a {@linkcode NoAnswerError} after `ms` (when `abandon` is called). */
+async function withinDeadline<T>(
+  work: Promise<T>,
+  ms: number,
+  what: string,
+  abandon: () => void,
+): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      abandon();
+      reject(new NoAnswerError(what, ms));
+    }, ms);
+  });
+  try {
+    return await Promise.race([work, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** Runs one statement on `on`; resolves with its rows and how many rows it changed. */
 async function execute(
   on: Queryable,
   sql: string,
-  params: readonly SqlValue[] = [],
+  params: readonly SqlValue[],
+  deadlineMs: number,
 ): Promise<{ rows: Record<string, unknown>[]; changes: number }> {
   const before = unsafeIntegersParsed;
-  const result = await on.unsafe(toPostgres(sql), checkedParams(params), { prepare: true });
+  const query = on.unsafe(toPostgres(sql), checkedParams(params), { prepare: true });
+  // Cancelling takes it out of the queue, or asks the server to stop it.
+  const result = await withinDeadline(query, deadlineMs, "a statement", () => query.cancel());
   // postgres.js gives an Array subclass carrying count and columns; callers get a plain array.
   const rows = Array.from(result) as Record<string, unknown>[];
   if (unsafeIntegersParsed !== before) requireSafeRows(rows, sql);
@@ -151,13 +201,14 @@ async function execute(
 /** A {@linkcode SqlRunner} over `on`; `guard` may refuse a statement before it is sent. */
 function runnerOver(
   on: Queryable,
+  deadlineMs: number,
   guard: () => void = () => {},
   failed: (error: unknown) => void = () => {},
 ): SqlRunner {
-  const run = async (sql: string, params?: readonly SqlValue[]) => {
+  const run = async (sql: string, params: readonly SqlValue[] = []) => {
     guard();
     try {
-      return await execute(on, sql, params);
+      return await execute(on, sql, params, deadlineMs);
     } catch (error) {
       failed(error);
       throw error;
@@ -191,13 +242,15 @@ export class PostgresDatabase implements Database {
   readonly where: string;
   readonly #sql: postgres.Sql;
   readonly #pool: SqlRunner;
+  readonly #deadlineMs: number;
   readonly #pending = new Set<Promise<unknown>>();
   #closing: Promise<void> | undefined;
 
-  private constructor(sql: postgres.Sql, where: string) {
+  private constructor(sql: postgres.Sql, where: string, deadlineMs: number) {
     this.#sql = sql;
     this.where = where;
-    this.#pool = runnerOver(sql);
+    this.#deadlineMs = deadlineMs;
+    this.#pool = runnerOver(sql, deadlineMs);
   }
 
   /**
@@ -227,7 +280,7 @@ export class PostgresDatabase implements Database {
         onnotice: () => {}, // "relation already exists, skipping" and the like
         types: integerTypes,
         connection: {
-          application_name: "constellation",
+          application_name: s.applicationName,
           statement_timeout: s.statementTimeoutMs,
           idle_in_transaction_session_timeout: s.idleInTransactionTimeoutMs,
         },
@@ -246,7 +299,7 @@ export class PostgresDatabase implements Database {
         cause: error,
       });
     }
-    return new PostgresDatabase(sql, where);
+    return new PostgresDatabase(sql, where, s.clientDeadlineMs);
   }
 
   #track<T>(work: () => Promise<T>): Promise<T> {
@@ -275,7 +328,14 @@ export class PostgresDatabase implements Database {
   }
 
   async #transaction<T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T> {
-    const connection = await this.#sql.reserve();
+    const reserving = this.#sql.reserve();
+    const connection = await withinDeadline(
+      reserving,
+      this.#deadlineMs,
+      "the request for a connection",
+      // Given later after all, it goes back to the pool unused.
+      () => void reserving.then((late) => late.release(), () => {}),
+    );
     let over = false;
     let firstFailure: { error: unknown } | undefined;
     // The reserved connection itself, to hear when it closes (the server ended the session: an
@@ -299,6 +359,7 @@ export class PostgresDatabase implements Database {
       );
     const tx = runnerOver(
       connection,
+      this.#deadlineMs,
       () => {
         if (over) {
           throw new StorageError(
@@ -308,16 +369,36 @@ export class PostgresDatabase implements Database {
         }
         if (lost !== undefined) throw lostError();
       },
-      (error) => firstFailure ??= { error },
+      (error) => {
+        firstFailure ??= { error };
+        if (error instanceof NoAnswerError) abandon(error);
+      },
     );
+    // A statement the server never answered leaves the connection in an unknown state: it is
+    // closed (the server rolls the transaction back) and, as a lost one, left to the pool.
+    const abandon = (error: NoAnswerError) => {
+      lost ??= { error };
+      wire?.terminate?.();
+    };
+    const bounded = (query: postgres.PendingQuery<postgres.Row[]>, what: string) =>
+      withinDeadline(query, this.#deadlineMs, what, () => query.cancel())
+        .catch((error) => {
+          if (error instanceof NoAnswerError) abandon(error);
+          throw error;
+        });
     const rollback = async () => {
-      if (lost === undefined) await connection.unsafe("ROLLBACK").catch(() => {});
+      if (lost === undefined) {
+        await bounded(connection.unsafe("ROLLBACK"), "ROLLBACK").catch(() => {});
+      }
     };
     try {
       // `onexecute` (what postgres.js's own `begin` uses) hands over the connection.
-      await connection.unsafe("BEGIN ISOLATION LEVEL READ COMMITTED", [], {
-        onexecute: hear,
-      } as Record<string, unknown>);
+      await bounded(
+        connection.unsafe("BEGIN ISOLATION LEVEL READ COMMITTED", [], {
+          onexecute: hear,
+        } as Record<string, unknown>),
+        "BEGIN",
+      );
       let value: T;
       try {
         value = await fn(tx);
@@ -340,7 +421,7 @@ export class PostgresDatabase implements Database {
       }
       let committed: postgres.RowList<postgres.Row[]>;
       try {
-        committed = await connection.unsafe("COMMIT");
+        committed = await bounded(connection.unsafe("COMMIT"), "COMMIT");
       } catch (error) {
         throw new StorageError(
           `COMMIT failed, so whether the transaction was committed is not known (${
@@ -355,8 +436,29 @@ export class PostgresDatabase implements Database {
       return value;
     } finally {
       if (wire !== undefined) wire.onclose = null;
-      if (lost === undefined) connection.release();
+      // A connection never handed over (BEGIN still queued) cannot be closed from here: back to
+      // the pool with it, which sends nothing more on it until its queue moves.
+      if (lost === undefined || wire === undefined) connection.release();
     }
+  }
+
+  /**
+   * Calls `onPayload` with the payload of every `NOTIFY` on `channel`, until the returned function
+   * is called. postgres.js listens on a connection of its own and listens again after a
+   * reconnect; notifications sent while it was disconnected are lost, so a listener must also
+   * look for what it may have missed (a periodic sweep).
+   */
+  async listen(
+    channel: string,
+    onPayload: (payload: string) => void,
+  ): Promise<() => Promise<void>> {
+    const { unlisten } = await this.#sql.listen(channel, onPayload);
+    return unlisten;
+  }
+
+  /** Sends `NOTIFY channel, payload`; delivered to the listeners once any transaction commits. */
+  async notify(channel: string, payload: string): Promise<void> {
+    await this.#track(() => this.#sql.notify(channel, payload));
   }
 
   /** Lets the statements and transactions under way finish, then closes every connection. */

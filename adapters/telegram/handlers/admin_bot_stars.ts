@@ -3,8 +3,9 @@
  *
  * - `/transactions [page]` — Telegram's list of the bot's Stars transactions, newest first,
  *   with "Newer" / "Older" buttons (`star_transactions_screen.ts`);
- * - `/revenue` — the bot's Stars balance, where it came from (MTProto, Bot API or the last
- *   known value), how old it is, and whether it is stale;
+ * - `/revenue` — the bot's Stars balance in plain words: which source answered (Telegram asked
+ *   as the bot or as a user, the Bot API, or the last known value), how long ago, and whether
+ *   it is stale;
  * - `/reconcile` — runs the reconciliation now (`money/reconciliation/reconciler.ts`) and reports its counts.
  *
  * Anyone else gets `admin.only` and nothing is looked up. The bot's Stars (`botStars`, the
@@ -19,7 +20,7 @@ import type { ReconcileReport } from "../../../money/reconciliation/reconciler.t
 import { parseCallback } from "../callback_data.ts";
 import { describeError } from "../describe_error.ts";
 import { answerCallback } from "./answer.ts";
-import { type HandlerDeps, senderOf, type Translator, translatorFor } from "./deps.ts";
+import { type HandlerDeps, isAdmin, type Translator, translatorFor } from "./deps.ts";
 import { editScreen, sendScreen } from "./screen.ts";
 import { type TransactionsScreen, transactionsScreen } from "./star_transactions_screen.ts";
 import { formatAge, formatStars } from "./stars_format.ts";
@@ -32,16 +33,10 @@ const PAGE_ARGUMENT = /^[1-9][0-9]{0,8}$/;
  * logging the attempt) when not.
  */
 function adminTranslator(deps: HandlerDeps, ctx: Context, what: string): Translator | undefined {
-  const { user } = senderOf(ctx);
-  if (deps.config.admins.includes(user.id)) return translatorFor(deps, ctx);
-  deps.logger.warn("User {userId} tried {what} but is not an admin.", { userId: user.id, what });
-  return undefined;
+  return isAdmin(deps, ctx, what) ? translatorFor(deps, ctx) : undefined;
 }
 
-/**
- * The `/revenue` text: balance, source and age, the stale warning, and the chain steps that
- * gave nothing.
- */
+/** The `/revenue` text: balance, which source answered and how long ago, and whether stale. */
 export async function revenueText(
   botStars: Pick<BotStars, "balance">,
   tenantId: string,
@@ -56,11 +51,9 @@ export async function revenueText(
       age: formatAge(translator, star.ageMs),
     }),
   ];
+  // The sources that gave nothing are the operator's business (they are logged, with their
+  // reasons); the admin hears which one answered, how long ago, and whether it is stale.
   if (star.stale) lines.push(t("revenue.stale"));
-  if (star.skipped.length > 0) {
-    const steps = star.skipped.map((step) => `${step.source}: ${step.reason}`).join("; ");
-    lines.push(t("revenue.skipped", { steps }));
-  }
   return lines.join("\n");
 }
 
@@ -84,7 +77,7 @@ export function adminBotStarsHandlers(deps: HandlerDeps): Composer<Context> {
     }
     const page = argument === "" ? 1 : Number(argument);
     try {
-      const found = await transactionsScreen(deps.botStars, deps.config.id, translator, page);
+      const found = await transactionsScreen(deps, deps.botStars, translator, page);
       if (found.kind === "page") await sendScreen(ctx, found.screen);
       else await ctx.reply(t("transactions.no_page", { page, pages: found.pages }));
     } catch (error) {
@@ -148,7 +141,7 @@ export function adminTransactionButtons(deps: HandlerDeps): Composer<Context> {
     if (deps.botStars === undefined) return await answerCallback(ctx, t("admin.not_configured"));
     let found: TransactionsScreen;
     try {
-      found = await transactionsScreen(deps.botStars, deps.config.id, translator, action.page);
+      found = await transactionsScreen(deps, deps.botStars, translator, action.page);
     } catch (error) {
       return await answerCallback(ctx, t("transactions.failed", { error: describeError(error) }));
     }

@@ -32,32 +32,39 @@ export function adminRefundHandlers(deps: HandlerDeps): Composer<Context> {
       await ctx.reply(t("refund.usage"));
       return;
     }
-    const [chargeId] = args;
-    const outcome = await deps.payments.refunds.refund(chargeId, { by: "admin", adminId: user.id });
-    switch (outcome.kind) {
-      case "refunded":
-        await ctx.reply(t("refund.done", {
-          price: outcome.price,
-          userId: outcome.userId,
-          chargeId,
-          credits: outcome.credits,
-        }));
-        return;
-      case "already_refunded":
-        await ctx.reply(t("refund.already", { chargeId }));
-        return;
-      case "unknown_charge":
-        await ctx.reply(t("refund.unknown_charge", { chargeId }));
-        return;
-      case "failed":
-        await ctx.reply(t("refund.failed", { chargeId, error: outcome.error }));
-        return;
-      case "unanswered":
-        await ctx.reply(await settledByTransactions(deps, chargeId, outcome.error, t));
-        return;
-    }
+    await ctx.reply(await refundByAdmin(deps, args[0], user.id, t));
   });
   return composer;
+}
+
+/**
+ * Refunds `chargeId` for the admin `adminId` (once: a second time says it was done) and says
+ * what happened; shared by `/refund` and the Refund buttons (`refund_buttons.ts`).
+ */
+export async function refundByAdmin(
+  deps: HandlerDeps,
+  chargeId: string,
+  adminId: number,
+  t: Translator["t"],
+): Promise<string> {
+  const outcome = await deps.payments.refunds.refund(chargeId, { by: "admin", adminId });
+  switch (outcome.kind) {
+    case "refunded":
+      return t("refund.done", {
+        price: outcome.price,
+        userId: outcome.userId,
+        chargeId,
+        credits: outcome.credits,
+      });
+    case "already_refunded":
+      return t("refund.already", { chargeId });
+    case "unknown_charge":
+      return t("refund.unknown_charge", { chargeId });
+    case "failed":
+      return t("refund.failed", { chargeId, error: outcome.error });
+    case "unanswered":
+      return await settledByTransactions(deps, chargeId, outcome.error, t);
+  }
 }
 
 /**

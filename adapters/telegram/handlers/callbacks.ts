@@ -20,6 +20,8 @@ import { checkPurchase } from "./check.ts";
 import { creditsScreen } from "./credits.ts";
 import { type HandlerDeps, senderOf, translatorFor } from "./deps.ts";
 import { showHistoryPage } from "./history.ts";
+import { sendContentAgain, showPurchasesPage } from "./purchases.ts";
+import { showSubscribersPage } from "./admin_users.ts";
 import { sendScreen } from "./screen.ts";
 import { buyFromButton, productsScreen } from "./stars_menu.ts";
 import { changeRenewal, subscriptionsScreen } from "./subscriptions.ts";
@@ -51,6 +53,12 @@ async function run(
     case "check":
       await checkPurchase(deps, ctx);
       return undefined;
+    case "purchases":
+      return await showPurchasesPage(deps, ctx, action.page);
+    case "again":
+      return await sendContentAgain(deps, ctx, action.chargeId);
+    case "subscribers":
+      return await showSubscribersPage(deps, ctx, action.page);
   }
 }
 

@@ -7,12 +7,12 @@
  * @module
  */
 import type { Context } from "grammy";
-import { type HandlerDeps, senderOf, translatorFor } from "./deps.ts";
+import { type HandlerDeps, productTitle, senderOf, translatorFor } from "./deps.ts";
 
 /** Answers "I bought Stars — check" in the update's chat; see the module doc. */
 export async function checkPurchase(deps: HandlerDeps, ctx: Context): Promise<void> {
   const { user, chatId } = senderOf(ctx);
-  const { t } = translatorFor(deps, ctx);
+  const { t, locale } = translatorFor(deps, ctx);
   const pending = await deps.payments.checkout.pendingOrder(user.id);
   switch (pending.kind) {
     case "none":
@@ -20,7 +20,7 @@ export async function checkPurchase(deps: HandlerDeps, ctx: Context): Promise<vo
       return;
     case "paid":
       await ctx.reply(t("check.paid", {
-        title: pending.product?.title ?? pending.order.productId,
+        title: productTitle(deps, locale, pending.order.productId),
         balance: pending.balance,
       }));
       return;
@@ -28,7 +28,8 @@ export async function checkPurchase(deps: HandlerDeps, ctx: Context): Promise<vo
       const { product } = pending;
       // Announce the invoice only when it can be sent; otherwise the refusal says why not.
       if (product !== undefined && product.enabled && deps.config.stars.enabled) {
-        await ctx.reply(t("check.pending", { title: product.title, price: product.price }));
+        const title = productTitle(deps, locale, product.id);
+        await ctx.reply(t("check.pending", { title, price: product.price }));
       }
       const offer = await deps.payments.checkout.offer(
         user.id,

@@ -12,6 +12,7 @@ import type { PaymentServices } from "../../../money/payments/services.ts";
 import type { BotStars } from "../../../money/ports.ts";
 import type { Reconciler } from "../../../money/reconciliation/reconciler.ts";
 import type { Texts } from "../texts.ts";
+import { localized } from "../../../config/localized.ts";
 
 /** What the handlers of one tenant need. */
 export interface HandlerDeps {
@@ -39,6 +40,31 @@ export type Translator = ReturnType<Texts["forUser"]>;
  */
 export function translatorFor(deps: Pick<HandlerDeps, "texts">, ctx: Context): Translator {
   return deps.texts.forUser(ctx.from?.language_code);
+}
+
+/**
+ * The title of the product `productId` in `locale`, or the id when the product has been removed
+ * from the config since.
+ */
+export function productTitle(
+  deps: Pick<HandlerDeps, "config">,
+  locale: string,
+  productId: string,
+): string {
+  const product = deps.config.products.find((candidate) => candidate.id === productId);
+  return product === undefined ? productId : localized(product.title, locale, deps.config.locale);
+}
+
+/** Whether the sender is one of the tenant's admins; logs the attempt (`what`) when not. */
+export function isAdmin(
+  deps: Pick<HandlerDeps, "config" | "logger">,
+  ctx: Context,
+  what: string,
+): boolean {
+  const { user } = senderOf(ctx);
+  if (deps.config.admins.includes(user.id)) return true;
+  deps.logger.warn("User {userId} tried {what} but is not an admin.", { userId: user.id, what });
+  return false;
 }
 
 /**

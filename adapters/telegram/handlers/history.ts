@@ -13,7 +13,7 @@ import type { MaybeInaccessibleMessage } from "grammy/types";
 import type { LedgerEntry } from "../../../money/stores/ledger.ts";
 import { encodeCallback, parseCallback } from "../callback_data.ts";
 import { type HandlerDeps, senderOf, type Translator, translatorFor } from "./deps.ts";
-import { editScreen, keyboard, type Screen, sendScreen } from "./screen.ts";
+import { editScreen, keyboard, pageButtons, type Screen, sendScreen } from "./screen.ts";
 
 /**
  * Reasons come from plugins and may be long; clipped so a full page of entries stays well
@@ -35,8 +35,9 @@ function entryLine({ t }: Translator, entry: LedgerEntry): string {
   return t(`history.entry.${entry.kind}`, {
     date: formatHistoryDate(entry.createdAt),
     amount,
-    // Adjustments go either way, so their text shows the sign; U+2212 like the other texts.
-    signed: entry.amount < 0 ? `−${amount}` : `+${amount}`,
+    // Adjustments go either way, so their text shows the sign (U+2212 like the other texts), and
+    // the amount stays a number, for its plural form.
+    sign: entry.amount < 0 ? "−" : "+",
     reason: clip(entry.reason),
     balance: entry.balanceAfter,
   });
@@ -57,19 +58,12 @@ export async function historyScreen(
   if (page > history.pages) return undefined;
   if (history.total === 0) return { text: t("history.empty") };
   const lines = history.entries.map((entry) => entryLine(translator, entry));
-  const navigation = [];
-  if (page > 1) {
-    navigation.push({
-      text: t("history.prev"),
-      callback_data: encodeCallback({ kind: "history", page: page - 1 }),
-    });
-  }
-  if (page < history.pages) {
-    navigation.push({
-      text: t("history.next"),
-      callback_data: encodeCallback({ kind: "history", page: page + 1 }),
-    });
-  }
+  const navigation = pageButtons(
+    { prev: t("history.prev"), next: t("history.next") },
+    page,
+    history.pages,
+    (to) => encodeCallback({ kind: "history", page: to }),
+  );
   return {
     text: [t("history.title", { page, pages: history.pages }), ...lines].join("\n"),
     reply_markup: keyboard([navigation]),

@@ -1,13 +1,15 @@
 /**
- * The bot interface every hosted bot gets: commands, the Stars menu and its buttons, the admins'
- * `/refund`, `/transactions`, `/revenue` and `/reconcile`, and the payment updates. Installed before the tenant's plugin, so payments and the
- * runtime's buttons cannot be intercepted; everything else falls through to the plugin and then
- * to `fallbacks.ts`.
+ * The bot interface every hosted bot gets: commands, the Stars menu and its buttons, `/purchases`,
+ * payment support, the admins' `/refund` (and Refund buttons), `/transactions`, `/revenue`,
+ * `/reconcile`, `/subscribers` and `/user`, and the payment updates. Installed before the
+ * tenant's plugin, so payments and the runtime's buttons cannot be intercepted; everything else
+ * falls through to the plugin and then to `fallbacks.ts`.
  *
  * Order matters only where it says so: payment updates first (every chat type), then the
  * runtime's buttons (they check the chat themselves, so that each one is answered; the admins'
- * transaction pages before the others), then the commands, in private chats only — balances
- * and histories are nobody else's business.
+ * transaction pages and Refund buttons before the others), then the commands, in private chats
+ * only — balances and histories are nobody else's business — and last the plain text that may
+ * be for payment support.
  *
  * @example A purchase, answered by the handlers, against the sandbox
  * ```ts
@@ -53,16 +55,20 @@
 import { Composer, type Context } from "grammy";
 import { adminBotStarsHandlers, adminTransactionButtons } from "./admin_bot_stars.ts";
 import { adminRefundHandlers } from "./admin_refund.ts";
+import { adminUserHandlers } from "./admin_users.ts";
 import { starsCallbackHandlers } from "./callbacks.ts";
 import { creditsHandlers } from "./credits.ts";
 import type { HandlerDeps } from "./deps.ts";
 import { historyHandlers } from "./history.ts";
 import { infoHandlers } from "./info.ts";
 import { paymentUpdateHandlers } from "./payment_updates.ts";
+import { purchasesHandlers } from "./purchases.ts";
+import { refundButtons } from "./refund_buttons.ts";
 import { isForRuntime } from "./runtime_updates.ts";
 import { startHandlers } from "./start.ts";
 import { starsMenuHandlers } from "./stars_menu.ts";
 import { subscriptionsHandlers } from "./subscriptions.ts";
+import { isSupportCandidate, supportCommandHandlers, supportMessageHandlers } from "./support.ts";
 
 export type { HandlerDeps } from "./deps.ts";
 export { fallbackHandlers } from "./fallbacks.ts";
@@ -77,16 +83,23 @@ export function tenantHandlers(deps: HandlerDeps): Composer<Context> {
   const composer = handlers.filter((ctx) => isForRuntime(ctx.update));
   composer.use(paymentUpdateHandlers(deps));
   composer.use(adminTransactionButtons(deps));
+  composer.use(refundButtons(deps));
   composer.use(starsCallbackHandlers(deps));
   composer.chatType("private").use(
     startHandlers(deps),
     starsMenuHandlers(deps),
     creditsHandlers(deps),
     historyHandlers(deps),
+    purchasesHandlers(deps),
     subscriptionsHandlers(deps),
     infoHandlers(deps),
+    supportCommandHandlers(deps),
     adminRefundHandlers(deps),
     adminBotStarsHandlers(deps),
+    adminUserHandlers(deps),
   );
+  // Plain text in a private chat may be for payment support (a buyer's ticket, an admin's
+  // answer); what is not goes on to the plugin.
+  handlers.filter((ctx) => isSupportCandidate(ctx.update)).use(supportMessageHandlers(deps));
   return handlers;
 }

@@ -22,6 +22,22 @@ export function keyboard(rows: InlineKeyboardButton[][]): InlineKeyboardMarkup |
   return filled.length === 0 ? undefined : { inline_keyboard: filled };
 }
 
+/**
+ * The "Newer" / "Older" buttons of page `page` of `pages`: `prev` and `next` are their labels,
+ * `data` the button data of a page. The first page has no "Newer", the last no "Older".
+ */
+export function pageButtons(
+  labels: { prev: string; next: string },
+  page: number,
+  pages: number,
+  data: (page: number) => string,
+): InlineKeyboardButton[] {
+  const buttons: InlineKeyboardButton[] = [];
+  if (page > 1) buttons.push({ text: labels.prev, callback_data: data(page - 1) });
+  if (page < pages) buttons.push({ text: labels.next, callback_data: data(page + 1) });
+  return buttons;
+}
+
 /** Sends `screen` as a new message in the update's chat. */
 export async function sendScreen(ctx: Context, screen: Screen): Promise<void> {
   await ctx.reply(screen.text, screen.reply_markup ? { reply_markup: screen.reply_markup } : {});

@@ -1,6 +1,7 @@
 /**
  * The admin's `/transactions` screen: the bot's Telegram Stars transactions, newest first, ten
- * per page, with "Newer" / "Older" buttons (`stars:tx:<page>`).
+ * per page, with "Newer" / "Older" buttons (`stars:tx:<page>`). A payment recorded here names
+ * its product, and one not refunded has a **Refund** button (`refund_buttons.ts`).
  *
  * Telegram lists transactions oldest first and does not say how many there are, so the newest
  * page needs the count. It is found by reading blocks of 100 at offsets that are multiples of
@@ -13,10 +14,12 @@
  */
 import type { StarTransaction } from "grammy/types";
 import type { BotStars } from "../../../money/ports.ts";
+import type { PaymentRecord } from "../../../money/stores/payment_records.ts";
+import { refundButtonRow } from "../../../money/payments/refund_button.ts";
 import { encodeCallback } from "../callback_data.ts";
-import type { Translator } from "./deps.ts";
+import { type HandlerDeps, productTitle, type Translator } from "./deps.ts";
 import { formatHistoryDate } from "./history.ts";
-import { keyboard, type Screen } from "./screen.ts";
+import { keyboard, pageButtons, type Screen } from "./screen.ts";
 import { formatStars } from "./stars_format.ts";
 
 /** Transactions per page of `/transactions`. */
@@ -76,8 +79,15 @@ function partnerOf({ t }: Translator, transaction: StarTransaction): string {
   return t("transactions.user", { name, userId: user.id });
 }
 
-/** One line of the list: date (UTC), signed amount (incoming `+`, outgoing `−`), partner, id. */
-export function transactionLine(translator: Translator, transaction: StarTransaction): string {
+/**
+ * One line of the list: date (UTC), signed amount (incoming `+`, outgoing `−`), partner, the
+ * product when it is a payment recorded here (`title`), id.
+ */
+export function transactionLine(
+  translator: Translator,
+  transaction: StarTransaction,
+  title?: string,
+): string {
   const amount = formatStars(transaction.amount, transaction.nanostar_amount ?? 0);
   // U+2212 for minus, like the credit history.
   const sign = transaction.source !== undefined
@@ -85,12 +95,15 @@ export function transactionLine(translator: Translator, transaction: StarTransac
     : transaction.receiver !== undefined
     ? "−"
     : "";
-  return translator.t("transactions.entry", {
+  const vars = {
     date: formatHistoryDate(transaction.date * 1_000),
     amount: `${sign}${amount}`,
     who: partnerOf(translator, transaction),
     id: transaction.id,
-  });
+  };
+  return title === undefined
+    ? translator.t("transactions.entry", vars)
+    : translator.t("transactions.entry.product", { ...vars, title });
 }
 
 /**
@@ -109,12 +122,13 @@ export type TransactionsScreen = { kind: "page"; screen: Screen } | {
  * @throws the BalanceActor's error when Telegram could not be read (flood wait, timeout…).
  */
 export async function transactionsScreen(
+  deps: Pick<HandlerDeps, "config" | "payments">,
   botStars: Pick<BotStars, "transactions">,
-  tenantId: string,
   translator: Translator,
   page: number,
 ): Promise<TransactionsScreen> {
-  const { t } = translator;
+  const { t, locale } = translator;
+  const tenantId = deps.config.id;
   const read: BlockReader = async (index) =>
     (await botStars.transactions(tenantId, index * BLOCK_SIZE, BLOCK_SIZE)).transactions;
   const total = await countTransactions(read);
@@ -124,25 +138,33 @@ export async function transactionsScreen(
   const to = total - (page - 1) * TRANSACTIONS_PAGE_SIZE;
   const from = Math.max(0, to - TRANSACTIONS_PAGE_SIZE);
   const newestFirst = (await slice(read, from, to)).reverse();
-  const navigation = [];
-  if (page > 1) {
-    navigation.push({
-      text: t("transactions.prev"),
-      callback_data: encodeCallback({ kind: "transactions", page: page - 1 }),
-    });
+  const navigation = pageButtons(
+    { prev: t("transactions.prev"), next: t("transactions.next") },
+    page,
+    pages,
+    (to) => encodeCallback({ kind: "transactions", page: to }),
+  );
+  const lines: string[] = [];
+  const refunds = [];
+  for (const transaction of newestFirst) {
+    // An incoming payment's id is its charge id: the payment recorded here, if any.
+    const payment: PaymentRecord | undefined = transaction.source?.type === "user"
+      ? await deps.payments.purchases.byCharge(transaction.id)
+      : undefined;
+    const title = payment === undefined
+      ? undefined
+      : productTitle(deps, locale, payment.productId ?? "—");
+    lines.push(transactionLine(translator, transaction, title));
+    if (payment !== undefined && title !== undefined && payment.refundedAt === undefined) {
+      const label = t("refund.button", { title, amount: payment.amount });
+      refunds.push(refundButtonRow(label, payment.chargeId));
+    }
   }
-  if (page < pages) {
-    navigation.push({
-      text: t("transactions.next"),
-      callback_data: encodeCallback({ kind: "transactions", page: page + 1 }),
-    });
-  }
-  const lines = newestFirst.map((transaction) => transactionLine(translator, transaction));
   return {
     kind: "page",
     screen: {
       text: [t("transactions.title", { page, pages }), ...lines].join("\n"),
-      reply_markup: keyboard([navigation]),
+      reply_markup: keyboard([...refunds, navigation]),
     },
   };
 }

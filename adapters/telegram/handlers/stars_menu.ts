@@ -8,6 +8,7 @@
 import { Composer, type Context } from "grammy";
 import { encodeCallback, type StarsCallback } from "../callback_data.ts";
 import type { TextKey } from "../texts.ts";
+import { localized } from "../../../config/localized.ts";
 import { type HandlerDeps, senderOf, type Translator, translatorFor } from "./deps.ts";
 import { keyboard, type Screen, sendScreen } from "./screen.ts";
 
@@ -40,7 +41,10 @@ export async function menuScreen(
 }
 
 /** The shop: one button per product on sale, or why nothing can be bought. */
-export function productsScreen(deps: Pick<HandlerDeps, "config">, { t }: Translator): Screen {
+export function productsScreen(
+  deps: Pick<HandlerDeps, "config">,
+  { t, locale }: Translator,
+): Screen {
   const { config } = deps;
   if (!config.stars.enabled) return { text: t("invoice.stars_disabled") };
   const onSale = config.products.filter((product) => product.enabled);
@@ -48,7 +52,10 @@ export function productsScreen(deps: Pick<HandlerDeps, "config">, { t }: Transla
   return {
     text: t("menu.products_title"),
     reply_markup: keyboard(onSale.map((product) => [{
-      text: t("menu.product_button", { title: product.title, price: product.price }),
+      text: t("menu.product_button", {
+        title: localized(product.title, locale, config.locale),
+        price: product.price,
+      }),
       callback_data: encodeCallback({ kind: "buy", productId: product.id }),
     }])),
   };

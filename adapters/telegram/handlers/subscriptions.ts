@@ -11,16 +11,21 @@ import { Composer, type Context } from "grammy";
 import type { Subscription } from "../../../money/stores/subscription_records.ts";
 import { formatMoment } from "../../../money/payments/parts.ts";
 import { encodeCallback } from "../callback_data.ts";
-import { type HandlerDeps, senderOf, type Translator, translatorFor } from "./deps.ts";
+import {
+  type HandlerDeps,
+  productTitle,
+  senderOf,
+  type Translator,
+  translatorFor,
+} from "./deps.ts";
 import { editScreen, keyboard, type Screen, sendScreen } from "./screen.ts";
 
-/** The product's title, or its id when the product has been removed from the config since. */
-function titleOf(deps: Pick<HandlerDeps, "config">, productId: string): string {
-  return deps.config.products.find((product) => product.id === productId)?.title ?? productId;
-}
-
-function renewalButton(deps: Pick<HandlerDeps, "config">, { t }: Translator, s: Subscription) {
-  const title = titleOf(deps, s.productId);
+function renewalButton(
+  deps: Pick<HandlerDeps, "config">,
+  { t, locale }: Translator,
+  s: Subscription,
+) {
+  const title = productTitle(deps, locale, s.productId);
   if (s.state === "active") {
     return [{
       text: t("subscriptions.cancel", { title }),
@@ -51,7 +56,7 @@ export async function subscriptionsScreen(
   if (subscriptions.length === 0) return { text: t("subscriptions.none") };
   const lines = subscriptions.map((s) =>
     t("subscriptions.entry", {
-      title: titleOf(deps, s.productId),
+      title: productTitle(deps, translator.locale, s.productId),
       state: t(`subscriptions.state.${s.state}`),
       until: formatMoment(s.expiresAt),
     })
@@ -84,7 +89,7 @@ export async function changeRenewal(
   if (result.kind === "unknown_subscription" || result.kind === "not_running") {
     return t("callback.unknown");
   }
-  const title = titleOf(deps, productId);
+  const title = productTitle(deps, translator.locale, productId);
   await ctx.reply(
     result.kind === "canceled"
       ? t("subscriptions.canceled", {

@@ -90,3 +90,67 @@ Deno.test("a plugin file that is not there, or not a file, is an error at load n
   );
   await Deno.remove(dir, { recursive: true });
 });
+
+Deno.test("a locale without a texts file is an error naming the file; one with a file is fine", async () => {
+  const dir = await configWith({
+    shop: {
+      token: "env:T",
+      locale: "de",
+      products: [{
+        kind: "item",
+        id: "mug",
+        title: { en: "Mug", fr: "Tasse" },
+        description: "A mug.",
+        price: 5,
+        content: "https://example.com/mug",
+      }],
+      texts: { it: { "balance.text": "Saldo: { $balance }" } },
+    },
+    quiz: {
+      token: "env:T",
+      locale: "ru",
+      products: [{
+        kind: "item",
+        id: "mug",
+        title: { en: "Mug", ru: "Кружка" },
+        description: { en: "A mug.", ru: "Кружка." },
+        price: 5,
+        content: "https://example.com/mug",
+      }],
+      texts: { ru: { "balance.text": "Баланс: { $balance }" } },
+    },
+  });
+  const loaded = await loadTenants(dir, env, tenantLoadOptions(undefined));
+  assertEquals(loaded.tenants.map((tenant) => tenant.id), ["quiz"]);
+  assertEquals(loaded.problems[0].issues.map((issue) => issue.path), [
+    "locale",
+    "products[0].title.fr",
+    "texts.it",
+  ]);
+  const text = formatProblem(loaded.problems[0]);
+  assertStringIncludes(
+    text,
+    `${join(dir, "tenants", "shop.json")}: locale: no texts for "de": the languages are en, ru`,
+  );
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("a title over Telegram's limit in any locale is an error naming that locale", async () => {
+  const dir = await configWith({
+    shop: {
+      token: "env:T",
+      products: [{
+        kind: "credits",
+        id: "pack",
+        title: { en: "Pack", ru: "Очень длинное название пакета кредитов" },
+        description: "Credits.",
+        price: 5,
+        credits: 10,
+      }],
+    },
+  });
+  const loaded = await loadTenants(dir, env, tenantLoadOptions(undefined));
+  assertStringIncludes(formatProblem(loaded.problems[0]), "products[0].title");
+  assertStringIncludes(formatProblem(loaded.problems[0]), "1 to 32 characters");
+  await Deno.remove(dir, { recursive: true });
+});

@@ -66,7 +66,12 @@ const quizDeadLetter: UpdateDeadLetter = {
 
 async function serve(
   tenants: TenantReport[],
-  options: { adminToken?: string; metrics?: Metrics; draining?: () => boolean } = {
+  options: {
+    adminToken?: string;
+    metrics?: Metrics;
+    draining?: () => boolean;
+    deadLettersFail?: boolean;
+  } = {
     adminToken: ADMIN_TOKEN,
   },
 ) {
@@ -77,7 +82,10 @@ async function serve(
     routes: opsRoutes({
       runtime: { tenants: () => tenants, draining: options.draining ?? (() => false) },
       deadLetters: {
-        deadLetters: () => Promise.resolve([quizDeadLetter]),
+        deadLetters: () =>
+          options.deadLettersFail
+            ? Promise.reject(new Error("connect ECONNREFUSED 127.0.0.1:5432"))
+            : Promise.resolve([quizDeadLetter]),
         retryDeadLetter: () => Promise.resolve("not_found"),
         discardDeadLetter: () => Promise.resolve(false),
       },
@@ -194,6 +202,7 @@ Deno.test("/status with the bearer token reports every tenant, secrets redacted"
   assertEquals(text.includes(BOT_TOKEN), false, "a bot token leaked");
   assertEquals(text.includes(WEBHOOK_SECRET), false, "a webhook secret leaked");
   assertEquals(JSON.parse(text), {
+    instance: null, // one process, no cluster
     tenants: [
       {
         id: "shop",
@@ -268,4 +277,25 @@ Deno.test("the operations routes answer GET only", async () => {
   assertEquals(response.status, 405);
   assertEquals(response.headers.get("allow"), "GET");
   await response.body?.cancel();
+});
+
+Deno.test("/status answers while the database is down, saying what it could not read", async () => {
+  const { server, get } = await serve([running], {
+    adminToken: ADMIN_TOKEN,
+    deadLettersFail: true,
+  });
+  await using _ = server;
+  const response = await get("/status", { authorization: `Bearer ${ADMIN_TOKEN}` });
+  assertEquals(response.status, 200);
+  const body = await response.json();
+  assertEquals(
+    body.storageError,
+    "dead letters could not be read: connect ECONNREFUSED 127.0.0.1:5432",
+  );
+  assertEquals(
+    body.tenants.map((t: { id: string; deadLetters: unknown }) => [t.id, t.deadLetters]),
+    [
+      ["shop", null],
+    ],
+  );
 });

@@ -21,11 +21,33 @@ Deno.test("every kind of callback encodes to its documented form and parses back
     [{ kind: "renewal", change: "resume", productId: "m-1_X" }, "stars:sub:resume:m-1_X"],
     [{ kind: "check" }, "stars:check"],
     [{ kind: "transactions", page: 3 }, "stars:tx:3"],
+    [{ kind: "subscribers", page: 2 }, "stars:subs:2"],
+    [{ kind: "purchases", page: 4 }, "stars:buyer:4"],
+    [{ kind: "again", chargeId: "stx_A-1" }, "stars:again:stx_A-1"],
+    [{ kind: "refund", step: "ask", chargeId: "stx_A-1" }, "stars:rf:ask:stx_A-1"],
+    [{ kind: "refund", step: "yes", chargeId: "stx_A-1" }, "stars:rf:yes:stx_A-1"],
+    [{ kind: "refund", step: "no", chargeId: "stx_A-1" }, "stars:rf:no:stx_A-1"],
   ];
   for (const [data, wire] of cases) {
     assertEquals(encodeCallback(data), wire);
     assertEquals(parseCallback(wire), data);
   }
+});
+
+Deno.test("a Refund button names its charge; a charge id that fits no button gets none", () => {
+  // Telegram's charge ids are 43 characters: the refund steps fit.
+  const charge = "s".repeat(43);
+  assertEquals(parseCallback(`stars:rf:yes:${charge}`), {
+    kind: "refund",
+    step: "yes",
+    chargeId: charge,
+  });
+  assertThrows(
+    () => encodeCallback({ kind: "refund", step: "ask", chargeId: "x".repeat(60) }),
+    CallbackDataError,
+  );
+  assertEquals(parseCallback("stars:rf:maybe:ch_1"), undefined);
+  assertEquals(parseCallback("stars:rf:yes:ch 1"), undefined);
 });
 
 Deno.test("the payment service's top-up button is the shop button", () => {

@@ -1,7 +1,6 @@
 import { assertEquals } from "../../support/assert.ts";
 import {
   adminCommands,
-  commandList,
   commandRegistrations,
   userCommands,
 } from "../../../adapters/telegram/commands.ts";
@@ -13,24 +12,28 @@ const USER_COMMANDS = [
   "stars",
   "balance",
   "history",
+  "purchases",
   "subscriptions",
   "paysupport",
   "terms",
 ];
 
-const ADMIN_COMMANDS = ["refund", "transactions", "revenue", "reconcile"];
+const ADMIN_COMMANDS = [
+  "refund",
+  "transactions",
+  "revenue",
+  "reconcile",
+  "subscribers",
+  "user",
+];
 
 Deno.test("the user menu has every user command, worded per locale", () => {
   const texts = new Texts({ ru: { "command.terms": "Правила" } }, "en");
   assertEquals(userCommands.map((c) => c.command), USER_COMMANDS);
-  assertEquals(commandList(texts, "en", userCommands)[1], {
-    command: "stars",
-    description: "Balance, shop and history",
-  });
-  assertEquals(commandList(texts, "ru", userCommands).at(-1), {
-    command: "terms",
-    description: "Правила",
-  });
+  const [, english, russian] = commandRegistrations(texts, []);
+  assertEquals(english.options.language_code, "en");
+  assertEquals(english.commands[1], { command: "stars", description: "Balance, shop and history" });
+  assertEquals(russian.commands.at(-1), { command: "terms", description: "Правила" });
   assertEquals(adminCommands.map((c) => c.command), ADMIN_COMMANDS);
 });
 
@@ -57,10 +60,10 @@ Deno.test("registrations: default scope per locale, then each admin's chat with 
     ...ADMIN_COMMANDS,
   ]);
   assertEquals(registrations[4].commands.at(-1), {
-    command: "reconcile",
-    description: "Check payments against Telegram (admins)",
+    command: "user",
+    description: "A user's payments (admins)",
   });
-  assertEquals(registrations[5].commands.at(-3), {
+  assertEquals(registrations[5].commands.at(-5), {
     command: "transactions",
     description: "Транзакции Telegram Stars (для администраторов)",
   });

@@ -161,3 +161,35 @@ Deno.test("a getUpdates that never answers is abandoned by the watchdog and aske
   await polling;
   await sandbox.close();
 });
+
+Deno.test("on a lease, each long poll ends a second before the window does, and none starts in less than two", async () => {
+  const clock = new ManualClock(0);
+  let windowMs = 12_400;
+  const timeouts: number[] = [];
+  // A Bot API whose getUpdates answers at once with nothing, recording the timeout asked for.
+  const api = {
+    getUpdates: (params: { timeout: number }) => {
+      timeouts.push(params.timeout);
+      windowMs = 1_900; // the window shrinks while no renewal comes
+      return Promise.resolve([]);
+    },
+  } as unknown as Api;
+  const controller = new AbortController();
+  const polling = poll(api, {
+    signal: controller.signal,
+    clock,
+    timeoutSeconds: 30,
+    windowMs: () => windowMs,
+    handle: async () => {},
+  });
+  await waitUntil("the poller waiting for a wider window", () => clock.pendingTimers === 1);
+  assertEquals(timeouts, [11]);
+  await clock.advance(250);
+  assertEquals(timeouts, [11], "no poll with less than two seconds left");
+  windowMs = 2_500; // renewed
+  await clock.advance(250);
+  await waitUntil("the next poll", () => timeouts.length === 2);
+  assertEquals(timeouts, [11, 1]);
+  controller.abort();
+  await polling;
+});

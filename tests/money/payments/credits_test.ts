@@ -55,8 +55,8 @@ Deno.test("a top-up above the threshold re-arms the low-balance notice", async (
   });
   const notices = (await outboxRows(f.db)).filter((r) => r.id.startsWith("low-balance:"));
   assertEquals(notices.map((n) => [n.id, n.params.text]), [
-    [`low-balance:${USER}:2`, "⚠️ На балансе осталось 2 кредитов. Пополните, чтобы продолжить:"],
-    [`low-balance:${USER}:4`, "⚠️ На балансе осталось 2 кредитов. Пополните, чтобы продолжить:"],
+    [`low-balance:${USER}:2`, "⚠️ На балансе осталось 2 кредита. Пополните, чтобы продолжить:"],
+    [`low-balance:${USER}:4`, "⚠️ На балансе осталось 2 кредита. Пополните, чтобы продолжить:"],
   ]);
   await f.db.close();
 });

@@ -89,7 +89,7 @@ Deno.test("the receipt speaks the payer's language", async () => {
   );
   assertEquals(
     await outboxText(f.db, "receipt:ch_1"),
-    "✅ Оплата получена: 50 ⭐ за «100 credits». Начислено 100 кредитов; ваш баланс: 100.\n" +
+    "✅ Оплата получена: 50 ⭐ за «100 credits». Начислено: 100 кредитов; ваш баланс: 100.\n" +
       "Чек: ch_1",
   );
   await f.db.close();
@@ -212,6 +212,10 @@ Deno.test("a forged payload is recorded as an orphan, credits nothing and tells 
   for (const part of ["50 ⭐", `user ${USER}`, "charge ch_9", '"forged"', "/refund ch_9"]) {
     assertStringIncludes(text, part);
   }
+  // The notice has a Refund button, so the admin need not type the charge id.
+  assertEquals(rows[0].params.reply_markup, {
+    inline_keyboard: [[{ text: "↩️ Refund 50 ⭐", callback_data: "stars:rf:ask:ch_9" }]],
+  });
   await f.db.close();
 });
 

@@ -21,6 +21,18 @@ const answers = {
   ru: ["Да, без сомнения.", "Спросите после чая.", "Звёзды говорят «нет».", "Скорее всего."],
 };
 
+/** The word for credits in each plural category (`Intl.PluralRules`): 1 кредит, 3 кредита, 5 кредитов. */
+const creditWords: Record<"en" | "ru", Partial<Record<Intl.LDMLPluralRule, string>>> = {
+  en: { one: "credit", other: "credits" },
+  ru: { one: "кредит", few: "кредита", many: "кредитов", other: "кредита" },
+};
+
+/** `n` credits, in the plural form `language` needs. */
+function credits(n: number, language: "en" | "ru"): string {
+  const words = creditWords[language];
+  return `${n} ${words[new Intl.PluralRules(language).select(n)] ?? words.other}`;
+}
+
 /** The same question always gets the same answer: the oracle is many things, not fickle. */
 function answerFor(question: string, language: "en" | "ru"): string {
   let hash = 0;
@@ -50,8 +62,8 @@ const oracle: Plugin = (bot, stars, tenant) => {
     if (!spent.ok) {
       await ctx.reply(
         language === "ru"
-          ? `Нужно ещё ${spent.shortfall} кредитов (баланс ${spent.balance}).`
-          : `You need ${spent.shortfall} more credits (balance ${spent.balance}).`,
+          ? `Нужно ещё ${credits(spent.shortfall, language)} (баланс ${spent.balance}).`
+          : `You need ${credits(spent.shortfall, language)} more (balance ${spent.balance}).`,
       );
       if (spent.offer) {
         await stars.offer(ctx.from.id, ctx.chat.id, spent.offer.id, ctx.from.language_code);

@@ -57,7 +57,7 @@ Deno.test("/history pages the ledger newest first, and its buttons page in place
     "History, page 3 of 3:",
     "2025-01-01 00:02: +3 credits (gift 3) → 6",
     "2025-01-01 00:01: +2 credits (gift 2) → 3",
-    "2025-01-01 00:00: +1 credits (gift 1) → 1",
+    "2025-01-01 00:00: +1 credit (gift 1) → 1",
   ]);
   assertEquals(buttonData(page3), [["stars:history:2"]]);
   await h.click(ann, page3, "stars:history:2");
@@ -114,5 +114,5 @@ Deno.test("long reasons are clipped so a page stays a valid message", async () =
   await h.pump();
   const lines = ann.lastMessage(h.account)!.text!.split("\n");
   assertEquals(lines.length, 11);
-  assertEquals(lines[1], `2025-01-01 00:00: +1 credits (${"x".repeat(199)}…) → 10`);
+  assertEquals(lines[1], `2025-01-01 00:00: +1 credit (${"x".repeat(199)}…) → 10`);
 });

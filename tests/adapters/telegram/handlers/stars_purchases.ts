@@ -50,6 +50,21 @@ async function paid(
 }
 
 /**
+ * `user` buys the wallpapers (an item, 25 Stars) through the invoice `/start buy_wallpapers`
+ * sends.
+ *
+ * @example
+ * ```ts ignore
+ * const { chargeId } = await buyWallpapers(h, ann);
+ * ```
+ */
+export async function buyWallpapers(h: Harness, user: SandboxUser): Promise<Purchase> {
+  await user.send(h.account, "/start buy_wallpapers");
+  await h.pump();
+  return await paid(h, user, user.lastMessage(h.account)!, {});
+}
+
+/**
  * `user` buys 100 credits for 50 Stars through the invoice `/start buy_credits_100` sends.
  *
  * @example

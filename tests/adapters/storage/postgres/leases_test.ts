@@ -1,0 +1,170 @@
+import { assertEquals, assertRejects } from "../../../support/assert.ts";
+import { openDatabase } from "../../../../adapters/storage/open_database.ts";
+import { PostgresLeases } from "../../../../adapters/storage/postgres/leases.ts";
+import { FencedDatabase, FencedOffError } from "../../../../adapters/storage/fenced_database.ts";
+import type { Database, SqlRunner } from "../../../../money/ports.ts";
+import { freshPostgresDatabase, postgresIgnored } from "../../../support/postgres_cluster.ts";
+
+/** Two instances' connections to one fresh schema, leases of `ttlMs`. */
+async function twoInstances(ttlMs = 60_000) {
+  const store = await freshPostgresDatabase("leases");
+  const dbA = await openDatabase(store.url);
+  const dbB = await openDatabase(store.url);
+  return {
+    dbA,
+    a: new PostgresLeases(dbA, "a", ttlMs),
+    b: new PostgresLeases(dbB, "b", ttlMs),
+    async [Symbol.asyncDispose]() {
+      await dbA.close();
+      await dbB.close();
+      await store.drop();
+    },
+  };
+}
+
+/** `db` fenced by `leases`' hold of `lease`, counting refusals. */
+function fenced(db: Database, leases: PostgresLeases, lease: { tenantId: string; epoch: number }) {
+  const refusals: string[] = [];
+  const view = new FencedDatabase(db, {
+    tenantId: lease.tenantId,
+    heldLocally: () => true,
+    check: (tx) => leases.holds(tx, lease),
+    fencedOff: (reason) => refusals.push(reason),
+  });
+  return { view, refusals };
+}
+
+const write = (db: SqlRunner, key: string) =>
+  db.run("INSERT INTO kv (tenant_id, key, value) VALUES ('shop', ?, 'x')", [key]);
+
+Deno.test({
+  name: "a lease is taken once, renewed by its holder only, released for the next at once",
+  ignore: postgresIgnored,
+  async fn() {
+    await using cluster = await twoInstances();
+    const { a, b } = cluster;
+    const first = await a.acquire("shop");
+    assertEquals(first, { tenantId: "shop", epoch: 1, previousOwner: null });
+    assertEquals(await b.acquire("shop"), undefined, "held and unexpired");
+    assertEquals(await b.renew([first!]), new Set(), "b does not hold it");
+    assertEquals(await a.renew([first!]), new Set(["shop"]));
+    assertEquals(await a.release(first!), true);
+    assertEquals(await b.acquire("shop"), { tenantId: "shop", epoch: 2, previousOwner: null });
+    assertEquals(await a.renew([first!]), new Set(), "a's old epoch is gone");
+    assertEquals((await a.all()).map((l) => [l.tenantId, l.owner, l.epoch, l.live]), [
+      ["shop", "b", 2, true],
+    ]);
+  },
+});
+
+Deno.test({
+  name: "an expired lease is taken over with the next epoch, and names the previous owner",
+  ignore: postgresIgnored,
+  async fn() {
+    await using cluster = await twoInstances(2_000);
+    const { a, b } = cluster;
+    await a.acquire("shop");
+    assertEquals(await b.acquire("shop"), undefined);
+    await new Promise((resolve) => setTimeout(resolve, 2_100));
+    assertEquals(await b.acquire("shop"), { tenantId: "shop", epoch: 2, previousOwner: "a" });
+  },
+});
+
+Deno.test({
+  name: "heartbeats: live instances are those seen within the TTL; leaving removes one",
+  ignore: postgresIgnored,
+  async fn() {
+    await using cluster = await twoInstances();
+    const { a, b } = cluster;
+    await a.heartbeat();
+    await b.heartbeat();
+    assertEquals(await a.liveInstances(), ["a", "b"]);
+    await b.leave();
+    assertEquals(await a.liveInstances(), ["a"]);
+  },
+});
+
+Deno.test({
+  name:
+    "fencing: a new owner waits for the old epoch's transaction, whose later writes are refused",
+  ignore: postgresIgnored,
+  async fn() {
+    await using cluster = await twoInstances(2_000);
+    const { a, b, dbA } = cluster;
+    const lease = (await a.acquire("shop"))!;
+    const old = fenced(dbA, a, lease);
+    await write(old.view, "before");
+
+    // A's transaction is fenced (it holds the lease row's key-share lock) and still open when
+    // the lease expires; B's acquisition must wait for it to end.
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => release = resolve);
+    const inFlight = old.view.transaction(async (tx) => {
+      await write(tx, "in flight");
+      await held;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 2_100));
+    let acquiredAt = 0;
+    const taking = b.acquire("shop").then((taken) => {
+      acquiredAt = performance.now();
+      return taken;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assertEquals(acquiredAt, 0, "the acquisition waits for the fenced transaction");
+    const committedAt = performance.now();
+    release();
+    await inFlight;
+    const taken = await taking;
+    assertEquals(taken?.epoch, 2);
+    assertEquals(acquiredAt >= committedAt, true);
+
+    // From now on, every write of epoch 1 is refused, and the fence hears of it.
+    await assertRejects(() => write(old.view, "late"), FencedOffError);
+    assertEquals(old.refusals, ["another instance holds its lease now"]);
+    const keys = await dbA.all<{ key: string }>("SELECT key FROM kv ORDER BY key");
+    assertEquals(keys.map((k) => k.key), ["before", "in flight"]);
+  },
+});
+
+Deno.test({
+  name: "fencing: renewals do not wait for the holder's own transactions",
+  ignore: postgresIgnored,
+  async fn() {
+    await using cluster = await twoInstances();
+    const { a, dbA } = cluster;
+    const lease = (await a.acquire("shop"))!;
+    const { view } = fenced(dbA, a, lease);
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => release = resolve);
+    const inFlight = view.transaction(async (tx) => {
+      await write(tx, "k");
+      await held;
+    });
+    try {
+      // Would time out (statement_timeout) if the renewal waited for the open transaction.
+      assertEquals(await a.renew([lease]), new Set(["shop"]));
+    } finally {
+      release();
+      await inFlight;
+    }
+  },
+});
+
+Deno.test({
+  name: "fencing: past the local deadline nothing is sent at all",
+  ignore: postgresIgnored,
+  async fn() {
+    await using cluster = await twoInstances();
+    const { a, dbA } = cluster;
+    const lease = (await a.acquire("shop"))!;
+    let checks = 0;
+    const view = new FencedDatabase(dbA, {
+      tenantId: "shop",
+      heldLocally: () => false,
+      check: (tx) => (checks++, a.holds(tx, lease)),
+      fencedOff: () => {},
+    });
+    await assertRejects(() => write(view, "k"), FencedOffError);
+    assertEquals(checks, 0);
+  },
+});
