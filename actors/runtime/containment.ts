@@ -7,11 +7,11 @@
  * through its supervisor (and restarted); an error traced to no tenant is logged and counted.
  *
  * Tracing: each tenant's start runs inside {@linkcode runAsTenant}, and everything it starts —
- * its actor, poller, handlers, the plugin's code and the promises and timers those create —
- * inherits that scope (an `AsyncLocalStorage`). A rejection is reported in the scope that
- * created the promise, so it is traced there. A throw in a timer is reported outside any scope;
- * it is traced by the files named in its stack, which {@linkcode UncaughtErrorOwner} matches
- * against each tenant's plugin module.
+ * its actor, poller, handlers and the promises and timers those create — inherits that scope
+ * (an `AsyncLocalStorage`). A rejection is reported in the scope that created the promise, so it
+ * is traced there. A throw in a timer is reported outside any scope: it is logged and counted,
+ * and the process keeps running. A plugin's code, where such bugs are likeliest, runs in a worker
+ * of its own (`adapters/plugins/`), whose uncaught errors end only that worker.
  * @module
  */
 import { AsyncLocalStorage } from "node:async_hooks";
@@ -32,8 +32,6 @@ export function currentTenant(): string | undefined {
 
 /** Who an uncaught error belongs to, and what to do with it: the runtime. */
 export interface UncaughtErrorOwner {
-  /** The tenants whose plugin module is named in `text` (a stack, a file name). */
-  tenantsNamedIn(text: string): string[];
   /** Crashes the tenant through its supervisor; false when it is not running. */
   crashTenant(tenantId: string, error: unknown): boolean;
 }
@@ -58,13 +56,10 @@ export function containUncaughtErrors(
   owner: UncaughtErrorOwner,
   options: ContainmentOptions = {},
 ): () => void {
-  const contain = (error: unknown, where: string, file?: string) => {
+  const contain = (error: unknown, where: string) => {
     const text = traceText(error);
-    const scoped = currentTenant();
-    const tenants = scoped !== undefined
-      ? [scoped]
-      : owner.tenantsNamedIn(file === undefined ? text : `${text}\n${file}`);
-    if (tenants.length === 0) {
+    const tenant = currentTenant();
+    if (tenant === undefined) {
       options.metrics?.uncaughtErrors.inc({ tenant: "" });
       log.error("{where} outside any tenant; the process keeps running: {error}", {
         where,
@@ -72,16 +67,14 @@ export function containUncaughtErrors(
       });
       return;
     }
-    for (const tenant of tenants) {
-      options.metrics?.uncaughtErrors.inc({ tenant });
-      const crashed = owner.crashTenant(tenant, error);
-      log.error("{where} in tenant {tenant}; {outcome}: {error}", {
-        where,
-        tenant,
-        outcome: crashed ? "restarting the tenant" : "the tenant is not running",
-        error: text,
-      });
-    }
+    options.metrics?.uncaughtErrors.inc({ tenant });
+    const crashed = owner.crashTenant(tenant, error);
+    log.error("{where} in tenant {tenant}; {outcome}: {error}", {
+      where,
+      tenant,
+      outcome: crashed ? "restarting the tenant" : "the tenant is not running",
+      error: text,
+    });
   };
   const onRejection = (event: PromiseRejectionEvent) => {
     event.preventDefault();
@@ -89,7 +82,7 @@ export function containUncaughtErrors(
   };
   const onError = (event: ErrorEvent) => {
     event.preventDefault();
-    contain(event.error ?? event.message, "Uncaught exception", event.filename || undefined);
+    contain(event.error ?? event.message, "Uncaught exception");
   };
   globalThis.addEventListener("unhandledrejection", onRejection);
   globalThis.addEventListener("error", onError);

@@ -53,7 +53,6 @@
  * ```
  * @module
  */
-import { pathToFileURL } from "node:url";
 import { type ChildSpec, Supervisor, type SupervisorOptions } from "../kernel/supervisor.ts";
 import { type Clock, systemClock } from "../kernel/clock.ts";
 import { startTenant, type TenantEnvironment, type TenantHandle } from "../tenant/tenant_actor.ts";
@@ -568,18 +567,6 @@ export class Runtime
       });
     }
     return discarded;
-  }
-
-  /** The tenants whose plugin module `text` names (as a path or a file URL). */
-  tenantsNamedIn(text: string): string[] {
-    const named: string[] = [];
-    for (const [id, entry] of this.#entries) {
-      const plugin = entry.config?.plugin;
-      if (plugin && (text.includes(pathToFileURL(plugin).href) || text.includes(plugin))) {
-        named.push(id);
-      }
-    }
-    return named;
   }
 
   /** Crashes a running tenant through its supervisor; false when it is not running. */

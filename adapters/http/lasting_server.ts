@@ -1,10 +1,11 @@
 /**
- * The HTTP server, kept serving. When Deno's listener fails — an accept error such as EMFILE
- * ("Too many open files") under a flood of connections — the server ends: its `finished`
- * rejects and the port closes. Left alone, that rejection ended the whole process and every
- * bot with it. Here it is logged and the server listens again on the same port, after 1 s
- * doubling to 30 s while listening keeps failing; the bots never stop meanwhile (polling tenants
- * do not need the port, and Telegram retries webhooks).
+ * The HTTP server, kept serving. When its `node:http` listener reports an error (`server.ts`:
+ * the server closes and `finished` rejects), it is logged and the server listens again on the
+ * same port, after 1 s doubling to 30 s while listening keeps failing; the bots never stop
+ * meanwhile (polling tenants do not need the port, and Telegram retries webhooks). Under a flood
+ * of connections the server's own connection cap keeps it from running out of file descriptors
+ * (`open_files.ts`); a listener that stops accepting without reporting an error is not seen
+ * here.
  *
  * @example
  * ```ts

@@ -206,6 +206,40 @@ export class UnknownTextKeyError extends Error {}
 /** Values for a text's variables. */
 export type TextVars = Record<string, string | number>;
 
+/**
+ * Each catalog's files, parsed once for the whole process, and the bundles of tenants without
+ * overrides: parsed per tenant, a thousand tenants held a third of a GiB of identical syntax
+ * trees (BENCHMARKS.md).
+ */
+const parsedFiles = new WeakMap<LocaleCatalog, Map<Locale, FluentResource>>();
+const sharedBundles = new WeakMap<LocaleCatalog, Map<Locale, FluentBundle>>();
+
+function parsedFile(catalog: LocaleCatalog, locale: Locale): FluentResource {
+  let files = parsedFiles.get(catalog);
+  if (!files) parsedFiles.set(catalog, files = new Map());
+  let file = files.get(locale);
+  if (!file) files.set(locale, file = new FluentResource(catalog.source(locale)));
+  return file;
+}
+
+/** A bundle of `locale`'s file over the English one: what a file lacks is said in English. */
+function newBundle(catalog: LocaleCatalog, locale: Locale): FluentBundle {
+  const bundle = new FluentBundle(locale, { useIsolating: false });
+  if (locale !== BASE_LOCALE && catalog.locales.includes(BASE_LOCALE)) {
+    bundle.addResource(parsedFile(catalog, BASE_LOCALE));
+  }
+  bundle.addResource(parsedFile(catalog, locale), { allowOverrides: true });
+  return bundle;
+}
+
+function sharedBundle(catalog: LocaleCatalog, locale: Locale): FluentBundle {
+  let bundles = sharedBundles.get(catalog);
+  if (!bundles) sharedBundles.set(catalog, bundles = new Map());
+  let bundle = bundles.get(locale);
+  if (!bundle) bundles.set(locale, bundle = newBundle(catalog, locale));
+  return bundle;
+}
+
 /** The texts of one tenant: the shipped files with that tenant's overrides applied. */
 export class Texts {
   readonly fallback: Locale;
@@ -221,21 +255,22 @@ export class Texts {
     this.fallback = fallback;
     this.locales = catalog.locales;
     for (const locale of catalog.locales) {
-      let source = catalog.source(locale);
-      // A file that lacks a text falls back to the English one, not to a key in braces.
-      if (locale !== BASE_LOCALE && catalog.locales.includes(BASE_LOCALE)) {
-        source = `${catalog.source(BASE_LOCALE)}\n${source}`;
-      }
-      for (const [key, value] of Object.entries(overrides[locale] ?? {})) {
+      const own = Object.entries(overrides[locale] ?? {});
+      for (const [key] of own) {
         if (!knownKeys.has(key)) {
           throw new UnknownTextKeyError(
             `texts.${locale}.${key}: no such text; known keys: ${textKeys.join(", ")}`,
           );
         }
-        source += `\n${fluentSource(messageIdOf(key), value)}`;
       }
-      // The tenant's overrides are later messages of the same resource, which replace the file's.
-      const bundle = new FluentBundle(locale, { useIsolating: false });
+      if (own.length === 0) {
+        // Most tenants override nothing in most locales: they share one bundle per locale.
+        this.#bundles.set(locale, sharedBundle(catalog, locale));
+        continue;
+      }
+      const bundle = newBundle(catalog, locale);
+      // The tenant's overrides come last, and replace the file's messages of the same id.
+      const source = own.map(([key, value]) => fluentSource(messageIdOf(key), value)).join("\n");
       bundle.addResource(new FluentResource(source), { allowOverrides: true });
       this.#bundles.set(locale, bundle);
     }

@@ -16,11 +16,10 @@ import { TenantWorld } from "../../support/tenant_world.ts";
 import type { Database, SqlRunner } from "../../../money/ports.ts";
 import { waitUntil } from "../../support/wait.ts";
 
-/** An owner that knows the plugin of `oracle` and records which tenants it was asked to crash. */
+/** An owner that records which tenants it was asked to crash. */
 function fakeOwner() {
   const crashed: string[] = [];
   const owner: UncaughtErrorOwner = {
-    tenantsNamedIn: (text) => text.includes("/plugins/oracle.ts") ? ["oracle"] : [],
     crashTenant: (tenantId) => {
       crashed.push(tenantId);
       return true;
@@ -46,22 +45,6 @@ Deno.test("a rejection nothing handles crashes the tenant whose work made it, an
       }),
       1,
     );
-  } finally {
-    stop();
-  }
-});
-
-Deno.test("a throw in a timer is traced by the plugin module its stack names", async () => {
-  const { owner, crashed } = fakeOwner();
-  const stop = containUncaughtErrors(owner);
-  try {
-    const bug = new Error("a bug in the plugin's timer");
-    bug.stack = `${bug.message}\n    at file:///srv/config/plugins/oracle.ts:7:13`;
-    setTimeout(() => {
-      throw bug;
-    }, 1);
-    await waitUntil("the tenant crashed", () => crashed.length === 1);
-    assertEquals(crashed, ["oracle"]);
   } finally {
     stop();
   }
@@ -94,26 +77,15 @@ Deno.test("an error traced to no tenant is logged and counted; nothing is crashe
   }
 });
 
-Deno.test("the runtime traces a stack to the tenants whose plugin it names", async () => {
-  const configDir = await Deno.makeTempDir();
+Deno.test("the runtime crashes only a running tenant, and says when there is none", async () => {
   const db = await openDatabase("sqlite::memory:");
   try {
-    await Deno.mkdir(`${configDir}/plugins`);
-    await Deno.writeTextFile(`${configDir}/plugins/oracle.ts`, "export default () => {};");
-    const oracle = parseTestTenant(
-      { plugin: "plugins/oracle.ts" },
-      { id: "oracle", token: "1:oracle", configDir },
-    );
-    const shop = parseTestTenant({}, { id: "shop", token: "2:shop", configDir });
-    const runtime = Runtime.create({ tenants: [oracle, shop], db, redactor: new SecretRedactor() });
-    const stack = `Error: boom\n    at file://${configDir}/plugins/oracle.ts:7:13`;
-    assertEquals(runtime.tenantsNamedIn(stack), ["oracle"]);
-    assertEquals(runtime.tenantsNamedIn("Error: boom\n    at file:///elsewhere.ts:1:1"), []);
+    const shop = parseTestTenant({}, { id: "shop", token: "2:shop", configDir: "config" });
+    const runtime = Runtime.create({ tenants: [shop], db, redactor: new SecretRedactor() });
     // Not started: there is nothing to crash, and the caller is told so.
-    assertEquals(runtime.crashTenant("oracle", new Error("boom")), false);
+    assertEquals(runtime.crashTenant("shop", new Error("boom")), false);
   } finally {
     await db.close();
-    await Deno.remove(configDir, { recursive: true });
   }
 });
 
