@@ -87,6 +87,25 @@ Deno.test("CHARGE_ALREADY_REFUNDED from Telegram counts as a refund", async () =
   await f.db.close();
 });
 
+Deno.test("a refund this request made is reported as made, though the refund update applied it first", async () => {
+  const f = await paymentFixture();
+  await buy(f, "credits_100", "ch_1");
+  // Telegram's refunded_payment update reaches the tenant, and is applied, before the refund
+  // call's own answer does.
+  const ask = f.api.refundStarPayment;
+  f.api.refundStarPayment = async (userId, chargeId) => {
+    const done = await ask(userId, chargeId);
+    assertEquals((await f.payments.refunds.apply(chargeId, "telegram")).kind, "refunded");
+    return done;
+  };
+  const outcome = await f.payments.refunds.refund("ch_1", { by: "admin" });
+  assertEquals(outcome.kind, "refunded");
+  assertEquals(f.api.of("refundStarPayment").length, 1);
+  // Once done, asking again says so.
+  assertEquals((await f.payments.refunds.refund("ch_1", { by: "admin" })).kind, "already_refunded");
+  await f.db.close();
+});
+
 Deno.test("another API error fails the refund and changes nothing", async () => {
   const f = await paymentFixture();
   const orderId = await buy(f, "credits_100", "ch_1");
