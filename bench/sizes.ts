@@ -29,6 +29,11 @@ export interface BenchSizes {
     /** Updates per run, spread evenly over the tenants and their users. */
     updates: number;
     usersPerTenant: number;
+    /**
+     * Updates per run of the `/start` workload (issue 15): each from a user of its own, answered
+     * by the runtime's built-in `/start`, so every update is a new user and a new lane.
+     */
+    startUpdates: number;
     /** Runs per kind and tenant count; the median is reported. */
     repeats: number;
   };
@@ -95,6 +100,7 @@ export function benchSizes(quick: boolean): BenchSizes {
         postgresTenantCounts: [2],
         updates: 80,
         usersPerTenant: 2,
+        startUpdates: 8,
         repeats: 1,
       },
       preCheckout: {
@@ -125,6 +131,8 @@ export function benchSizes(quick: boolean): BenchSizes {
       postgresTenantCounts: [10, 100],
       updates: 6_000,
       usersPerTenant: 10,
+      // 10 bots × 1,000 users and 100 bots × 100 users: the issue's workload.
+      startUpdates: 10_000,
       repeats: 3,
     },
     preCheckout: {

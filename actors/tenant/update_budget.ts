@@ -37,18 +37,21 @@ export interface UpdatesInFlight {
 /** The defaults, each with its reason. */
 export const DEFAULT_UPDATES_IN_FLIGHT: Readonly<UpdatesInFlight> = {
   /**
-   * 500 across the process. An update in flight costs up to ~90 KB while its handler runs
-   * (issue 15), so handlers stay under ~45 MB whether 10 or 1,000 tenants have a backlog. More
-   * would not be faster: 2 cores handle ~3,800 updates/s (BENCHMARKS.md), which by Little's law
-   * needs ~380 in flight when each reply takes 100 ms at Telegram; past that, work in flight only
-   * waits for the CPU. Measured (`tests/deployment/backlog_memory_test.ts`, 200 tenants × 500
-   * updates): 500 drained in 59 s with no Bot API call over its 10 s deadline; 1,000 took 81 s,
-   * 1,452 replies timed out queued behind the CPU, and the peak RSS was 100 MiB higher.
+   * 200 across the process. Each update in flight holds a Bot API call, and over HTTP/1.1 each
+   * call in flight holds a connection of its own, with its buffers, plus the handler's frames (up
+   * to ~90 KB, issue 15). Past what the CPU can serve, more in flight only waits for the CPU while
+   * costing memory and garbage collection. Measured (issue 15, `deno task bench`'s `/start`
+   * workload, 100 tenants × 100 users, alternating runs): 500 in flight 1,415–1,746 updates/s at
+   * 404–410 MiB peak RSS; 200 in flight 2,233–4,085 updates/s at 255–273 MiB; 100 about the same
+   * as 200; 50 slower (1,541–2,063). By Little's law 200 still carries 4,000 updates/s (more than
+   * 2 cores handle) when a reply takes 50 ms at Telegram, 2,000/s at 100 ms; a deployment far from
+   * Telegram raises `MAX_UPDATES_IN_FLIGHT`. Earlier (`tests/deployment/backlog_memory_test.ts`,
+   * 200 tenants × 500 updates): 1,000 in flight was slower than 500 and 100 MiB heavier.
    */
-  total: 500,
+  total: 200,
   /**
    * 100 per tenant: one `getUpdates` batch (Telegram's largest `limit`), so a tenant alone has
-   * its whole batch admitted at once, while a single busy tenant leaves four fifths of the total
+   * its whole batch admitted at once, while a single busy tenant leaves half of the total
    * free: a tenant whose users just wrote is admitted without waiting for the busy one's turn.
    */
   perTenant: 100,

@@ -2,7 +2,9 @@
  * Runs a tenant's updates once they are durable: each on its user's lane, so one user's updates
  * keep their order while users never wait for each other, and each outcome recorded in the
  * inbox. A batch is recorded before any of it runs, so that whatever a crash interrupts is
- * found pending at the next start and run again.
+ * found pending at the next start and run again — except its pre-checkout queries, which run
+ * while the batch is being committed (they move no money and need no order) and are marked done
+ * only after that commit.
  *
  * Every update is checked against the Update shape first (`update_shape.ts`): a malformed one
  * is recorded as rejected and never runs — or, when it carries a payment, set aside as a dead
@@ -110,15 +112,23 @@ export class UpdateDispatcher {
       else malformed.push({ value, check });
     }
     const { inbox } = this.#parts;
-    const { fresh, setAside } = await this.#env.db.transaction(async (tx) => ({
+    const recording = this.#env.db.transaction(async (tx) => ({
       fresh: await inbox.record(tx, wellFormed),
       setAside: await this.#quarantine(tx, malformed),
     }));
+    // Pre-checkout queries go at once, while their batch is being committed: Telegram gives them
+    // 10 s, they move no money (the order's approval is its own transaction) and need no order,
+    // so they need not wait for the inbox's fsync nor behind the batch's other updates waiting
+    // for permits (they take none). Each is still recorded with its batch, and marked done only
+    // once that commit is durable. The price: one delivered twice (a crash before its batch was
+    // confirmed) is answered twice, and the second answer is refused by Telegram as too old.
+    for (const update of wellFormed) {
+      if (update.pre_checkout_query && !this.#active.has(update.update_id)) {
+        this.#dispatchPreCheckout(update, recording);
+      }
+    }
+    const { fresh, setAside } = await recording;
     this.#reportQuarantined(malformed, setAside);
-    // Pre-checkout queries first: they take no permit, and must not wait behind the batch's
-    // other updates waiting for theirs.
-    const urgent = fresh.filter((update) => update.pre_checkout_query);
-    for (const update of urgent) await this.#dispatch(update);
     for (const update of fresh) {
       if (!update.pre_checkout_query && !(await this.#dispatch(update, stop))) return;
     }
@@ -232,15 +242,11 @@ export class UpdateDispatcher {
    * wait.
    */
   async #dispatch(update: Update, stop?: AbortSignal): Promise<boolean> {
-    this.#active.add(update.update_id);
     if (update.pre_checkout_query) {
-      // Its outcome failing to be recorded (storage) fails the tenant, as in a lane.
-      const running: Promise<void> = this.#run(update)
-        .catch((error) => this.#hooks.failed("pre-checkout update", error))
-        .finally(() => this.#inFlight.delete(running));
-      this.#inFlight.add(running);
+      this.#dispatchPreCheckout(update, Promise.resolve());
       return true;
     }
+    this.#active.add(update.update_id);
     let permit: Permit;
     try {
       permit = await this.#budget.acquire(this, stop);
@@ -264,8 +270,24 @@ export class UpdateDispatcher {
     return true;
   }
 
-  /** Runs one update and records the outcome; never throws. */
-  async #run(update: Update): Promise<void> {
+  /**
+   * Runs a pre-checkout query beside the lanes; its inbox row is marked done once `recorded`
+   * (the commit of its batch) has settled.
+   */
+  #dispatchPreCheckout(update: Update, recorded: Promise<unknown>): void {
+    this.#active.add(update.update_id);
+    // Its outcome failing to be recorded (storage) fails the tenant, as in a lane.
+    const running: Promise<void> = this.#run(update, recorded)
+      .catch((error) => this.#hooks.failed("pre-checkout update", error))
+      .finally(() => this.#inFlight.delete(running));
+    this.#inFlight.add(running);
+  }
+
+  /**
+   * Runs one update and records the outcome once `recorded` (the commit that wrote its inbox
+   * row) has settled — a failed commit is the batch's to report; never throws.
+   */
+  async #run(update: Update, recorded?: Promise<unknown>): Promise<void> {
     const { clock, metrics } = this.#env;
     const labels = this.#metricLabels;
     const started = clock.now();
@@ -286,6 +308,7 @@ export class UpdateDispatcher {
       if (movesMoney(update)) return await this.#paymentFailed(update, cause);
       await this.#tellUserItFailed(update);
     }
+    if (recorded) await recorded.then(() => {}, () => {});
     await this.#parts.inbox.markDone(this.#env.db, update.update_id);
     this.#active.delete(update.update_id);
   }

@@ -9,9 +9,10 @@
  *
  * @module
  */
-import { Composer, type Context } from "grammy/web";
+import { Composer, type Context, type FilterQuery, matchFilter } from "grammy/web";
 import { pathToFileURL } from "node:url";
 import type { Plugin, PluginTenant, StarsService } from "./plugin_api.ts";
+import { readUpdateQueries } from "./update_filter.ts";
 
 /** The plugin could not be imported, exports no function, or threw while installing. */
 export class PluginInstallError extends Error {
@@ -21,13 +22,20 @@ export class PluginInstallError extends Error {
   }
 }
 
+/** An installed plugin: its handlers, and the updates it declares it wants (`update_filter.ts`). */
+export interface InstalledPlugin {
+  composer: Composer<Context>;
+  /** `undefined`: every update. */
+  updates: string[] | undefined;
+}
+
 /** Imports the plugin at the absolute `path` and lets it register its handlers. */
 export async function installPlugin(
   path: string,
   stars: StarsService,
   tenant: PluginTenant,
-): Promise<Composer<Context>> {
-  let module: { default?: unknown };
+): Promise<InstalledPlugin> {
+  let module: { default?: unknown; updates?: unknown };
   try {
     module = await import(pathToFileURL(path).href);
   } catch (error) {
@@ -40,6 +48,13 @@ export async function installPlugin(
       `plugin ${path} must export a function as default (export default (bot, stars, tenant) => …)`,
     );
   }
+  let updates: string[] | undefined;
+  try {
+    updates = readUpdateQueries(module.updates);
+    if (updates) matchFilter(updates as FilterQuery[]); // throws, naming it, for a query grammY does not know
+  } catch (error) {
+    throw new PluginInstallError(`plugin ${path}: ${messageOf(error)}`, { cause: error });
+  }
   const composer = new Composer<Context>();
   try {
     await (module.default as Plugin)(composer, stars, tenant);
@@ -48,7 +63,7 @@ export async function installPlugin(
       cause: error,
     });
   }
-  return composer;
+  return { composer, updates };
 }
 
 function messageOf(error: unknown): string {

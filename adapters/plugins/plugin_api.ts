@@ -8,6 +8,8 @@
  * The plugin runs in a worker of its own (`plugin_host.ts`), so what it is given there stands in
  * for the tenant's: each Stars call and each Bot API call of its handlers is answered by the
  * tenant over the message protocol (`protocol.ts`), and its logger's lines go to the tenant's log.
+ * Beside its default export, a plugin module may export `updates`, the grammY filter queries of
+ * the updates it wants (`update_filter.ts`): the others then never reach its worker.
  *
  * @example A plugin, run against the sandbox
  * ```ts

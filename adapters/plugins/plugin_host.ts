@@ -23,6 +23,11 @@
  * until the backoff delay has passed, and the next update after it starts the worker — a broken
  * plugin of an idle tenant costs nothing, rather than a worker started every 30 s forever.
  * Meanwhile the tenant's own commands and payments go on as usual.
+ *
+ * **What crosses to the worker.** A plugin may declare which updates it wants
+ * (`update_filter.ts`); once its worker has installed it, any other update passes straight on to
+ * the fallbacks. The updates handed over within a turn of the event loop cross in one message,
+ * and the worker's calls and outcomes come back likewise (`message_batch.ts`).
  * @module
  */
 import type { Context, MiddlewareFn } from "grammy";
@@ -132,6 +137,8 @@ export class PluginHost {
   /** The middleware that stands for the plugin in the tenant's bot. */
   middleware(): MiddlewareFn<Context> {
     return async (ctx, next) => {
+      // An update the running plugin declared it does not want never crosses to its worker.
+      if (this.#session !== undefined && !this.#session.wants(ctx)) return await next();
       const session = this.#sessionForUpdate();
       this.#busy++;
       let passedOn: boolean;

@@ -16,13 +16,14 @@ import { Context, type MiddlewareFn } from "grammy/web";
 import type { Update, UserFromGetMe } from "grammy/types";
 import { installPlugin } from "./load_plugin.ts";
 import { forwardLogs } from "./forwarded_logs.ts";
+import { MessageBatch } from "./message_batch.ts";
 import type { StarsService } from "./plugin_api.ts";
 import type { ApiReply, HostMessage, Settled, StarsCall, WorkerMessage } from "./protocol.ts";
 
 /** The part of a worker's global scope this file uses. */
 interface WorkerScope {
-  postMessage(message: WorkerMessage): void;
-  addEventListener(type: "message", listener: (event: MessageEvent<HostMessage>) => void): void;
+  postMessage(messages: WorkerMessage[]): void;
+  addEventListener(type: "message", listener: (event: MessageEvent<HostMessage[]>) => void): void;
   addEventListener(type: "error", listener: (event: ErrorEvent) => void): void;
   addEventListener(
     type: "unhandledrejection",
@@ -33,8 +34,49 @@ interface WorkerScope {
 const scope = globalThis as unknown as WorkerScope;
 // Taken before the plugin loads, so that replacing them from the plugin changes neither how the
 // worker answers the host nor the memory it reports.
-const post = scope.postMessage.bind(scope);
+const postNow = scope.postMessage.bind(scope);
 const memoryUsage = Deno.memoryUsage.bind(Deno);
+
+/**
+ * What goes to the host in this turn, in one message: the calls, then the outcomes, of the
+ * updates of every host message this turn brought. (Sent as a microtask instead, the batches
+ * halved at 10 tenants, 8.4 to 4.6 messages: the host's messages that arrive together are read
+ * in one turn, but each in a go of the microtasks of its own.)
+ */
+const outbox = new MessageBatch<WorkerMessage>(sendBatch);
+
+/** Queues `message` for the host; it goes out with the rest of this turn's. */
+function post(message: WorkerMessage): void {
+  outbox.push(message);
+}
+
+/**
+ * Sends `message` now, after what was queued before it. For what the host must see even if the
+ * plugin then holds this thread (a busy loop right after installing, say): that the plugin is
+ * installed, a heartbeat's answer, an uncaught error.
+ */
+function postAtOnce(message: WorkerMessage): void {
+  outbox.push(message);
+  outbox.flush();
+}
+
+function sendBatch(messages: WorkerMessage[]): void {
+  try {
+    postNow(messages);
+  } catch (error) {
+    // A value a message cannot carry (a function in a call's payload, say): the others still
+    // go, one by one, and the call that held it fails.
+    if (messages.length > 1) {
+      for (const message of messages) sendBatch([message]);
+      return;
+    }
+    const [message] = messages;
+    if (message?.kind === "api" || message?.kind === "stars") {
+      waiting.get(message.id)?.reject(error);
+      waiting.delete(message.id);
+    }
+  }
+}
 
 /** This isolate's JavaScript heap and the buffers outside it (`ArrayBuffer`s), in bytes. */
 function ownMemory(): number {
@@ -43,7 +85,10 @@ function ownMemory(): number {
 }
 
 /** Requests posted to the host, waiting for their reply, by id. */
-const waiting = new Map<number, (reply: Settled | ApiReply) => void>();
+const waiting = new Map<
+  number,
+  { resolve(reply: Settled | ApiReply): void; reject(error: unknown): void }
+>();
 let lastRequestId = 0;
 
 /** grammY's type for the signal a plugin may pass to a call (its polyfill's, in the Node build). */
@@ -65,14 +110,10 @@ function request(build: (id: number) => WorkerMessage, signal?: CallSignal): Pro
       waiting.delete(id);
       reject(aborted());
     }, { once: true });
-    waiting.set(id, resolve);
-    try {
-      post(build(id));
-    } catch (error) {
-      // A value a message cannot carry (a function, say) in the arguments.
-      waiting.delete(id);
-      reject(error);
-    }
+    waiting.set(id, { resolve, reject });
+    // A value a message cannot carry (a function, say) in the arguments fails the call when its
+    // batch is sent (`sendBatch`).
+    post(build(id));
   });
 }
 
@@ -141,12 +182,15 @@ async function install(message: Extract<HostMessage, { kind: "install" }>): Prom
       message.lowestLevel,
       (record) => post({ kind: "log", record }),
     );
-    const composer = await installPlugin(message.path, stars, { id: message.tenantId, logger });
+    const { composer, updates } = await installPlugin(message.path, stars, {
+      id: message.tenantId,
+      logger,
+    });
     installation.resolve(composer.middleware());
-    post({ kind: "installed" });
+    postAtOnce(updates ? { kind: "installed", updates } : { kind: "installed" });
   } catch (error) {
     installation.reject(error);
-    post({ kind: "installFailed", error: describe(error) });
+    postAtOnce({ kind: "installFailed", error: describe(error) });
   }
 }
 
@@ -176,14 +220,18 @@ function describe(error: unknown): string {
 // with the tenant's id and ends this worker.
 scope.addEventListener("error", (event) => {
   event.preventDefault();
-  post({ kind: "threw", error: describe(event.error ?? event.message) });
+  postAtOnce({ kind: "threw", error: describe(event.error ?? event.message) });
 });
 scope.addEventListener("unhandledrejection", (event) => {
   event.preventDefault();
-  post({ kind: "threw", error: `an unhandled rejection: ${describe(event.reason)}` });
+  postAtOnce({ kind: "threw", error: `an unhandled rejection: ${describe(event.reason)}` });
 });
 
-scope.addEventListener("message", ({ data: message }) => {
+scope.addEventListener("message", ({ data: messages }) => {
+  for (const message of messages) receive(message);
+});
+
+function receive(message: HostMessage): void {
   switch (message.kind) {
     case "install":
       void install(message);
@@ -192,12 +240,12 @@ scope.addEventListener("message", ({ data: message }) => {
       void handle(message.id, message.update);
       return;
     case "ping":
-      post({ kind: "pong", id: message.id, memoryBytes: ownMemory() });
+      postAtOnce({ kind: "pong", id: message.id, memoryBytes: ownMemory() });
       return;
     case "starsReply":
     case "apiReply":
-      waiting.get(message.id)?.(message.reply);
+      waiting.get(message.id)?.resolve(message.reply);
       waiting.delete(message.id);
       return;
   }
-});
+}

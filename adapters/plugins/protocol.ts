@@ -7,12 +7,18 @@
  * Every request carries an `id` its reply repeats. The host never trusts what a worker sends:
  * `worker_messages.ts` checks each message against these types before acting on it.
  *
+ * Each `postMessage` carries an array of messages, all that one side had to say within a turn of
+ * its event loop (`message_batch.ts`): the updates of a poll batch cross in one, their Bot API
+ * calls in another, and so on, where each message used to cross on its own. Every message of a
+ * batch is still answered on its own, so one update failing fails no other.
+ *
  * @example
  * ```ts
  * import type { HostMessage, WorkerMessage } from "./protocol.ts";
  *
  * const update: HostMessage = { kind: "update", id: 1, update: JSON.stringify({ update_id: 7 }) };
  * const handled: WorkerMessage = { kind: "handled", id: 1, passedOn: false };
+ * const crossing: HostMessage[] = [update, { kind: "ping", id: 2 }];
  * ```
  * @module
  */
@@ -50,7 +56,8 @@ export type HostMessage =
 
 /** What a plugin's worker sends the host. */
 export type WorkerMessage =
-  | { kind: "installed" }
+  /** With the filter queries of the updates the plugin declares it wants (`update_filter.ts`). */
+  | { kind: "installed"; updates?: string[] }
   | { kind: "installFailed"; error: string }
   /** The plugin finished an update; `passedOn` when it called `next()`. */
   | { kind: "handled"; id: number; passedOn: boolean }

@@ -7,7 +7,7 @@
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { readWorkerMessage } from "./worker_messages.ts";
+ * import { messagesOf, readWorkerMessage } from "./worker_messages.ts";
  *
  * assert.deepEqual(readWorkerMessage({ kind: "handled", id: 3, passedOn: true }), {
  *   ok: true,
@@ -16,6 +16,7 @@
  * const refund = readWorkerMessage({ kind: "stars", id: 1, call: { method: "refund" } });
  * assert.equal(refund.ok, false);
  * assert.deepEqual(!refund.ok && refund.request, { kind: "stars", id: 1 });
+ * assert.equal(messagesOf([{ kind: "installed" }, { kind: "threw", error: "x" }]).length, 2);
  * ```
  * @module
  */
@@ -50,7 +51,7 @@ const starsCall = z.discriminatedUnion("method", [
 ]);
 
 const workerMessage: z.ZodType<WorkerMessage> = z.discriminatedUnion("kind", [
-  z.strictObject({ kind: z.literal("installed") }),
+  z.strictObject({ kind: z.literal("installed"), updates: z.array(z.string()).optional() }),
   z.strictObject({ kind: z.literal("installFailed"), error: z.string() }),
   z.strictObject({ kind: z.literal("handled"), id, passedOn: z.boolean() }),
   z.strictObject({ kind: z.literal("failed"), id, error: z.string() }),
@@ -99,7 +100,15 @@ export function readWorkerMessage(data: unknown): ReadMessage {
 }
 
 /**
- * The messages of every update — its answer, `handled`, and the plugin's Bot API calls, `api` —
+ * The messages in what one `postMessage` of a worker carried: a batch is an array
+ * (`message_batch.ts`); anything else is taken as one message, to be judged like any other.
+ */
+export function messagesOf(data: unknown): readonly unknown[] {
+  return Array.isArray(data) ? data : [data];
+}
+
+/**
+ * The messages of every update — its answer, `handled` or `failed`, and the plugin's Bot API calls, `api` —
  * checked by hand, so the hot path skips zod's union (and its copies). Anything not exactly of
  * one of these shapes goes to the schema, which judges and describes it.
  */
@@ -111,6 +120,11 @@ function hotMessage(data: unknown): ReadMessage | undefined {
     const { passedOn } = data;
     if (typeof passedOn !== "boolean" || keysOf(data) !== 3) return undefined;
     return { ok: true, message: { kind, id: id as number, passedOn } };
+  }
+  if (kind === "failed") {
+    const { error } = data;
+    if (typeof error !== "string" || keysOf(data) !== 3) return undefined;
+    return { ok: true, message: { kind, id: id as number, error } };
   }
   if (kind === "api") {
     const { method, payload } = data;

@@ -12,10 +12,13 @@
  * - does not finish installing within `installTimeoutMs`, or fails to install.
  *
  * An update the plugin does not finish within `updateDeadlineMs` fails on its own (its user's
- * lane goes on); the worker, still answering heartbeats, keeps running. `plugin_host.ts`
- * restarts a run that ended.
+ * lane goes on); the worker, still answering heartbeats, keeps running. Deadlines are checked on
+ * the heartbeat's ticks (every `blockedAfterMs / 3`, 1 s by default), so an update fails up to one
+ * tick after its deadline: a timer per update, set and cleared, cost more on the hot path than
+ * that precision is worth. `plugin_host.ts` restarts a run that ended.
  * @module
  */
+import { type Context, type FilterQuery, matchFilter } from "grammy";
 import type { Update, UserFromGetMe } from "grammy/types";
 import type { Logger } from "@logtape/logtape";
 import { describeError } from "../telegram/describe_error.ts";
@@ -25,7 +28,8 @@ import { emitForwarded, lowestLevelOf } from "./forwarded_logs.ts";
 import { pluginPermissions } from "./plugin_permissions.ts";
 import type { StarsService } from "./plugin_api.ts";
 import type { HostMessage, Settled, StarsCall, WorkerMessage } from "./protocol.ts";
-import { readWorkerMessage } from "./worker_messages.ts";
+import { messagesOf, readWorkerMessage } from "./worker_messages.ts";
+import { MessageBatch } from "./message_batch.ts";
 
 /** How long a plugin may take, and how much memory it may hold; see the module doc. */
 export interface PluginLimits {
@@ -82,10 +86,14 @@ interface OpenPing {
 
 /** An update in the plugin, and how to settle it. */
 interface InFlight {
+  updateId: number;
   resolve(handled: Handled): void;
   reject(error: PluginFailure): void;
-  /** Armed once the plugin is installed: installing has its own limit, `installTimeoutMs`. */
-  deadline: ReturnType<typeof setTimeout> | undefined;
+  /**
+   * When it fails unless finished (`Date.now()`); set once the plugin is installed, as installing
+   * has its own limit, `installTimeoutMs`.
+   */
+  deadlineAt: number | undefined;
 }
 
 /** One run of a plugin's worker; see the module doc. */
@@ -101,8 +109,13 @@ export class WorkerSession {
   readonly #calls = new AbortController();
   readonly #inFlight = new Map<number, InFlight>();
   #worker: Worker | undefined;
-  /** What was sent while the folder was still being checked, before the worker existed. */
-  readonly #unsent: HostMessage[] = [];
+  /**
+   * What goes to the worker in this turn, in one message; held while the folder is still being
+   * checked, before the worker exists.
+   */
+  readonly #outbox = new MessageBatch<HostMessage>((messages) => this.#postNow(messages), {
+    held: true,
+  });
   #lastId = 0;
   #ping: OpenPing | undefined;
   #ticks = 0;
@@ -110,6 +123,8 @@ export class WorkerSession {
   #ticker: ReturnType<typeof setInterval> | undefined;
   #installTimer: ReturnType<typeof setTimeout> | undefined;
   #isInstalled = false;
+  /** The updates the installed plugin declared it wants (`update_filter.ts`); none: all. */
+  #wants: ((ctx: Context) => boolean) | undefined;
   #over = false;
 
   private constructor(options: SessionOptions) {
@@ -164,15 +179,24 @@ export class WorkerSession {
       limits.installTimeoutMs,
     );
     this.#ticker = setInterval(() => this.#tick(), limits.blockedAfterMs / HEARTBEATS_PER_LIMIT);
-    this.#post({
+    // The install goes first, then whatever was queued meanwhile.
+    this.#postNow([{
       kind: "install",
       path,
       tenantId,
       logCategory: [...logger.category],
       me,
       lowestLevel: lowestLevelOf(logger),
-    });
-    for (const message of this.#unsent.splice(0)) this.#post(message);
+    }]);
+    this.#outbox.release();
+  }
+
+  /**
+   * Whether the plugin wants the update of `ctx`: false only when its installed plugin declared
+   * which updates it wants and this is none of them (`update_filter.ts`).
+   */
+  wants(ctx: Context): boolean {
+    return this.#wants === undefined || this.#wants(ctx);
   }
 
   /** Hands `update` to the plugin; rejects with a {@linkcode PluginFailure} if it fails. */
@@ -182,28 +206,30 @@ export class WorkerSession {
     }
     const id = ++this.#lastId;
     const { promise, resolve, reject } = Promise.withResolvers<Handled>();
-    const inFlight: InFlight = { resolve, reject, deadline: undefined };
-    this.#inFlight.set(id, inFlight);
     // The first updates of a run wait for the plugin to install, which `installTimeoutMs` bounds;
-    // their own deadline counts from then.
-    if (this.#isInstalled) this.#armDeadline(id, inFlight, update.update_id);
-    else {
-      void this.installed.then(() => {
-        if (this.#inFlight.get(id) === inFlight) this.#armDeadline(id, inFlight, update.update_id);
-      }, () => {});
-    }
+    // their own deadline counts from then (`#act`, "installed").
+    const deadlineAt = this.#isInstalled ? this.#deadlineFromNow() : undefined;
+    this.#inFlight.set(id, { updateId: update.update_id, resolve, reject, deadlineAt });
     this.#post({ kind: "update", id, update: JSON.stringify(update) });
     return promise;
   }
 
-  #armDeadline(id: number, inFlight: InFlight, updateId: number): void {
+  #deadlineFromNow(): number {
+    return Date.now() + this.#options.limits.updateDeadlineMs;
+  }
+
+  /** Fails the updates past their deadline; see the module doc. */
+  #failLateUpdates(now: number): void {
     const deadlineMs = this.#options.limits.updateDeadlineMs;
-    inFlight.deadline = setTimeout(() => {
+    for (const [id, update] of this.#inFlight) {
+      if (update.deadlineAt === undefined || now < update.deadlineAt) continue;
       this.#inFlight.delete(id);
-      inFlight.reject(
-        new PluginFailure(`the plugin did not finish update ${updateId} within ${deadlineMs} ms`),
+      update.reject(
+        new PluginFailure(
+          `the plugin did not finish update ${update.updateId} within ${deadlineMs} ms`,
+        ),
       );
-    }, deadlineMs);
+    }
   }
 
   /** Ends the run from the host (the tenant stops); `ended` does not resolve. */
@@ -221,30 +247,36 @@ export class WorkerSession {
   #shutDown(reason: string): void {
     if (this.#over) return;
     this.#over = true;
+    this.#outbox.close();
     this.#worker?.terminate();
     this.#calls.abort();
     clearInterval(this.#ticker);
     clearTimeout(this.#installTimer);
     this.#install.reject(new PluginFailure(reason));
     for (const update of this.#inFlight.values()) {
-      clearTimeout(update.deadline);
       update.reject(new PluginFailure(`the plugin's worker stopped: ${reason}`));
     }
     this.#inFlight.clear();
   }
 
+  /** Queues `message` for the worker; it goes out with the rest of this turn's. */
   #post(message: HostMessage): void {
-    if (this.#over) return;
-    if (this.#worker === undefined) {
-      this.#unsent.push(message);
-      return;
-    }
+    if (!this.#over) this.#outbox.push(message);
+  }
+
+  #postNow(messages: HostMessage[]): void {
+    if (this.#over || this.#worker === undefined) return;
     try {
-      this.#worker.postMessage(message);
+      this.#worker.postMessage(messages);
     } catch (error) {
-      // A value a message cannot carry; the request it answers runs into its deadline.
+      // A value a message cannot carry (a Stars service answer, say): the others still go, one
+      // by one; the request it answers runs into its deadline.
+      if (messages.length > 1) {
+        for (const message of messages) this.#postNow([message]);
+        return;
+      }
       this.#options.logger.warn("Could not send the plugin's worker a {kind}: {error}", {
-        kind: message.kind,
+        kind: messages[0]?.kind,
         error: describeError(error),
       });
     }
@@ -259,6 +291,7 @@ export class WorkerSession {
     const hostStalled = now - this.#lastTickAt > 2 * (blockedAfterMs / HEARTBEATS_PER_LIMIT);
     this.#lastTickAt = now;
     this.#ticks++;
+    this.#failLateUpdates(now);
     if (this.#ping !== undefined) {
       if (hostStalled) this.#ping.sentAt = now;
       else if (now - this.#ping.sentAt >= blockedAfterMs) {
@@ -274,7 +307,13 @@ export class WorkerSession {
   }
 
   #receive(data: unknown): void {
-    if (this.#over) return;
+    for (const message of messagesOf(data)) {
+      if (this.#over) return;
+      this.#receiveOne(message);
+    }
+  }
+
+  #receiveOne(data: unknown): void {
     const read = readWorkerMessage(data);
     if (read.ok) {
       this.#act(read.message);
@@ -302,6 +341,8 @@ export class WorkerSession {
         clearTimeout(this.#installTimer);
         this.#installTimer = undefined;
         this.#isInstalled = true;
+        for (const update of this.#inFlight.values()) update.deadlineAt = this.#deadlineFromNow();
+        if (message.updates) this.#wants = this.#filterOf(message.updates);
         this.#install.resolve();
         return;
       case "installFailed":
@@ -315,7 +356,6 @@ export class WorkerSession {
         const update = this.#inFlight.get(message.id);
         if (update === undefined) return; // past its deadline, already failed
         this.#inFlight.delete(message.id);
-        clearTimeout(update.deadline);
         if (message.kind === "handled") update.resolve({ passedOn: message.passedOn });
         else update.reject(new PluginFailure(message.error));
         return;
@@ -339,6 +379,19 @@ export class WorkerSession {
       case "log":
         emitForwarded(logger, message.record);
         return;
+    }
+  }
+
+  /** The filter of `queries`; none (every update) when grammY does not know one of them. */
+  #filterOf(queries: string[]): ((ctx: Context) => boolean) | undefined {
+    try {
+      return matchFilter(queries as FilterQuery[]);
+    } catch (error) {
+      // The worker checked them with its own grammY; whatever posted these did not.
+      this.#options.logger.warn("Ignored the plugin's declared updates: {error}", {
+        error: describeError(error),
+      });
+      return undefined;
     }
   }
 

@@ -37,8 +37,15 @@ async function settledMemory(): Promise<SutEvent> {
 const [planPath] = Deno.args;
 if (planPath === undefined) throw new Error("usage: child.ts <plan.json>");
 const plan = JSON.parse(await Deno.readTextFile(planPath)) as SutPlan;
-// Errors only: a thousand tenants saying hello would drown the benchmark's own output.
-await configureLogging({ level: "error", format: "text" });
+// Logs at `info` as in production (issue 15: no benchmark-only shortcuts), formatted, redacted
+// and written synchronously line by line as on stderr, but into a file next to the plan: a
+// thousand tenants saying hello would drown the benchmark's own output.
+const logFile = await Deno.open(`${planPath}.log`, { write: true, create: true, append: true });
+await configureLogging({
+  level: "info",
+  format: "json",
+  write: (line) => void logFile.writeSync(encoder.encode(line)),
+});
 
 // Each kind loads only its own modules, so the memory of one does not count against the other.
 if (plan.kind === "runtime") {

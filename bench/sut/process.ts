@@ -153,6 +153,22 @@ export class SutProcess {
     return (await this.#next("cpu")).event.ms;
   }
 
+  /**
+   * The child's peak resident memory so far, in bytes (`VmHWM` of `/proc/<pid>/status`): the
+   * kernel keeps the high-water mark, so a burst's peak is caught without sampling in the child
+   * (sampling would add work to the process being measured). `undefined` where `/proc` is
+   * missing (not Linux).
+   */
+  async peakRss(): Promise<number | undefined> {
+    // Through `cat`: Deno reads `/proc` itself only with --allow-all, which the bench does not have.
+    const status = await new Deno.Command("cat", {
+      args: [`/proc/${this.#child.pid}/status`],
+      stderr: "null",
+    }).output().then((out) => new TextDecoder().decode(out.stdout), () => "");
+    const kib = /^VmHWM:\s+(\d+) kB$/m.exec(status)?.[1];
+    return kib === undefined ? undefined : Number(kib) * 1024;
+  }
+
   /** Ends the child and waits for it. */
   async exit(): Promise<void> {
     if (!this.#ended) {

@@ -86,3 +86,8 @@ Deno.test("a tenant short of permits holds its poller; a stop gives all back; a 
     assertEquals(said(user, account, new RegExp(`u${i} started`)).length, 1, `u${i}`);
   }
 });
+
+Deno.test("the default budget is 200 updates in flight, 100 per tenant (issue 15's measurements)", () => {
+  const budget = updateBudget();
+  assertEquals([budget.total, budget.perOwner], [200, 100]);
+});

@@ -37,16 +37,16 @@ export const USER_ID = 7;
 
 let updateId = 0;
 
-/** A private message with `text` from {@linkcode USER_ID}, a command when it starts with `/`. */
-export function textUpdate(text: string): Update {
+/** A private message with `text` from `userId`, a command when it starts with `/`. */
+export function textUpdate(text: string, userId = USER_ID): Update {
   const command = text.match(/^\/\w+/)?.[0];
   return {
     update_id: ++updateId,
     message: {
       message_id: updateId,
       date: 1_700_000_000,
-      chat: { id: USER_ID, type: "private", first_name: "Ann" },
-      from: { id: USER_ID, is_bot: false, first_name: "Ann", language_code: "en" },
+      chat: { id: userId, type: "private", first_name: "Ann" },
+      from: { id: userId, is_bot: false, first_name: "Ann", language_code: "en" },
       text,
       ...(command && { entities: [{ type: "bot_command", offset: 0, length: command.length }] }),
     },
