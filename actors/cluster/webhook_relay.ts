@@ -20,16 +20,12 @@ import type { Clock } from "../kernel/clock.ts";
 import type { TenantConfig } from "../../config/tenant_schema.ts";
 import type { Database } from "../../money/ports.ts";
 import { Inbox } from "../../money/delivery/inbox.ts";
-import { Outbox } from "../../money/delivery/outbox.ts";
 import { checkUpdate } from "../../money/delivery/update_shape.ts";
-import { Ledger } from "../../money/stores/ledger.ts";
 import { Checkout, type SendPreCheckoutAnswer } from "../../money/payments/checkout.ts";
 import { createPaymentParts } from "../../money/payments/parts.ts";
 import { botClientOptions } from "../../adapters/telegram/tenant_bot.ts";
 import { callDeadlines } from "../../adapters/telegram/call_deadline.ts";
-import { Texts } from "../../adapters/telegram/texts.ts";
-import { readBotApiFailure } from "../../adapters/telegram/bot_api_failure.ts";
-import { redactTokens } from "../../adapters/observability/redact.ts";
+import { tenantPaymentParts } from "../tenant/tenant_build.ts";
 import { tenantLogger } from "../../adapters/observability/logging.ts";
 import type { PreCheckoutQuery } from "grammy/types";
 
@@ -101,18 +97,8 @@ export class WebhookRelay {
     const { db, clock } = this.#options;
     const api = new Api(config.token, botClientOptions(config));
     api.config.use(callDeadlines(clock));
-    const parts = createPaymentParts({
-      tenant: config,
-      db,
-      clock,
-      ledger: new Ledger(config.id, clock),
-      outbox: new Outbox(config.id, clock, redactTokens),
-      api,
-      texts: new Texts(config.texts, config.locale),
-      logger: tenantLogger(config.id).getChild("relay"),
-      redact: redactTokens,
-      readFailure: readBotApiFailure,
-    });
+    const logger = tenantLogger(config.id).getChild("relay");
+    const parts = createPaymentParts(tenantPaymentParts(config, { db, clock, api, logger }));
     const made = { config, checkout: new Checkout(parts), api };
     this.#checkouts.set(config.id, made);
     return made;

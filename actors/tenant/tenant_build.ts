@@ -16,6 +16,7 @@ import { Inbox } from "../../money/delivery/inbox.ts";
 import { Ledger } from "../../money/stores/ledger.ts";
 import { Outbox } from "../../money/delivery/outbox.ts";
 import { createPaymentServices, type PaymentServices } from "../../money/payments/services.ts";
+import type { PaymentPartsOptions } from "../../money/payments/parts.ts";
 import { Reconciler } from "../../money/reconciliation/reconciler.ts";
 import type { BalanceRegistry } from "../balance/registry.ts";
 import type { BalanceTenant } from "../../money/bot_stars/types.ts";
@@ -97,6 +98,29 @@ const retryPolicy = {
   rethrowHttpErrors: true,
 };
 
+/**
+ * What a tenant's payment services are built on, apart from the running tenant's hooks: its
+ * stores, its texts, and `api` for the Bot API calls. Also what another instance builds to answer
+ * the tenant's pre-checkout queries (`actors/cluster/webhook_relay.ts`).
+ */
+export function tenantPaymentParts(
+  config: TenantConfig,
+  { db, clock, api, logger }: Pick<PaymentPartsOptions, "db" | "clock" | "api" | "logger">,
+) {
+  return {
+    tenant: config,
+    db,
+    clock,
+    ledger: new Ledger(config.id, clock),
+    outbox: new Outbox(config.id, clock, redactTokens),
+    api,
+    texts: new Texts(config.texts, config.locale),
+    logger,
+    redact: redactTokens,
+    readFailure: readBotApiFailure,
+  } satisfies PaymentPartsOptions;
+}
+
 /** Builds and checks a tenant's parts; throws `FatalError` for a rejected token or a bad plugin. */
 export async function buildTenant(
   config: TenantConfig,
@@ -104,25 +128,16 @@ export async function buildTenant(
 ): Promise<TenantParts> {
   const { clock, db } = env;
   const logger = tenantLogger(config.id);
-  const texts = new Texts(config.texts, config.locale);
   // One pacer per bot: every call reports Telegram's 429s to it, and the outbox paces by it.
   const pacer = new SendPacer({ clock });
   const bot = createBot(config, { clock, deadlines: env.botApiDeadlines, pacer });
   bot.api.config.use(autoRetry(retryPolicy));
   let committed = () => {};
-  const outbox = new Outbox(config.id, clock, redactTokens);
+  const paymentParts = tenantPaymentParts(config, { db, clock, api: bot.api, logger });
+  const { texts, outbox } = paymentParts;
   const tenantLabel = { tenant: config.id };
   const payments = createPaymentServices({
-    tenant: config,
-    db,
-    clock,
-    ledger: new Ledger(config.id, clock),
-    outbox,
-    api: bot.api,
-    texts,
-    logger,
-    redact: redactTokens,
-    readFailure: readBotApiFailure,
+    ...paymentParts,
     onCommitted: () => committed(),
     onMoneyMoved: (movement) => {
       // The bot's Stars changed: the next /revenue must read them fresh ("refresh after purchase").

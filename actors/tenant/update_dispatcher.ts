@@ -285,7 +285,8 @@ export class UpdateDispatcher {
 
   /**
    * Runs one update and records the outcome once `recorded` (the commit that wrote its inbox
-   * row) has settled — a failed commit is the batch's to report; never throws.
+   * row) has settled — a failed commit is the batch's to report. Throws only when that outcome
+   * cannot be recorded (storage), which fails the tenant.
    */
   async #run(update: Update, recorded?: Promise<unknown>): Promise<void> {
     const { clock, metrics } = this.#env;
