@@ -24,6 +24,7 @@ import { globalDeadLetters } from "./actors/kernel/dead_letters.ts";
 import { isPostgresUrl, openDatabase } from "./adapters/storage/open_database.ts";
 import { DEFAULT_LEASE_TIMINGS } from "./actors/cluster/lease_keeper.ts";
 import { type OpenCluster, openCluster } from "./actors/cluster/cluster_options.ts";
+import { instanceConnectionName } from "./adapters/storage/postgres/leases.ts";
 import type { Database } from "./money/ports.ts";
 import { createMetrics } from "./adapters/observability/metrics.ts";
 import type { HttpServer } from "./adapters/http/server.ts";
@@ -110,7 +111,7 @@ const leaseTimings = {
 let db: Database;
 try {
   db = await openDatabase(settings.databaseUrl, {
-    applicationName: `constellation:${instanceId}`,
+    applicationName: instanceConnectionName(instanceId),
     // A paused instance's transaction holds its fence's row lock until the server ends it: at
     // most a renewal interval, so the tenant's next owner is not kept waiting past the TTL.
     idleInTransactionTimeoutMs: Math.min(15_000, Math.round(leaseTimings.ttlMs / 3)),

@@ -6,7 +6,7 @@
  */
 import type { ClusterSignal, LeaseTable, LeaseTimings } from "./lease_keeper.ts";
 import { PostgresDatabase } from "../../adapters/storage/postgres/postgres.ts";
-import { PostgresLeases } from "../../adapters/storage/postgres/leases.ts";
+import { instanceConnectionName, PostgresLeases } from "../../adapters/storage/postgres/leases.ts";
 import { clusterChannels } from "../../adapters/storage/postgres/cluster_channels.ts";
 
 /**
@@ -46,7 +46,7 @@ export async function openCluster(
 ): Promise<OpenCluster> {
   const db = await PostgresDatabase.open(url, {
     maxConnections: 2,
-    applicationName: `constellation:${instanceId}:leases`,
+    applicationName: `${instanceConnectionName(instanceId)}:leases`,
   });
   return {
     options: {

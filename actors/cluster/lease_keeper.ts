@@ -10,7 +10,10 @@
  *    finishes and confirms its batch, flushes due sends) and the lease is released at once, so
  *    the new owner need not wait out the TTL;
  * 4. acquires the tenants that should run here and nobody holds (or whose lease expired), and
- *    starts them.
+ *    starts them. An acquisition never waits for a lock: a lease whose former owner still has a
+ *    transaction open counts as held until the next pass, so a paused former owner can never
+ *    hold up this instance's renewals; when that owner is no longer live, its transactions are
+ *    ended (`PostgresLeases.endStragglers`) and the acquisition is tried again at once.
  *
  * A crashed instance's tenants move once their leases expire (within TTL + one renewal
  * interval); a graceful stop releases them at once. Starting and handing over run beside the
@@ -48,6 +51,7 @@ export type LeaseTable = Pick<
   | "liveInstances"
   | "leave"
   | "acquire"
+  | "endStragglers"
   | "renew"
   | "release"
   | "all"
@@ -280,17 +284,48 @@ export class LeaseKeeper {
       if (this.#held.has(tenantId) || this.#busy.has(tenantId)) continue;
       if (desiredOwner(tenantId, live) !== this.instanceId) continue;
       const sentAt = this.#monotonic();
-      let acquired: AcquiredLease | undefined;
-      try {
-        acquired = await this.#options.leases.acquire(tenantId);
-      } catch (error) {
-        this.#options.logger.warn("Tenant {tenant}: acquiring its lease failed: {error}", {
-          tenant: tenantId,
-          error: describeError(error),
-        });
-        continue;
+      let acquired = await this.#tryAcquire(tenantId);
+      if (acquired === null) continue;
+      if (acquired === undefined && await this.#endStragglers(tenantId)) {
+        acquired = await this.#tryAcquire(tenantId);
       }
-      if (acquired !== undefined) this.#take(acquired, sentAt);
+      if (acquired) this.#take(acquired, sentAt);
+    }
+  }
+
+  /** One acquisition: the lease, `undefined` when held elsewhere, `null` when it failed (logged). */
+  async #tryAcquire(tenantId: string): Promise<AcquiredLease | undefined | null> {
+    try {
+      return await this.#options.leases.acquire(tenantId);
+    } catch (error) {
+      this.#options.logger.warn("Tenant {tenant}: acquiring its lease failed: {error}", {
+        tenant: tenantId,
+        error: describeError(error),
+      });
+      return null;
+    }
+  }
+
+  /**
+   * Ends a dead former owner's transactions that keep `tenantId`'s lease locked; true when it
+   * ended some, so the lease may be free now.
+   */
+  async #endStragglers(tenantId: string): Promise<boolean> {
+    const { leases, logger } = this.#options;
+    try {
+      const ended = await leases.endStragglers(tenantId);
+      if (ended === undefined) return false;
+      logger.warn(
+        "Tenant {tenant}: ended {ended} open transactions of {owner}, which is no longer live and whose expired lease they kept locked.",
+        { tenant: tenantId, ended: ended.ended, owner: ended.owner },
+      );
+      return ended.ended > 0;
+    } catch (error) {
+      logger.warn("Tenant {tenant}: ending a former owner's transactions failed: {error}", {
+        tenant: tenantId,
+        error: describeError(error),
+      });
+      return false;
     }
   }
 

@@ -4,8 +4,8 @@
  * at the epoch it acquired ({@linkcode Fence.check}); if not, the transaction is rolled back and
  * fails with {@linkcode FencedOffError}, and the fence is told ({@linkcode Fence.fencedOff}) so
  * the tenant stops. A paused or partitioned former owner can therefore never write after a new
- * owner took over: the new owner's acquisition waits for the transactions holding the check's
- * lock, and every later one fails the check.
+ * owner took over: the new owner cannot acquire the lease while a transaction holding the
+ * check's lock is open, and every later one fails the check.
  *
  * Before sending anything, a write also checks the local deadline ({@linkcode Fence.heldLocally}):
  * once the lease may have expired by this instance's own monotonic clock, nothing is written,

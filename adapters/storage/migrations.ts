@@ -190,8 +190,8 @@ export const migrations: readonly Migration[] = [
           started_at TIMESTAMPTZ NOT NULL,
           heartbeat_at TIMESTAMPTZ NOT NULL)`,
         // Who may poll and write for a tenant: `epoch` grows by one at every acquisition. The
-        // unique (tenant_id, epoch) index makes epoch a key column, so an acquisition takes a
-        // row lock that waits for every fenced transaction of the previous epoch (they hold
+        // unique (tenant_id, epoch) index makes epoch a key column, so an acquisition needs a
+        // row lock that conflicts with every fenced transaction of the previous epoch (they hold
         // FOR KEY SHARE), while a renewal (expires_at only) does not (see postgres/leases.ts).
         `CREATE TABLE tenant_leases (
           tenant_id TEXT PRIMARY KEY,

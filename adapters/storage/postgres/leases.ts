@@ -6,13 +6,27 @@
  *
  * - **Acquire**: one conditional `UPDATE … WHERE owner IS NULL OR expires_at < now()` that adds
  *   one to `epoch` and returns it. `(tenant_id, epoch)` has a unique index, which makes `epoch` a
- *   key column: the `UPDATE` takes a `FOR UPDATE` row lock, and so waits for every transaction
- *   still fenced on the previous epoch (they hold `FOR KEY SHARE`, see {@linkcode PostgresLeases.holds}).
- *   Once it commits, no write of the old epoch can commit.
+ *   key column: the `UPDATE` needs a `FOR UPDATE` row lock, which conflicts with every
+ *   transaction still fenced on the previous epoch (they hold `FOR KEY SHARE`, see
+ *   {@linkcode PostgresLeases.holds}). It takes that lock with `SKIP LOCKED`: while such a
+ *   transaction is open the lease counts as held, and the lease keeper tries again on its next
+ *   pass. Waiting for the lock instead would hold up the keeper's pass — and with it the renewals
+ *   of every lease the instance holds — for as long as a paused former owner's transaction lives
+ *   (up to `statement_timeout`, longer than a short TTL). Once an acquisition commits, no write
+ *   of the old epoch can commit.
  * - **Renew** (every held lease in one statement): `expires_at` only, a non-key column, so its
  *   `FOR NO KEY UPDATE` lock does not wait for the owner's own fenced transactions.
  * - **Release**: `owner = NULL` and expired now, so the next owner takes it without waiting out
  *   the TTL.
+ * - **Former owners' stragglers**: `idle_in_transaction_session_timeout` ends a transaction that
+ *   a paused instance left waiting between statements, but not one it left in the middle of a
+ *   statement's messages (sent, say, `Execute` but not yet `Sync`): the server shows that
+ *   backend `active`, waiting for the client, and no timeout ever ends it. Its fence lock would
+ *   keep the lease from every new owner until the instance woke up. So when an acquisition finds
+ *   the lease expired, held by an instance that is no longer live, and locked,
+ *   {@linkcode PostgresLeases.endStragglers} terminates that instance's backends still inside a
+ *   transaction (`pg_terminate_backend`: allowed on backends of the same database role). They
+ *   are recognised by their `application_name`, {@linkcode instanceConnectionName}.
  * - **Instances** heartbeat into `cluster_instances`; one whose heartbeat is older than the TTL
  *   is not live, and placement (`actors/cluster/rendezvous.ts`) leaves it out.
  *
@@ -31,6 +45,24 @@ import type { Database, SqlRunner } from "../../../money/ports.ts";
  */
 const FENCE_SQL =
   "SELECT epoch FROM tenant_leases WHERE tenant_id = ? AND owner = ? AND epoch = ? FOR KEY SHARE";
+
+/** The start of an instance's connection names: see {@linkcode instanceConnectionName}. */
+const CONNECTION_NAME_PREFIX = "constellation:";
+
+/**
+ * The `application_name` of the connections an instance does its tenants' work on (`main.ts`),
+ * by which {@linkcode PostgresLeases.endStragglers} finds a former owner's backends.
+ */
+export function instanceConnectionName(instanceId: string): string {
+  return `${CONNECTION_NAME_PREFIX}${instanceId}`;
+}
+
+/**
+ * How long {@linkcode PostgresLeases.endStragglers} waits for each terminated backend to be gone
+ * (and its locks with it), so that the acquisition right after it can succeed. A backend exits
+ * within milliseconds of the signal; a second covers a busy server.
+ */
+const STRAGGLER_EXIT_WAIT_MS = 1_000;
 
 /** `now() + ? ms`, in the database's clock. */
 const NOW_PLUS_MS = "now() + (?::double precision * interval '1 millisecond')";
@@ -111,22 +143,54 @@ export class PostgresLeases {
     );
   }
 
-  /** Takes the tenant's lease if nobody holds it (or it expired); `undefined` when held. */
+  /**
+   * Takes the tenant's lease if nobody holds it (or it expired) and no transaction of an earlier
+   * epoch is still open; `undefined` otherwise. Never waits for a lock.
+   */
   async acquire(tenantId: string): Promise<AcquiredLease | undefined> {
     await this.#db.run(
       "INSERT INTO tenant_leases (tenant_id) VALUES (?) ON CONFLICT DO NOTHING",
       [tenantId],
     );
     const row = await this.#db.get<{ epoch: number; previous_owner: string | null }>(
-      `WITH previous AS (SELECT owner FROM tenant_leases WHERE tenant_id = ?)
-       UPDATE tenant_leases
-       SET owner = ?, epoch = epoch + 1, expires_at = ${NOW_PLUS_MS}, acquired_at = now()
-       WHERE tenant_id = ? AND (owner IS NULL OR owner = ? OR expires_at < now())
-       RETURNING epoch, (SELECT owner FROM previous) AS previous_owner`,
-      [tenantId, this.#instanceId, this.#ttlMs, tenantId, this.#instanceId],
+      `WITH free AS (
+         SELECT tenant_id, owner FROM tenant_leases
+         WHERE tenant_id = ? AND (owner IS NULL OR owner = ? OR expires_at < now())
+         FOR UPDATE SKIP LOCKED)
+       UPDATE tenant_leases AS l
+       SET owner = ?, epoch = l.epoch + 1, expires_at = ${NOW_PLUS_MS}, acquired_at = now()
+       FROM free WHERE l.tenant_id = free.tenant_id
+       RETURNING l.epoch, free.owner AS previous_owner`,
+      [tenantId, this.#instanceId, this.#instanceId, this.#ttlMs],
     );
     if (row === undefined) return undefined;
     return { tenantId, epoch: row.epoch, previousOwner: row.previous_owner };
+  }
+
+  /**
+   * After an acquisition of `tenantId` came back empty: when its lease is expired and its owner
+   * is no longer live (no heartbeat within the TTL), terminates that owner's backends still
+   * inside a transaction, whose fence locks keep the lease from being taken (see the module
+   * documentation), and waits for them to be gone. Returns the owner and how many backends were
+   * ended, or `undefined` when there was nothing to end.
+   */
+  async endStragglers(tenantId: string): Promise<{ owner: string; ended: number } | undefined> {
+    const rows = await this.#db.all<{ owner: string; ended: boolean }>(
+      `SELECT l.owner, pg_terminate_backend(a.pid, ${STRAGGLER_EXIT_WAIT_MS}) AS ended
+       FROM tenant_leases AS l
+       JOIN pg_stat_activity AS a
+         ON a.application_name = ?::text || l.owner
+        AND a.datname = current_database()
+        AND a.xact_start IS NOT NULL
+       WHERE l.tenant_id = ? AND l.owner IS NOT NULL AND l.owner <> ? AND l.expires_at < now()
+         AND NOT EXISTS (
+           SELECT 1 FROM cluster_instances AS i
+           WHERE i.instance_id = l.owner
+             AND i.heartbeat_at > now() - (?::double precision * interval '1 millisecond'))`,
+      [CONNECTION_NAME_PREFIX, tenantId, this.#instanceId, this.#ttlMs],
+    );
+    if (rows.length === 0) return undefined;
+    return { owner: rows[0].owner, ended: rows.filter((row) => row.ended).length };
   }
 
   /** Renews every lease in `held` in one statement; returns the tenant ids still held. */

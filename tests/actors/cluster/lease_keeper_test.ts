@@ -30,6 +30,7 @@ class FakeTable {
         this.leases.set(tenantId, { owner: instanceId, epoch: lease.epoch + 1 });
         return Promise.resolve({ tenantId, epoch: lease.epoch + 1, previousOwner });
       },
+      endStragglers: () => (check(), Promise.resolve(undefined)),
       renew: (held: readonly HeldLease[]) => {
         check();
         const still = held.filter((h) => {

@@ -1,15 +1,18 @@
 import { assertEquals, assertRejects } from "../../../support/assert.ts";
 import { openDatabase } from "../../../../adapters/storage/open_database.ts";
-import { PostgresLeases } from "../../../../adapters/storage/postgres/leases.ts";
+import {
+  instanceConnectionName,
+  PostgresLeases,
+} from "../../../../adapters/storage/postgres/leases.ts";
 import { FencedDatabase, FencedOffError } from "../../../../adapters/storage/fenced_database.ts";
 import type { Database, SqlRunner } from "../../../../money/ports.ts";
 import { freshPostgresDatabase, postgresIgnored } from "../../../support/postgres_cluster.ts";
 
-/** Two instances' connections to one fresh schema, leases of `ttlMs`. */
+/** Two instances' connections to one fresh schema (named as `main.ts` names them), leases of `ttlMs`. */
 async function twoInstances(ttlMs = 60_000) {
   const store = await freshPostgresDatabase("leases");
-  const dbA = await openDatabase(store.url);
-  const dbB = await openDatabase(store.url);
+  const dbA = await openDatabase(store.url, { applicationName: instanceConnectionName("a") });
+  const dbB = await openDatabase(store.url, { applicationName: instanceConnectionName("b") });
   return {
     dbA,
     a: new PostgresLeases(dbA, "a", ttlMs),
@@ -86,7 +89,7 @@ Deno.test({
 
 Deno.test({
   name:
-    "fencing: a new owner waits for the old epoch's transaction, whose later writes are refused",
+    "fencing: no new owner while the old epoch's transaction is open; its later writes are refused",
   ignore: postgresIgnored,
   async fn() {
     await using cluster = await twoInstances(2_000);
@@ -96,7 +99,7 @@ Deno.test({
     await write(old.view, "before");
 
     // A's transaction is fenced (it holds the lease row's key-share lock) and still open when
-    // the lease expires; B's acquisition must wait for it to end.
+    // the lease expires; B cannot take the lease until it ends, and does not wait for it.
     let release!: () => void;
     const held = new Promise<void>((resolve) => release = resolve);
     const inFlight = old.view.transaction(async (tx) => {
@@ -104,25 +107,57 @@ Deno.test({
       await held;
     });
     await new Promise((resolve) => setTimeout(resolve, 2_100));
-    let acquiredAt = 0;
-    const taking = b.acquire("shop").then((taken) => {
-      acquiredAt = performance.now();
-      return taken;
-    });
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    assertEquals(acquiredAt, 0, "the acquisition waits for the fenced transaction");
-    const committedAt = performance.now();
+    const started = performance.now();
+    assertEquals(await b.acquire("shop"), undefined, "not while the fenced transaction is open");
+    assertEquals(await b.acquire("shop"), undefined, "nor on a second try");
+    const waited = performance.now() - started;
+    assertEquals(waited < 1_000, true, `the acquisitions answered at once (${waited} ms)`);
     release();
     await inFlight;
-    const taken = await taking;
-    assertEquals(taken?.epoch, 2);
-    assertEquals(acquiredAt >= committedAt, true);
+    const taken = await b.acquire("shop");
+    assertEquals(taken, { tenantId: "shop", epoch: 2, previousOwner: "a" });
 
     // From now on, every write of epoch 1 is refused, and the fence hears of it.
     await assertRejects(() => write(old.view, "late"), FencedOffError);
     assertEquals(old.refusals, ["another instance holds its lease now"]);
     const keys = await dbA.all<{ key: string }>("SELECT key FROM kv ORDER BY key");
     assertEquals(keys.map((k) => k.key), ["before", "in flight"]);
+  },
+});
+
+Deno.test({
+  name: "stragglers: a dead former owner's open transaction is ended so its expired lease can move",
+  ignore: postgresIgnored,
+  async fn() {
+    await using cluster = await twoInstances(2_000);
+    const { a, b, dbA } = cluster;
+    await a.heartbeat();
+    const lease = (await a.acquire("shop"))!;
+    const old = fenced(dbA, a, lease);
+    // A transaction A does not finish (as if A were paused in the middle of it).
+    let wake!: () => void;
+    const paused = new Promise<void>((resolve) => wake = resolve);
+    const inFlight = old.view.transaction(async (tx) => {
+      await write(tx, "stuck");
+      await paused;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 2_100));
+
+    // Expired, but A still heartbeats: A is live, its transaction is left alone.
+    await a.heartbeat();
+    assertEquals(await b.acquire("shop"), undefined);
+    assertEquals(await b.endStragglers("shop"), undefined, "a live owner's work is not ended");
+
+    // A's heartbeat goes stale too: B ends A's transaction, and takes the lease.
+    await new Promise((resolve) => setTimeout(resolve, 2_100));
+    assertEquals(await b.endStragglers("shop"), { owner: "a", ended: 1 });
+    wake();
+    await assertRejects(() => inFlight, Error);
+    assertEquals(await b.acquire("shop"), { tenantId: "shop", epoch: 2, previousOwner: "a" });
+    assertEquals(await b.endStragglers("shop"), undefined, "nothing left once B holds it");
+    const keys = await b.all();
+    assertEquals(keys.map((l) => [l.owner, l.epoch]), [["b", 2]]);
+    assertEquals(await dbA.all("SELECT key FROM kv"), [], "the stuck write never committed");
   },
 });
 
