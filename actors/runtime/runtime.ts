@@ -57,6 +57,7 @@ import { type ChildSpec, Supervisor, type SupervisorOptions } from "../kernel/su
 import { type Clock, systemClock } from "../kernel/clock.ts";
 import { startTenant, type TenantEnvironment, type TenantHandle } from "../tenant/tenant_actor.ts";
 import { updateBudget, type UpdatesInFlight } from "../tenant/update_budget.ts";
+import { optionalCallBudget } from "../tenant/optional_calls.ts";
 import { supervisionObserver } from "./supervision_log.ts";
 import { BalanceRegistry } from "../balance/registry.ts";
 import type { TenantConfig } from "../../config/tenant_schema.ts";
@@ -197,6 +198,7 @@ export class Runtime
       balances: this.#balances,
       random: options.random ?? Math.random,
       updateBudget: updateBudget(options.updatesInFlight),
+      optionalCallBudget: optionalCallBudget(),
     };
     this.#supervision = {
       ...options.supervision,

@@ -43,6 +43,7 @@
  * ```
  * @module
  */
+import { FairBudget } from "../kernel/fair_budget.ts";
 import type { Logger } from "@logtape/logtape";
 import { backoffDelay, type BackoffPolicy } from "../kernel/backoff.ts";
 import type { Clock } from "../kernel/clock.ts";
@@ -72,6 +73,26 @@ export interface OptionalCallsOptions {
   describe: (error: unknown) => string;
   /** How retries are spaced; see the module doc for the default. */
   backoff?: BackoffPolicy;
+  /**
+   * The process's budget of optional calls in flight, shared by every tenant
+   * ({@linkcode optionalCallBudget}); without one, a tenant's calls all go at once.
+   */
+  budget?: OptionalCallBudget;
+}
+
+/** Optional calls in flight across the process; each tenant's {@linkcode OptionalCalls} is one owner. */
+export type OptionalCallBudget = FairBudget<object>;
+
+/**
+ * The process's budget of optional calls: **4 in flight, one per tenant at a time.** A thousand
+ * tenants starting together would otherwise send their four or five menu registrations each
+ * while the others still wait for their `getMe` and first `getUpdates` — the menu is cosmetic,
+ * serving is not, and those calls took a tenth of the start-up's CPU and pushed the last
+ * tenant's first poll back (BENCHMARKS.md, issue 15). Taken in turn, the menus follow right
+ * after; four keep a round trip to Telegram (some 50 ms) from making them crawl.
+ */
+export function optionalCallBudget(): OptionalCallBudget {
+  return new FairBudget<object>({ total: 4, perOwner: 1 });
 }
 
 /** See the module doc. */
@@ -148,6 +169,7 @@ export class OptionalCalls {
         }
       }
       try {
+        using _permit = await this.#options.budget?.acquire(this, signal);
         await call.run(signal);
       } catch (error) {
         if (signal.aborted) return;

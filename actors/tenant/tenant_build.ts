@@ -41,7 +41,7 @@ import { describeError } from "../../adapters/telegram/describe_error.ts";
 import { readBotApiFailure } from "../../adapters/telegram/bot_api_failure.ts";
 import { redactTokens } from "../../adapters/observability/redact.ts";
 import type { Metrics } from "../../adapters/observability/metrics.ts";
-import { OptionalCalls } from "./optional_calls.ts";
+import { type OptionalCallBudget, OptionalCalls } from "./optional_calls.ts";
 
 /** What building a tenant needs from the process. */
 export interface TenantBuildEnvironment {
@@ -54,6 +54,8 @@ export interface TenantBuildEnvironment {
   metrics?: Metrics;
   /** The jitter of the optional calls' retries, returning [0, 1); default `Math.random`. */
   random?: () => number;
+  /** The process's budget of optional calls in flight (`optional_calls.ts`), shared by all. */
+  optionalCallBudget?: OptionalCallBudget;
 }
 
 /** A tenant's parts, ready for its actor. */
@@ -227,6 +229,7 @@ export async function buildTenant(
     random: env.random ?? Math.random,
     logger,
     describe: describeError,
+    budget: env.optionalCallBudget,
   });
   for (const call of commandMenuCalls(bot, texts, config)) optionalCalls.add(call);
   // Checks the plugin's file and folder only: its worker starts with the first update that

@@ -21,8 +21,9 @@
  * @module
  */
 
-// A bot token is "<bot id>:<secret>"; the secret uses the URL-safe base64 alphabet.
-const TOKEN = /\b(bot)?\d{3,}:[A-Za-z0-9_-]{20,}/g;
+// A bot token is "<bot id>:<secret>"; the secret uses the URL-safe base64 alphabet. No word
+// boundary before it: a token glued to other letters ("x123…:…") is still a token.
+const TOKEN = /(bot)?\d{3,}:[A-Za-z0-9_-]{20,}/g;
 
 /** Replaces every bot token in `text` with `<redacted>`, keeping a leading `bot` path prefix. */
 export function redactTokens(text: string): string {
@@ -35,20 +36,54 @@ export function redactTokens(text: string): string {
  */
 const minimumSecretLength = 8;
 
-/** A set of secret values to blank out, plus every bot token by shape. */
+/**
+ * A set of secret values to blank out, plus every bot token by shape.
+ *
+ * The secrets are indexed by their first {@linkcode minimumSecretLength} characters, and a text
+ * is scanned once, looking each position up in that index: a log line costs the same however
+ * many secrets are known. (Replacing each secret in turn cost a pass over every line per secret:
+ * with a thousand tenants, a thousand passes per line, 3 % of a thousand tenants' start-up.)
+ * Where two secrets start at the same place, the longer one is blanked.
+ */
 export class SecretRedactor {
-  readonly #secrets = new Set<string>();
+  /** Secrets by their first characters, each list longest first. */
+  readonly #byPrefix = new Map<string, string[]>();
 
-  /** Remembers `secret` (ignoring `undefined` and values too short to be real secrets). */
+  /**
+   * Remembers `secret` (ignoring `undefined` and values too short to be real secrets, and bot
+   * tokens, which are found by their shape wherever they are: a process of polling bots then
+   * scans its log lines for nothing else).
+   */
   add(secret: string | undefined): void {
-    if (secret !== undefined && secret.length >= minimumSecretLength) this.#secrets.add(secret);
+    if (secret === undefined || secret.length < minimumSecretLength) return;
+    if (redactTokens(secret) === "<redacted>") return;
+    const prefix = secret.slice(0, minimumSecretLength);
+    const known = this.#byPrefix.get(prefix) ?? [];
+    if (known.includes(secret)) return;
+    known.push(secret);
+    known.sort((a, b) => b.length - a.length);
+    this.#byPrefix.set(prefix, known);
   }
 
   /** `text` with every known secret and every bot token replaced by `<redacted>`. */
   redact(text: string): string {
-    let clean = redactTokens(text);
-    for (const secret of this.#secrets) clean = clean.replaceAll(secret, "<redacted>");
-    return clean;
+    const clean = redactTokens(text);
+    if (this.#byPrefix.size === 0) return clean;
+    let out = "";
+    let copiedUpTo = 0;
+    let at = 0;
+    while (at + minimumSecretLength <= clean.length) {
+      const candidates = this.#byPrefix.get(clean.slice(at, at + minimumSecretLength));
+      const secret = candidates?.find((candidate) => clean.startsWith(candidate, at));
+      if (secret === undefined) {
+        at++;
+        continue;
+      }
+      out += `${clean.slice(copiedUpTo, at)}<redacted>`;
+      at += secret.length;
+      copiedUpTo = at;
+    }
+    return copiedUpTo === 0 ? clean : out + clean.slice(copiedUpTo);
   }
 }
 

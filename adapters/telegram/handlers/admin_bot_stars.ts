@@ -20,7 +20,7 @@ import type { ReconcileReport } from "../../../money/reconciliation/reconciler.t
 import { parseCallback } from "../callback_data.ts";
 import { describeError } from "../describe_error.ts";
 import { answerCallback } from "./answer.ts";
-import { type HandlerDeps, isAdmin, type Translator, translatorFor } from "./deps.ts";
+import { depsOf, type HandlerDeps, isAdmin, type Translator, translatorFor } from "./deps.ts";
 import { editScreen, sendScreen } from "./screen.ts";
 import { type TransactionsScreen, transactionsScreen } from "./star_transactions_screen.ts";
 import { formatAge, formatStars } from "./stars_format.ts";
@@ -63,10 +63,11 @@ export function reconcileText({ t }: Translator, report: ReconcileReport): strin
 }
 
 /** `/transactions`, `/revenue` and `/reconcile`; install in private chats only. */
-export function adminBotStarsHandlers(deps: HandlerDeps): Composer<Context> {
+export function adminBotStarsHandlers(): Composer<Context> {
   const composer = new Composer<Context>();
 
   composer.command("transactions", async (ctx) => {
+    const deps = depsOf(ctx);
     const translator = adminTranslator(deps, ctx, "/transactions");
     if (translator === undefined) return await ctx.reply(translatorFor(deps, ctx).t("admin.only"));
     const { t } = translator;
@@ -86,6 +87,7 @@ export function adminBotStarsHandlers(deps: HandlerDeps): Composer<Context> {
   });
 
   composer.command("revenue", async (ctx) => {
+    const deps = depsOf(ctx);
     const translator = adminTranslator(deps, ctx, "/revenue");
     if (translator === undefined) return await ctx.reply(translatorFor(deps, ctx).t("admin.only"));
     const { t } = translator;
@@ -100,6 +102,7 @@ export function adminBotStarsHandlers(deps: HandlerDeps): Composer<Context> {
   });
 
   composer.command("reconcile", async (ctx) => {
+    const deps = depsOf(ctx);
     const translator = adminTranslator(deps, ctx, "/reconcile");
     if (translator === undefined) return await ctx.reply(translatorFor(deps, ctx).t("admin.only"));
     const { t } = translator;
@@ -125,9 +128,10 @@ export function adminBotStarsHandlers(deps: HandlerDeps): Composer<Context> {
  * passes on. Install before that handler. The page is written over the pressed one; a page
  * that no longer exists gets `callback.unknown`, a failed read the error as the answer.
  */
-export function adminTransactionButtons(deps: HandlerDeps): Composer<Context> {
+export function adminTransactionButtons(): Composer<Context> {
   const composer = new Composer<Context>();
   composer.on("callback_query:data", async (ctx, next) => {
+    const deps = depsOf(ctx);
     const action = parseCallback(ctx.callbackQuery.data);
     if (action?.kind !== "transactions") return await next();
     if (ctx.chat?.type !== "private") {

@@ -13,13 +13,14 @@
  * @module
  */
 import { Composer, type Context } from "grammy";
-import { type HandlerDeps, senderOf, type Translator, translatorFor } from "./deps.ts";
+import { depsOf, type HandlerDeps, senderOf, type Translator, translatorFor } from "./deps.ts";
 import { describeError } from "../describe_error.ts";
 
 /** The `/refund` handler. */
-export function adminRefundHandlers(deps: HandlerDeps): Composer<Context> {
+export function adminRefundHandlers(): Composer<Context> {
   const composer = new Composer<Context>();
   composer.command("refund", async (ctx) => {
+    const deps = depsOf(ctx);
     const { user } = senderOf(ctx);
     const { t } = translatorFor(deps, ctx);
     if (!deps.config.admins.includes(user.id)) {

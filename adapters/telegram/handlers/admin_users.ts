@@ -14,7 +14,14 @@ import type { Subscription } from "../../../money/stores/subscription_records.ts
 import { formatMoment } from "../../../money/payments/parts.ts";
 import { refundButtonRow } from "../../../money/payments/refund_button.ts";
 import { encodeCallback } from "../callback_data.ts";
-import { type HandlerDeps, isAdmin, productTitle, type Translator, translatorFor } from "./deps.ts";
+import {
+  depsOf,
+  type HandlerDeps,
+  isAdmin,
+  productTitle,
+  type Translator,
+  translatorFor,
+} from "./deps.ts";
 import { paymentLine } from "./purchases.ts";
 import { editScreen, keyboard, pageButtons, type Screen, sendScreen } from "./screen.ts";
 
@@ -137,9 +144,10 @@ async function userScreen(
 }
 
 /** `/subscribers` and `/user`; install in private chats only. */
-export function adminUserHandlers(deps: HandlerDeps): Composer<Context> {
+export function adminUserHandlers(): Composer<Context> {
   const composer = new Composer<Context>();
   composer.command("subscribers", async (ctx) => {
+    const deps = depsOf(ctx);
     const translator = translatorFor(deps, ctx);
     if (!isAdmin(deps, ctx, "/subscribers")) return await ctx.reply(translator.t("admin.only"));
     const argument = ctx.match.trim();
@@ -147,6 +155,7 @@ export function adminUserHandlers(deps: HandlerDeps): Composer<Context> {
     await sendScreen(ctx, await subscribersScreen(deps, translator, page));
   });
   composer.command("user", async (ctx) => {
+    const deps = depsOf(ctx);
     const translator = translatorFor(deps, ctx);
     if (!isAdmin(deps, ctx, "/user")) return await ctx.reply(translator.t("admin.only"));
     const who = ctx.match.trim();

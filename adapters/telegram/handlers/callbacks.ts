@@ -18,7 +18,7 @@ import { describeError } from "../describe_error.ts";
 import { answerCallback } from "./answer.ts";
 import { checkPurchase } from "./check.ts";
 import { creditsScreen } from "./credits.ts";
-import { type HandlerDeps, senderOf, translatorFor } from "./deps.ts";
+import { depsOf, type HandlerDeps, senderOf, translatorFor } from "./deps.ts";
 import { showHistoryPage } from "./history.ts";
 import { sendContentAgain, showPurchasesPage } from "./purchases.ts";
 import { showSubscribersPage } from "./admin_users.ts";
@@ -63,9 +63,10 @@ async function run(
 }
 
 /** The handler of the runtime's buttons; see the module doc. */
-export function starsCallbackHandlers(deps: HandlerDeps): Composer<Context> {
+export function starsCallbackHandlers(): Composer<Context> {
   const composer = new Composer<Context>();
   composer.on("callback_query:data", async (ctx, next) => {
+    const deps = depsOf(ctx);
     const data = ctx.callbackQuery.data;
     if (!data.startsWith(CALLBACK_PREFIX)) return await next();
     const action = parseCallback(data);

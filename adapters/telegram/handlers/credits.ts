@@ -5,7 +5,7 @@
  * @module
  */
 import { Composer, type Context } from "grammy";
-import { type HandlerDeps, senderOf, type Translator, translatorFor } from "./deps.ts";
+import { depsOf, type HandlerDeps, senderOf, type Translator, translatorFor } from "./deps.ts";
 import { type Screen, sendScreen } from "./screen.ts";
 
 /** The message with the credits of `userId`. */
@@ -18,9 +18,10 @@ export async function creditsScreen(
 }
 
 /** The `/balance` handler. */
-export function creditsHandlers(deps: HandlerDeps): Composer<Context> {
+export function creditsHandlers(): Composer<Context> {
   const composer = new Composer<Context>();
   composer.command("balance", async (ctx) => {
+    const deps = depsOf(ctx);
     const { user } = senderOf(ctx);
     await sendScreen(ctx, await creditsScreen(deps, translatorFor(deps, ctx), user.id));
   });

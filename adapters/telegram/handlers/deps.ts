@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { Context } from "grammy";
+import type { Context, MiddlewareFn } from "grammy";
 import type { User } from "grammy/types";
 import type { Logger } from "@logtape/logtape";
 import type { TenantConfig } from "../../../config/tenant_schema.ts";
@@ -29,6 +29,35 @@ export interface HandlerDeps {
   botStars?: BotStars;
   /** The tenant's reconciler, for the admins' `/reconcile`; without it, likewise. */
   reconciler?: Reconciler;
+}
+
+/** Where {@linkcode provideDeps} leaves a tenant's deps on each of its updates' contexts. */
+const DEPS = Symbol("tenant handler deps");
+
+type WithDeps = Context & { [DEPS]?: HandlerDeps };
+
+/**
+ * The middleware that hands the tenant's deps to the handlers: the handlers are one composer
+ * tree shared by every tenant of the process (`mod.ts`), so each update brings its tenant's deps
+ * along on its context instead of each tenant building a tree of its own around them.
+ */
+export function provideDeps(deps: HandlerDeps): MiddlewareFn<Context> {
+  return (ctx, next) => {
+    (ctx as WithDeps)[DEPS] = deps;
+    return next();
+  };
+}
+
+/** The deps of the tenant whose update `ctx` is; throws when no {@linkcode provideDeps} ran. */
+export function depsOf(ctx: Context): HandlerDeps {
+  const deps = (ctx as WithDeps)[DEPS];
+  if (deps === undefined) {
+    throw new TypeError(
+      `update ${ctx.update.update_id} reached the Stars handlers without its tenant's deps; ` +
+        `install them with tenantHandlers(deps)`,
+    );
+  }
+  return deps;
 }
 
 /** A translator bound to one user's language. */

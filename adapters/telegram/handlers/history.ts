@@ -12,7 +12,7 @@ import { Composer, type Context } from "grammy";
 import type { MaybeInaccessibleMessage } from "grammy/types";
 import type { LedgerEntry } from "../../../money/stores/ledger.ts";
 import { encodeCallback, parseCallback } from "../callback_data.ts";
-import { type HandlerDeps, senderOf, type Translator, translatorFor } from "./deps.ts";
+import { depsOf, type HandlerDeps, senderOf, type Translator, translatorFor } from "./deps.ts";
 import { editScreen, keyboard, pageButtons, type Screen, sendScreen } from "./screen.ts";
 
 /**
@@ -101,9 +101,10 @@ export async function showHistoryPage(
 }
 
 /** The `/history` handler: the first (newest) page. */
-export function historyHandlers(deps: HandlerDeps): Composer<Context> {
+export function historyHandlers(): Composer<Context> {
   const composer = new Composer<Context>();
   composer.command("history", async (ctx) => {
+    const deps = depsOf(ctx);
     const { user } = senderOf(ctx);
     // Page 1 always exists (an empty history is "page 1 of 1").
     const screen = await historyScreen(deps, translatorFor(deps, ctx), user.id, 1);

@@ -5,12 +5,13 @@
  * @module
  */
 import { Composer, type Context } from "grammy";
-import { type HandlerDeps, translatorFor } from "./deps.ts";
+import { depsOf, translatorFor } from "./deps.ts";
 
 /** The `/terms` handler. */
-export function infoHandlers(deps: Pick<HandlerDeps, "texts">): Composer<Context> {
+export function infoHandlers(): Composer<Context> {
   const composer = new Composer<Context>();
   composer.command("terms", async (ctx) => {
+    const deps = depsOf(ctx);
     await ctx.reply(translatorFor(deps, ctx).t("terms.text"));
   });
   return composer;

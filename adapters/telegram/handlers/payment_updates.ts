@@ -17,17 +17,18 @@
 import { Composer, type Context } from "grammy";
 import type { PreCheckoutAnswer, SendPreCheckoutAnswer } from "../../../money/payments/checkout.ts";
 import { describeError } from "../describe_error.ts";
-import { type HandlerDeps, translatorFor } from "./deps.ts";
+import { depsOf, translatorFor } from "./deps.ts";
 
 /** grammY's npm build declares its signals with a polyfill's type; at run time they are real. */
 type GrammySignal = Parameters<Context["answerPreCheckoutQuery"]>[2];
 
 /** The payment update handlers; see the module doc. */
-export function paymentUpdateHandlers(deps: HandlerDeps): Composer<Context> {
-  const { payments, logger } = deps;
+export function paymentUpdateHandlers(): Composer<Context> {
   const composer = new Composer<Context>();
 
   composer.on("pre_checkout_query", async (ctx) => {
+    const deps = depsOf(ctx);
+    const { payments, logger } = deps;
     const query = ctx.preCheckoutQuery;
     // One attempt; the checkout retries it within Telegram's 10 s when no answer came back.
     const send: SendPreCheckoutAnswer = (answer, signal) =>
@@ -59,11 +60,13 @@ export function paymentUpdateHandlers(deps: HandlerDeps): Composer<Context> {
   });
 
   composer.on("message:successful_payment", async (ctx) => {
+    const { payments, logger } = depsOf(ctx);
     const outcome = await payments.receiver.receive(ctx.message);
     logger.info("Payment {chargeId}: {kind}.", { chargeId: outcome.chargeId, kind: outcome.kind });
   });
 
   composer.on("message:refunded_payment", async (ctx) => {
+    const { payments, logger } = depsOf(ctx);
     const chargeId = ctx.message.refunded_payment.telegram_payment_charge_id;
     const applied = await payments.refunds.apply(chargeId, "telegram");
     logger.info("Refund of {chargeId} reported by Telegram: {kind}.", {
@@ -75,6 +78,7 @@ export function paymentUpdateHandlers(deps: HandlerDeps): Composer<Context> {
   // Telegram tells the bot when a user cancels or re-enables a subscription, or its renewal
   // payment fails; the stored state follows.
   composer.on("subscription", async (ctx) => {
+    const { payments, logger } = depsOf(ctx);
     const change = ctx.update.subscription;
     const outcome = await payments.subscriptions.applyUpdate(change);
     logger.info("Subscription of user {userId} reported {state}: {kind}.", {

@@ -9,6 +9,7 @@ import { Composer, type Context } from "grammy";
 import type { PaymentRecord } from "../../../money/stores/payment_records.ts";
 import { encodeCallback } from "../callback_data.ts";
 import {
+  depsOf,
   type HandlerDeps,
   productTitle,
   senderOf,
@@ -104,9 +105,10 @@ export async function sendContentAgain(
 }
 
 /** The `/purchases` handler. */
-export function purchasesHandlers(deps: HandlerDeps): Composer<Context> {
+export function purchasesHandlers(): Composer<Context> {
   const composer = new Composer<Context>();
   composer.command("purchases", async (ctx) => {
+    const deps = depsOf(ctx);
     const { user } = senderOf(ctx);
     await sendScreen(ctx, await purchasesScreen(deps, translatorFor(deps, ctx), user.id, 1));
   });

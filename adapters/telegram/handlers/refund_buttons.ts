@@ -13,14 +13,15 @@ import { Composer, type Context } from "grammy";
 import { encodeCallback, parseCallback } from "../callback_data.ts";
 import { answerCallback } from "./answer.ts";
 import { refundByAdmin } from "./admin_refund.ts";
-import { type HandlerDeps, isAdmin, productTitle, senderOf, translatorFor } from "./deps.ts";
+import { depsOf, isAdmin, productTitle, senderOf, translatorFor } from "./deps.ts";
 import { formatHistoryDate } from "./history.ts";
 import { editScreen, keyboard, sendScreen } from "./screen.ts";
 
 /** The Refund buttons' handler; see the module doc. */
-export function refundButtons(deps: HandlerDeps): Composer<Context> {
+export function refundButtons(): Composer<Context> {
   const composer = new Composer<Context>();
   composer.on("callback_query:data", async (ctx, next) => {
+    const deps = depsOf(ctx);
     const action = parseCallback(ctx.callbackQuery.data);
     if (action?.kind !== "refund") return await next();
     const translator = translatorFor(deps, ctx);

@@ -9,7 +9,7 @@ import { Composer, type Context } from "grammy";
 import { encodeCallback, type StarsCallback } from "../callback_data.ts";
 import type { TextKey } from "../texts.ts";
 import { localized } from "../../../config/localized.ts";
-import { type HandlerDeps, senderOf, type Translator, translatorFor } from "./deps.ts";
+import { depsOf, type HandlerDeps, senderOf, type Translator, translatorFor } from "./deps.ts";
 import { keyboard, type Screen, sendScreen } from "./screen.ts";
 
 /** Telegram's page where users buy Stars; it opens inside the Telegram app. */
@@ -80,9 +80,10 @@ export async function buyFromButton(
 }
 
 /** The `/stars` handler. */
-export function starsMenuHandlers(deps: HandlerDeps): Composer<Context> {
+export function starsMenuHandlers(): Composer<Context> {
   const composer = new Composer<Context>();
   composer.command("stars", async (ctx) => {
+    const deps = depsOf(ctx);
     const { user } = senderOf(ctx);
     await sendScreen(ctx, await menuScreen(deps, translatorFor(deps, ctx), user.id));
   });

@@ -7,15 +7,16 @@
  * @module
  */
 import { Composer, type Context } from "grammy";
-import { type HandlerDeps, senderOf, translatorFor } from "./deps.ts";
+import { depsOf, senderOf, translatorFor } from "./deps.ts";
 
 /** The start parameter of a purchase deep link is this prefix and the product id. */
 export const BUY_DEEP_LINK_PREFIX = "buy_";
 
 /** The `/start` handler; see the module doc. */
-export function startHandlers(deps: HandlerDeps): Composer<Context> {
+export function startHandlers(): Composer<Context> {
   const composer = new Composer<Context>();
   composer.command("start", async (ctx) => {
+    const deps = depsOf(ctx);
     const { user, chatId } = senderOf(ctx);
     const payload = ctx.match.trim();
     if (!payload.startsWith(BUY_DEEP_LINK_PREFIX)) {

@@ -12,6 +12,7 @@ import type { Subscription } from "../../../money/stores/subscription_records.ts
 import { formatMoment } from "../../../money/payments/parts.ts";
 import { encodeCallback } from "../callback_data.ts";
 import {
+  depsOf,
   type HandlerDeps,
   productTitle,
   senderOf,
@@ -103,9 +104,10 @@ export async function changeRenewal(
 }
 
 /** The `/subscriptions` handler. */
-export function subscriptionsHandlers(deps: HandlerDeps): Composer<Context> {
+export function subscriptionsHandlers(): Composer<Context> {
   const composer = new Composer<Context>();
   composer.command("subscriptions", async (ctx) => {
+    const deps = depsOf(ctx);
     const { user } = senderOf(ctx);
     await sendScreen(ctx, await subscriptionsScreen(deps, translatorFor(deps, ctx), user.id));
   });

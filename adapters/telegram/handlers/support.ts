@@ -8,7 +8,7 @@
  */
 import { Composer, type Context } from "grammy";
 import type { Update } from "grammy/types";
-import { type HandlerDeps, senderOf, translatorFor } from "./deps.ts";
+import { depsOf, senderOf, translatorFor } from "./deps.ts";
 
 /**
  * True for the updates support may take: a text message in a private chat that is not a
@@ -22,9 +22,10 @@ export function isSupportCandidate(update: Update): boolean {
 }
 
 /** `/paysupport`: opens the buyer's ticket and says how support works. */
-export function supportCommandHandlers(deps: HandlerDeps): Composer<Context> {
+export function supportCommandHandlers(): Composer<Context> {
   const composer = new Composer<Context>();
   composer.command("paysupport", async (ctx) => {
+    const deps = depsOf(ctx);
     const { user, chatId } = senderOf(ctx);
     await deps.payments.support.open(user.id, chatId, user.language_code);
     await ctx.reply(translatorFor(deps, ctx).t("paysupport.text"));
@@ -33,9 +34,10 @@ export function supportCommandHandlers(deps: HandlerDeps): Composer<Context> {
 }
 
 /** Relays buyers' messages to the admins and the admins' replies back; see the module doc. */
-export function supportMessageHandlers(deps: HandlerDeps): Composer<Context> {
+export function supportMessageHandlers(): Composer<Context> {
   const composer = new Composer<Context>();
   composer.on("message:text", async (ctx, next) => {
+    const deps = depsOf(ctx);
     const { t } = translatorFor(deps, ctx);
     const { user, chatId } = senderOf(ctx);
     const repliedTo = ctx.message.reply_to_message?.message_id;

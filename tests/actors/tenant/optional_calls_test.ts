@@ -1,6 +1,6 @@
 import { getLogger, reset } from "@logtape/logtape";
 import { ManualClock } from "../../../actors/kernel/clock.ts";
-import { OptionalCalls } from "../../../actors/tenant/optional_calls.ts";
+import { optionalCallBudget, OptionalCalls } from "../../../actors/tenant/optional_calls.ts";
 import { assertEquals } from "../../support/assert.ts";
 import { captureLogs, renderedLogs } from "../../support/log_capture.ts";
 
@@ -23,12 +23,13 @@ function flakyCall(name: string) {
   };
 }
 
-function optionalCalls(clock: ManualClock) {
+function optionalCalls(clock: ManualClock, budget?: ReturnType<typeof optionalCallBudget>) {
   return new OptionalCalls({
     clock,
     random: () => 0,
     logger: getLogger(CATEGORY),
     describe: (error) => (error as Error).message,
+    budget,
   });
 }
 
@@ -133,4 +134,69 @@ Deno.test("stop gives up the call in flight and every retry", async () => {
   calls.start();
   await clock.advance(0);
   assertEquals(calls.failures().map((f) => f.call), ["setMyCommands (default scope)"]);
+});
+
+Deno.test("tenants sharing the budget: 4 calls in flight across them, one per tenant", async () => {
+  const clock = new ManualClock(0);
+  const budget = optionalCallBudget();
+  const running = new Set<string>();
+  let most = 0;
+  const finish: (() => void)[] = [];
+  const tenants = Array.from({ length: 6 }, () => optionalCalls(clock, budget));
+  tenants.forEach((calls, t) => {
+    for (const scope of ["default", "en", "ru"]) {
+      const name = `tenant ${t} ${scope}`;
+      calls.add({
+        name,
+        run: () => {
+          running.add(name);
+          most = Math.max(most, running.size);
+          const perTenant = [...running].filter((n) => n.startsWith(`tenant ${t} `)).length;
+          assertEquals(perTenant, 1, `one call of tenant ${t} at a time`);
+          return new Promise<boolean>((resolve) =>
+            finish.push(() => (running.delete(name), resolve(true)))
+          );
+        },
+      });
+    }
+    calls.start();
+  });
+  let done = 0;
+  while (done < 18) {
+    await clock.advance(0);
+    assertEquals(running.size <= 4, true, `${running.size} in flight`);
+    const next = finish.shift();
+    if (next === undefined) throw new Error(`stuck after ${done} calls`);
+    next();
+    done++;
+  }
+  assertEquals(most, 4);
+  for (const calls of tenants) calls.stop();
+});
+
+Deno.test("a tenant stopped while its call waits for the budget never makes it", async () => {
+  const clock = new ManualClock(0);
+  const budget = optionalCallBudget();
+  // Four tenants hold the four permits (one each); the fifth waits.
+  const holders = [0, 1, 2, 3].map(() => optionalCalls(clock, budget));
+  const releases: (() => void)[] = [];
+  for (const calls of holders) {
+    calls.add({
+      name: "hold",
+      run: () => new Promise((resolve) => releases.push(() => resolve(true))),
+    });
+    calls.start();
+  }
+  await clock.advance(0);
+  let ran = false;
+  const waiting = optionalCalls(clock, budget);
+  waiting.add({ name: "late", run: () => (ran = true, Promise.resolve(true)) });
+  waiting.start();
+  await clock.advance(0);
+  waiting.stop();
+  for (const free of releases) free();
+  await clock.advance(0);
+  assertEquals(ran, false);
+  assertEquals(waiting.failures(), []);
+  for (const calls of holders) calls.stop();
 });

@@ -1,4 +1,6 @@
-import { assertEquals } from "../../../support/assert.ts";
+import type { Context } from "grammy";
+import { assertEquals, assertThrows } from "../../../support/assert.ts";
+import { depsOf } from "../../../../adapters/telegram/handlers/deps.ts";
 import { startHarness } from "./harness.ts";
 
 Deno.test("commands in a group chat are left alone: balances are private", async () => {
@@ -19,4 +21,27 @@ Deno.test("commands in a group chat are left alone: balances are private", async
     });
   }
   assertEquals(h.account.calls.length, before, "no API call was made");
+});
+
+Deno.test("tenants share one handler tree, and each update is answered with its own tenant's deps", async () => {
+  await using en = await startHarness();
+  await using ru = await startHarness({ tenant: { locale: "ru" } });
+  const janAtEn = en.user({ firstName: "Jan", languageCode: "de" });
+  const janAtRu = ru.user({ firstName: "Jan", languageCode: "de" });
+  // Sent together, so the two tenants' updates are in the shared tree at the same time.
+  await Promise.all([janAtEn.send(en.account, "/start"), janAtRu.send(ru.account, "/start")]);
+  await Promise.all([en.pump(), ru.pump()]);
+  assertEquals(
+    janAtEn.lastMessage(en.account)?.text,
+    en.texts.t("en", "start.greeting", { name: "Jan", bot: "shop_bot" }),
+  );
+  assertEquals(
+    janAtRu.lastMessage(ru.account)?.text,
+    ru.texts.t("ru", "start.greeting", { name: "Jan", bot: "shop_bot" }),
+  );
+});
+
+Deno.test("a handler reached without its tenant's deps says so", () => {
+  const ctx = { update: { update_id: 7 } } as unknown as Context;
+  assertThrows(() => depsOf(ctx), TypeError, "update 7 reached the Stars handlers without");
 });
