@@ -5,7 +5,6 @@
  * @module
  */
 import type { ClusterSignal, LeaseTable, LeaseTimings } from "./lease_keeper.ts";
-import { PostgresDatabase } from "../../adapters/storage/postgres/postgres.ts";
 import { instanceConnectionName, PostgresLeases } from "../../adapters/storage/postgres/leases.ts";
 import { clusterChannels } from "../../adapters/storage/postgres/cluster_channels.ts";
 
@@ -44,6 +43,8 @@ export async function openCluster(
   instanceId: string,
   timings: LeaseTimings,
 ): Promise<OpenCluster> {
+  // Loaded here, not at start: a process on SQLite never needs PostgreSQL's driver.
+  const { PostgresDatabase } = await import("../../adapters/storage/postgres/postgres.ts");
   const db = await PostgresDatabase.open(url, {
     maxConnections: 2,
     applicationName: `${instanceConnectionName(instanceId)}:leases`,

@@ -37,22 +37,27 @@ export interface UpdatesInFlight {
 /** The defaults, each with its reason. */
 export const DEFAULT_UPDATES_IN_FLIGHT: Readonly<UpdatesInFlight> = {
   /**
-   * 200 across the process. Each update in flight holds a Bot API call, and over HTTP/1.1 each
+   * 100 across the process. Each update in flight holds a Bot API call, and over HTTP/1.1 each
    * call in flight holds a connection of its own, with its buffers, plus the handler's frames (up
    * to ~90 KB, issue 15). Past what the CPU can serve, more in flight only waits for the CPU while
-   * costing memory and garbage collection. Measured (issue 15, `deno task bench`'s `/start`
-   * workload, 100 tenants × 100 users, alternating runs): 500 in flight 1,415–1,746 updates/s at
-   * 404–410 MiB peak RSS; 200 in flight 2,233–4,085 updates/s at 255–273 MiB; 100 about the same
-   * as 200; 50 slower (1,541–2,063). By Little's law 200 still carries 4,000 updates/s (more than
-   * 2 cores handle) when a reply takes 50 ms at Telegram, 2,000/s at 100 ms; a deployment far from
-   * Telegram raises `MAX_UPDATES_IN_FLIGHT`. Earlier (`tests/deployment/backlog_memory_test.ts`,
-   * 200 tenants × 500 updates): 1,000 in flight was slower than 500 and 100 MiB heavier.
+   * costing memory and garbage collection: what is allocated for an update that waits survives
+   * the young generation's collections and is promoted, and the old generation grows with it.
+   * Measured (issue 15, `deno task bench`'s `/start` workload, alternating runs): 500 in flight
+   * 1,415–1,746 updates/s at 404–410 MiB peak RSS (100 tenants); 200 in flight 0.59–0.72× plain
+   * grammY's rate at 247–249 MiB (10 tenants) and 278–280 MiB (100 tenants); 100 in flight
+   * 0.74–0.93× at 222–240 and 258–260 MiB, with 10–25 % less CPU per update; 50 no faster and
+   * little leaner. By Little's law 100 still carries 2,000 updates/s when a reply takes 50 ms at
+   * Telegram (1,000/s at 100 ms), while one bot may send about 30 messages a second; a
+   * deployment far from Telegram with bursts beyond that raises `MAX_UPDATES_IN_FLIGHT`.
+   * Earlier (`tests/deployment/backlog_memory_test.ts`, 200 tenants × 500 updates): 1,000 in
+   * flight was slower than 500 and 100 MiB heavier.
    */
-  total: 200,
+  total: 100,
   /**
    * 100 per tenant: one `getUpdates` batch (Telegram's largest `limit`), so a tenant alone has
-   * its whole batch admitted at once, while a single busy tenant leaves half of the total
-   * free: a tenant whose users just wrote is admitted without waiting for the busy one's turn.
+   * its whole batch admitted at once. A busy tenant may then hold the whole total, but a permit
+   * given back goes to the waiting tenants in turn, so a tenant whose users just wrote waits for
+   * one update to end, not for the busy one's backlog.
    */
   perTenant: 100,
 };

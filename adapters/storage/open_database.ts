@@ -34,11 +34,8 @@
 import { dirname, resolve } from "node:path";
 import { type Database, StorageError } from "../../money/ports.ts";
 import { SqliteDatabase } from "./sqlite/sqlite.ts";
-import {
-  describePostgresUrl,
-  PostgresDatabase,
-  type PostgresSettings,
-} from "./postgres/postgres.ts";
+// PostgreSQL's driver is loaded only for a PostgreSQL URL: the embedded default never needs it.
+import type { PostgresSettings } from "./postgres/postgres.ts";
 import { migrate } from "./migrate.ts";
 import { migrations } from "./migrations.ts";
 
@@ -179,18 +176,21 @@ export function explainSqliteError(url: string, file: string, error: unknown): S
 }
 
 async function openPostgres(url: string, settings: Partial<PostgresSettings>): Promise<Database> {
+  const { describePostgresUrl, PostgresDatabase } = await import("./postgres/postgres.ts");
   let db: Database;
   try {
     db = await PostgresDatabase.open(url, settings);
   } catch (error) {
-    throw explainPostgresError(url, error);
+    throw explainPostgresError(describePostgresUrl(url), error);
   }
   return await migrated(db);
 }
 
-/** The error of a failed PostgreSQL connection, with what to do; never the password. */
-function explainPostgresError(url: string, error: unknown): StorageError {
-  const where = describePostgresUrl(url);
+/**
+ * The error of a failed PostgreSQL connection to `where` (the URL without its password), with
+ * what to do.
+ */
+function explainPostgresError(where: string, error: unknown): StorageError {
   const cause = (error as Error)?.cause as { code?: string } | undefined;
   const code = cause?.code ?? (error as { code?: string })?.code;
   const advice: Record<string, string> = {

@@ -34,6 +34,20 @@ async function settledMemory(): Promise<SutEvent> {
   return { event: "memory", rss, heapUsed };
 }
 
+/**
+ * With `BENCH_PROFILE_DIR` set, a V8 heap snapshot of what is live (the snapshot collects the
+ * garbage first) goes there too, named for the moment: idle after start-up (`idle`), and each
+ * time the CPU time is read, before and right after a burst (`cpu`). Writing one stops the
+ * process for a second or so, so a profiled run's figures are not to be read as results. Open
+ * it in Chrome DevTools' Memory tab.
+ */
+async function heapSnapshot(moment: string): Promise<void> {
+  const dir = Deno.env.get("BENCH_PROFILE_DIR");
+  if (dir === undefined) return;
+  const { writeHeapSnapshot } = await import("node:v8");
+  writeHeapSnapshot(`${dir}/heap-${plan.kind}-${moment}-${Deno.pid}-${Date.now()}.heapsnapshot`);
+}
+
 const [planPath] = Deno.args;
 if (planPath === undefined) throw new Error("usage: child.ts <plan.json>");
 const plan = JSON.parse(await Deno.readTextFile(planPath)) as SutPlan;
@@ -70,10 +84,14 @@ for await (const chunk of lines) {
     buffer = buffer.slice(newline + 1);
     // No graceful stop: the benchmark is over, and stopping 1000 tenants would only cost time.
     if (command === "exit") Deno.exit(0);
-    if (command === "memory") emit(await settledMemory());
+    if (command === "memory") {
+      emit(await settledMemory());
+      await heapSnapshot("idle");
+    }
     if (command === "cpu") {
       const { user, system } = process.cpuUsage();
       emit({ event: "cpu", ms: (user + system) / 1000 });
+      await heapSnapshot("cpu");
     }
   }
 }

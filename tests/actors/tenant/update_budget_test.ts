@@ -87,7 +87,7 @@ Deno.test("a tenant short of permits holds its poller; a stop gives all back; a 
   }
 });
 
-Deno.test("the default budget is 200 updates in flight, 100 per tenant (issue 15's measurements)", () => {
+Deno.test("the default budget is 100 updates in flight, 100 per tenant (issue 15's measurements)", () => {
   const budget = updateBudget();
-  assertEquals([budget.total, budget.perOwner], [200, 100]);
+  assertEquals([budget.total, budget.perOwner], [100, 100]);
 });

@@ -29,7 +29,10 @@ Deno.test("registered secrets are blanked wherever they appear, tokens too", () 
 
 Deno.test("with a thousand secrets, each is blanked wherever it appears, the longer first", () => {
   const redactor = new SecretRedactor();
-  const known = Array.from({ length: 1_000 }, (_, i) => `hook-secret-${String(i).padStart(4, "0")}`);
+  const known = Array.from(
+    { length: 1_000 },
+    (_, i) => `hook-secret-${String(i).padStart(4, "0")}`,
+  );
   for (const secret of known) redactor.add(secret);
   redactor.add("hook-secret-0007-and-more");
   redactor.add("hook-secret-0007"); // again: no double entry
