@@ -386,6 +386,14 @@ export const TenantFileSchema = strictObject({
     "Path of a TypeScript or JavaScript module relative to the config folder, " +
       "inside it, ending in .ts or .js. Optional.",
   ),
+  pluginWorker: z.enum(["shared", "own"], { error: 'expected "shared" or "own"' })
+    .default("shared")
+    .describe(
+      "Whether the plugin runs in the worker shared by every tenant using the same plugin " +
+        'file ("shared": one instance per tenant, the module\'s top-level state shared) or in ' +
+        'a worker of its own ("own", for a plugin keeping per-tenant state at its top level). ' +
+        "Default shared.",
+    ),
   mtproto: MtprotoSchema.optional()
     .describe("MTProto credentials from my.telegram.org, for features the Bot API lacks."),
   balance: BalanceSchema.prefault({})

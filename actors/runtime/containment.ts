@@ -11,7 +11,7 @@
  * (an `AsyncLocalStorage`). A rejection is reported in the scope that created the promise, so it
  * is traced there. A throw in a timer is reported outside any scope: it is logged and counted,
  * and the process keeps running. A plugin's code, where such bugs are likeliest, runs in a worker
- * of its own (`adapters/plugins/`), whose uncaught errors end only that worker.
+ * (one per plugin file, `adapters/plugins/`), whose uncaught errors end only that worker.
  * @module
  */
 import { AsyncLocalStorage } from "node:async_hooks";

@@ -210,11 +210,13 @@ export async function buildTenant(
     botStars: env.balances?.client,
     reconciler,
   });
-  // The plugin runs in a worker of its own, with the token and every other secret left here;
-  // its middleware stands where its composer would, between the handlers and the fallbacks.
+  // The plugin runs in a worker (its file's, shared, or its own: `pluginWorker`), with the token
+  // and every other secret left here; its middleware stands where its composer would, between
+  // the handlers and the fallbacks.
   const plugin = config.plugin === undefined ? undefined : new PluginHost({
     path: config.plugin,
     tenantId: config.id,
+    worker: config.pluginWorker,
     stars: starsServiceOf(payments),
     callApi: (method, params, signal) => raw[method](params, signal),
     logger: logger.getChild("plugin"),

@@ -1,14 +1,15 @@
 /**
- * A plugin's log lines, carried from its worker to the tenant's logger. In the worker the
- * plugin gets a real LogTape logger (`tenant.logger`) whose only sink posts each record to the
- * host; the host re-emits it under the tenant's plugin category, so it carries the tenant id,
- * passes the process's redaction and lands wherever the process logs.
+ * A plugin's log lines, carried from its worker to the tenant's logger. In the worker each
+ * tenant's plugin instance gets a real LogTape logger (`tenant.logger`) whose only sink posts
+ * each record to the host, marked with the tenant; the host re-emits it under that tenant's
+ * plugin category, so it carries the tenant id, passes the process's redaction and lands
+ * wherever the process logs.
  *
  * Values that cannot travel in a message (a function, a class instance with private state)
  * travel as their text.
  * @module
  */
-import { configure, getLogger, type Logger, type LogLevel, type LogRecord } from "@logtape/logtape";
+import { configure, type Logger, type LogLevel, type LogRecord } from "@logtape/logtape";
 import type { ForwardedLogRecord } from "./protocol.ts";
 
 /** LogTape's levels, least severe first. */
@@ -19,22 +20,38 @@ export function lowestLevelOf(logger: Logger): LogLevel {
   return LEVELS.find((level) => logger.isEnabledFor(level)) ?? "fatal";
 }
 
+/** Where one tenant's plugin logger goes, in a worker: see {@linkcode forwardLogs}. */
+export interface LogRoute {
+  /** The tenant's plugin logger category (`constellation.tenant.<id>.plugin`). */
+  category: readonly string[];
+  lowestLevel: LogLevel;
+  post(record: ForwardedLogRecord): void;
+}
+
 /**
- * In the worker: makes `category` (from `lowestLevel` up) go to `post`, and returns its logger.
+ * In the worker: makes each route's category (from its lowest level up) go to its `post`,
+ * replacing the routes set before. LogTape is configured once per isolate, and a shared worker
+ * holds one logger per tenant, so the whole set is configured again when a tenant comes or goes.
  */
-export async function forwardLogs(
-  category: readonly string[],
-  lowestLevel: LogLevel,
-  post: (record: ForwardedLogRecord) => void,
-): Promise<Logger> {
+export async function forwardLogs(routes: Iterable<LogRoute>): Promise<void> {
+  const list = [...routes];
   await configure({
-    sinks: { host: (record) => post(forwardable(record, category.length)) },
+    reset: true,
+    sinks: Object.fromEntries(
+      list.map((route, index) => [
+        `host${index}`,
+        (record: LogRecord) => route.post(forwardable(record, route.category.length)),
+      ]),
+    ),
     loggers: [
-      { category: [...category], sinks: ["host"], lowestLevel },
-      { category: ["logtape", "meta"], sinks: [], lowestLevel: "fatal" },
+      ...list.map((route, index) => ({
+        category: [...route.category],
+        sinks: [`host${index}`],
+        lowestLevel: route.lowestLevel,
+      })),
+      { category: ["logtape", "meta"], sinks: [], lowestLevel: "fatal" as const },
     ],
   });
-  return getLogger([...category]);
 }
 
 /** In the host: logs a record a worker forwarded under `pluginLogger`. */

@@ -1,6 +1,7 @@
 /**
- * Inside a plugin's worker: imports the plugin module and lets its default export register its
- * handlers on a composer of its own. Each way this can fail is a `PluginInstallError` whose
+ * Inside a plugin's worker: imports the plugin module once (`loadPlugin`), then lets its default
+ * export register each tenant's handlers on a composer of that tenant's own
+ * (`instantiatePlugin`). Each way this can fail is a `PluginInstallError` whose
  * message says what to fix; the host turns it into a `FatalError` at the tenant's start (a bad
  * plugin is a configuration error that restarting cannot fix), or into a restart later.
  *
@@ -22,19 +23,18 @@ export class PluginInstallError extends Error {
   }
 }
 
-/** An installed plugin: its handlers, and the updates it declares it wants (`update_filter.ts`). */
-export interface InstalledPlugin {
-  composer: Composer<Context>;
-  /** `undefined`: every update. */
+/** A loaded plugin module: its default export, and the updates it declares it wants. */
+export interface PluginModule {
+  plugin: Plugin;
+  /** `undefined`: every update (`update_filter.ts`). */
   updates: string[] | undefined;
 }
 
-/** Imports the plugin at the absolute `path` and lets it register its handlers. */
-export async function installPlugin(
-  path: string,
-  stars: StarsService,
-  tenant: PluginTenant,
-): Promise<InstalledPlugin> {
+/**
+ * Imports the plugin at the absolute `path` and checks its exports. Everything that can fail
+ * here fails alike for every tenant using the file, so a shared worker does this once.
+ */
+export async function loadPlugin(path: string): Promise<PluginModule> {
   let module: { default?: unknown; updates?: unknown };
   try {
     module = await import(pathToFileURL(path).href);
@@ -55,15 +55,29 @@ export async function installPlugin(
   } catch (error) {
     throw new PluginInstallError(`plugin ${path}: ${messageOf(error)}`, { cause: error });
   }
+  return { plugin: module.default as Plugin, updates };
+}
+
+/**
+ * Lets the loaded plugin register one tenant's handlers on a composer of that tenant's own:
+ * called once per tenant, so what its default export builds (handlers, closures) is the
+ * tenant's; only the module's top-level state is shared.
+ */
+export async function instantiatePlugin(
+  path: string,
+  loaded: PluginModule,
+  stars: StarsService,
+  tenant: PluginTenant,
+): Promise<Composer<Context>> {
   const composer = new Composer<Context>();
   try {
-    await (module.default as Plugin)(composer, stars, tenant);
+    await loaded.plugin(composer, stars, tenant);
   } catch (error) {
     throw new PluginInstallError(`plugin ${path} failed while installing: ${messageOf(error)}`, {
       cause: error,
     });
   }
-  return { composer, updates };
+  return composer;
 }
 
 function messageOf(error: unknown): string {

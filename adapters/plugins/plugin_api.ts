@@ -1,13 +1,15 @@
 /**
  * What a tenant plugin gets. A tenant file may name a TypeScript module (`"plugin"`, relative to
- * the config folder); its default export is called once per start of its worker with a grammY
- * composer and the tenant's Stars service — the original bot's `get_stars_balance`,
+ * the config folder); its default export is called once per tenant and start of its worker with
+ * that tenant's grammY composer and Stars service — the original bot's `get_stars_balance`,
  * `create_stars_invoice` and `deduct_stars`, made honest: the balance is the user's in-bot
  * credit ledger, an offer sends a real Stars invoice, and a deduction never overdraws.
  *
- * The plugin runs in a worker of its own (`plugin_host.ts`), so what it is given there stands in
- * for the tenant's: each Stars call and each Bot API call of its handlers is answered by the
- * tenant over the message protocol (`protocol.ts`), and its logger's lines go to the tenant's log.
+ * The plugin runs in a worker (`plugin_host.ts`), shared by default with the other tenants
+ * using the same file (`plugin_workers.ts`: the module's top-level state is shared, what its
+ * default export builds is each tenant's own), so what it is given there stands in for the
+ * tenant's: each Stars call and each Bot API call of its handlers is answered by the tenant over
+ * the message protocol (`protocol.ts`), and its logger's lines go to the tenant's log.
  * Beside its default export, a plugin module may export `updates`, the grammY filter queries of
  * the updates it wants (`update_filter.ts`): the others then never reach its worker.
  *

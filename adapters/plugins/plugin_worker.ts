@@ -5,6 +5,13 @@
  * (`protocol.ts`): its Bot API calls are posted to the host, which makes them with the token
  * the worker never sees; its Stars service calls and its log records are posted likewise.
  *
+ * A worker may hold several tenants using the same plugin file (`plugin_workers.ts`). The
+ * module is imported once; its default export is called once per tenant, with a composer, a
+ * Stars service, a Bot API client and a logger of that tenant's own (an *instance*), so a
+ * tenant's handlers and what their closures hold are its own, and only the module's top-level
+ * state is shared. Every request an instance posts names its tenant, so the host makes it with
+ * that tenant's bot.
+ *
  * For the plugin nothing changes: its default export gets a grammY composer, the Stars service
  * and the tenant (id and logger), and its handlers see a normal grammY context whose `ctx.api`
  * (and so `ctx.reply`) calls its own bot. Each update it is given is answered `handled` (with
@@ -14,8 +21,9 @@
 import { Api, type Context as ContextType, GrammyError, InputFile } from "grammy/web";
 import { Context, type MiddlewareFn } from "grammy/web";
 import type { Update, UserFromGetMe } from "grammy/types";
-import { installPlugin } from "./load_plugin.ts";
-import { forwardLogs } from "./forwarded_logs.ts";
+import { getLogger } from "@logtape/logtape";
+import { instantiatePlugin, loadPlugin, type PluginModule } from "./load_plugin.ts";
+import { forwardLogs, type LogRoute } from "./forwarded_logs.ts";
 import { MessageBatch } from "./message_batch.ts";
 import type { StarsService } from "./plugin_api.ts";
 import type { ApiReply, HostMessage, Settled, StarsCall, WorkerMessage } from "./protocol.ts";
@@ -72,7 +80,7 @@ function sendBatch(messages: WorkerMessage[]): void {
     }
     const [message] = messages;
     if (message?.kind === "api" || message?.kind === "stars") {
-      waiting.get(message.id)?.reject(error);
+      waiting.get(message.id)?.settle.reject(error);
       waiting.delete(message.id);
     }
   }
@@ -84,10 +92,13 @@ function ownMemory(): number {
   return heapUsed + external;
 }
 
-/** Requests posted to the host, waiting for their reply, by id. */
+/** Requests posted to the host, waiting for their reply, by id, with the tenant they are for. */
 const waiting = new Map<
   number,
-  { resolve(reply: Settled | ApiReply): void; reject(error: unknown): void }
+  {
+    tenantId: string;
+    settle: { resolve(reply: Settled | ApiReply): void; reject(error: unknown): void };
+  }
 >();
 let lastRequestId = 0;
 
@@ -101,7 +112,11 @@ interface CallSignal {
  * Posts the request `build` makes and resolves with the host's reply. An aborted `signal` stops
  * the waiting, not the host's call.
  */
-function request(build: (id: number) => WorkerMessage, signal?: CallSignal): Promise<unknown> {
+function request(
+  tenantId: string,
+  build: (id: number) => WorkerMessage,
+  signal?: CallSignal,
+): Promise<unknown> {
   const id = ++lastRequestId;
   return new Promise((resolve, reject) => {
     const aborted = () => new DOMException("The call was aborted", "AbortError");
@@ -110,38 +125,45 @@ function request(build: (id: number) => WorkerMessage, signal?: CallSignal): Pro
       waiting.delete(id);
       reject(aborted());
     }, { once: true });
-    waiting.set(id, { resolve, reject });
+    waiting.set(id, { tenantId, settle: { resolve, reject } });
     // A value a message cannot carry (a function, say) in the arguments fails the call when its
     // batch is sent (`sendBatch`).
     post(build(id));
   });
 }
 
-async function callStars(call: StarsCall): Promise<never> {
-  const reply = await request((id) => ({ kind: "stars", id, call })) as Settled;
-  if (reply.ok) return reply.value as never;
-  const error = new Error(reply.error.message);
-  error.name = reply.error.name;
-  throw error;
+/** The Stars service of `tenantId`, each call answered by its payment services in the host. */
+function starsOf(tenantId: string): StarsService {
+  const callStars = async (call: StarsCall): Promise<never> => {
+    const reply = await request(
+      tenantId,
+      (id) => ({ kind: "stars", id, tenantId, call }),
+    ) as Settled;
+    if (reply.ok) return reply.value as never;
+    const error = new Error(reply.error.message);
+    error.name = reply.error.name;
+    throw error;
+  };
+  return {
+    balance: (userId) => callStars({ method: "balance", userId }),
+    deduct: (userId, amount, { reason, idempotencyKey, languageCode, chatId }) =>
+      callStars({
+        method: "deduct",
+        userId,
+        amount,
+        request: { reason, idempotencyKey, languageCode, chatId },
+      }),
+    offer: (userId, chatId, productId, languageCode) =>
+      callStars({ method: "offer", userId, chatId, productId, languageCode }),
+    history: (userId, page) => callStars({ method: "history", userId, page }),
+  };
 }
 
-/** The Stars service, each call answered by the tenant's payment services in the host. */
-const stars: StarsService = {
-  balance: (userId) => callStars({ method: "balance", userId }),
-  deduct: (userId, amount, { reason, idempotencyKey, languageCode, chatId }) =>
-    callStars({
-      method: "deduct",
-      userId,
-      amount,
-      request: { reason, idempotencyKey, languageCode, chatId },
-    }),
-  offer: (userId, chatId, productId, languageCode) =>
-    callStars({ method: "offer", userId, chatId, productId, languageCode }),
-  history: (userId, page) => callStars({ method: "history", userId, page }),
-};
-
-/** A Bot API client that never reaches the network: the host makes each call for it. */
-function forwardingApi(): Api {
+/**
+ * A Bot API client of `tenantId` that never reaches the network: the host makes each call for
+ * it, with that tenant's bot.
+ */
+function forwardingApi(tenantId: string): Api {
   // The host holds the token; this one only fills the place grammY keeps for it.
   const api = new Api("held-by-the-host");
   api.config.use(async (_prev, method, payload, signal) => {
@@ -151,7 +173,14 @@ function forwardingApi(): Api {
       );
     }
     const reply = await request(
-      (id) => ({ kind: "api", id, method, payload: (payload ?? {}) as Record<string, unknown> }),
+      tenantId,
+      (id) => ({
+        kind: "api",
+        id,
+        tenantId,
+        method,
+        payload: (payload ?? {}) as Record<string, unknown>,
+      }),
       signal,
     ) as ApiReply;
     if (reply.kind === "unreachable") throw new Error(`${method}: ${reply.message}`);
@@ -167,40 +196,92 @@ function holdsFile(value: unknown, depth = 0): boolean {
   return Object.values(value).some((inner) => holdsFile(inner, depth + 1));
 }
 
-const api = forwardingApi();
-let me: UserFromGetMe | undefined;
-const installation = Promise.withResolvers<MiddlewareFn<ContextType>>();
-// Updates wait on the installation; when it fails the host ends the worker, so nothing else
-// may report that rejection (it would count as an uncaught error of the plugin).
-installation.promise.catch(() => {});
+/** One tenant's plugin instance in this worker; see the module doc. */
+interface Instance {
+  me: UserFromGetMe;
+  api: Api;
+  /** Its handlers, once its default export has returned. */
+  middleware: Promise<MiddlewareFn<ContextType>>;
+  logs: LogRoute;
+}
+
+/** The instances, by tenant id. */
+const instances = new Map<string, Instance>();
+/** The plugin module, imported with the first install and shared by every instance. */
+let loaded: Promise<PluginModule> | undefined;
+/** LogTape is configured again as instances come and go, one configuration at a time. */
+let logsConfigured: Promise<void> = Promise.resolve();
+
+function configureLogs(): Promise<void> {
+  logsConfigured = logsConfigured.catch(() => {}).then(() =>
+    forwardLogs([...instances.values()].map((instance) => instance.logs))
+  );
+  return logsConfigured;
+}
 
 async function install(message: Extract<HostMessage, { kind: "install" }>): Promise<void> {
-  me = message.me;
+  const { tenantId, path } = message;
+  const installation = Promise.withResolvers<MiddlewareFn<ContextType>>();
+  // Updates wait on the installation; when it fails the host fails them itself, so nothing
+  // else may report that rejection (it would count as an uncaught error of the plugin).
+  installation.promise.catch(() => {});
+  const instance: Instance = {
+    me: message.me,
+    api: forwardingApi(tenantId),
+    middleware: installation.promise,
+    logs: {
+      category: message.logCategory,
+      lowestLevel: message.lowestLevel,
+      post: (record) => post({ kind: "log", tenantId, record }),
+    },
+  };
+  instances.set(tenantId, instance);
+  let ofModule = true;
   try {
-    const logger = await forwardLogs(
-      message.logCategory,
-      message.lowestLevel,
-      (record) => post({ kind: "log", record }),
-    );
-    const { composer, updates } = await installPlugin(message.path, stars, {
-      id: message.tenantId,
-      logger,
+    await configureLogs();
+    if (loaded === undefined) {
+      loaded = loadPlugin(path);
+      void loaded.then(() => postAtOnce({ kind: "loaded" }), () => {});
+    }
+    const module = await loaded;
+    ofModule = false;
+    const composer = await instantiatePlugin(path, module, starsOf(tenantId), {
+      id: tenantId,
+      logger: getLogger([...message.logCategory]),
     });
     installation.resolve(composer.middleware());
-    postAtOnce(updates ? { kind: "installed", updates } : { kind: "installed" });
+    const { updates } = module;
+    postAtOnce(
+      updates ? { kind: "installed", tenantId, updates } : { kind: "installed", tenantId },
+    );
   } catch (error) {
     installation.reject(error);
-    postAtOnce({ kind: "installFailed", error: describe(error) });
+    postAtOnce({ kind: "installFailed", tenantId, error: describe(error), ofModule });
   }
 }
 
-async function handle(id: number, json: string): Promise<void> {
+/**
+ * Drops a tenant's instance, and its calls still waiting for the host, which will not answer
+ * them. They are left unsettled rather than failed: a call the plugin made from a timer would
+ * otherwise reject where nothing catches it, which ends the worker of every other tenant.
+ */
+function uninstall(tenantId: string): void {
+  if (!instances.delete(tenantId)) return;
+  void configureLogs();
+  for (const [id, request] of waiting) {
+    if (request.tenantId === tenantId) waiting.delete(id);
+  }
+}
+
+async function handle(id: number, tenantId: string, json: string): Promise<void> {
   let outcome: WorkerMessage;
   try {
+    const instance = instances.get(tenantId);
+    if (instance === undefined) throw new Error(`no plugin instance of tenant ${tenantId}`);
     const update = JSON.parse(json) as Update;
-    const middleware = await installation.promise;
+    const middleware = await instance.middleware;
     let passedOn = false;
-    await middleware(new Context(update, api, me!), () => {
+    await middleware(new Context(update, instance.api, instance.me), () => {
       passedOn = true;
       return Promise.resolve();
     });
@@ -237,14 +318,17 @@ function receive(message: HostMessage): void {
       void install(message);
       return;
     case "update":
-      void handle(message.id, message.update);
+      void handle(message.id, message.tenantId, message.update);
+      return;
+    case "uninstall":
+      uninstall(message.tenantId);
       return;
     case "ping":
       postAtOnce({ kind: "pong", id: message.id, memoryBytes: ownMemory() });
       return;
     case "starsReply":
     case "apiReply":
-      waiting.get(message.id)?.resolve(message.reply);
+      waiting.get(message.id)?.settle.resolve(message.reply);
       waiting.delete(message.id);
       return;
   }

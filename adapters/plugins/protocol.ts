@@ -1,8 +1,14 @@
 /**
- * The messages between a tenant (the host) and its plugin's worker. The worker holds no secret
- * and no permission beyond reading its own folder, so everything a plugin does outside its
- * isolate travels here: the host hands it updates and heartbeats; it asks the host for the
- * Stars service and for Bot API calls of its own bot, and forwards its log records.
+ * The messages between the host and a plugin's worker. The worker holds no secret and no
+ * permission beyond reading its own folder, so everything a plugin does outside its isolate
+ * travels here: the host hands it updates and heartbeats; it asks the host for the Stars
+ * service and for Bot API calls of its own bot, and forwards its log records.
+ *
+ * One worker may hold the plugin instances of several tenants using the same file
+ * (`plugin_workers.ts`), so every message about a tenant names it (`tenantId`): the host makes
+ * a plugin instance's Bot API and Stars calls with the bot and services of the tenant the
+ * message names, and only for a tenant whose instance this worker holds. The outcome of an
+ * update (`handled`, `failed`) names none: the host knows whose update each id is.
  *
  * Every request carries an `id` its reply repeats. The host never trusts what a worker sends:
  * `worker_messages.ts` checks each message against these types before acting on it.
@@ -16,7 +22,12 @@
  * ```ts
  * import type { HostMessage, WorkerMessage } from "./protocol.ts";
  *
- * const update: HostMessage = { kind: "update", id: 1, update: JSON.stringify({ update_id: 7 }) };
+ * const update: HostMessage = {
+ *   kind: "update",
+ *   id: 1,
+ *   tenantId: "shop",
+ *   update: JSON.stringify({ update_id: 7 }),
+ * };
  * const handled: WorkerMessage = { kind: "handled", id: 1, passedOn: false };
  * const crossing: HostMessage[] = [update, { kind: "ping", id: 2 }];
  * ```
@@ -28,7 +39,10 @@ import type { DeductRequest } from "../../money/payments/credits.ts";
 
 /** What the host sends a plugin's worker. */
 export type HostMessage =
-  /** The first message: load the plugin and call its default export. */
+  /**
+   * A tenant's instance: load the plugin (once per worker) and call its default export with the
+   * tenant's own composer. Answered `installed` or `installFailed`, with the tenant.
+   */
   | {
     kind: "install";
     /** The plugin module's real path. */
@@ -46,7 +60,9 @@ export type HostMessage =
    * copied to the worker in one piece, where a structured clone walks every field of the
    * update: on the hot path, JSON.stringify here and JSON.parse there cost less.
    */
-  | { kind: "update"; id: number; update: string }
+  | { kind: "update"; id: number; tenantId: string; update: string }
+  /** The tenant left the worker: its instance and its logger are dropped. */
+  | { kind: "uninstall"; tenantId: string }
   /** A heartbeat; answered `pong` with the memory the worker holds. */
   | { kind: "ping"; id: number }
   /** The answer to a `stars` request. */
@@ -57,8 +73,18 @@ export type HostMessage =
 /** What a plugin's worker sends the host. */
 export type WorkerMessage =
   /** With the filter queries of the updates the plugin declares it wants (`update_filter.ts`). */
-  | { kind: "installed"; updates?: string[] }
-  | { kind: "installFailed"; error: string }
+  /**
+   * The plugin module is loaded (sent once, before the first install's answer): an install
+   * that takes too long after this is its tenant's alone, not the module's.
+   */
+  | { kind: "loaded" }
+  | { kind: "installed"; tenantId: string; updates?: string[] }
+  /**
+   * `ofModule`: the module itself failed (it could not be loaded, exports no function, declares
+   * unknown updates), as it would for every tenant; otherwise only this tenant's default export
+   * call threw or never returned.
+   */
+  | { kind: "installFailed"; tenantId: string; error: string; ofModule: boolean }
   /** The plugin finished an update; `passedOn` when it called `next()`. */
   | { kind: "handled"; id: number; passedOn: boolean }
   /** The plugin threw while handling an update. */
@@ -66,10 +92,10 @@ export type WorkerMessage =
   | { kind: "pong"; id: number; memoryBytes: number }
   /** Something the plugin started threw where nothing caught it (a timer, a rejection). */
   | { kind: "threw"; error: string }
-  | { kind: "stars"; id: number; call: StarsCall }
-  /** A Bot API call of the tenant's own bot. */
-  | { kind: "api"; id: number; method: string; payload: Record<string, unknown> }
-  | { kind: "log"; record: ForwardedLogRecord };
+  | { kind: "stars"; id: number; tenantId: string; call: StarsCall }
+  /** A Bot API call of the named tenant's own bot. */
+  | { kind: "api"; id: number; tenantId: string; method: string; payload: Record<string, unknown> }
+  | { kind: "log"; tenantId: string; record: ForwardedLogRecord };
 
 /** One call of the Stars service (`plugin_api.ts`), by method. */
 export type StarsCall =

@@ -13,10 +13,15 @@
  *   ok: true,
  *   message: { kind: "handled", id: 3, passedOn: true },
  * });
- * const refund = readWorkerMessage({ kind: "stars", id: 1, call: { method: "refund" } });
+ * const refund = readWorkerMessage({
+ *   kind: "stars",
+ *   id: 1,
+ *   tenantId: "shop",
+ *   call: { method: "refund" },
+ * });
  * assert.equal(refund.ok, false);
- * assert.deepEqual(!refund.ok && refund.request, { kind: "stars", id: 1 });
- * assert.equal(messagesOf([{ kind: "installed" }, { kind: "threw", error: "x" }]).length, 2);
+ * assert.deepEqual(!refund.ok && refund.request, { kind: "stars", id: 1, tenantId: "shop" });
+ * assert.equal(messagesOf([{ kind: "pong", id: 2, memoryBytes: 1 }, { kind: "threw", error: "x" }]).length, 2);
  * ```
  * @module
  */
@@ -24,6 +29,8 @@ import { z } from "zod";
 import type { WorkerMessage } from "./protocol.ts";
 
 const id = z.number().int().nonnegative();
+
+const tenantId = z.string();
 
 const logLevel = z.enum(["trace", "debug", "info", "warning", "error", "fatal"]);
 
@@ -51,21 +58,33 @@ const starsCall = z.discriminatedUnion("method", [
 ]);
 
 const workerMessage: z.ZodType<WorkerMessage> = z.discriminatedUnion("kind", [
-  z.strictObject({ kind: z.literal("installed"), updates: z.array(z.string()).optional() }),
-  z.strictObject({ kind: z.literal("installFailed"), error: z.string() }),
+  z.strictObject({ kind: z.literal("loaded") }),
+  z.strictObject({
+    kind: z.literal("installed"),
+    tenantId,
+    updates: z.array(z.string()).optional(),
+  }),
+  z.strictObject({
+    kind: z.literal("installFailed"),
+    tenantId,
+    error: z.string(),
+    ofModule: z.boolean(),
+  }),
   z.strictObject({ kind: z.literal("handled"), id, passedOn: z.boolean() }),
   z.strictObject({ kind: z.literal("failed"), id, error: z.string() }),
   z.strictObject({ kind: z.literal("pong"), id, memoryBytes: z.number() }),
   z.strictObject({ kind: z.literal("threw"), error: z.string() }),
-  z.strictObject({ kind: z.literal("stars"), id, call: starsCall }),
+  z.strictObject({ kind: z.literal("stars"), id, tenantId, call: starsCall }),
   z.strictObject({
     kind: z.literal("api"),
     id,
+    tenantId,
     method: z.string(),
     payload: z.record(z.string(), z.unknown()),
   }),
   z.strictObject({
     kind: z.literal("log"),
+    tenantId,
     record: z.strictObject({
       category: z.array(z.string()),
       level: logLevel,
@@ -84,7 +103,11 @@ const workerMessage: z.ZodType<WorkerMessage> = z.discriminatedUnion("kind", [
  */
 export type ReadMessage =
   | { ok: true; message: WorkerMessage }
-  | { ok: false; problem: string; request?: { kind: "stars" | "api"; id: number } };
+  | {
+    ok: false;
+    problem: string;
+    request?: { kind: "stars" | "api"; id: number; tenantId: string };
+  };
 
 /** Checks `data` against the shape of a `WorkerMessage`; see {@linkcode ReadMessage}. */
 export function readWorkerMessage(data: unknown): ReadMessage {
@@ -127,11 +150,14 @@ function hotMessage(data: unknown): ReadMessage | undefined {
     return { ok: true, message: { kind, id: id as number, error } };
   }
   if (kind === "api") {
-    const { method, payload } = data;
-    if (typeof method !== "string" || !isPlainObject(payload) || keysOf(data) !== 4) {
+    const { tenantId, method, payload } = data;
+    if (
+      typeof tenantId !== "string" || typeof method !== "string" || !isPlainObject(payload) ||
+      keysOf(data) !== 5
+    ) {
       return undefined;
     }
-    return { ok: true, message: { kind, id: id as number, method, payload } };
+    return { ok: true, message: { kind, id: id as number, tenantId, method, payload } };
   }
   return undefined;
 }
@@ -150,9 +176,13 @@ function keysOf(value: Record<string, unknown>): number {
   return keys;
 }
 
-const request = z.object({ kind: z.enum(["stars", "api"]), id });
+const request = z.object({ kind: z.enum(["stars", "api"]), id, tenantId });
 
-function requestOf(data: unknown): { kind: "stars" | "api"; id: number } | undefined {
+function requestOf(
+  data: unknown,
+): { kind: "stars" | "api"; id: number; tenantId: string } | undefined {
   const parsed = request.safeParse(data);
-  return parsed.success ? { kind: parsed.data.kind, id: parsed.data.id } : undefined;
+  return parsed.success
+    ? { kind: parsed.data.kind, id: parsed.data.id, tenantId: parsed.data.tenantId }
+    : undefined;
 }

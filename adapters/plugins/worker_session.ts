@@ -1,21 +1,31 @@
 /**
  * One run of a plugin's worker, seen from the host: it starts the worker with its reduced
- * permissions (`plugin_permissions.ts`), installs the plugin, hands it updates, answers its
- * requests (`protocol.ts`) and watches it. The run ends — the worker is terminated and every
- * update it holds fails — when the worker:
+ * permissions (`plugin_permissions.ts`), installs the plugin instance of each tenant that joins
+ * it, hands it their updates, answers their requests (`protocol.ts`) and watches it. A worker
+ * may hold the instances of several tenants using the same plugin file (`plugin_workers.ts`):
+ * each request names its tenant, and is made with that tenant's bot and services, only while
+ * that tenant's instance is here.
+ *
+ * The run ends — the worker is terminated and every update it holds, of every tenant, fails —
+ * when the worker:
  *
  * - throws where nothing catches it (a timer, an unhandled rejection): the error stays here,
  *   it never reaches the process;
  * - answers no heartbeat for `blockedAfterMs`: a busy loop, which would hold its thread forever;
- * - reports more memory than `memoryLimitBytes` (its heap and its buffers), before V8's own
- *   heap limit ends the whole process;
- * - does not finish installing within `installTimeoutMs`, or fails to install.
+ * - reports more memory than its limit (its heap and its buffers; see
+ *   {@linkcode memoryLimitOf}), before V8's own heap limit ends the whole process;
+ * - cannot load the plugin module, or does not finish loading it within `installTimeoutMs`.
+ *
+ * A tenant's instance whose default export throws, or does not return within
+ * `installTimeoutMs` once the module is loaded, fails alone: its updates fail and the tenant
+ * is told (`onInstallFailed`); the other instances go on. A run left with no instance at all
+ * that way ends too, but as no failure of the worker (there is nothing left to run).
  *
  * An update the plugin does not finish within `updateDeadlineMs` fails on its own (its user's
  * lane goes on); the worker, still answering heartbeats, keeps running. Deadlines are checked on
  * the heartbeat's ticks (every `blockedAfterMs / 3`, 1 s by default), so an update fails up to one
  * tick after its deadline: a timer per update, set and cleared, cost more on the hot path than
- * that precision is worth. `plugin_host.ts` restarts a run that ended.
+ * that precision is worth. `worker_group.ts` restarts a run that ended.
  * @module
  */
 import { type Context, type FilterQuery, matchFilter } from "grammy";
@@ -43,15 +53,25 @@ export interface PluginLimits {
 export interface SessionOptions {
   /** The plugin module's real path. */
   path: string;
+  /** The worker's name, for the debugger and the process's errors: whom it serves. */
+  name: string;
+  limits: PluginLimits;
+  /** Where what concerns the worker itself is logged (a malformed message, say). */
+  logger: Logger;
+}
+
+/** A tenant's side of a worker: whose bot and services its plugin instance uses. */
+export interface TenantBinding {
   tenantId: string;
   /** The bot, as `getMe` describes it. */
   me: UserFromGetMe;
   stars: StarsService;
-  /** The tenant's own Bot API client; the plugin's calls go through it. */
+  /** The tenant's own Bot API client; its instance's calls go through it, and no other's. */
   callApi: RawCall;
-  /** The tenant's plugin logger: the plugin's records and what happens to its worker. */
+  /** The tenant's plugin logger: its instance's records. */
   logger: Logger;
-  limits: PluginLimits;
+  /** Its instance failed to install, alone (see the module doc); `reason` says why. */
+  onInstallFailed(reason: string): void;
 }
 
 /** An update the plugin could not handle: its worker failed, stopped or took too long. */
@@ -68,6 +88,14 @@ export interface Handled {
   passedOn: boolean;
 }
 
+/** How a run ended by itself: `failure` when the worker failed, not when it had no one left. */
+export interface Ending {
+  reason: string;
+  failure: boolean;
+  /** The tenants whose instance was in the worker then, whose updates in it failed. */
+  tenants: string[];
+}
+
 const WORKER_ENTRY = new URL("./plugin_worker.ts", import.meta.url);
 
 /** Heartbeats per `blockedAfterMs` while updates are in flight: a late answer is seen soon. */
@@ -78,6 +106,25 @@ const IDLE_TICKS_PER_HEARTBEAT = 10;
 
 const MIB = 1024 * 1024;
 
+/** Each tenant beyond the first raises a worker's memory limit by this share of the limit. */
+const SHARE_PER_EXTRA_TENANT = 1 / 8;
+
+/** However many tenants share it, a worker's memory limit stays below this many times the limit. */
+const MOST_SHARES = 4;
+
+/**
+ * The memory limit of a worker holding `tenants` instances. One worker costs about 13 MiB before
+ * any plugin runs (V8, grammY, the plugin's module), paid once however many tenants share it;
+ * each instance adds only its composer, its closures and its updates in flight. So the limit
+ * grows by an eighth per tenant beyond the first, not by a whole limit each (100 tenants at
+ * 128 MiB each would be 12.5 GiB), and stops at four times the limit (512 MiB by default), well
+ * under the heap limit V8 sets for an isolate, past which it ends the whole process.
+ */
+export function memoryLimitOf(limitBytes: number, tenants: number): number {
+  const extra = Math.max(0, tenants - 1) * SHARE_PER_EXTRA_TENANT;
+  return Math.round(limitBytes * Math.min(1 + extra, MOST_SHARES));
+}
+
 /** A heartbeat sent and not answered yet. */
 interface OpenPing {
   id: number;
@@ -86,28 +133,35 @@ interface OpenPing {
 
 /** An update in the plugin, and how to settle it. */
 interface InFlight {
+  tenantId: string;
   updateId: number;
   resolve(handled: Handled): void;
   reject(error: PluginFailure): void;
   /**
-   * When it fails unless finished (`Date.now()`); set once the plugin is installed, as installing
-   * has its own limit, `installTimeoutMs`.
+   * When it fails unless finished (`Date.now()`); set once its instance is installed, as
+   * installing has its own limit, `installTimeoutMs`.
    */
   deadlineAt: number | undefined;
 }
 
+/** A tenant's plugin instance in the worker, seen from the host. */
+interface Instance {
+  binding: TenantBinding;
+  install: PromiseWithResolvers<void>;
+  installed: boolean;
+  installTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Aborts the Bot API calls made for it once it is gone. */
+  calls: AbortController;
+}
+
 /** One run of a plugin's worker; see the module doc. */
 export class WorkerSession {
-  /** Resolves once the plugin is installed; rejects with why it could not be. */
-  readonly installed: Promise<void>;
   /** Resolves with why the run ended by itself; stays pending after {@linkcode terminate}. */
-  readonly ended: Promise<string>;
+  readonly ended: Promise<Ending>;
   readonly #options: SessionOptions;
-  readonly #install = Promise.withResolvers<void>();
-  readonly #end = Promise.withResolvers<string>();
-  /** Aborts the Bot API calls the worker is waiting for once it is gone. */
-  readonly #calls = new AbortController();
+  readonly #end = Promise.withResolvers<Ending>();
   readonly #inFlight = new Map<number, InFlight>();
+  readonly #instances = new Map<string, Instance>();
   #worker: Worker | undefined;
   /**
    * What goes to the worker in this turn, in one message; held while the folder is still being
@@ -121,19 +175,15 @@ export class WorkerSession {
   #ticks = 0;
   #lastTickAt = Date.now();
   #ticker: ReturnType<typeof setInterval> | undefined;
-  #installTimer: ReturnType<typeof setTimeout> | undefined;
-  #isInstalled = false;
-  /** The updates the installed plugin declared it wants (`update_filter.ts`); none: all. */
+  /** Whether the worker has loaded the plugin module (`loaded`). */
+  #moduleLoaded = false;
+  /** The updates the plugin declared it wants (`update_filter.ts`); none: all. */
   #wants: ((ctx: Context) => boolean) | undefined;
   #over = false;
 
   private constructor(options: SessionOptions) {
     this.#options = options;
-    this.installed = this.#install.promise;
     this.ended = this.#end.promise;
-    // Whoever starts a run awaits `installed`; a run that ends before anyone asks must not
-    // surface as an unhandled rejection.
-    this.installed.catch(() => {});
   }
 
   /** Checks the plugin's folder and starts its worker; failures end the run, never throw. */
@@ -144,7 +194,7 @@ export class WorkerSession {
   }
 
   async #spawn(): Promise<void> {
-    const { path, tenantId, me, logger, limits } = this.#options;
+    const { path, name, limits } = this.#options;
     let permissions: Deno.PermissionOptionsObject;
     try {
       permissions = await pluginPermissions(path);
@@ -155,11 +205,7 @@ export class WorkerSession {
     if (this.#over) return;
     let worker: Worker;
     try {
-      worker = new Worker(WORKER_ENTRY, {
-        type: "module",
-        name: `plugin of ${tenantId}`,
-        deno: { permissions },
-      });
+      worker = new Worker(WORKER_ENTRY, { type: "module", name, deno: { permissions } });
     } catch (error) {
       // Deno refuses worker permissions without --unstable-worker-options; its message says so.
       this.#fail(`could not start its worker: ${describeError(error)}`);
@@ -173,44 +219,93 @@ export class WorkerSession {
       event.preventDefault();
       this.#fail(`threw: ${event.message}`);
     };
-    worker.onmessageerror = () => logger.warn("A message from the plugin's worker was unreadable.");
-    this.#installTimer = setTimeout(
-      () => this.#fail(`did not finish installing within ${limits.installTimeoutMs} ms`),
-      limits.installTimeoutMs,
-    );
+    worker.onmessageerror = () =>
+      this.#options.logger.warn("A message from the plugin's worker was unreadable.");
     this.#ticker = setInterval(() => this.#tick(), limits.blockedAfterMs / HEARTBEATS_PER_LIMIT);
-    // The install goes first, then whatever was queued meanwhile.
-    this.#postNow([{
+    // The installs queued meanwhile go first, each before its tenant's updates.
+    this.#outbox.release();
+  }
+
+  /** How many tenants' instances the worker holds or is installing. */
+  get tenants(): number {
+    return this.#instances.size;
+  }
+
+  /** Whether `tenantId`'s instance is here (installed or installing). */
+  holds(tenantId: string): boolean {
+    return this.#instances.has(tenantId);
+  }
+
+  /**
+   * Installs the tenant's instance, unless it is here already; resolves once it is installed,
+   * rejects with why it could not be.
+   */
+  join(binding: TenantBinding): Promise<void> {
+    const present = this.#instances.get(binding.tenantId);
+    if (present !== undefined) return present.install.promise;
+    const install = Promise.withResolvers<void>();
+    // Whoever joins awaits it only to log; a run that ends before must not surface as an
+    // unhandled rejection.
+    install.promise.catch(() => {});
+    if (this.#over) {
+      install.reject(new PluginFailure("the plugin's worker has stopped"));
+      return install.promise;
+    }
+    const { tenantId, me, logger } = binding;
+    const { installTimeoutMs } = this.#options.limits;
+    const instance: Instance = {
+      binding,
+      install,
+      installed: false,
+      installTimer: setTimeout(
+        () => this.#installTimedOut(tenantId, installTimeoutMs),
+        installTimeoutMs,
+      ),
+      calls: new AbortController(),
+    };
+    this.#instances.set(tenantId, instance);
+    this.#post({
       kind: "install",
-      path,
+      path: this.#options.path,
       tenantId,
       logCategory: [...logger.category],
       me,
       lowestLevel: lowestLevelOf(logger),
-    }]);
-    this.#outbox.release();
+    });
+    return install.promise;
+  }
+
+  /** Drops the tenant's instance (the tenant stops or leaves); its updates still here fail. */
+  leave(tenantId: string, reason: string): void {
+    this.#drop(tenantId, `the plugin's worker stopped: ${reason}`);
   }
 
   /**
-   * Whether the plugin wants the update of `ctx`: false only when its installed plugin declared
-   * which updates it wants and this is none of them (`update_filter.ts`).
+   * Whether the plugin wants the update of `ctx`: false only when the plugin declared which
+   * updates it wants, the tenant's instance is installed, and this is none of them
+   * (`update_filter.ts`).
    */
-  wants(ctx: Context): boolean {
-    return this.#wants === undefined || this.#wants(ctx);
+  wants(tenantId: string, ctx: Context): boolean {
+    if (this.#wants === undefined || !this.#instances.get(tenantId)?.installed) return true;
+    return this.#wants(ctx);
   }
 
-  /** Hands `update` to the plugin; rejects with a {@linkcode PluginFailure} if it fails. */
-  handle(update: Update): Promise<Handled> {
-    if (this.#over) {
+  /**
+   * Hands `update` to the tenant's instance, which must have joined; rejects with a
+   * {@linkcode PluginFailure} if it fails.
+   */
+  handle(tenantId: string, update: Update): Promise<Handled> {
+    const instance = this.#instances.get(tenantId);
+    if (this.#over || instance === undefined) {
       return Promise.reject(new PluginFailure("the plugin's worker has stopped"));
     }
     const id = ++this.#lastId;
     const { promise, resolve, reject } = Promise.withResolvers<Handled>();
-    // The first updates of a run wait for the plugin to install, which `installTimeoutMs` bounds;
-    // their own deadline counts from then (`#act`, "installed").
-    const deadlineAt = this.#isInstalled ? this.#deadlineFromNow() : undefined;
-    this.#inFlight.set(id, { updateId: update.update_id, resolve, reject, deadlineAt });
-    this.#post({ kind: "update", id, update: JSON.stringify(update) });
+    // The first updates of an instance wait for it to install, which `installTimeoutMs` bounds;
+    // their own deadline counts from then (`#installed`).
+    const deadlineAt = instance.installed ? this.#deadlineFromNow() : undefined;
+    this.#inFlight.set(id, { tenantId, updateId: update.update_id, resolve, reject, deadlineAt });
+    this.#post({ kind: "update", id, tenantId, update: JSON.stringify(update) });
     return promise;
   }
 
@@ -232,7 +327,7 @@ export class WorkerSession {
     }
   }
 
-  /** Ends the run from the host (the tenant stops); `ended` does not resolve. */
+  /** Ends the run from the host (idle, or no tenant left); `ended` does not resolve. */
   terminate(reason: string): void {
     this.#shutDown(reason);
   }
@@ -240,8 +335,9 @@ export class WorkerSession {
   /** Ends the run because of the worker, for the host to restart it. */
   #fail(reason: string): void {
     if (this.#over) return;
+    const tenants = [...this.#instances.keys()];
     this.#shutDown(reason);
-    this.#end.resolve(reason);
+    this.#end.resolve({ reason, failure: true, tenants });
   }
 
   #shutDown(reason: string): void {
@@ -249,14 +345,55 @@ export class WorkerSession {
     this.#over = true;
     this.#outbox.close();
     this.#worker?.terminate();
-    this.#calls.abort();
     clearInterval(this.#ticker);
-    clearTimeout(this.#installTimer);
-    this.#install.reject(new PluginFailure(reason));
+    for (const instance of this.#instances.values()) {
+      clearTimeout(instance.installTimer);
+      instance.calls.abort();
+      instance.install.reject(new PluginFailure(reason));
+    }
+    this.#instances.clear();
     for (const update of this.#inFlight.values()) {
       update.reject(new PluginFailure(`the plugin's worker stopped: ${reason}`));
     }
     this.#inFlight.clear();
+  }
+
+  /** Removes the tenant's instance here and in the worker; its updates fail with `message`. */
+  #drop(tenantId: string, message: string): Instance | undefined {
+    const instance = this.#instances.get(tenantId);
+    if (instance === undefined || this.#over) return undefined;
+    this.#instances.delete(tenantId);
+    clearTimeout(instance.installTimer);
+    instance.calls.abort();
+    instance.install.reject(new PluginFailure(message));
+    for (const [id, update] of this.#inFlight) {
+      if (update.tenantId !== tenantId) continue;
+      this.#inFlight.delete(id);
+      update.reject(new PluginFailure(message));
+    }
+    this.#post({ kind: "uninstall", tenantId });
+    return instance;
+  }
+
+  /**
+   * The tenant's instance failed to install, alone: it is dropped and the tenant told. A run
+   * left with no instance ends, as no failure of the worker (see the module doc).
+   */
+  #failInstance(tenantId: string, reason: string): void {
+    const instance = this.#drop(tenantId, `the plugin failed to install: ${reason}`);
+    if (instance === undefined) return;
+    instance.binding.onInstallFailed(reason);
+    if (this.#instances.size === 0 && !this.#over) {
+      this.#shutDown(reason);
+      this.#end.resolve({ reason, failure: false, tenants: [] });
+    }
+  }
+
+  /** An install past its limit: the module's if it is not loaded yet, else the tenant's own. */
+  #installTimedOut(tenantId: string, installTimeoutMs: number): void {
+    const reason = `did not finish installing within ${installTimeoutMs} ms`;
+    if (this.#moduleLoaded) this.#failInstance(tenantId, reason);
+    else this.#fail(reason);
   }
 
   /** Queues `message` for the worker; it goes out with the rest of this turn's. */
@@ -299,9 +436,10 @@ export class WorkerSession {
       }
       return;
     }
-    const installing = this.#installTimer !== undefined;
+    // Loading the module (its first install) has its own limit, `installTimeoutMs`.
+    const loading = !this.#moduleLoaded;
     const idle = this.#inFlight.size === 0;
-    if (installing || (idle && this.#ticks % IDLE_TICKS_PER_HEARTBEAT !== 0)) return;
+    if (loading || (idle && this.#ticks % IDLE_TICKS_PER_HEARTBEAT !== 0)) return;
     this.#ping = { id: ++this.#lastId, sentAt: now };
     this.#post({ kind: "ping", id: this.#ping.id });
   }
@@ -321,12 +459,9 @@ export class WorkerSession {
     }
     const { problem, request } = read;
     if (request?.kind === "stars") {
-      const error = { name: "TypeError", message: `a malformed Stars call: ${problem}` };
-      this.#post({ kind: "starsReply", id: request.id, reply: { ok: false, error } });
+      this.#refuseStars(request.id, "TypeError", `a malformed Stars call: ${problem}`);
     } else if (request?.kind === "api") {
-      const description = `Bad Request: a malformed call: ${problem}`;
-      const answer = { ok: false as const, error_code: 400, description };
-      this.#post({ kind: "apiReply", id: request.id, reply: { kind: "answer", answer } });
+      this.#refuseApi(request.id, 400, `Bad Request: a malformed call: ${problem}`);
     } else {
       this.#options.logger.warn("Ignored a malformed message from the plugin's worker: {problem}", {
         problem,
@@ -334,19 +469,26 @@ export class WorkerSession {
     }
   }
 
+  #refuseStars(id: number, name: string, message: string): void {
+    this.#post({ kind: "starsReply", id, reply: { ok: false, error: { name, message } } });
+  }
+
+  #refuseApi(id: number, code: number, description: string): void {
+    const answer = { ok: false as const, error_code: code, description };
+    this.#post({ kind: "apiReply", id, reply: { kind: "answer", answer } });
+  }
+
   #act(message: WorkerMessage): void {
-    const { limits, logger } = this.#options;
     switch (message.kind) {
+      case "loaded":
+        this.#moduleLoaded = true;
+        return;
       case "installed":
-        clearTimeout(this.#installTimer);
-        this.#installTimer = undefined;
-        this.#isInstalled = true;
-        for (const update of this.#inFlight.values()) update.deadlineAt = this.#deadlineFromNow();
-        if (message.updates) this.#wants = this.#filterOf(message.updates);
-        this.#install.resolve();
+        this.#installed(message.tenantId, message.updates);
         return;
       case "installFailed":
-        this.#fail(message.error);
+        if (message.ofModule) this.#fail(message.error);
+        else this.#failInstance(message.tenantId, message.error);
         return;
       case "threw":
         this.#fail(`threw: ${message.error}`);
@@ -354,32 +496,59 @@ export class WorkerSession {
       case "handled":
       case "failed": {
         const update = this.#inFlight.get(message.id);
-        if (update === undefined) return; // past its deadline, already failed
+        if (update === undefined) return; // past its deadline, or its tenant left: already failed
         this.#inFlight.delete(message.id);
         if (message.kind === "handled") update.resolve({ passedOn: message.passedOn });
         else update.reject(new PluginFailure(message.error));
         return;
       }
-      case "pong":
+      case "pong": {
         if (message.id !== this.#ping?.id) return;
         this.#ping = undefined;
-        if (message.memoryBytes > limits.memoryLimitBytes) {
+        const limitBytes = memoryLimitOf(this.#options.limits.memoryLimitBytes, this.tenants);
+        if (message.memoryBytes > limitBytes) {
           this.#fail(
             `held ${Math.round(message.memoryBytes / MIB)} MiB of memory, over its limit of ` +
-              `${Math.round(limits.memoryLimitBytes / MIB)} MiB`,
+              `${Math.round(limitBytes / MIB)} MiB`,
           );
         }
         return;
-      case "stars":
-        void this.#answerStars(message.id, message.call);
+      }
+      case "stars": {
+        // Only a tenant whose instance is here: a plugin naming another gets nothing of it.
+        const instance = this.#instances.get(message.tenantId);
+        if (instance === undefined) {
+          this.#refuseStars(message.id, "Error", `no plugin instance of ${message.tenantId} here`);
+        } else void this.#answerStars(instance, message.id, message.call);
         return;
-      case "api":
-        void this.#answerApi(message.id, message.method, message.payload);
+      }
+      case "api": {
+        const instance = this.#instances.get(message.tenantId);
+        if (instance === undefined) {
+          this.#refuseApi(message.id, 403, `Forbidden: no plugin instance of this bot here`);
+        } else void this.#answerApi(instance, message.id, message.method, message.payload);
         return;
-      case "log":
-        emitForwarded(logger, message.record);
+      }
+      case "log": {
+        const instance = this.#instances.get(message.tenantId);
+        if (instance !== undefined) emitForwarded(instance.binding.logger, message.record);
         return;
+      }
     }
+  }
+
+  #installed(tenantId: string, updates: string[] | undefined): void {
+    const instance = this.#instances.get(tenantId);
+    if (instance === undefined) return; // it left while installing
+    clearTimeout(instance.installTimer);
+    instance.installTimer = undefined;
+    instance.installed = true;
+    for (const update of this.#inFlight.values()) {
+      if (update.tenantId === tenantId) update.deadlineAt = this.#deadlineFromNow();
+    }
+    // The declaration is the module's, the same for every instance: read once.
+    if (updates && this.#wants === undefined) this.#wants = this.#filterOf(updates);
+    instance.install.resolve();
   }
 
   /** The filter of `queries`; none (every update) when grammY does not know one of them. */
@@ -395,10 +564,10 @@ export class WorkerSession {
     }
   }
 
-  async #answerStars(id: number, call: StarsCall): Promise<void> {
+  async #answerStars(instance: Instance, id: number, call: StarsCall): Promise<void> {
     let reply: Settled;
     try {
-      reply = { ok: true, value: await callStars(this.#options.stars, call) };
+      reply = { ok: true, value: await callStars(instance.binding.stars, call) };
     } catch (error) {
       reply = {
         ok: false,
@@ -411,8 +580,14 @@ export class WorkerSession {
     this.#post({ kind: "starsReply", id, reply });
   }
 
-  async #answerApi(id: number, method: string, payload: Record<string, unknown>): Promise<void> {
-    const reply = await callForPlugin(method, payload, this.#options.callApi, this.#calls.signal);
+  async #answerApi(
+    instance: Instance,
+    id: number,
+    method: string,
+    payload: Record<string, unknown>,
+  ): Promise<void> {
+    const { callApi } = instance.binding;
+    const reply = await callForPlugin(method, payload, callApi, instance.calls.signal);
     this.#post({ kind: "apiReply", id, reply });
   }
 }

@@ -76,6 +76,7 @@ Deno.test("defaults are applied to a minimal tenant", async () => {
       updates: "polling",
       admins: [],
       locale: "en",
+      pluginWorker: "shared",
       stars: {
         enabled: true,
         lowBalanceThreshold: 0,
@@ -113,6 +114,21 @@ Deno.test("product defaults, secrets, mtproto and plugin are resolved", async ()
     assert.equal(shop.plugin, join(resolve(dir), "plugins", "shop.ts"));
     assert.equal(shop.products[0].enabled, true);
     assert.equal(shop.stars.subscriptionPeriod, 300);
+  });
+});
+
+Deno.test("a plugin worker is shared or the tenant's own, nothing else", async () => {
+  const own = { token: "env:SHOP_BOT_TOKEN", pluginWorker: "own" };
+  await withConfig({ "shop.json": own }, async (dir) => {
+    const { tenants, problems } = await loadTenants(dir, env);
+    assert.deepEqual(problems, []);
+    assert.equal(tenants[0]?.pluginWorker, "own");
+  });
+  const bogus = { token: "env:SHOP_BOT_TOKEN", pluginWorker: "per-tenant" };
+  await withConfig({ "shop.json": bogus }, async (dir) => {
+    const { problems } = await loadTenants(dir, env);
+    assert.equal(problems.length, 1);
+    assert.match(formatProblem(problems[0]), /pluginWorker: expected "shared" or "own"/);
   });
 });
 

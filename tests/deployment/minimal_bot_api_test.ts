@@ -10,6 +10,7 @@ import { Sandbox } from "../../sandbox/mod.ts";
 import { assertEquals, assertStringIncludes, assertTrue } from "../support/assert.ts";
 import { Deployment, PROCESS_WAIT_MS } from "../support/deployment.ts";
 import { MinimalBotApi } from "../support/minimal_bot_api.ts";
+import { waitUntil } from "../support/wait.ts";
 import { CREDITS_100 } from "../support/shop_products.ts";
 
 const ADMIN_TOKEN = "admin-token-for-the-minimal-api-test";
@@ -37,7 +38,13 @@ Deno.test("a tenant on a Bot API server with only the core methods serves /start
   const invoice = await ann.waitForMessage(shop, (m) => m.invoice !== undefined, wait);
   assertEquals(invoice.invoice?.total_amount, CREDITS_100.price);
 
-  const status = await deployment.tenantStatus(ADMIN_TOKEN, "shop");
+  // The menu's calls go one at a time per tenant (the process's optional-call budget): wait
+  // until each has failed once.
+  let status = await deployment.tenantStatus(ADMIN_TOKEN, "shop");
+  await waitUntil("every optional call tried once", async () => {
+    status = await deployment.tenantStatus(ADMIN_TOKEN, "shop");
+    return (status?.failingOptionalCalls ?? []).length >= 7;
+  }, PROCESS_WAIT_MS);
   assertEquals([status?.state, status?.restarts], ["running", 0]);
   const failing = status?.failingOptionalCalls ?? [];
   assertEquals(failing.map((f) => f.call), [

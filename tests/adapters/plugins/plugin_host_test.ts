@@ -122,18 +122,23 @@ Deno.test("a plugin whose file is missing or no file parks the tenant at start",
 });
 
 // Whether a plugin installs is known only by running it, which waits for its first update: a
-// failure then is a failure of its worker, logged, failing the update, and restarted with backoff.
+// failure then is logged, fails the update, and is tried again with backoff. A module that cannot
+// load fails its worker (as it would for every tenant using the file); a default export that
+// throws fails only this tenant's instance.
 Deno.test("a plugin that cannot load, exports no function or throws fails its first update", async () => {
-  const cases: [string, string][] = [
-    [`export default 42;`, "must export a function as default"],
+  const worker = "error: The plugin's worker was stopped (";
+  const instance = "error: The plugin failed to install (";
+  const cases: [string, string, string][] = [
+    [`export default 42;`, "must export a function as default", worker],
     [
       `export default () => { throw new Error("no API key"); };`,
       "failed while installing: no API key",
+      instance,
     ],
-    [`import "./missing.ts"; export default () => {};`, "could not be loaded"],
-    [`syntax error here`, "could not be loaded"],
+    [`import "./missing.ts"; export default () => {};`, "could not be loaded", worker],
+    [`syntax error here`, "could not be loaded", worker],
   ];
-  for (const [source, expected] of cases) {
+  for (const [source, expected, logged] of cases) {
     await using fixture = await PluginFixture.create(source);
     await fixture.host.start(BOT_INFO);
     await assertRejects(() => fixture.run(textUpdate("/hi")), PluginFailure, expected);
@@ -143,9 +148,7 @@ Deno.test("a plugin that cannot load, exports no function or throws fails its fi
       "the plugin is restarting", // updates fail at once until the backoff has passed
     );
     assertTrue(
-      fixture.logs.some((line) =>
-        line.startsWith("error: The plugin's worker was stopped (") && line.includes(expected)
-      ),
+      fixture.logs.some((line) => line.startsWith(logged) && line.includes(expected)),
       fixture.logs.join("\n"),
     );
   }

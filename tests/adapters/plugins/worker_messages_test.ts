@@ -12,8 +12,11 @@ Deno.test("the hot messages are read as they are", () => {
     message: { kind: "handled", id: 3, passedOn: true },
   });
   assertEquals(
-    readWorkerMessage({ kind: "api", id: 4, method: "sendMessage", payload: { chat_id: 7 } }),
-    { ok: true, message: { kind: "api", id: 4, method: "sendMessage", payload: { chat_id: 7 } } },
+    readWorkerMessage({ kind: "api", id: 4, tenantId: "a", method: "sendMessage", payload: {} }),
+    {
+      ok: true,
+      message: { kind: "api", id: 4, tenantId: "a", method: "sendMessage", payload: {} },
+    },
   );
 });
 
@@ -25,10 +28,12 @@ Deno.test("a hot message a little off its shape is refused, as the schema refuse
     { kind: "handled", id: "3", passedOn: true },
     { kind: "handled", id: 3, passedOn: "yes" },
     { kind: "handled", id: 3, passedOn: true, extra: 1 },
-    { kind: "api", id: 4, method: 5, payload: {} },
-    { kind: "api", id: 4, method: "sendMessage", payload: null },
-    { kind: "api", id: 4, method: "sendMessage" },
-    { kind: "api", id: 4, method: "sendMessage", payload: {}, extra: 1 },
+    { kind: "api", id: 4, tenantId: "a", method: 5, payload: {} },
+    { kind: "api", id: 4, tenantId: "a", method: "sendMessage", payload: null },
+    { kind: "api", id: 4, tenantId: "a", method: "sendMessage" },
+    { kind: "api", id: 4, tenantId: "a", method: "sendMessage", payload: {}, extra: 1 },
+    { kind: "api", id: 4, method: "sendMessage", payload: {} },
+    { kind: "api", id: 4, tenantId: 7, method: "sendMessage", payload: {} },
     { kind: "failed", id: 5 },
     { kind: "failed", id: 5, error: 7 },
     { kind: "failed", id: 5, error: "x", extra: 1 },
@@ -38,8 +43,12 @@ Deno.test("a hot message a little off its shape is refused, as the schema refuse
   for (const data of malformed) {
     assertEquals(readWorkerMessage(data).ok, false, JSON.stringify(data));
   }
-  const read = readWorkerMessage({ kind: "api", id: 4, method: 5, payload: {} });
-  assertEquals(!read.ok && read.request, { kind: "api", id: 4 }, "answered, not left waiting");
+  const read = readWorkerMessage({ kind: "api", id: 4, tenantId: "a", method: 5, payload: {} });
+  assertEquals(
+    !read.ok && read.request,
+    { kind: "api", id: 4, tenantId: "a" },
+    "answered, not left waiting",
+  );
 });
 
 Deno.test("a failed update is read by hand too, and a batch is read message by message", () => {

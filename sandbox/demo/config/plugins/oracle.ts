@@ -2,8 +2,9 @@
  * The demo's plugin bot: an oracle that answers questions for 3 credits each. It shows a plugin's
  * whole contract: handlers on the tenant's composer, `stars.deduct` that refuses an overdraft,
  * `stars.offer` that sends a real Stars invoice when the user is short, and the tenant's logger.
- * Like every plugin it runs in a worker of its own, which may read this folder and nothing else:
- * its replies, deductions and offers are made for it by the tenant, over the message protocol.
+ * Like every plugin it runs in a worker (one per plugin file), which may read this folder and
+ * nothing else: its replies, deductions and offers are made for it by the tenant, over the
+ * message protocol.
  *
  * @example
  * ```text
