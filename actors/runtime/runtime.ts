@@ -197,7 +197,7 @@ export class Runtime
       metrics: options.metrics,
       balances: this.#balances,
       random: options.random ?? Math.random,
-      updateBudget: updateBudget(options.updatesInFlight),
+      updateBudget: updateBudget(options.updatesInFlight, options.db.dialect),
       optionalCallBudget: optionalCallBudget(),
     };
     this.#supervision = {

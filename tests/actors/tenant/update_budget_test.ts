@@ -87,7 +87,10 @@ Deno.test("a tenant short of permits holds its poller; a stop gives all back; a 
   }
 });
 
-Deno.test("the default budget is 100 updates in flight, 100 per tenant (issue 15's measurements)", () => {
-  const budget = updateBudget();
-  assertEquals([budget.total, budget.perOwner], [100, 100]);
+Deno.test("the default budget: 100 updates in flight on SQLite, 200 on PostgreSQL, 100 per tenant", () => {
+  const sqlite = updateBudget();
+  assertEquals([sqlite.total, sqlite.perOwner], [100, 100]);
+  const postgres = updateBudget({}, "postgres");
+  assertEquals([postgres.total, postgres.perOwner], [200, 100]);
+  assertEquals(updateBudget({ total: 150 }, "postgres").total, 150, "the setting wins");
 });
