@@ -20,8 +20,25 @@ export class PluginPathError extends Error {
   }
 }
 
-/** The Deno permissions of the worker of the plugin at the absolute `path`; see the module doc. */
-export async function pluginPermissions(path: string): Promise<Deno.PermissionOptionsObject> {
+/** Checks of a path under way, so that tenants starting together share one (see below). */
+const checking = new Map<string, Promise<Deno.PermissionOptionsObject>>();
+
+/**
+ * The Deno permissions of the worker of the plugin at the absolute `path`; see the module doc.
+ * Calls for the same path while a check of it is under way share that check: a thousand
+ * tenants of one plugin file starting at once would otherwise walk its folder a thousand times
+ * (5 % of their start-up). A call made after it settled checks afresh, so a link added since is
+ * still found.
+ */
+export function pluginPermissions(path: string): Promise<Deno.PermissionOptionsObject> {
+  const running = checking.get(path);
+  if (running !== undefined) return running;
+  const check = checkedPermissions(path).finally(() => checking.delete(path));
+  checking.set(path, check);
+  return check;
+}
+
+async function checkedPermissions(path: string): Promise<Deno.PermissionOptionsObject> {
   let real: string;
   try {
     real = await Deno.realPath(path);

@@ -7,6 +7,10 @@
 import { assertEquals, assertRejects } from "../../support/assert.ts";
 import { FatalError } from "../../../actors/kernel/child.ts";
 import { BOT_INFO, PluginFixture, textUpdate } from "./plugin_fixture.ts";
+import {
+  PluginPathError,
+  pluginPermissions,
+} from "../../../adapters/plugins/plugin_permissions.ts";
 
 const SECRET_TOKEN = "123456789:AAH-a-token-of-another-tenant-xyz";
 
@@ -133,5 +137,22 @@ Deno.test("a plugin reached through a symbolic link since the config was loaded 
     );
   } finally {
     await Deno.remove(elsewhere, { recursive: true });
+  }
+});
+
+Deno.test("checks of one path under way at once are shared; a later one checks afresh", async () => {
+  const folder = await Deno.makeTempDir({ prefix: "constellation-permissions-" });
+  try {
+    const path = `${folder}/plugin.ts`;
+    await Deno.writeTextFile(path, "export default () => {};");
+    const together = [pluginPermissions(path), pluginPermissions(path)];
+    assertEquals(together[0], together[1], "one check for both");
+    const [first] = await Promise.all(together);
+    assertEquals(first.read, [folder]);
+    // A link leading out of the folder, added after that check settled, is found by the next.
+    await Deno.symlink("/etc", `${folder}/escape`);
+    await assertRejects(() => pluginPermissions(path), PluginPathError, "escape");
+  } finally {
+    await Deno.remove(folder, { recursive: true });
   }
 });
