@@ -95,8 +95,22 @@ export class FencedDatabase implements Database {
     const fence = this.#fence;
     if (!fence.heldLocally()) this.#refuse("its lease may have expired by the local clock");
     return await this.#inner.transaction(async (tx) => {
-      if (!await fence.check(tx)) this.#refuse("another instance holds its lease now");
-      return await fn(tx);
+      // The check is sent at once and the transaction's statements right behind it, without
+      // waiting for its answer: on one connection the server runs them in that order, so the
+      // fence's lock is taken before any of them runs, and the answer is awaited before the
+      // transaction may commit — a refused check rolls everything back. That saves a round trip
+      // per write transaction on PostgreSQL (issue 15).
+      const held = fence.check(tx);
+      let result: T;
+      try {
+        result = await fn(tx);
+      } catch (error) {
+        // Fenced off explains the failure better than whatever the statements ran into.
+        if (!await held.catch(() => true)) this.#refuse("another instance holds its lease now");
+        throw error;
+      }
+      if (!await held) this.#refuse("another instance holds its lease now");
+      return result;
     });
   }
 
