@@ -12,6 +12,8 @@ class FakeTable {
   leases = new Map<string, { owner: string | null; epoch: number }>();
   live = new Set<string>();
   down = false;
+  /** Leases a dead former owner's open transaction keeps locked, by tenant: its owner. */
+  locked = new Map<string, string>();
 
   as(instanceId: string): LeaseTable {
     const check = () => {
@@ -24,13 +26,20 @@ class FakeTable {
       leave: () => (check(), this.live.delete(instanceId), Promise.resolve()),
       acquire: (tenantId: string): Promise<AcquiredLease | undefined> => {
         check();
+        if (this.locked.has(tenantId)) return Promise.resolve(undefined);
         const lease = this.leases.get(tenantId) ?? { owner: null, epoch: 0 };
         if (lease.owner !== null && lease.owner !== instanceId) return Promise.resolve(undefined);
         const previousOwner = lease.owner;
         this.leases.set(tenantId, { owner: instanceId, epoch: lease.epoch + 1 });
         return Promise.resolve({ tenantId, epoch: lease.epoch + 1, previousOwner });
       },
-      endStragglers: () => (check(), Promise.resolve(undefined)),
+      endStragglers: (tenantId: string) => {
+        check();
+        const owner = this.locked.get(tenantId);
+        if (owner === undefined) return Promise.resolve(undefined);
+        this.locked.delete(tenantId);
+        return Promise.resolve({ owner, ended: 1 });
+      },
       renew: (held: readonly HeldLease[]) => {
         check();
         const still = held.filter((h) => {
@@ -154,4 +163,17 @@ Deno.test("leaving releases every lease, so the others take the tenants at once"
   await a.k.leave();
   assertEquals([...table.leases.values()].map((l) => l.owner), [null, null]);
   assertEquals(table.live.has("a"), false);
+});
+
+Deno.test("a lease a dead owner's open transaction keeps locked is taken in the same pass once that is ended", async () => {
+  const clock = new ManualClock(0);
+  const table = new FakeTable();
+  table.leases.set("t1", { owner: "dead", epoch: 4 });
+  table.locked.set("t1", "dead");
+  table.leases.get("t1")!.owner = null; // expired, as the database sees it
+  const a = keeper(table, "a", clock, ["t1"]);
+  await a.k.start();
+  assertEquals(a.events, ["start t1@5"]);
+  assertEquals(table.locked.size, 0);
+  await a.k.leave();
 });
