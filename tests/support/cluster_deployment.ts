@@ -261,7 +261,15 @@ export class ClusterDeployment implements AsyncDisposable {
     let seen = "";
     try {
       await waitUntil(`every tenant running where placement puts it`, async () => {
-        const running = await Promise.all(names.map((name) => this.runningOn(name)));
+        // An instance may be slow to answer `/status` for a moment (its database restarting):
+        // that is "not placed yet", not a failure; the wait's own deadline still applies.
+        let running: string[][];
+        try {
+          running = await Promise.all(names.map((name) => this.runningOn(name)));
+        } catch (error) {
+          seen = `no answer (${(error as Error).message})`;
+          return false;
+        }
         const actual = new Map<string, string[]>();
         names.forEach((name, i) => {
           for (const tenant of running[i]) actual.set(tenant, [...actual.get(tenant) ?? [], name]);
