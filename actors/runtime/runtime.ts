@@ -55,6 +55,7 @@
  */
 import { type ChildSpec, Supervisor, type SupervisorOptions } from "../kernel/supervisor.ts";
 import { type Clock, systemClock } from "../kernel/clock.ts";
+import { SingleFlight } from "../kernel/single_flight.ts";
 import { startTenant, type TenantEnvironment, type TenantHandle } from "../tenant/tenant_actor.ts";
 import { updateBudget, type UpdatesInFlight } from "../tenant/update_budget.ts";
 import { optionalCallBudget } from "../tenant/optional_calls.ts";
@@ -179,7 +180,7 @@ export class Runtime
   readonly #configReloads = new Set<string>();
   #reloading: Promise<void> = Promise.resolve();
   /** Console refunds under way, by `tenant/charge`: a double click asks Telegram once. */
-  readonly #refunds = new Map<string, Promise<OperatorRefund>>();
+  readonly #refunds = new SingleFlight<string, OperatorRefund>();
 
   readonly #cluster?: ClusterOptions;
   #keeper?: LeaseKeeper;
@@ -585,12 +586,7 @@ export class Runtime
   refund(tenantId: string, chargeId: string): Promise<OperatorRefund> {
     const handle = this.#live(tenantId);
     if (!handle) return Promise.resolve({ kind: "not_running", chargeId });
-    const key = `${tenantId}/${chargeId}`;
-    const running = this.#refunds.get(key);
-    if (running) return running;
-    const refund = handle.refund(chargeId).finally(() => this.#refunds.delete(key));
-    this.#refunds.set(key, refund);
-    return refund;
+    return this.#refunds.run(`${tenantId}/${chargeId}`, () => handle.refund(chargeId));
   }
 
   /** The bot's own Stars through the BalanceActor, or why they cannot be read now. */

@@ -10,6 +10,7 @@
  * folder, so that can only mean the file changed since).
  * @module
  */
+import { SingleFlight } from "../../actors/kernel/single_flight.ts";
 import { dirname, isAbsolute, join, relative, resolve } from "node:path";
 
 /** A plugin that may not run: its folder or path would let it read more than its folder. */
@@ -21,7 +22,7 @@ export class PluginPathError extends Error {
 }
 
 /** Checks of a path under way, so that tenants starting together share one (see below). */
-const checking = new Map<string, Promise<Deno.PermissionOptionsObject>>();
+const checking = new SingleFlight<string, Deno.PermissionOptionsObject>();
 
 /**
  * The Deno permissions of the worker of the plugin at the absolute `path`; see the module doc.
@@ -31,11 +32,7 @@ const checking = new Map<string, Promise<Deno.PermissionOptionsObject>>();
  * still found.
  */
 export function pluginPermissions(path: string): Promise<Deno.PermissionOptionsObject> {
-  const running = checking.get(path);
-  if (running !== undefined) return running;
-  const check = checkedPermissions(path).finally(() => checking.delete(path));
-  checking.set(path, check);
-  return check;
+  return checking.run(path, () => checkedPermissions(path));
 }
 
 async function checkedPermissions(path: string): Promise<Deno.PermissionOptionsObject> {

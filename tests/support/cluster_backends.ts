@@ -16,6 +16,7 @@
  * @module
  */
 import postgres from "postgres";
+import { instanceConnectionName } from "../../adapters/storage/postgres/leases.ts";
 
 /** See the module documentation. */
 export class Backends implements AsyncDisposable {
@@ -43,7 +44,7 @@ export class Backends implements AsyncDisposable {
   async fencedIdle(instanceId: string, since = Date.now() + 60_000): Promise<number[]> {
     const rows = await this.#sql<{ pid: number }[]>`
       SELECT a.pid FROM pg_stat_activity a
-      WHERE a.application_name = ${`constellation:${instanceId}`}
+      WHERE a.application_name = ${instanceConnectionName(instanceId)}
         AND a.state = 'idle in transaction'
         AND a.state_change < to_timestamp(${since / 1000})
         AND EXISTS (SELECT 1 FROM pg_locks l

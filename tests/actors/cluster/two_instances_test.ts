@@ -3,7 +3,10 @@ import { Runtime } from "../../../actors/runtime/runtime.ts";
 import { desiredOwner } from "../../../actors/cluster/rendezvous.ts";
 import { PostgresDatabase } from "../../../adapters/storage/postgres/postgres.ts";
 import { openDatabase } from "../../../adapters/storage/open_database.ts";
-import { PostgresLeases } from "../../../adapters/storage/postgres/leases.ts";
+import {
+  instanceConnectionName,
+  PostgresLeases,
+} from "../../../adapters/storage/postgres/leases.ts";
 import { clusterChannels } from "../../../adapters/storage/postgres/cluster_channels.ts";
 import { SecretRedactor } from "../../../adapters/observability/redact.ts";
 import { parseTenant } from "../../../config/load_tenants.ts";
@@ -27,7 +30,7 @@ async function instance(
   metrics?: Metrics,
 ) {
   const db = await openDatabase(url, {
-    applicationName: `constellation:${id}`,
+    applicationName: instanceConnectionName(id),
   }) as PostgresDatabase;
   const runtime = await Runtime.start({
     tenants,
