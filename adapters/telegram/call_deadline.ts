@@ -38,6 +38,7 @@
  */
 import { HttpError, type Transformer } from "grammy";
 import type { Clock } from "../../actors/kernel/clock.ts";
+import type { DirectCall } from "./direct_calls.ts";
 
 /** How long a Bot API call may take before it is abandoned. */
 export interface BotApiDeadlines {
@@ -89,13 +90,16 @@ type GrammySignal = Parameters<Transformer>[3];
 
 /**
  * The transformer; install it first (`api.config.use`), so that retrying transformers wrap it
- * and each of their attempts gets its own deadline.
+ * and each of their attempts gets its own deadline. With `direct` (`direct_calls.ts`) it sends
+ * the calls itself under that deadline, and only those `direct` declines (file uploads) go on
+ * to grammY's client.
  *
  * @throws {RangeError} when a deadline is not a positive number of milliseconds.
  */
 export function callDeadlines(
   clock: Clock,
   deadlines: Readonly<BotApiDeadlines> = BOT_API_DEADLINES,
+  direct?: DirectCall,
 ): Transformer {
   for (const [name, value] of Object.entries(deadlines)) {
     if (!(typeof value === "number" && value > 0 && Number.isFinite(value))) {
@@ -117,7 +121,11 @@ export function callDeadlines(
       controller.abort();
     }, deadlineMs);
     try {
-      return await prev(method, payload, controller.signal as GrammySignal);
+      // The answer is the Bot API's for `method`, which is what `prev` would resolve with.
+      const sent = direct?.(method, payload, controller.signal) as
+        | ReturnType<typeof prev>
+        | undefined;
+      return await (sent ?? prev(method, payload, controller.signal as GrammySignal));
     } catch (error) {
       if (!expired) throw error;
       throw new HttpError(

@@ -55,6 +55,7 @@ import { FatalError } from "../../actors/kernel/child.ts";
 import { type Clock, systemClock } from "../../actors/kernel/clock.ts";
 import { nativeFetch } from "./native_fetch.ts";
 import { type BotApiDeadlines, callDeadlines } from "./call_deadline.ts";
+import { directCalls } from "./direct_calls.ts";
 import { floodHolds } from "./flood_holds.ts";
 import type { SendPacer } from "./send_pacer.ts";
 import type { Texts } from "./texts.ts";
@@ -77,12 +78,15 @@ export interface BotOptions {
 
 /**
  * Builds the tenant's bot without handlers; no network traffic happens until it is used. Every
- * call has a deadline (`call_deadline.ts`), and with a pacer honours Telegram's 429s. Retrying
+ * call has a deadline (`call_deadline.ts`) and is sent straight with Deno's fetch
+ * (`direct_calls.ts`), and with a pacer honours Telegram's 429s. Retrying
  * transformers installed later (the auto-retry plugin) wrap these, so each attempt is bounded.
  */
 export function createBot(config: TenantConfig, options: BotOptions = {}): Bot {
   const bot = new Bot(config.token, { client: botClientOptions(config) });
-  bot.api.config.use(callDeadlines(options.clock ?? systemClock, options.deadlines));
+  bot.api.config.use(
+    callDeadlines(options.clock ?? systemClock, options.deadlines, directCalls(config)),
+  );
   if (options.pacer) bot.api.config.use(floodHolds(options.pacer));
   return bot;
 }
