@@ -60,7 +60,7 @@ export interface CommandSpec {
 }
 
 /** The commands every user sees, in menu order. */
-export const userCommands: readonly CommandSpec[] = [
+export const userCommands = [
   { command: "start", description: "command.start" },
   { command: "stars", description: "command.stars" },
   { command: "balance", description: "command.balance" },
@@ -69,17 +69,20 @@ export const userCommands: readonly CommandSpec[] = [
   { command: "subscriptions", description: "command.subscriptions" },
   { command: "paysupport", description: "command.paysupport" },
   { command: "terms", description: "command.terms" },
-];
+] as const satisfies readonly CommandSpec[];
 
 /** The commands only the tenant's admins see, in their private chats. */
-export const adminCommands: readonly CommandSpec[] = [
+export const adminCommands = [
   { command: "refund", description: "command.refund" },
   { command: "transactions", description: "command.transactions" },
   { command: "revenue", description: "command.revenue" },
   { command: "reconcile", description: "command.reconcile" },
   { command: "subscribers", description: "command.subscribers" },
   { command: "user", description: "command.user" },
-];
+] as const satisfies readonly CommandSpec[];
+
+/** The name of a command the runtime's handlers answer (`handlers/mod.ts`). */
+export type BuiltInCommand = (typeof userCommands | typeof adminCommands)[number]["command"];
 
 /** The options of one `setMyCommands` call. */
 export interface CommandRegistrationOptions {

@@ -5,11 +5,11 @@
  * tenant's plugin, so payments and the runtime's buttons cannot be intercepted; everything else
  * falls through to the plugin and then to `fallbacks.ts`.
  *
- * Order matters only where it says so: payment updates first (every chat type), then the
- * runtime's buttons (they check the chat themselves, so that each one is answered; the admins'
- * transaction pages and Refund buttons before the others), then the commands, in private chats
- * only — balances and histories are nobody else's business — and last the plain text that may
- * be for payment support.
+ * Each update goes straight to the handlers it can be for (`runtime_updates.ts`): payment
+ * updates in every chat type; buttons (they check the chat themselves, so that each one is
+ * answered; the admins' transaction pages and Refund buttons before the others); a command, in
+ * private chats only — balances and histories are nobody else's business — to the handlers of
+ * that command; and last the plain text that may be for payment support.
  *
  * @example A purchase, answered by the handlers, against the sandbox
  * ```ts
@@ -52,7 +52,7 @@
  * ```
  * @module
  */
-import { Composer, type Context } from "grammy";
+import { Composer, type Context, type Middleware } from "grammy";
 import { adminBotStarsHandlers, adminTransactionButtons } from "./admin_bot_stars.ts";
 import { adminRefundHandlers } from "./admin_refund.ts";
 import { adminUserHandlers } from "./admin_users.ts";
@@ -64,11 +64,12 @@ import { infoHandlers } from "./info.ts";
 import { paymentUpdateHandlers } from "./payment_updates.ts";
 import { purchasesHandlers } from "./purchases.ts";
 import { refundButtons } from "./refund_buttons.ts";
-import { isForRuntime } from "./runtime_updates.ts";
+import { runtimeRoute } from "./runtime_updates.ts";
 import { startHandlers } from "./start.ts";
 import { starsMenuHandlers } from "./stars_menu.ts";
 import { subscriptionsHandlers } from "./subscriptions.ts";
 import { isSupportCandidate, supportCommandHandlers, supportMessageHandlers } from "./support.ts";
+import type { BuiltInCommand } from "../commands.ts";
 
 export type { HandlerDeps } from "./deps.ts";
 export { fallbackHandlers } from "./fallbacks.ts";
@@ -91,26 +92,45 @@ let shared: Composer<Context> | undefined;
 /** The one handler tree of the process, built on first use. */
 function sharedHandlers(): Composer<Context> {
   if (shared !== undefined) return shared;
-  const handlers = new Composer<Context>();
-  // Updates none of these handlers acts on skip them in one step (see runtime_updates.ts).
-  const composer = handlers.filter((ctx) => isForRuntime(ctx.update));
-  composer.use(paymentUpdateHandlers());
-  composer.use(adminTransactionButtons());
-  composer.use(refundButtons());
-  composer.use(starsCallbackHandlers());
-  composer.chatType("private").use(
-    startHandlers(),
-    starsMenuHandlers(),
-    creditsHandlers(),
-    historyHandlers(),
-    purchasesHandlers(),
-    subscriptionsHandlers(),
-    infoHandlers(),
-    supportCommandHandlers(),
-    adminRefundHandlers(),
-    adminBotStarsHandlers(),
-    adminUserHandlers(),
+  const payments = paymentUpdateHandlers().middleware();
+  const buttons = new Composer<Context>(
+    adminTransactionButtons(),
+    refundButtons(),
+    starsCallbackHandlers(),
+  ).middleware();
+  const adminBotStars = adminBotStarsHandlers();
+  const adminUsers = adminUserHandlers();
+  // Every command of the menu (`commands.ts`) has its handlers here: the type says so.
+  const byCommand: Record<BuiltInCommand, Middleware<Context>> = {
+    start: startHandlers(),
+    stars: starsMenuHandlers(),
+    balance: creditsHandlers(),
+    history: historyHandlers(),
+    purchases: purchasesHandlers(),
+    subscriptions: subscriptionsHandlers(),
+    paysupport: supportCommandHandlers(),
+    terms: infoHandlers(),
+    refund: adminRefundHandlers(),
+    transactions: adminBotStars,
+    revenue: adminBotStars,
+    reconcile: adminBotStars,
+    subscribers: adminUsers,
+    user: adminUsers,
+  };
+  const commands = new Map(
+    Object.entries(byCommand).map((
+      [name, handlers],
+    ) => [name, new Composer(handlers).middleware()]),
   );
+  const handlers = new Composer<Context>();
+  handlers.use((ctx, next) => {
+    const route = runtimeRoute(ctx.update);
+    if (route === undefined) return next();
+    if (route.to === "payments") return payments(ctx, next);
+    if (route.to === "buttons") return buttons(ctx, next);
+    const command = commands.get(route.name);
+    return command !== undefined && ctx.chat?.type === "private" ? command(ctx, next) : next();
+  });
   // Plain text in a private chat may be for payment support (a buyer's ticket, an admin's
   // answer); what is not goes on to the plugin.
   handlers.filter((ctx) => isSupportCandidate(ctx.update)).use(supportMessageHandlers());

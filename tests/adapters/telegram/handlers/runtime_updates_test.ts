@@ -1,6 +1,6 @@
 import type { Message, Update } from "grammy/types";
 import { assertEquals } from "../../../support/assert.ts";
-import { isForRuntime } from "../../../../adapters/telegram/handlers/runtime_updates.ts";
+import { runtimeRoute } from "../../../../adapters/telegram/handlers/runtime_updates.ts";
 
 const chat = { id: 5, type: "private", first_name: "Ann" } as const;
 const from = { id: 5, is_bot: false, first_name: "Ann" };
@@ -12,34 +12,59 @@ function message(content: Partial<Message>): Update {
 
 const command = (text: string, offset = 0) => ({
   text,
-  entities: [{ type: "bot_command" as const, offset, length: text.split(" ")[0].length }],
+  entities: [{
+    type: "bot_command" as const,
+    offset,
+    length: text.slice(offset).split(" ")[0].length,
+  }],
 });
 
-Deno.test("plain text and other updates skip the runtime's handlers", () => {
-  assertEquals(isForRuntime(message({ text: "hello" })), false);
-  assertEquals(isForRuntime(message({ ...command("say /start", 4) })), false, "not at the start");
+Deno.test("plain text and other updates go to none of the runtime's handlers", () => {
+  assertEquals(runtimeRoute(message({ text: "hello" })), undefined);
   assertEquals(
-    isForRuntime(message({ text: "bold", entities: [{ type: "bold", offset: 0, length: 4 }] })),
-    false,
+    runtimeRoute(message({ ...command("say /start", 4) })),
+    undefined,
+    "not at the start",
   );
   assertEquals(
-    isForRuntime({
+    runtimeRoute(message({ text: "bold", entities: [{ type: "bold", offset: 0, length: 4 }] })),
+    undefined,
+  );
+  assertEquals(
+    runtimeRoute({
       update_id: 2,
       edited_message: { message_id: 1, date: 0, edit_date: 1, chat, from, text: "/start" },
     }),
-    false,
+    undefined,
   );
 });
 
-Deno.test("commands, payments, buttons and subscription changes reach them", () => {
-  assertEquals(isForRuntime(message(command("/start buy_x"))), true);
+Deno.test("a command goes to its handlers by name, with or without the bot's name", () => {
+  assertEquals(runtimeRoute(message(command("/start buy_x"))), { to: "command", name: "start" });
+  assertEquals(runtimeRoute(message(command("/stars@shop_bot"))), { to: "command", name: "stars" });
   assertEquals(
-    isForRuntime(message({
+    runtimeRoute(message({
+      text: "/refund 5",
+      entities: [
+        { type: "bold", offset: 0, length: 7 },
+        { type: "bot_command", offset: 0, length: 7 },
+      ],
+    })),
+    { to: "command", name: "refund" },
+    "a command under other formatting",
+  );
+  assertEquals(
+    runtimeRoute(message({
       caption: "/balance",
       caption_entities: [{ type: "bot_command", offset: 0, length: 8 }],
     })),
-    true,
+    { to: "command", name: "balance" },
   );
+  // Unknown to the runtime, and so left to the plugin, but still read as a command.
+  assertEquals(runtimeRoute(message(command("/weather"))), { to: "command", name: "weather" });
+});
+
+Deno.test("payments and subscription changes go to the payment handlers, buttons to theirs", () => {
   const payment = {
     currency: "XTR",
     total_amount: 5,
@@ -47,9 +72,10 @@ Deno.test("commands, payments, buttons and subscription changes reach them", () 
     telegram_payment_charge_id: "c",
     provider_payment_charge_id: "",
   };
-  assertEquals(isForRuntime(message({ successful_payment: payment })), true);
+  const payments = { to: "payments" };
+  assertEquals(runtimeRoute(message({ successful_payment: payment })), payments);
   assertEquals(
-    isForRuntime(message({
+    runtimeRoute(message({
       refunded_payment: {
         currency: "XTR",
         total_amount: 5,
@@ -57,20 +83,27 @@ Deno.test("commands, payments, buttons and subscription changes reach them", () 
         telegram_payment_charge_id: "c",
       },
     })),
-    true,
+    payments,
   );
   assertEquals(
-    isForRuntime({
-      update_id: 3,
-      callback_query: { id: "q", from, chat_instance: "1", data: "x" },
-    }),
-    true,
-  );
-  assertEquals(
-    isForRuntime({
+    runtimeRoute({
       update_id: 4,
       pre_checkout_query: { id: "q", from, currency: "XTR", total_amount: 5, invoice_payload: "o" },
     }),
-    true,
+    payments,
+  );
+  assertEquals(
+    runtimeRoute({
+      update_id: 5,
+      subscription: {} as Update["subscription"],
+    } as Update),
+    payments,
+  );
+  assertEquals(
+    runtimeRoute({
+      update_id: 3,
+      callback_query: { id: "q", from, chat_instance: "1", data: "x" },
+    }),
+    { to: "buttons" },
   );
 });
