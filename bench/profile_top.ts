@@ -10,7 +10,8 @@
  * @module
  */
 
-interface CallFrame {
+/** Where a sampled function is. */
+export interface CallFrame {
   functionName: string;
   url: string;
   lineNumber: number;
@@ -29,7 +30,7 @@ interface CpuProfile {
 }
 
 /** Where a function is, short enough to read: the npm package or the project path. */
-function place(url: string): string {
+export function place(url: string): string {
   const npm = url.match(/registry\.npmjs\.org\/([^/]+(?:\/[^/]+)?)\/[^/]+\/(.*)$/);
   if (npm) return `npm:${npm[1].startsWith("@") ? npm[1] : npm[1].split("/")[0]}/${npm[2]}`;
   const project = url.match(/\/work\/main\/(.*)$/);
@@ -38,13 +39,14 @@ function place(url: string): string {
 }
 
 /** The package or top-level folder a place belongs to. */
-function area(where: string): string {
+export function area(where: string): string {
   if (where.startsWith("npm:")) return where.split("/")[0];
   if (where.startsWith("ext:")) return "deno runtime (ext:)";
   return where.split("/").slice(0, 2).join("/");
 }
 
-function key(frame: CallFrame): string {
+/** A function's name and place, as the lists print it. */
+export function key(frame: CallFrame): string {
   const name = frame.functionName || "(anonymous)";
   return `${name} ${place(frame.url)}:${frame.lineNumber + 1}`;
 }
@@ -91,9 +93,15 @@ export function summarize(profile: CpuProfile): {
   return { totalMs, self, total, areas };
 }
 
-function top(map: Map<string, number>, count: number, totalMs: number): string[] {
-  return [...map].sort((a, b) => b[1] - a[1]).slice(0, count).map(([name, ms]) =>
-    `${ms.toFixed(0).padStart(7)} ms ${(100 * ms / totalMs).toFixed(1).padStart(5)} %  ${name}`
+/** The `count` largest entries of `map`, each with its share of `sum`, largest first. */
+export function top(
+  map: Map<string, number>,
+  count: number,
+  sum: number,
+  unit = (ms: number) => `${ms.toFixed(0).padStart(7)} ms`,
+): string[] {
+  return [...map].sort((a, b) => b[1] - a[1]).slice(0, count).map(([name, amount]) =>
+    `${unit(amount)} ${(100 * amount / sum).toFixed(1).padStart(5)} %  ${name}`
   );
 }
 

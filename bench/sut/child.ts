@@ -48,6 +48,41 @@ async function heapSnapshot(moment: string): Promise<void> {
   writeHeapSnapshot(`${dir}/heap-${plan.kind}-${moment}-${Deno.pid}-${Date.now()}.heapsnapshot`);
 }
 
+/**
+ * With `BENCH_ALLOC_DIR` set, V8's sampling heap profiler records where memory is allocated
+ * between the first and the second time the CPU time is read — a burst — counting what the
+ * garbage collector freed too, and writes a `.heapprofile` there (`bench/alloc_top.ts` reads it;
+ * Chrome DevTools' Memory tab opens it).
+ */
+async function allocationSampling(): Promise<void> {
+  const dir = Deno.env.get("BENCH_ALLOC_DIR");
+  if (dir === undefined) return;
+  const { Session } = await import("node:inspector");
+  sampler ??= new Session();
+  const session = sampler;
+  const post = (method: string, params: object = {}) =>
+    new Promise<unknown>((resolve, reject) =>
+      session.post(method, params, (error, result) => error ? reject(error) : resolve(result))
+    );
+  if (!sampling) {
+    session.connect();
+    await post("HeapProfiler.startSampling", {
+      samplingInterval: 16_384,
+      includeObjectsCollectedByMajorGC: true,
+      includeObjectsCollectedByMinorGC: true,
+    });
+    sampling = true;
+    return;
+  }
+  const { profile } = await post("HeapProfiler.stopSampling") as { profile: unknown };
+  sampling = false;
+  session.disconnect();
+  const path = `${dir}/alloc-${plan.kind}-${Deno.pid}-${Date.now()}.heapprofile`;
+  await Deno.writeTextFile(path, JSON.stringify(profile));
+}
+let sampler: import("node:inspector").Session | undefined;
+let sampling = false;
+
 const [planPath] = Deno.args;
 if (planPath === undefined) throw new Error("usage: child.ts <plan.json>");
 const plan = JSON.parse(await Deno.readTextFile(planPath)) as SutPlan;
@@ -92,6 +127,7 @@ for await (const chunk of lines) {
       const { user, system } = process.cpuUsage();
       emit({ event: "cpu", ms: (user + system) / 1000 });
       await heapSnapshot("cpu");
+      await allocationSampling();
     }
   }
 }

@@ -66,6 +66,8 @@ export class SutProcess {
     // slow in the bots under test (open it in Chrome DevTools, or read its top frames).
     const profileDir = Deno.env.get("BENCH_PROFILE_DIR");
     const profile = profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [];
+    // BENCH_ALLOC_DIR=<dir>: where each child writes its allocation profile of a burst.
+    const allocDir = Deno.env.get("BENCH_ALLOC_DIR");
     // BENCH_V8_FLAGS=--trace-gc (comma-separated) passes V8 flags on, e.g. to watch the heap.
     const v8Flags = ["--expose-gc", ...(Deno.env.get("BENCH_V8_FLAGS")?.split(",") ?? [])];
     const child = new Deno.Command(Deno.execPath(), {
@@ -75,7 +77,9 @@ export class SutProcess {
         "--unstable-worker-options",
         "--allow-net=127.0.0.1",
         "--allow-read",
-        `--allow-write=${profileDir ? `${workDir},${profileDir}` : workDir}`,
+        `--allow-write=${[workDir, profileDir, allocDir].filter(Boolean).join(",")}`,
+        // The allocation profile needs the inspector, which Deno counts as system access.
+        ...(allocDir ? ["--allow-sys"] : []),
         "--allow-env",
         `--v8-flags=${v8Flags.join(",")}`,
         ...profile,
