@@ -35,14 +35,14 @@ async function settledMemory(): Promise<SutEvent> {
 }
 
 /**
- * With `BENCH_PROFILE_DIR` set, a V8 heap snapshot of what is live (the snapshot collects the
+ * With `BENCH_HEAP_DIR` set, a V8 heap snapshot of what is live (the snapshot collects the
  * garbage first) goes there too, named for the moment: idle after start-up (`idle`), and each
  * time the CPU time is read, before and right after a burst (`cpu`). Writing one stops the
  * process for a second or so, so a profiled run's figures are not to be read as results. Open
  * it in Chrome DevTools' Memory tab.
  */
 async function heapSnapshot(moment: string): Promise<void> {
-  const dir = Deno.env.get("BENCH_PROFILE_DIR");
+  const dir = Deno.env.get("BENCH_HEAP_DIR");
   if (dir === undefined) return;
   const { writeHeapSnapshot } = await import("node:v8");
   writeHeapSnapshot(`${dir}/heap-${plan.kind}-${moment}-${Deno.pid}-${Date.now()}.heapsnapshot`);

@@ -66,8 +66,10 @@ export class SutProcess {
     // slow in the bots under test (open it in Chrome DevTools, or read its top frames).
     const profileDir = Deno.env.get("BENCH_PROFILE_DIR");
     const profile = profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [];
-    // BENCH_ALLOC_DIR=<dir>: where each child writes its allocation profile of a burst.
+    // BENCH_ALLOC_DIR=<dir>: where each child writes its allocation profile of a burst, and
+    // BENCH_HEAP_DIR=<dir> its heap snapshots (child.ts); each slows the child down.
     const allocDir = Deno.env.get("BENCH_ALLOC_DIR");
+    const heapDir = Deno.env.get("BENCH_HEAP_DIR");
     // BENCH_V8_FLAGS=--trace-gc (comma-separated) passes V8 flags on, e.g. to watch the heap.
     const v8Flags = ["--expose-gc", ...(Deno.env.get("BENCH_V8_FLAGS")?.split(",") ?? [])];
     const child = new Deno.Command(Deno.execPath(), {
@@ -77,7 +79,7 @@ export class SutProcess {
         "--unstable-worker-options",
         "--allow-net=127.0.0.1",
         "--allow-read",
-        `--allow-write=${[workDir, profileDir, allocDir].filter(Boolean).join(",")}`,
+        `--allow-write=${[workDir, profileDir, allocDir, heapDir].filter(Boolean).join(",")}`,
         // The allocation profile needs the inspector, which Deno counts as system access.
         ...(allocDir ? ["--allow-sys"] : []),
         "--allow-env",
