@@ -30,7 +30,7 @@ import {
   installFallbacks,
   installTenantHandlers,
 } from "../../adapters/telegram/tenant_bot.ts";
-import { Texts } from "../../adapters/telegram/texts.ts";
+import { type Texts, textsFor } from "../../adapters/telegram/texts.ts";
 import { SendPacer } from "../../adapters/telegram/send_pacer.ts";
 import type { BotApiDeadlines } from "../../adapters/telegram/call_deadline.ts";
 import { tenantLogger } from "../../adapters/observability/logging.ts";
@@ -116,7 +116,7 @@ export function tenantPaymentParts(
     ledger: new Ledger(config.id, clock),
     outbox: new Outbox(config.id, clock, redactTokens),
     api,
-    texts: new Texts(config.texts, config.locale),
+    texts: textsFor(config.texts, config.locale),
     logger,
     redact: redactTokens,
     readFailure: readBotApiFailure,

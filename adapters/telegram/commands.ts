@@ -127,18 +127,49 @@ export function commandRegistrations(
   texts: Texts,
   admins: readonly number[],
 ): CommandRegistration[] {
-  const inEveryLanguage = (
-    scope: CommandRegistrationOptions["scope"],
-    group: CommandGroup<Context>,
-  ): CommandRegistration[] =>
-    group.toSingleScopeArgs(scope).commandParams.map(({ commands, language_code }) => ({
-      // Only what Telegram's BotCommand has: the plugin adds fields of its own.
-      commands: commands.map(({ command, description }) => ({ command, description })),
+  const { user, admin } = menuOf(texts);
+  const inScope = (scope: CommandRegistrationOptions["scope"], lists: readonly MenuList[]) =>
+    lists.map(({ commands, language_code }): CommandRegistration => ({
+      commands,
       options: language_code === undefined ? { scope } : { scope, language_code },
     }));
-  const admin = commandGroup(texts, [...userCommands, ...adminCommands]);
   return [
-    ...inEveryLanguage({ type: "default" }, commandGroup(texts, userCommands)),
-    ...admins.flatMap((chatId) => inEveryLanguage({ type: "chat", chat_id: chatId }, admin)),
+    ...inScope({ type: "default" }, user),
+    ...admins.flatMap((chatId) => inScope({ type: "chat", chat_id: chatId }, admin)),
   ];
+}
+
+/** One list of the menu: for a language, or without one for every other language. */
+interface MenuList {
+  commands: BotCommand[];
+  language_code?: LanguageCode;
+}
+
+/** The menu's lists: the users', and the admins' (the users' commands and theirs). */
+interface Menu {
+  user: MenuList[];
+  admin: MenuList[];
+}
+
+/**
+ * The menu of each `Texts`, built once: tenants with the same texts share one `Texts`
+ * (`textsFor` in `texts.ts`), and building the lists — every command's description in every
+ * language — was a tenth of a thousand tenants' start-up (BENCHMARKS.md, issue 15).
+ */
+const menus = new WeakMap<Texts, Menu>();
+
+function menuOf(texts: Texts): Menu {
+  let menu = menus.get(texts);
+  if (menu !== undefined) return menu;
+  const lists = (specs: readonly CommandSpec[]): MenuList[] =>
+    commandGroup(texts, specs).toSingleScopeArgs({ type: "default" }).commandParams.map((
+      { commands, language_code },
+    ) => ({
+      // Only what Telegram's BotCommand has: the plugin adds fields of its own.
+      commands: commands.map(({ command, description }) => ({ command, description })),
+      language_code,
+    }));
+  menu = { user: lists(userCommands), admin: lists([...userCommands, ...adminCommands]) };
+  menus.set(texts, menu);
+  return menu;
 }

@@ -240,6 +240,33 @@ function sharedBundle(catalog: LocaleCatalog, locale: Locale): FluentBundle {
   return bundle;
 }
 
+/** The `Texts` made by {@linkcode textsFor}, by their overrides and fallback. */
+const sharedTexts = new Map<string, Texts>();
+
+/**
+ * The shipped texts with `overrides` over them, shared by every tenant with the same overrides
+ * and fallback, so that what is built from them (the command menu, `commands.ts`) is built once
+ * for all of them. A `Texts` never changes once made. Throws {@linkcode UnknownTextKeyError} as
+ * the constructor does.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { textsFor } from "./texts.ts";
+ * assert.equal(textsFor({}, "ru"), textsFor({}, "ru"));
+ * assert.notEqual(textsFor({}, "ru"), textsFor({ ru: { "start.greeting": "Привет" } }, "ru"));
+ * ```
+ */
+export function textsFor(
+  overrides: Partial<Record<Locale, Record<string, string>>>,
+  fallback: Locale,
+): Texts {
+  const key = JSON.stringify([fallback, overrides]);
+  let texts = sharedTexts.get(key);
+  if (texts === undefined) sharedTexts.set(key, texts = new Texts(overrides, fallback));
+  return texts;
+}
+
 /** The texts of one tenant: the shipped files with that tenant's overrides applied. */
 export class Texts {
   readonly fallback: Locale;
