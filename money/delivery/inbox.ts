@@ -76,6 +76,9 @@ async function sha256Hex(text: string): Promise<string> {
 /** Bound parameters per statement stay far below every engine's limit (SQLite: 32766). */
 const maxIdsPerStatement = 500;
 
+/** Updates recorded by one statement: a whole `getUpdates` batch (five parameters each). */
+const maxRowsPerInsert = 100;
+
 /** Marks waiting to be written together, by inbox, and the commit that writes them. */
 interface DoneBatch {
   marks: Map<Inbox, number[]>;
@@ -103,23 +106,28 @@ export class Inbox {
    * batch is recorded whole or not at all.
    */
   async record(tx: SqlRunner, updates: readonly Update[]): Promise<Update[]> {
-    const fresh: Update[] = [];
     const now = this.#clock.now();
-    for (const update of updates) {
-      const { changes } = await tx.run(
+    const inserted = new Set<number>();
+    // One statement per batch, not per update: on PostgreSQL each statement is a round trip and
+    // a query to build and parse, which made recording most of an update's cost (issue 15).
+    for (let i = 0; i < updates.length; i += maxRowsPerInsert) {
+      const chunk = updates.slice(i, i + maxRowsPerInsert);
+      const rows = await tx.all<{ update_id: number }>(
         `INSERT INTO inbox (tenant_id, update_id, user_id, payload, received_at)
-         VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
-        [
+         VALUES ${chunk.map(() => "(?, ?, ?, ?, ?)").join(", ")}
+         ON CONFLICT DO NOTHING RETURNING update_id`,
+        chunk.flatMap((update) => [
           this.#tenantId,
           update.update_id,
           updateUserId(update) ?? null,
           JSON.stringify(update),
           now,
-        ],
+        ]),
       );
-      if (changes === 1) fresh.push(update);
+      for (const row of rows) inserted.add(Number(row.update_id));
     }
-    return fresh;
+    // In the batch's order; an update the batch holds twice is fresh once.
+    return updates.filter((update) => inserted.delete(update.update_id));
   }
 
   /**

@@ -4,6 +4,7 @@ import { Inbox, updateUserId } from "../../../money/delivery/inbox.ts";
 import { ManualClock } from "../../../actors/kernel/clock.ts";
 import { openDatabase } from "../../../adapters/storage/open_database.ts";
 import type { Database } from "../../../money/ports.ts";
+import { eachEngine } from "../../support/engines.ts";
 
 function message(updateId: number, userId: number, text = "hi"): Update {
   return {
@@ -18,13 +19,21 @@ function message(updateId: number, userId: number, text = "hi"): Update {
   };
 }
 
-Deno.test("record keeps each update once and returns only the new ones", async () => {
-  const db = await openDatabase("sqlite::memory:");
+eachEngine.test("record keeps each update once and returns only the new ones", async ({ engine }) => {
+  const db = await engine.open();
   const inbox = new Inbox("shop", new ManualClock(1000));
   const first = await db.transaction((tx) => inbox.record(tx, [message(1, 7), message(2, 8)]));
-  const again = await db.transaction((tx) => inbox.record(tx, [message(2, 8), message(3, 7)]));
+  const again = await db.transaction((tx) =>
+    inbox.record(tx, [message(4, 7), message(2, 8), message(3, 7), message(4, 7)])
+  );
   assertEquals(first.map((u) => u.update_id), [1, 2]);
-  assertEquals(again.map((u) => u.update_id), [3]);
+  assertEquals(again.map((u) => u.update_id), [4, 3], "new ones once each, in the batch's order");
+  assertEquals((await inbox.pending(db)).map((u) => u.update_id), [1, 2, 3, 4]);
+  // A batch larger than one statement takes is recorded whole.
+  const many = Array.from({ length: 250 }, (_, i) => message(100 + i, i));
+  const fresh = await db.transaction((tx) => inbox.record(tx, many));
+  assertEquals(fresh.map((u) => u.update_id), many.map((u) => u.update_id));
+  assertEquals((await inbox.pending(db)).length, 254);
   await db.close();
 });
 
