@@ -75,8 +75,7 @@ export interface RuntimeSettings {
   leaseRenewMs?: number;
   /**
    * `MAX_UPDATES_IN_FLIGHT`: updates queued or running at once across the process; a tenant
-   * waits for room, which holds back its poller and webhook. Default 100 on SQLite, 200 on
-   * PostgreSQL, explained in
+   * waits for room, which holds back its poller and webhook. Default 200, explained in
    * `actors/tenant/update_budget.ts`.
    */
   maxUpdatesInFlight?: number;

@@ -43,25 +43,29 @@ export interface UpdatesInFlight {
 export const DEFAULT_UPDATES_IN_FLIGHT: Readonly<Record<Dialect, Readonly<UpdatesInFlight>>> = {
   sqlite: {
     /**
-     * 100 across the process on SQLite. Each update in flight holds a Bot API call, and over
+     * 200 across the process on SQLite. Each update in flight holds a Bot API call, and over
      * HTTP/1.1 each call in flight holds a connection of its own, with its buffers, plus the
-     * handler's frames (up to ~90 KB, issue 15). Past what the CPU can serve, more in flight only
-     * waits for the CPU while costing memory and garbage collection: what is allocated for an
-     * update that waits survives the young generation's collections and is promoted, and the old
-     * generation grows with it. Measured (issue 15, `deno task bench`'s `/start` workload,
-     * alternating runs): 500 in flight 1,415–1,746 updates/s at 404–410 MiB peak RSS (100
-     * tenants); 200 in flight 0.59–0.72× plain grammY's rate at 247–249 MiB (10 tenants) and
-     * 278–280 MiB (100 tenants); 100 in flight 0.74–0.93× at 222–240 and 258–260 MiB, with
-     * 10–25 % less CPU per update; 50 no faster and little leaner. By Little's law 100 still
-     * carries 2,000 updates/s when a reply takes 50 ms at Telegram (1,000/s at 100 ms), while one
-     * bot may send about 30 messages a second; a deployment far from Telegram with bursts beyond
-     * that raises `MAX_UPDATES_IN_FLIGHT`. Earlier (`tests/deployment/backlog_memory_test.ts`,
-     * 200 tenants × 500 updates): 1,000 in flight was slower than 500 and 100 MiB heavier.
+     * handler's frames. Past what the CPU can serve, more in flight only waits for the CPU while
+     * costing memory and garbage collection: what is allocated for an update that waits survives
+     * the young generation's collections and is promoted, and the old generation grows with it.
+     * Measured (issue 15, `deno task bench`'s `/start` workload, alternating runs): while an
+     * update allocated about 80 KB (a walk through the whole handler tree, grammY's call
+     * wrapping), 100 in flight was the best — 200 gave 0.59–0.72× plain grammY's rate against
+     * 0.74–0.93×, and 500 was slower still and 150 MiB heavier. Once an update allocated about
+     * 45 KB (updates routed straight to their handlers, calls sent directly), 200 in flight
+     * came out 9–26 % faster than 100 at 10 tenants (1.01–1.14× plain grammY against
+     * 0.85–0.96× in the same runs; the main thread had been idle 14 % of the burst, every
+     * permit waiting on an answer), the same at 100 tenants, for 20 MiB more peak RSS at 10
+     * tenants (222 against 200 MiB; plain grammY 156 MiB). By Little's law 200 carries 4,000
+     * updates/s when a reply takes 50 ms at Telegram, while one bot may send about 30 messages a
+     * second; a deployment far from Telegram with bursts beyond that raises
+     * `MAX_UPDATES_IN_FLIGHT`. `tests/deployment/backlog_memory_test.ts` (200 tenants × 500
+     * updates) holds the bound.
      */
-    total: 100,
+    total: 200,
     /**
      * 100 per tenant: one `getUpdates` batch (Telegram's largest `limit`), so a tenant alone has
-     * its whole batch admitted at once. A busy tenant may then hold the whole total, but a permit
+     * its whole batch admitted at once. A busy tenant may then hold half the total, and a permit
      * given back goes to the waiting tenants in turn, so a tenant whose users just wrote waits
      * for one update to end, not for the busy one's backlog.
      */
@@ -69,9 +73,9 @@ export const DEFAULT_UPDATES_IN_FLIGHT: Readonly<Record<Dialect, Readonly<Update
   },
   postgres: {
     /**
-     * 200 across the process on PostgreSQL: there an update's commits are round trips to the
-     * server, so each update stays in flight longer, and by Little's law the same rate needs more
-     * of them in flight. Measured (`/start` at 100 tenants, alternating runs): 200 in flight
+     * 200 across the process on PostgreSQL, as on SQLite: there an update's commits are round
+     * trips to the server, so each update stays in flight longer, and by Little's law the same
+     * rate needs more of them in flight. Measured (`/start` at 100 tenants, alternating runs): 200 in flight
      * 2,258–2,464 updates/s at 0.42–0.44 ms of CPU per update; 100 in flight 1,176–1,332 at
      * 0.74–0.80 ms — half the rate, and twice the CPU (transactions no longer overlap).
      */

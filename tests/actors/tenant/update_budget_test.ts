@@ -87,9 +87,9 @@ Deno.test("a tenant short of permits holds its poller; a stop gives all back; a 
   }
 });
 
-Deno.test("the default budget: 100 updates in flight on SQLite, 200 on PostgreSQL, 100 per tenant", () => {
+Deno.test("the default budget: 200 updates in flight on either engine, 100 per tenant", () => {
   const sqlite = updateBudget();
-  assertEquals([sqlite.total, sqlite.perOwner], [100, 100]);
+  assertEquals([sqlite.total, sqlite.perOwner], [200, 100]);
   const postgres = updateBudget({}, "postgres");
   assertEquals([postgres.total, postgres.perOwner], [200, 100]);
   assertEquals(updateBudget({ total: 150 }, "postgres").total, 150, "the setting wins");
