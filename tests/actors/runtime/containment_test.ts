@@ -13,7 +13,7 @@ import { captureLogs, renderedLogs } from "../../support/log_capture.ts";
 import { sampleValue } from "../../support/prometheus_text.ts";
 import { parseTestTenant } from "../../support/tenant_configs.ts";
 import { TenantWorld } from "../../support/tenant_world.ts";
-import type { Database, SqlRunner } from "../../../money/ports.ts";
+import type { Database, SqlRunner, SqlValue } from "../../../money/ports.ts";
 import { waitUntil } from "../../support/wait.ts";
 
 /** An owner that records which tenants it was asked to crash. */
@@ -94,16 +94,23 @@ Deno.test("the runtime crashes only a running tenant, and says when there is non
  * an update: a bug in that tenant's own work, as the runtime's containment sees one.
  */
 function leavingARejection(db: Database, stray: { tenant?: string }): Database {
+  // The inbox records a batch with one `INSERT … RETURNING`, read as rows.
+  const strayOn = (sql: string, params?: readonly SqlValue[]) => {
+    if (
+      stray.tenant !== undefined && /INSERT INTO inbox/.test(sql) && params?.[0] === stray.tenant
+    ) {
+      stray.tenant = undefined;
+      Promise.reject(new Error("a stray rejection in quiz's work"));
+    }
+  };
   const watch = (runner: SqlRunner): SqlRunner => ({
-    all: (sql, params) => runner.all(sql, params),
+    all: (sql, params) => {
+      strayOn(sql, params);
+      return runner.all(sql, params);
+    },
     get: (sql, params) => runner.get(sql, params),
     run: (sql, params) => {
-      if (
-        stray.tenant !== undefined && /INSERT INTO inbox/.test(sql) && params?.[0] === stray.tenant
-      ) {
-        stray.tenant = undefined;
-        Promise.reject(new Error("a stray rejection in quiz's work"));
-      }
+      strayOn(sql, params);
       return runner.run(sql, params);
     },
   });
