@@ -201,7 +201,7 @@ export class Runtime
       metrics: options.metrics,
       balances: this.#balances,
       random: options.random ?? Math.random,
-      updateBudget: updateBudget(options.updatesInFlight, options.db.dialect),
+      updateBudget: updateBudget(options.updatesInFlight),
       optionalCallBudget: optionalCallBudget(),
     };
     this.#supervision = {

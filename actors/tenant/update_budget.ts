@@ -15,18 +15,13 @@
  * import { DEFAULT_UPDATES_IN_FLIGHT, updateBudget } from "./update_budget.ts";
  *
  * const budget = updateBudget();
- * assert.equal(budget.total, DEFAULT_UPDATES_IN_FLIGHT.sqlite.total);
- * assert.equal(budget.perOwner, DEFAULT_UPDATES_IN_FLIGHT.sqlite.perTenant);
- * assert.equal(updateBudget({}, "postgres").total, DEFAULT_UPDATES_IN_FLIGHT.postgres.total);
+ * assert.equal(budget.total, DEFAULT_UPDATES_IN_FLIGHT.total);
+ * assert.equal(budget.perOwner, DEFAULT_UPDATES_IN_FLIGHT.perTenant);
  * assert.equal(updateBudget({ total: 50 }).perOwner, 50); // never more than the total
  * ```
  * @module
  */
 import { FairBudget } from "../kernel/fair_budget.ts";
-import type { Database } from "../../money/ports.ts";
-
-/** The storage engines, whose defaults differ. */
-type Dialect = Database["dialect"];
 
 /** The process's budget of updates in flight; each tenant's dispatcher is one owner. */
 export type UpdateBudget = FairBudget<object>;
@@ -39,63 +34,49 @@ export interface UpdatesInFlight {
   perTenant: number;
 }
 
-/** The defaults, by storage engine, each with its reason. */
-export const DEFAULT_UPDATES_IN_FLIGHT: Readonly<Record<Dialect, Readonly<UpdatesInFlight>>> = {
-  sqlite: {
-    /**
-     * 200 across the process on SQLite. Each update in flight holds a Bot API call, and over
-     * HTTP/1.1 each call in flight holds a connection of its own, with its buffers, plus the
-     * handler's frames. Past what the CPU can serve, more in flight only waits for the CPU while
-     * costing memory and garbage collection: what is allocated for an update that waits survives
-     * the young generation's collections and is promoted, and the old generation grows with it.
-     * Measured (issue 15, `deno task bench`'s `/start` workload, alternating runs): while an
-     * update allocated about 80 KB (a walk through the whole handler tree, grammY's call
-     * wrapping), 100 in flight was the best — 200 gave 0.59–0.72× plain grammY's rate against
-     * 0.74–0.93×, and 500 was slower still and 150 MiB heavier. Once an update allocated about
-     * 45 KB (updates routed straight to their handlers, calls sent directly), 200 in flight
-     * came out 9–26 % faster than 100 at 10 tenants (1.01–1.14× plain grammY against
-     * 0.85–0.96× in the same runs; the main thread had been idle 14 % of the burst, every
-     * permit waiting on an answer), the same at 100 tenants, for 20 MiB more peak RSS at 10
-     * tenants (222 against 200 MiB; plain grammY 156 MiB). By Little's law 200 carries 4,000
-     * updates/s when a reply takes 50 ms at Telegram, while one bot may send about 30 messages a
-     * second; a deployment far from Telegram with bursts beyond that raises
-     * `MAX_UPDATES_IN_FLIGHT`. `tests/deployment/backlog_memory_test.ts` (200 tenants × 500
-     * updates) holds the bound.
-     */
-    total: 200,
-    /**
-     * 100 per tenant: one `getUpdates` batch (Telegram's largest `limit`), so a tenant alone has
-     * its whole batch admitted at once. A busy tenant may then hold half the total, and a permit
-     * given back goes to the waiting tenants in turn, so a tenant whose users just wrote waits
-     * for one update to end, not for the busy one's backlog.
-     */
-    perTenant: 100,
-  },
-  postgres: {
-    /**
-     * 200 across the process on PostgreSQL, as on SQLite: there an update's commits are round
-     * trips to the server, so each update stays in flight longer, and by Little's law the same
-     * rate needs more of them in flight. Measured (`/start` at 100 tenants, alternating runs): 200 in flight
-     * 2,258–2,464 updates/s at 0.42–0.44 ms of CPU per update; 100 in flight 1,176–1,332 at
-     * 0.74–0.80 ms — half the rate, and twice the CPU (transactions no longer overlap).
-     */
-    total: 200,
-    /** 100 per tenant, as on SQLite. */
-    perTenant: 100,
-  },
+/** The defaults, each with its reason; the same on either storage engine. */
+export const DEFAULT_UPDATES_IN_FLIGHT: Readonly<UpdatesInFlight> = {
+  /**
+   * 200 across the process. Each update in flight holds a Bot API call, and over HTTP/1.1 each
+   * call in flight holds a connection of its own, with its buffers, plus the handler's frames.
+   * Past what the CPU can serve, more in flight only waits for the CPU while costing memory and
+   * garbage collection: what is allocated for an update that waits survives the young
+   * generation's collections and is promoted, and the old generation grows with it. Measured
+   * (issue 15, `deno task bench`'s `/start` workload, alternating runs):
+   * - on SQLite, while an update allocated about 80 KB (a walk through the whole handler tree,
+   *   grammY's call wrapping), 100 in flight was the best — 200 gave 0.59–0.72× plain grammY's
+   *   rate against 0.74–0.93×, and 500 was slower still and 150 MiB heavier. Once an update
+   *   allocated about 45 KB (updates routed straight to their handlers, calls sent directly),
+   *   200 came out 9–26 % faster than 100 at 10 tenants (0.97–1.05× plain grammY against
+   *   0.77–0.96× in the same two series; the main thread had been idle 14 % of the burst, every
+   *   permit waiting on an answer), the same at 100 tenants, for 20 MiB more peak RSS at 10
+   *   tenants (222 against 200 MiB; plain grammY 156 MiB);
+   * - on PostgreSQL an update's commits are round trips to the server, so each stays in flight
+   *   longer, and by Little's law the same rate needs more of them in flight: at 100 tenants 200
+   *   in flight gave 2,258–2,464 updates/s at 0.42–0.44 ms of CPU per update, 100 in flight
+   *   1,176–1,332 at 0.74–0.80 ms — half the rate, and twice the CPU.
+   *
+   * By Little's law 200 carries 4,000 updates/s when a reply takes 50 ms at Telegram, while one
+   * bot may send about 30 messages a second; a deployment far from Telegram with bursts beyond
+   * that raises `MAX_UPDATES_IN_FLIGHT`. `tests/deployment/backlog_memory_test.ts` (200 tenants ×
+   * 500 updates) holds the bound.
+   */
+  total: 200,
+  /**
+   * 100 per tenant: one `getUpdates` batch (Telegram's largest `limit`), so a tenant alone has its
+   * whole batch admitted at once. A busy tenant may then hold half the total, and a permit given
+   * back goes to the waiting tenants in turn, so a tenant whose users just wrote waits for one
+   * update to end, not for the busy one's backlog.
+   */
+  perTenant: 100,
 };
 
 /**
- * The budget for `limits` on a database of `dialect` (defaults:
- * {@linkcode DEFAULT_UPDATES_IN_FLIGHT}). A tenant started alone (no runtime) gets one of its
- * own, which only applies the per-tenant limit.
+ * The budget for `limits` (defaults: {@linkcode DEFAULT_UPDATES_IN_FLIGHT}). A tenant started
+ * alone (no runtime) gets one of its own, which only applies the per-tenant limit.
  */
-export function updateBudget(
-  limits: Partial<UpdatesInFlight> = {},
-  dialect: Dialect = "sqlite",
-): UpdateBudget {
-  const defaults = DEFAULT_UPDATES_IN_FLIGHT[dialect];
-  const total = limits.total ?? defaults.total;
-  const perTenant = limits.perTenant ?? defaults.perTenant;
+export function updateBudget(limits: Partial<UpdatesInFlight> = {}): UpdateBudget {
+  const total = limits.total ?? DEFAULT_UPDATES_IN_FLIGHT.total;
+  const perTenant = limits.perTenant ?? DEFAULT_UPDATES_IN_FLIGHT.perTenant;
   return new FairBudget<object>({ total, perOwner: Math.min(perTenant, total) });
 }

@@ -80,7 +80,7 @@ export class UpdateDispatcher {
   ) {
     this.#parts = parts;
     this.#env = env;
-    this.#budget = env.updateBudget ?? updateBudget({}, env.db.dialect);
+    this.#budget = env.updateBudget ?? updateBudget();
     this.#hooks = hooks;
     const { config } = parts;
     this.#deadLetters = new UpdateDeadLetters({

@@ -88,9 +88,9 @@ Deno.test("a tenant short of permits holds its poller; a stop gives all back; a 
 });
 
 Deno.test("the default budget: 200 updates in flight on either engine, 100 per tenant", () => {
-  const sqlite = updateBudget();
-  assertEquals([sqlite.total, sqlite.perOwner], [200, 100]);
-  const postgres = updateBudget({}, "postgres");
-  assertEquals([postgres.total, postgres.perOwner], [200, 100]);
-  assertEquals(updateBudget({ total: 150 }, "postgres").total, 150, "the setting wins");
+  const budget = updateBudget();
+  assertEquals([budget.total, budget.perOwner], [200, 100]);
+  const set = updateBudget({ total: 150 });
+  assertEquals([set.total, set.perOwner], [150, 100], "the setting wins");
+  assertEquals(updateBudget({ total: 50 }).perOwner, 50, "never more per tenant than in total");
 });
