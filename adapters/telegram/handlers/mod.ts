@@ -52,7 +52,7 @@
  * ```
  * @module
  */
-import { Composer, type Context, type Middleware } from "grammy";
+import { Composer, type Context } from "grammy";
 import { adminBotStarsHandlers, adminTransactionButtons } from "./admin_bot_stars.ts";
 import { adminRefundHandlers } from "./admin_refund.ts";
 import { adminUserHandlers } from "./admin_users.ts";
@@ -101,7 +101,7 @@ function sharedHandlers(): Composer<Context> {
   const adminBotStars = adminBotStarsHandlers();
   const adminUsers = adminUserHandlers();
   // Every command of the menu (`commands.ts`) has its handlers here: the type says so.
-  const byCommand: Record<BuiltInCommand, Middleware<Context>> = {
+  const byCommand: Record<BuiltInCommand, Composer<Context>> = {
     start: startHandlers(),
     stars: starsMenuHandlers(),
     balance: creditsHandlers(),
@@ -117,10 +117,10 @@ function sharedHandlers(): Composer<Context> {
     subscribers: adminUsers,
     user: adminUsers,
   };
+  // A Map, not the record itself: a command named like an Object property ("constructor") must
+  // find nothing.
   const commands = new Map(
-    Object.entries(byCommand).map((
-      [name, handlers],
-    ) => [name, new Composer(handlers).middleware()]),
+    Object.entries(byCommand).map(([name, handlers]) => [name, handlers.middleware()]),
   );
   const handlers = new Composer<Context>();
   handlers.use((ctx, next) => {

@@ -45,3 +45,17 @@ Deno.test("a handler reached without its tenant's deps says so", () => {
   const ctx = { update: { update_id: 7 } } as unknown as Context;
   assertThrows(() => depsOf(ctx), TypeError, "update 7 reached the Stars handlers without");
 });
+
+Deno.test("a command named like an object's property is no command of ours: it gets the help", async () => {
+  await using h = await startHarness();
+  const ann = h.user({ firstName: "Ann", languageCode: "en" });
+  for (const command of ["constructor", "toString", "__proto__"]) {
+    await ann.send(h.account, `/${command}`);
+    await h.pump();
+    assertEquals(
+      ann.lastMessage(h.account)?.text,
+      h.texts.t("en", "help.unknown_command", { command: `/${command}` }),
+      command,
+    );
+  }
+});
