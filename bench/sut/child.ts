@@ -48,6 +48,10 @@ async function heapSnapshot(moment: string): Promise<void> {
   writeHeapSnapshot(`${dir}/heap-${plan.kind}-${moment}-${Deno.pid}-${Date.now()}.heapsnapshot`);
 }
 
+/** The inspector session of the allocation sampling, and whether it is sampling now. */
+let sampler: import("node:inspector").Session | undefined;
+let sampling = false;
+
 /**
  * With `BENCH_ALLOC_DIR` set, V8's sampling heap profiler records where memory is allocated
  * between the first and the second time the CPU time is read — a burst — counting what the
@@ -80,9 +84,6 @@ async function allocationSampling(): Promise<void> {
   const path = `${dir}/alloc-${plan.kind}-${Deno.pid}-${Date.now()}.heapprofile`;
   await Deno.writeTextFile(path, JSON.stringify(profile));
 }
-let sampler: import("node:inspector").Session | undefined;
-let sampling = false;
-
 const [planPath] = Deno.args;
 if (planPath === undefined) throw new Error("usage: child.ts <plan.json>");
 const plan = JSON.parse(await Deno.readTextFile(planPath)) as SutPlan;
