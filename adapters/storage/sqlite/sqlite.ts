@@ -9,13 +9,18 @@
  * an exclusive lock on `<file>.lock` (`instance_lock.ts`) that ends with the process.
  *
  * Group commit: transactions that queue up behind the lock one after another are run together,
- * each inside its own savepoint, and committed at once. Each commit is an fsync
- * (`synchronous=FULL`), and the fsync, not the SQL, is what a transaction costs: under load one
- * commit per transaction made every tenant wait for the disk in turn (BENCHMARKS.md). Nothing
- * else changes for a caller: its function runs alone, its changes are rolled back alone when it
- * throws, and it resolves only once the shared commit is on disk; if that commit fails, every
- * transaction of the group fails, as none of them was committed. Order is kept: only
- * transactions queued with nothing else between them share a group.
+ * each inside its own savepoint, and committed at once. Each commit needs an fsync, and the
+ * fsync, not the SQL, is what a transaction costs: under load one commit per transaction made
+ * every tenant wait for the disk in turn (BENCHMARKS.md). Nothing else changes for a caller: its
+ * function runs alone, its changes are rolled back alone when it throws, and it resolves only
+ * once the shared commit is on disk; if that commit fails, every transaction of the group fails,
+ * as none of them was committed. Order is kept: only transactions queued with nothing else
+ * between them share a group.
+ *
+ * Durability is `synchronous=FULL`'s, but the fsync after each commit is made off the event loop
+ * (`wal_sync.ts`): a commit's callers are answered once it is on disk, while the next group
+ * already runs. A lone read waits for the commits before it to be on disk too, so nothing that
+ * could still be lost is shown to anyone.
  *
  * @example
  * ```ts
@@ -47,6 +52,7 @@ import {
   StorageError,
 } from "../../../money/ports.ts";
 import { InstanceLock } from "./instance_lock.ts";
+import { type WalFile, walFileOf, WalSync } from "./wal_sync.ts";
 
 /**
  * How long a statement waits for a lock held by another process (a second runtime on the same
@@ -60,6 +66,9 @@ const busyTimeoutMs = 5_000;
  * writes, few enough that the first of them does not wait long behind the others' SQL.
  */
 const maxGroupSize = 100;
+
+/** Statements that cannot change the database (`WITH` can: `WITH … INSERT`). */
+const readOnly = /^\s*SELECT\b/i;
 
 /** A transaction waiting for its group to run. */
 interface GroupMember {
@@ -99,19 +108,26 @@ export class SqliteDatabase implements Database {
   #openGroup: GroupMember[] | undefined;
   #closed = false;
   readonly #instanceLock: InstanceLock | undefined;
+  /** Makes commits durable; none for an in-memory database, or where WAL is not available. */
+  readonly #wal: WalSync | undefined;
+  /** When the last group's commit, and the one before it, are on disk (never rejects). */
+  #lastOnDisk: Promise<void> = Promise.resolve();
+  #secondLastOnDisk: Promise<void> = Promise.resolve();
 
-  private constructor(db: DatabaseSync, lock: InstanceLock | undefined) {
+  private constructor(db: DatabaseSync, lock: InstanceLock | undefined, wal: WalSync | undefined) {
     this.#db = db;
     this.#instanceLock = lock;
+    this.#wal = wal;
   }
 
   /**
    * Opens (creating if needed) the database file at `path`, or an in-memory one for
    * `":memory:"`. The folder must exist; `openDatabase` creates it. A file is locked for this
    * process until {@linkcode close} (`instance_lock.ts`): when another process has it open, this
-   * throws a {@linkcode StorageError} naming the file and that process.
+   * throws a {@linkcode StorageError} naming the file and that process. `walFile` replaces how
+   * the log reaches the disk (tests hold or fail a sync with it).
    */
-  static open(path: string): SqliteDatabase {
+  static open(path: string, walFile: WalFile = walFileOf(path)): SqliteDatabase {
     const lock = path === ":memory:" ? undefined : InstanceLock.acquire(path);
     let db: DatabaseSync;
     try {
@@ -122,11 +138,17 @@ export class SqliteDatabase implements Database {
         cause: error,
       });
     }
-    // WAL lets readers (an operator's sqlite3 shell) work while we write. synchronous=FULL
-    // makes each commit durable even against power loss: money and update records must survive.
+    // WAL lets readers (an operator's sqlite3 shell) work while we write. Each commit is made
+    // durable even against power loss, as synchronous=FULL makes it: money and update records
+    // must survive. In WAL mode the log's fsync after each commit is ours, off the event loop
+    // (wal_sync.ts); where the file system has no WAL, SQLite's own FULL does it all.
+    let wal: WalSync | undefined;
     try {
-      db.exec(`PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;
-        PRAGMA busy_timeout = ${busyTimeoutMs}; PRAGMA foreign_keys = ON;`);
+      db.exec(`PRAGMA journal_mode = WAL; PRAGMA busy_timeout = ${busyTimeoutMs};
+        PRAGMA foreign_keys = ON;`);
+      const mode = db.prepare("PRAGMA journal_mode").get()?.journal_mode;
+      if (mode === "wal" && path !== ":memory:") wal = new WalSync(walFile);
+      db.exec(`PRAGMA synchronous = ${wal ? "NORMAL" : "FULL"}`);
     } catch (error) {
       db.close();
       lock?.release();
@@ -134,7 +156,7 @@ export class SqliteDatabase implements Database {
         cause: error,
       });
     }
-    return new SqliteDatabase(db, lock);
+    return new SqliteDatabase(db, lock, wal);
   }
 
   #statement(sql: string): StatementSync {
@@ -164,6 +186,7 @@ export class SqliteDatabase implements Database {
 
   #exclusive<T>(fn: () => Promise<T>): Promise<T> {
     if (this.#closed) return Promise.reject(new StorageError("the database is closed"));
+    if (this.#wal?.failure) return Promise.reject(this.#wal.failure);
     // Whatever queues after the open group keeps later transactions out of it, keeping order.
     this.#openGroup = undefined;
     const result = this.#lock.then(fn);
@@ -172,15 +195,32 @@ export class SqliteDatabase implements Database {
   }
 
   all<T>(sql: string, params?: readonly SqlValue[]): Promise<T[]> {
-    return this.#exclusive(() => this.#runner.all<T>(sql, params));
+    return this.#lone(sql, () => this.#runner.all<T>(sql, params));
   }
 
   get<T>(sql: string, params?: readonly SqlValue[]): Promise<T | undefined> {
-    return this.#exclusive(() => this.#runner.get<T>(sql, params));
+    return this.#lone(sql, () => this.#runner.get<T>(sql, params));
   }
 
   run(sql: string, params?: readonly SqlValue[]): Promise<{ changes: number }> {
-    return this.#exclusive(() => this.#runner.run(sql, params));
+    return this.#lone(sql, () => this.#runner.run(sql, params));
+  }
+
+  /**
+   * A statement outside any transaction (SQLite commits it on its own), answered once it and
+   * every commit before it are on disk. A statement that does not start with SELECT counts as a
+   * commit: `INSERT … RETURNING` is read with `all` too.
+   */
+  async #lone<T>(sql: string, statement: () => Promise<T>): Promise<T> {
+    const result = await this.#exclusive(async () => {
+      try {
+        return await statement();
+      } finally {
+        if (!readOnly.test(sql)) this.#wal?.committed();
+      }
+    });
+    await this.#wal?.durable();
+    return result;
   }
 
   transaction<T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T> {
@@ -205,6 +245,11 @@ export class SqliteDatabase implements Database {
    * it is alone, and settles every member: see the module documentation.
    */
   async #runGroup(group: GroupMember[]): Promise<void> {
+    // Paced by the disk: a group runs while the previous group's sync does, not before the one
+    // ahead of that is done, and takes members meanwhile. Unpaced, transactions streamed through
+    // in groups of one or two, and SQLite wrote the same pages to its log once per commit: at
+    // 100 tenants that cost more CPU than the syncs it took off the event loop (BENCHMARKS.md).
+    await this.#secondLastOnDisk;
     if (this.#openGroup === group) this.#openGroup = undefined;
     try {
       this.#db.exec("BEGIN IMMEDIATE");
@@ -242,7 +287,10 @@ export class SqliteDatabase implements Database {
           this.#db.exec(alone ? "ROLLBACK" : "ROLLBACK TO member; RELEASE member");
         }
       }
-      if (this.#db.isTransaction) this.#db.exec("COMMIT");
+      if (this.#db.isTransaction) {
+        this.#db.exec("COMMIT");
+        this.#wal?.committed();
+      }
     } catch (error) {
       if (this.#db.isTransaction) this.#db.exec("ROLLBACK");
       // The member that failed gets its own error; the others lost their work with it.
@@ -257,14 +305,26 @@ export class SqliteDatabase implements Database {
       for (const member of group.slice(current + 1)) member.reject(lost);
       return;
     }
-    for (const { member, value } of succeeded) member.resolve(value);
+    // Answered once on disk; the lock is already free for the next group meanwhile.
+    const onDisk = this.#wal?.durable() ?? Promise.resolve();
+    this.#secondLastOnDisk = this.#lastOnDisk;
+    this.#lastOnDisk = onDisk.catch(() => {});
+    onDisk.then(
+      () => {
+        for (const { member, value } of succeeded) member.resolve(value);
+      },
+      (error) => {
+        for (const { member } of succeeded) member.reject(error);
+      },
+    );
   }
 
   async close(): Promise<void> {
     if (this.#closed) return;
-    await this.#exclusive(() => Promise.resolve());
+    await this.#exclusive(() => Promise.resolve()).catch(() => {});
     this.#closed = true;
     try {
+      await this.#wal?.close().catch(() => {});
       this.#db.close();
     } finally {
       this.#instanceLock?.release();

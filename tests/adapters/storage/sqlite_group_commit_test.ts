@@ -93,10 +93,10 @@ Deno.test("a failed BEGIN fails the whole group with its error", async () => {
   const group = [
     db.transaction((tx) => tx.run("INSERT INTO t VALUES ('a', 1)")),
     db.transaction((tx) => tx.run("INSERT INTO t VALUES ('b', 2)")),
-  ];
+  ].map((member) => assertRejects(() => member, Error, "within a transaction"));
   gate.resolve();
   await holder;
   await breaking;
-  for (const member of group) await assertRejects(() => member, Error, "within a transaction");
+  await Promise.all(group);
   await db.run("ROLLBACK");
 });
