@@ -32,6 +32,7 @@ import {
 } from "../../adapters/telegram/tenant_bot.ts";
 import { type Texts, textsFor } from "../../adapters/telegram/texts.ts";
 import { SendPacer } from "../../adapters/telegram/send_pacer.ts";
+import { BotApiConnections } from "../../adapters/telegram/transport/bot_api_connections.ts";
 import type { BotApiDeadlines } from "../../adapters/telegram/call_deadline.ts";
 import { tenantLogger } from "../../adapters/observability/logging.ts";
 import { PluginHost } from "../../adapters/plugins/plugin_host.ts";
@@ -132,7 +133,9 @@ export async function buildTenant(
   const logger = tenantLogger(config.id);
   // One pacer per bot: every call reports Telegram's 429s to it, and the outbox paces by it.
   const pacer = new SendPacer({ clock });
-  const bot = createBot(config, { clock, deadlines: env.botApiDeadlines, pacer });
+  // Its own keep-alive connections, closed with it (or by a start that fails).
+  const connections = BotApiConnections.forApiRoot(config.apiRoot);
+  const bot = createBot(config, { clock, deadlines: env.botApiDeadlines, pacer, connections });
   bot.api.config.use(autoRetry(retryPolicy));
   let committed = () => {};
   const paymentParts = tenantPaymentParts(config, { db, clock, api: bot.api, logger });
@@ -225,7 +228,10 @@ export async function buildTenant(
   if (plugin) bot.use(plugin.middleware());
   installFallbacks(bot, texts);
   // Only getMe can keep the tenant from starting; the menu waits until it serves.
-  await initTenantBot(bot);
+  await initTenantBot(bot).catch((error) => {
+    connections?.close();
+    throw error;
+  });
   const optionalCalls = new OptionalCalls({
     clock,
     random: env.random ?? Math.random,
@@ -236,7 +242,10 @@ export async function buildTenant(
   for (const call of commandMenuCalls(bot, texts, config)) optionalCalls.add(call);
   // Checks the plugin's file and folder only: its worker starts with the first update that
   // reaches it (see `plugin_host.ts`), so an idle tenant holds no worker.
-  await plugin?.start(bot.botInfo);
+  await plugin?.start(bot.botInfo).catch((error) => {
+    connections?.close();
+    throw error;
+  });
   return {
     config,
     logger,
@@ -257,6 +266,7 @@ export async function buildTenant(
       optionalCalls.stop();
       plugin?.stop();
       await mtproto?.close();
+      connections?.close();
     },
   };
 }

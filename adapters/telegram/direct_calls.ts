@@ -1,6 +1,8 @@
 /**
- * A tenant's Bot API calls sent straight with Deno's `fetch`: the JSON body, the call's one
- * deadline signal (`call_deadline.ts`), the answer read as JSON. grammY's own client wraps each
+ * A tenant's Bot API calls sent straight: the JSON body, the call's one deadline signal
+ * (`call_deadline.ts`), the answer read as JSON; over the tenant's keep-alive connections
+ * (`transport/bot_api_connections.ts`) when it has them, else with Deno's `fetch`. grammY's own
+ * client wraps each
  * call in a second abort controller (from the `abort-controller` polyfill, an `EventTarget`
  * shim), a second timer and a race of three promises, then hands it to a `fetch` adapter that
  * needs a third controller to carry the polyfill's signal over (`native_fetch.ts`). Under load
@@ -29,6 +31,9 @@
 import { HttpError } from "grammy";
 import type { ApiResponse } from "grammy/types";
 import { asBotApiAnswer } from "./bot_api_answer.ts";
+import { errorText } from "../../actors/kernel/error_text.ts";
+import type { BotApiConnections } from "./transport/bot_api_connections.ts";
+import type { HttpAnswer } from "./transport/http1_response.ts";
 
 /** Where a tenant's calls go. */
 export interface DirectTarget {
@@ -50,20 +55,56 @@ export type DirectCall = (
 
 const JSON_HEADERS = { "content-type": "application/json" };
 
-/** The sender for `target`; see the module doc. */
-export function directCalls(target: DirectTarget): DirectCall {
+/**
+ * The sender for `target`, over `connections` (which must lead to `target.apiRoot`'s server)
+ * when given; see the module doc.
+ */
+export function directCalls(target: DirectTarget, connections?: BotApiConnections): DirectCall {
   const base = `${target.apiRoot}/bot${target.token}/${target.testEnvironment ? "test/" : ""}`;
+  const path = new URL(base).pathname;
+  // Where a failed call went, for its error (as fetch's errors say), with the token left out.
+  const shown = `${target.apiRoot}/bot<redacted>/${target.testEnvironment ? "test/" : ""}`;
   return (method, payload, signal) => {
     const body = jsonBody(payload);
     if (body === undefined) return undefined;
-    return fetch(base + method, { method: "POST", headers: JSON_HEADERS, body, signal })
-      .then(asBotApiAnswer)
-      .then((response) => response.json() as Promise<ApiResponse<unknown>>)
-      .catch((error) => {
-        // grammY's wording: the URL, which holds the token, stays out of the message.
-        throw new HttpError(`Network request for '${method}' failed!`, error);
-      });
+    const answer = connections
+      ? connections.post(path + method, body, signal).then(readAnswer, (error) => {
+        // A deadline's or a stop's abort stays what it is.
+        if (signal.aborted) throw error;
+        throw new Error(`${errorText(error)} (POST ${shown}${method})`, { cause: error });
+      })
+      : fetch(base + method, { method: "POST", headers: JSON_HEADERS, body, signal })
+        .then(asBotApiAnswer)
+        .then((response) => response.json() as Promise<ApiResponse<unknown>>);
+    return answer.catch((error) => {
+      // grammY's wording: the URL, which holds the token, stays out of the message.
+      throw new HttpError(`Network request for '${method}' failed!`, error);
+    });
   };
+}
+
+/** An answer read off a connection, made into the Bot API's as `fetch`'s path makes it. */
+function readAnswer(answer: HttpAnswer): Promise<ApiResponse<unknown>> {
+  if (answer.status === 200 && /\bjson\b/i.test(answer.contentType)) {
+    try {
+      return Promise.resolve(JSON.parse(answer.body));
+    } catch {
+      // Not JSON after all: asBotApiAnswer says what it was.
+    }
+  }
+  // A Response takes statuses 200–599 only; anything else is no Bot API answer anyway.
+  const status = answer.status >= 200 && answer.status <= 599 ? answer.status : 502;
+  let response: Response;
+  try {
+    response = new Response(answer.body, {
+      status,
+      statusText: answer.statusText,
+      headers: { "content-type": answer.contentType },
+    });
+  } catch {
+    response = new Response(answer.body, { status });
+  }
+  return asBotApiAnswer(response).then((read) => read.json());
 }
 
 /**

@@ -56,6 +56,7 @@ import { type Clock, systemClock } from "../../actors/kernel/clock.ts";
 import { nativeFetch } from "./native_fetch.ts";
 import { type BotApiDeadlines, callDeadlines } from "./call_deadline.ts";
 import { directCalls } from "./direct_calls.ts";
+import type { BotApiConnections } from "./transport/bot_api_connections.ts";
 import { floodHolds } from "./flood_holds.ts";
 import type { SendPacer } from "./send_pacer.ts";
 import type { Texts } from "./texts.ts";
@@ -74,18 +75,27 @@ export interface BotOptions {
    * its chat before it goes (`flood_holds.ts`). The outbox paces itself with the same pacer.
    */
   pacer?: SendPacer;
+  /**
+   * Keep-alive connections to the tenant's Bot API server, which its owner closes when the
+   * tenant stops; without them calls go through Deno's `fetch` (`direct_calls.ts`).
+   */
+  connections?: BotApiConnections;
 }
 
 /**
  * Builds the tenant's bot without handlers; no network traffic happens until it is used. Every
- * call has a deadline (`call_deadline.ts`) and is sent straight with Deno's fetch
- * (`direct_calls.ts`), and with a pacer honours Telegram's 429s. Retrying
+ * call has a deadline (`call_deadline.ts`) and is sent straight (`direct_calls.ts`), over the
+ * tenant's connections when given, and with a pacer honours Telegram's 429s. Retrying
  * transformers installed later (the auto-retry plugin) wrap these, so each attempt is bounded.
  */
 export function createBot(config: TenantConfig, options: BotOptions = {}): Bot {
   const bot = new Bot(config.token, { client: botClientOptions(config) });
   bot.api.config.use(
-    callDeadlines(options.clock ?? systemClock, options.deadlines, directCalls(config)),
+    callDeadlines(
+      options.clock ?? systemClock,
+      options.deadlines,
+      directCalls(config, options.connections),
+    ),
   );
   if (options.pacer) bot.api.config.use(floodHolds(options.pacer));
   return bot;
