@@ -73,8 +73,22 @@ export interface Database extends SqlRunner {
    * not protected from a concurrent writer: make the write conditional, or a single statement.
    */
   transaction<T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T>;
+  /**
+   * Set on a view of a database that many views share (a tenant's on a lease): `database` is
+   * the shared one, and `check(tx)` makes, inside a transaction `tx` of it, the check this view's
+   * own transactions make before they write; it rejects when the view may not write. Lets small
+   * writes of many tenants share one commit (the inbox's done marks), as they do where every
+   * tenant uses the database itself.
+   */
+  readonly shared?: SharedDatabase;
   /** Closes the connection; pending transactions finish first. */
   close(): Promise<void>;
+}
+
+/** What {@linkcode Database.shared} gives: see there. */
+export interface SharedDatabase {
+  readonly database: Database;
+  check(tx: SqlRunner): Promise<void>;
 }
 
 /** Thrown for a storage problem the caller can name to a person (bad URL, unreadable file …). */

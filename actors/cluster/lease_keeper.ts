@@ -56,6 +56,7 @@ export type LeaseTable = Pick<
   | "release"
   | "all"
   | "holds"
+  | "holdsTogether"
 >;
 
 /** How long leases last and how often they are renewed; see the module documentation. */
@@ -339,7 +340,10 @@ export class LeaseKeeper {
       timings: { ttlMs: timings.ttlMs, marginMs: this.#marginMs },
       clock,
       monotonic: this.#monotonic,
-      check: (tx): Promise<boolean> => leases.holds(tx, { tenantId, epoch }),
+      check: (tx, together): Promise<boolean> =>
+        together
+          ? leases.holdsTogether(tx, { tenantId, epoch })
+          : leases.holds(tx, { tenantId, epoch }),
       onExpired: () =>
         this.#lose(lease, "expired", `not renewed within ${formatDuration(timings.ttlMs)}`),
       onFencedOff: (_, reason) => {

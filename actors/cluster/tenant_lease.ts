@@ -59,8 +59,8 @@ export interface TenantLeaseOptions {
   clock: Clock;
   /** A clock that never jumps (`performance.now`), in ms. */
   monotonic: () => number;
-  /** The fence's check inside a write transaction (`PostgresLeases.holds`). */
-  check(tx: SqlRunner): Promise<boolean>;
+  /** The fence's check inside a write transaction (`PostgresLeases.holds`); see `Fence.check`. */
+  check(tx: SqlRunner, together?: boolean): Promise<boolean>;
   /** The local deadline passed without a renewal. */
   onExpired(lease: TenantLease): void;
   /** A write was refused in the database. */
@@ -107,8 +107,8 @@ export class TenantLease implements Fence {
     return this.windowMs() > 0;
   }
 
-  check(tx: SqlRunner): Promise<boolean> {
-    return this.#options.check(tx);
+  check(tx: SqlRunner, together?: boolean): Promise<boolean> {
+    return this.#options.check(tx, together);
   }
 
   fencedOff(reason: string): void {

@@ -73,23 +73,47 @@ async function sha256Hex(text: string): Promise<string> {
   return [...new Uint8Array(digest)].map((byte) => byte.toString(16).padStart(2, "0")).join("");
 }
 
-/** Bound parameters per statement stay far below every engine's limit (SQLite: 32766). */
-const maxIdsPerStatement = 500;
+/**
+ * Marks a batch done in one statement of one fixed text, whatever its size: the time, then the
+ * tenants' and updates' ids as a JSON array of `{ t, u }`. A list of `?` per id made a statement
+ * per tenant, and a statement text per list length for each engine's statement cache. (The JSON
+ * goes to PostgreSQL as text: a parameter typed `jsonb` would be encoded as a JSON string.)
+ */
+const MARK_DONE_SQL: Record<Database["dialect"], string> = {
+  sqlite: `UPDATE inbox SET done_at = ? WHERE (tenant_id, update_id) IN
+    (SELECT json_extract(value, '$.t'), json_extract(value, '$.u') FROM json_each(?))`,
+  postgres:
+    `UPDATE inbox SET done_at = ? FROM jsonb_to_recordset(CAST(? AS TEXT)::jsonb) AS marked(t TEXT, u BIGINT)
+    WHERE inbox.tenant_id = marked.t AND inbox.update_id = marked.u`,
+};
 
 /** Updates recorded by one statement: a whole `getUpdates` batch (five parameters each). */
 const maxRowsPerInsert = 100;
 
-/** Marks waiting to be written together, by inbox, and the commit that writes them. */
-interface DoneBatch {
-  marks: Map<Inbox, number[]>;
-  done: Promise<void>;
+/** One inbox's marks in a batch: the database (view) it marks through, and who waits. */
+interface InboxMarks {
+  db: Database;
+  ids: number[];
+  settled: PromiseWithResolvers<void>;
 }
+
+/** Marks waiting to be written together, by inbox. */
+type DoneBatch = Map<Inbox, InboxMarks>;
 
 /**
  * The batch of each database still taking marks (its transaction has not started yet). Shared
- * by every tenant's inbox on that database, so one commit serves all tenants.
+ * by every tenant's inbox on that database — or on the database their views share
+ * (`Database.shared`: tenants on leases) — so one commit serves all tenants.
  */
 const openBatches = new WeakMap<Database, DoneBatch>();
+
+/**
+ * The batch of each database being written, settled when it is. The next batch's transaction
+ * starts only after it: marks made meanwhile wait and share the next commit. Without that wait,
+ * on PostgreSQL (a pool: a transaction starts at once) batches closed as soon as they opened,
+ * and 100 tenants' marks took a transaction each (BENCHMARKS.md, issue 15).
+ */
+const writingBatches = new WeakMap<Database, Promise<void>>();
 
 /** One tenant's inbox, on one database. */
 export class Inbox {
@@ -214,7 +238,11 @@ export class Inbox {
    * {@linkcode Inbox.markDone}.
    */
   async markDoneIn(tx: SqlRunner, updateId: number): Promise<void> {
-    await this.#writeDone(tx, [updateId]);
+    await tx.run(`UPDATE inbox SET done_at = ? WHERE tenant_id = ? AND update_id = ?`, [
+      this.#clock.now(),
+      this.#tenantId,
+      updateId,
+    ]);
   }
 
   /** Updates recorded but not yet handled, oldest first: what a restart must handle again. */
@@ -231,39 +259,78 @@ export class Inbox {
    * an earlier one waits for the database join it: one commit for the lot (group commit). Each
    * commit is an fsync under `synchronous=FULL`, and one per update took a third of the
    * runtime's CPU time under load (see BENCHMARKS.md); durability per mark is unchanged. A
-   * failed commit fails every mark in it, as storage failing fails every tenant anyway.
+   * failed commit fails every mark in it, as storage failing fails every tenant anyway; a
+   * tenant whose part is refused (its lease is lost) fails alone, and the others commit without
+   * it.
    */
   markDone(db: Database, updateId: number): Promise<void> {
-    const open = openBatches.get(db);
-    if (open) {
-      const ids = open.marks.get(this);
-      if (ids) ids.push(updateId);
-      else open.marks.set(this, [updateId]);
-      return open.done;
+    const shared = db.shared?.database ?? db;
+    let batch = openBatches.get(shared);
+    if (!batch) {
+      const opened: DoneBatch = new Map();
+      openBatches.set(shared, opened);
+      const close = () => {
+        if (openBatches.get(shared) === opened) openBatches.delete(shared);
+      };
+      const previous = writingBatches.get(shared) ?? Promise.resolve();
+      const writing = previous.then(() => Inbox.#writeBatch(shared, opened, close)).finally(
+        () => {
+          close();
+          if (writingBatches.get(shared) === writing) writingBatches.delete(shared);
+        },
+      );
+      writingBatches.set(shared, writing);
+      batch = opened;
     }
-    const batch: DoneBatch = { marks: new Map([[this, [updateId]]]), done: Promise.resolve() };
-    openBatches.set(db, batch);
-    const close = () => {
-      if (openBatches.get(db) === batch) openBatches.delete(db);
-    };
-    batch.done = db.transaction(async (tx) => {
-      close(); // from here on, marks start the next batch
-      for (const [inbox, ids] of batch.marks) await inbox.#writeDone(tx, ids);
-    }).finally(close);
-    return batch.done;
+    let mine = batch.get(this);
+    if (!mine) {
+      mine = { db, ids: [], settled: Promise.withResolvers() };
+      batch.set(this, mine);
+    }
+    mine.ids.push(updateId);
+    return mine.settled.promise;
   }
 
-  async #writeDone(tx: SqlRunner, ids: readonly number[]): Promise<void> {
-    const now = this.#clock.now();
-    for (let i = 0; i < ids.length; i += maxIdsPerStatement) {
-      const chunk = ids.slice(i, i + maxIdsPerStatement);
-      await tx.run(
-        `UPDATE inbox SET done_at = ? WHERE tenant_id = ? AND update_id IN (${
-          chunk.map(() => "?").join(", ")
-        })`,
-        [now, this.#tenantId, ...chunk],
-      );
+  /**
+   * Commits `batch` in one transaction of `db` and settles every inbox's marks. `close` ends the
+   * batch's intake as its transaction starts. Every tenant's check first (`Database.shared`),
+   * all sent at once; then one statement marks what the tenants that passed asked for. A tenant
+   * refused fails alone; a failed transaction fails everyone.
+   */
+  static async #writeBatch(db: Database, batch: DoneBatch, close: () => void): Promise<void> {
+    let members: [Inbox, InboxMarks][] = [];
+    let passed: [Inbox, InboxMarks][] = [];
+    try {
+      await db.transaction(async (tx) => {
+        close(); // from here on, marks start the next batch
+        members = [...batch];
+        const checks = await Promise.allSettled(
+          members.map(([, marks]) => marks.db.shared?.check(tx)),
+        );
+        passed = members.filter(([, marks], i) => {
+          const check = checks[i];
+          if (check.status === "rejected") marks.settled.reject(check.reason);
+          return check.status === "fulfilled";
+        });
+        if (passed.length === 0) return;
+        const marked = passed.flatMap(([inbox, marks]) =>
+          marks.ids.map((id) => ({ t: inbox.#tenantId, u: id }))
+        );
+        await tx.run(MARK_DONE_SQL[db.dialect], [
+          passed[0][0].#clock.now(),
+          JSON.stringify(marked),
+        ]);
+      });
+    } catch (error) {
+      // Failed before it started: nothing was taken from the batch yet.
+      if (members.length === 0) {
+        close();
+        members = [...batch];
+      }
+      for (const [, marks] of members) marks.settled.reject(error);
+      return;
     }
+    for (const [, marks] of passed) marks.settled.resolve();
   }
 
   /** Forgets handled updates older than a day and rejected ones older than a week; how many. */

@@ -46,6 +46,18 @@ import type { Database, SqlRunner } from "../../../money/ports.ts";
 const FENCE_SQL =
   "SELECT epoch FROM tenant_leases WHERE tenant_id = ? AND owner = ? AND epoch = ? FOR KEY SHARE";
 
+/**
+ * {@linkcode FENCE_SQL} for many leases at once, one fixed statement text whatever their number:
+ * the leases as a JSON array of `{ t: tenant id, e: epoch }` (sent as text; see the inbox's
+ * `MARK_DONE_SQL`). It returns the rows of those still held, each under the same lock.
+ */
+const FENCES_SQL = `SELECT lease.tenant_id, lease.epoch
+  FROM tenant_leases AS lease
+  JOIN jsonb_to_recordset(CAST(? AS TEXT)::jsonb) AS asked(t TEXT, e BIGINT)
+    ON lease.tenant_id = asked.t AND lease.epoch = asked.e
+  WHERE lease.owner = ?
+  FOR KEY SHARE OF lease`;
+
 /** The start of an instance's connection names: see {@linkcode instanceConnectionName}. */
 const CONNECTION_NAME_PREFIX = "constellation:";
 
@@ -90,10 +102,17 @@ export interface HeldLease {
   readonly epoch: number;
 }
 
+/** A lease as one string, to look it up among those held. */
+function leaseKey(tenantId: string, epoch: number): string {
+  return `${epoch}:${tenantId}`;
+}
+
 /** The lease and instance tables of one instance; see the module documentation. */
 export class PostgresLeases {
   readonly #db: Database;
   readonly #instanceId: string;
+  /** The leases asked together on each transaction this turn, and their one answer. */
+  readonly #asked = new WeakMap<SqlRunner, { leases: HeldLease[]; held: Promise<Set<string>> }>();
   readonly #ttlMs: number;
 
   constructor(db: Database, instanceId: string, ttlMs: number) {
@@ -240,5 +259,29 @@ export class PostgresLeases {
   async holds(tx: SqlRunner, lease: HeldLease): Promise<boolean> {
     const row = await tx.get(FENCE_SQL, [lease.tenantId, this.#instanceId, lease.epoch]);
     return row !== undefined;
+  }
+
+  /**
+   * {@linkcode holds}, asked together with the other leases asked on `tx` in the same turn: one
+   * statement for them all, sent at the end of the turn (so the caller writes only after the
+   * answer). The inbox's done marks of 100 tenants took 100 checks; now they take one.
+   */
+  holdsTogether(tx: SqlRunner, lease: HeldLease): Promise<boolean> {
+    let asked = this.#asked.get(tx);
+    if (!asked) {
+      const leases: HeldLease[] = [];
+      const held = Promise.resolve().then(async () => {
+        this.#asked.delete(tx);
+        const rows = await tx.all<{ tenant_id: string; epoch: number }>(FENCES_SQL, [
+          JSON.stringify(leases.map(({ tenantId, epoch }) => ({ t: tenantId, e: epoch }))),
+          this.#instanceId,
+        ]);
+        return new Set(rows.map((row) => leaseKey(row.tenant_id, row.epoch)));
+      });
+      asked = { leases, held };
+      this.#asked.set(tx, asked);
+    }
+    asked.leases.push(lease);
+    return asked.held.then((held) => held.has(leaseKey(lease.tenantId, lease.epoch)));
   }
 }

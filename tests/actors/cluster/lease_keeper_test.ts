@@ -60,6 +60,7 @@ class FakeTable {
           [...this.leases].map(([tenantId, l]) => ({ tenantId, ...l, live: l.owner !== null })),
         ),
       holds: () => Promise.resolve(true),
+      holdsTogether: () => Promise.resolve(true),
     };
   }
 }

@@ -5,6 +5,7 @@ import { ManualClock } from "../../../actors/kernel/clock.ts";
 import { openDatabase } from "../../../adapters/storage/open_database.ts";
 import type { Database } from "../../../money/ports.ts";
 import { eachEngine } from "../../support/engines.ts";
+import { FencedDatabase } from "../../../adapters/storage/fenced_database.ts";
 
 function message(updateId: number, userId: number, text = "hi"): Update {
   return {
@@ -74,6 +75,8 @@ Deno.test("prune forgets handled updates older than a day, never pending ones", 
 /** Counts the transactions run through `db`; the first `failures` of them fail. */
 function counted(db: Database, failures = 0): Database & { transactions: number } {
   const wrapper = Object.create(db) as Database & { transactions: number };
+  // Read here: a getter of a class with private fields cannot run on another object.
+  Object.defineProperty(wrapper, "dialect", { value: db.dialect });
   wrapper.transactions = 0;
   wrapper.transaction = (fn) => {
     wrapper.transactions++;
@@ -145,4 +148,51 @@ Deno.test("updateUserId finds the sender of messages, callbacks and pre-checkout
     }),
     9,
   );
+});
+
+/** Tenant `id`'s view of `db` on a lease that holds while `held()` says so. */
+function leased(db: Database, id: string, held: () => boolean, refusals: string[]) {
+  return new FencedDatabase(db, {
+    tenantId: id,
+    heldLocally: () => true,
+    check: () => Promise.resolve(held()),
+    fencedOff: () => refusals.push(id),
+  });
+}
+
+eachEngine.test("tenants on leases share one commit for their marks; a refused tenant fails alone", async ({ engine }) => {
+  const db = await engine.open();
+  const clock = new ManualClock(1000);
+  const [shop, cafe, gone] = ["shop", "cafe", "gone"].map((id) => new Inbox(id, clock));
+  for (const inbox of [shop, cafe, gone]) {
+    await db.transaction((tx) => inbox.record(tx, [message(1, 7), message(2, 8)]));
+  }
+  const counting = counted(db);
+  const refusals: string[] = [];
+  const views = new Map(
+    ["shop", "cafe", "gone"].map((id) => [id, leased(counting, id, () => id !== "gone", refusals)]),
+  );
+  const marks = [shop, cafe, gone].flatMap((inbox, i) =>
+    [1, 2].map((id) =>
+      inbox.markDone(views.get(["shop", "cafe", "gone"][i])!, id).then(() => "done", (e) => e.name)
+    )
+  );
+  assertEquals(await Promise.all(marks), [
+    "done",
+    "done",
+    "done",
+    "done",
+    "FencedOffError",
+    "FencedOffError",
+  ]);
+  assertEquals(refusals, ["gone"], "the refused tenant is told once, its marks fail");
+  assertEquals(counting.transactions, 1, "one commit for the marks of those not refused");
+  assertEquals((await shop.pending(db)).length + (await cafe.pending(db)).length, 0);
+  assertEquals((await gone.pending(db)).map((u) => u.update_id), [1, 2], "nothing of it written");
+  // All held: one transaction for every tenant's marks.
+  await db.transaction((tx) => shop.record(tx, [message(3, 9)]));
+  await db.transaction((tx) => cafe.record(tx, [message(3, 9)]));
+  await Promise.all([shop.markDone(views.get("shop")!, 3), cafe.markDone(views.get("cafe")!, 3)]);
+  assertEquals(counting.transactions, 2);
+  await db.close();
 });

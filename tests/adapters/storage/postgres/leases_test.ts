@@ -203,3 +203,46 @@ Deno.test({
     assertEquals(checks, 0);
   },
 });
+
+Deno.test({
+  name: "checks asked together on one transaction go as one statement, each answered for itself",
+  ignore: postgresIgnored,
+  async fn() {
+    await using cluster = await twoInstances();
+    const { a, b, dbA } = cluster;
+    const shop = (await a.acquire("shop"))!;
+    const cafe = (await a.acquire("cafe"))!;
+    const taken = (await b.acquire("taken"))!;
+    let statements = 0;
+    const answers = await dbA.transaction((tx) => {
+      const counting: SqlRunner = {
+        all: (sql, params) => (statements++, tx.all(sql, params)),
+        get: (sql, params) => (statements++, tx.get(sql, params)),
+        run: (sql, params) => (statements++, tx.run(sql, params)),
+      };
+      return Promise.all([
+        a.holdsTogether(counting, shop),
+        a.holdsTogether(counting, { tenantId: "cafe", epoch: cafe.epoch + 1 }),
+        a.holdsTogether(counting, cafe),
+        a.holdsTogether(counting, taken),
+      ]);
+    });
+    assertEquals(answers, [true, false, true, false], "a stale epoch or another's lease: not held");
+    assertEquals(statements, 1);
+    // The rows are locked as holds locks them: while A's batch is open, B cannot take the lease
+    // even once A let it go; once the batch ends, it can.
+    const gate = Promise.withResolvers<void>();
+    const checked = Promise.withResolvers<void>();
+    const open = dbA.transaction(async (tx) => {
+      await a.holdsTogether(tx, cafe);
+      checked.resolve();
+      await gate.promise;
+    });
+    await checked.promise;
+    assertEquals(await a.release(cafe), true);
+    assertEquals(await b.acquire("cafe"), undefined, "locked by A's open batch");
+    gate.resolve();
+    await open;
+    assertEquals((await b.acquire("cafe"))?.epoch, cafe.epoch + 1);
+  },
+});
