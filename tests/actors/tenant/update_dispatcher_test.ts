@@ -2,10 +2,12 @@
  * The dispatcher's pre-checkout path (issue 15): a `pre_checkout_query` runs while its batch is
  * still being committed to the inbox, and is marked done only after that commit; the batch's
  * other updates run only once the commit is durable. Checked with a database whose commit waits
- * until the test lets it go, so "before the commit" is observable.
+ * until the test lets it go, so "before the commit" is observable. And an update's permit is
+ * given back when its handler ends, not when its done-mark is committed.
  */
 import type { Update } from "grammy/types";
 import { UpdateDispatcher } from "../../../actors/tenant/update_dispatcher.ts";
+import { updateBudget } from "../../../actors/tenant/update_budget.ts";
 import { systemClock } from "../../../actors/kernel/clock.ts";
 import type { SqlRunner } from "../../../money/ports.ts";
 import { assertEquals } from "../../support/assert.ts";
@@ -93,4 +95,48 @@ Deno.test("a pre-checkout query runs before its batch's inbox commit, and is mar
   assertEquals(events.indexOf("committed") < events.indexOf("ran 2"), true, events.join(", "));
   assertEquals(events.filter((e) => e.startsWith("ran")).sort(), ["ran 1", "ran 2"]);
   assertEquals(events.filter((e) => e.startsWith("failed")), []);
+});
+
+Deno.test("an update's permit comes back when its handler ends, before its mark is committed", async () => {
+  const budget = updateBudget({ total: 1, perTenant: 1 });
+  const ran: number[] = [];
+  const markCommitted = Promise.withResolvers<void>();
+  const marked: number[] = [];
+  const parts = {
+    bot: {
+      handleUpdate: (update: Update) => (ran.push(update.update_id), Promise.resolve()),
+    },
+    inbox: {
+      record: (_tx: SqlRunner, updates: readonly Update[]) => Promise.resolve([...updates]),
+      reject: () => Promise.resolve(),
+      markDone: async (_db: unknown, updateId: number) => {
+        await markCommitted.promise;
+        marked.push(updateId);
+      },
+    },
+    outbox: {},
+    texts: {},
+    logger: {},
+    config: { id: "shop", locale: "en", admins: [] },
+  } as unknown as ConstructorParameters<typeof UpdateDispatcher>[0];
+  const env = {
+    clock: systemClock,
+    db: { transaction: <T>(work: (tx: SqlRunner) => Promise<T>) => work({} as SqlRunner) },
+    updateBudget: budget,
+  } as unknown as ConstructorParameters<typeof UpdateDispatcher>[1];
+  const dispatcher = new UpdateDispatcher(parts, env, {
+    failed: (part, error) => {
+      throw new Error(`${part}: ${error}`);
+    },
+    queuedNotice: () => {},
+  });
+  const second = { ...text, update_id: 3, message: { ...text.message!, from: { ...ann, id: 8 } } };
+  // One permit for two users' updates: the second runs only once the first gave it back.
+  await dispatcher.recordAndDispatch([text, second]);
+  await waitUntil("both handlers ran", () => ran.length === 2);
+  assertEquals(marked, [], "while neither mark is committed");
+  markCommitted.resolve();
+  await dispatcher.drain();
+  assertEquals(marked.sort(), [2, 3]);
+  assertEquals(budget.inUse, 0);
 });
