@@ -227,11 +227,16 @@ export async function buildTenant(
   });
   if (plugin) bot.use(plugin.middleware());
   installFallbacks(bot, texts);
-  // Only getMe can keep the tenant from starting; the menu waits until it serves.
-  await initTenantBot(bot).catch((error) => {
+  try {
+    // Only getMe can keep the tenant from starting; the menu waits until it serves.
+    await initTenantBot(bot);
+    // Checks the plugin's file and folder only: its worker starts with the first update that
+    // reaches it (see `plugin_host.ts`), so an idle tenant holds no worker.
+    await plugin?.start(bot.botInfo);
+  } catch (error) {
     connections?.close();
     throw error;
-  });
+  }
   const optionalCalls = new OptionalCalls({
     clock,
     random: env.random ?? Math.random,
@@ -240,12 +245,6 @@ export async function buildTenant(
     budget: env.optionalCallBudget,
   });
   for (const call of commandMenuCalls(bot, texts, config)) optionalCalls.add(call);
-  // Checks the plugin's file and folder only: its worker starts with the first update that
-  // reaches it (see `plugin_host.ts`), so an idle tenant holds no worker.
-  await plugin?.start(bot.botInfo).catch((error) => {
-    connections?.close();
-    throw error;
-  });
   return {
     config,
     logger,

@@ -73,6 +73,9 @@ export interface Fence {
   fencedOff(reason: string): void;
 }
 
+/** Why a write is refused when the database says the lease is no longer this instance's. */
+const TAKEN = "another instance holds its lease now";
+
 /** A write refused because this instance no longer holds the tenant's lease. */
 export class FencedOffError extends StorageError {
   constructor(tenantId: string, reason: string) {
@@ -111,36 +114,36 @@ export class FencedDatabase implements Database {
   }
 
   async transaction<T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T> {
-    if (!this.#fence.heldLocally()) this.#refuse("its lease may have expired by the local clock");
-    return await this.#inner.transaction((tx) => this.#within(tx, fn));
-  }
-
-  /** `fn` run in `tx`, fenced; a refusal throws, and `tx` must then roll back. */
-  async #within<T>(tx: SqlRunner, fn: (tx: SqlRunner) => Promise<T>): Promise<T> {
-    const fence = this.#fence;
-    if (!fence.heldLocally()) this.#refuse("its lease may have expired by the local clock");
-    // The check is sent at once and the transaction's statements right behind it, without
-    // waiting for its answer: on one connection the server runs them in that order, so the
-    // fence's lock is taken before any of them runs, and the answer is awaited before the
-    // transaction may commit — a refused check rolls everything back. That saves a round trip
-    // per write transaction on PostgreSQL (issue 15).
-    const held = fence.check(tx);
-    let result: T;
-    try {
-      result = await fn(tx);
-    } catch (error) {
-      // Fenced off explains the failure better than whatever the statements ran into.
-      if (!await held.catch(() => true)) this.#refuse("another instance holds its lease now");
-      throw error;
-    }
-    if (!await held) this.#refuse("another instance holds its lease now");
-    return result;
+    this.#requireHeldLocally();
+    return await this.#inner.transaction(async (tx) => {
+      // The check is sent at once and the transaction's statements right behind it, without
+      // waiting for its answer: on one connection the server runs them in that order, so the
+      // fence's lock is taken before any of them runs, and the answer is awaited before the
+      // transaction may commit — a refused check rolls everything back. That saves a round trip
+      // per write transaction on PostgreSQL (issue 15).
+      const held = this.#fence.check(tx);
+      let result: T;
+      try {
+        result = await fn(tx);
+      } catch (error) {
+        // Fenced off explains the failure better than whatever the statements ran into.
+        if (!await held.catch(() => true)) this.#refuse(TAKEN);
+        throw error;
+      }
+      if (!await held) this.#refuse(TAKEN);
+      return result;
+    });
   }
 
   /** The check alone, sent with other tenants' on `tx` (see {@linkcode Fence.check}). */
   async #checkTogether(tx: SqlRunner): Promise<void> {
+    this.#requireHeldLocally();
+    if (!await this.#fence.check(tx, true)) this.#refuse(TAKEN);
+  }
+
+  /** Refuses before anything is sent once the lease may have expired by the local clock. */
+  #requireHeldLocally(): void {
     if (!this.#fence.heldLocally()) this.#refuse("its lease may have expired by the local clock");
-    if (!await this.#fence.check(tx, true)) this.#refuse("another instance holds its lease now");
   }
 
   /** The tenant does not own the connection: closing its view leaves the database open. */

@@ -36,6 +36,7 @@
  * ```
  * @module
  */
+import type { ApiResponse } from "grammy/types";
 import { redactTokens } from "../observability/redact.ts";
 
 /** How much of a foreign body an error description quotes. */
@@ -55,13 +56,35 @@ export async function asBotApiAnswer(response: Response): Promise<Response> {
   const text = await response.text();
   const { status, statusText, headers } = response;
   if (isBotApiAnswer(parseJson(text))) return new Response(text, { status, statusText, headers });
+  const foreign = foreignAnswer(status, statusText, text);
+  return Response.json(foreign, { status: foreign.error_code });
+}
+
+/**
+ * The Bot API's answer in an HTTP answer's `body`, read whole (for a client that has it as text,
+ * `transport/`): the body itself when it has Telegram's shape, whatever the status; otherwise an
+ * error that says what the server answered, as {@linkcode asBotApiAnswer} makes it.
+ */
+export function botApiAnswerOf(
+  status: number,
+  statusText: string,
+  body: string,
+): ApiResponse<unknown> {
+  const parsed = parseJson(body);
+  return isBotApiAnswer(parsed)
+    ? parsed as ApiResponse<unknown>
+    : foreignAnswer(status, statusText, body);
+}
+
+/** Telegram's error shape for an answer that was not the Bot API's; see the module doc. */
+function foreignAnswer(status: number, statusText: string, body: string) {
   const code = status >= 400 ? status : FOREIGN_ANSWER_CODE;
   const reason = statusText ? ` ${statusText}` : "";
-  return Response.json({
-    ok: false,
+  return {
+    ok: false as const,
     error_code: code,
-    description: `not a Bot API answer: HTTP ${status}${reason}, body: ${excerpt(text)}`,
-  }, { status: code });
+    description: `not a Bot API answer: HTTP ${status}${reason}, body: ${excerpt(body)}`,
+  };
 }
 
 function parseJson(text: string): unknown {

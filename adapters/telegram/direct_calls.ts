@@ -30,7 +30,7 @@
  */
 import { HttpError } from "grammy";
 import type { ApiResponse } from "grammy/types";
-import { asBotApiAnswer } from "./bot_api_answer.ts";
+import { asBotApiAnswer, botApiAnswerOf } from "./bot_api_answer.ts";
 import { errorText } from "../../actors/kernel/error_text.ts";
 import type { BotApiConnections } from "./transport/bot_api_connections.ts";
 import type { HttpAnswer } from "./transport/http1_response.ts";
@@ -83,28 +83,9 @@ export function directCalls(target: DirectTarget, connections?: BotApiConnection
   };
 }
 
-/** An answer read off a connection, made into the Bot API's as `fetch`'s path makes it. */
-function readAnswer(answer: HttpAnswer): Promise<ApiResponse<unknown>> {
-  if (answer.status === 200 && /\bjson\b/i.test(answer.contentType)) {
-    try {
-      return Promise.resolve(JSON.parse(answer.body));
-    } catch {
-      // Not JSON after all: asBotApiAnswer says what it was.
-    }
-  }
-  // A Response takes statuses 200–599 only; anything else is no Bot API answer anyway.
-  const status = answer.status >= 200 && answer.status <= 599 ? answer.status : 502;
-  let response: Response;
-  try {
-    response = new Response(answer.body, {
-      status,
-      statusText: answer.statusText,
-      headers: { "content-type": answer.contentType },
-    });
-  } catch {
-    response = new Response(answer.body, { status });
-  }
-  return asBotApiAnswer(response).then((read) => read.json());
+/** An answer read off a connection, as the Bot API's (`bot_api_answer.ts`). */
+function readAnswer({ status, statusText, body }: HttpAnswer): ApiResponse<unknown> {
+  return botApiAnswerOf(status, statusText, body);
 }
 
 /**

@@ -273,12 +273,10 @@ export class Inbox {
         if (openBatches.get(shared) === opened) openBatches.delete(shared);
       };
       const previous = writingBatches.get(shared) ?? Promise.resolve();
-      const writing = previous.then(() => Inbox.#writeBatch(shared, opened, close)).finally(
-        () => {
-          close();
-          if (writingBatches.get(shared) === writing) writingBatches.delete(shared);
-        },
-      );
+      // #writeBatch closes the batch as its transaction starts, and never rejects.
+      const writing = previous.then(() => Inbox.#writeBatch(shared, opened, close)).finally(() => {
+        if (writingBatches.get(shared) === writing) writingBatches.delete(shared);
+      });
       writingBatches.set(shared, writing);
       batch = opened;
     }

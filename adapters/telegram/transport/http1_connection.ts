@@ -86,11 +86,6 @@ export class Http1Connection {
     return this.#closed;
   }
 
-  /** Whether a request is waiting for its answer. */
-  get busy(): boolean {
-    return this.#waiting !== undefined;
-  }
-
   /**
    * Sends `request` (a whole HTTP/1.1 request) and resolves with its answer. Rejects when the
    * connection fails or closes first, or with the signal's reason when it aborts first (the
