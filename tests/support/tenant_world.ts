@@ -185,6 +185,13 @@ export class Gates implements Disposable {
 }
 
 /**
+ * How long a test waits for a plugin's first reply. Its worker starts with the first update that
+ * reaches it, and under `deno test` starting a worker type-checks the worker's modules: on a fresh
+ * clone, with nothing in Deno's check cache, that alone took 5–6 s here (CI failed on a 5 s wait).
+ */
+export const PLUGIN_START_WAIT_MS = 20_000;
+
+/**
  * A plugin whose `/slow <gate>` replies `Slow task <gate> started.`, waits at that gate of
  * {@linkcode Gates}, then replies `Slow task <gate> done.` It imports nothing: it is written to
  * a temporary folder, outside the import map.

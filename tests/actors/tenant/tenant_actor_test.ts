@@ -15,6 +15,7 @@ import {
   ledgerRows,
   outboxRows,
   paymentRows,
+  PLUGIN_START_WAIT_MS,
   TenantWorld,
   type TestTenantOptions,
 } from "../../support/tenant_world.ts";
@@ -285,7 +286,9 @@ Deno.test("one user's updates run in order, a slow one delays nobody else, pre-c
   const invoice = await requestInvoice(ann, account, "credits_100");
 
   await ann.send(account, "/slow a");
-  await ann.waitForMessage(account, (message) => message.text === "Slow task a started.");
+  await ann.waitForMessage(account, (message) => message.text === "Slow task a started.", {
+    timeoutMs: PLUGIN_START_WAIT_MS, // the plugin's worker starts now
+  });
   await ann.send(account, "/balance");
   // Bob is served while Ann's handler waits.
   await bob.send(account, "/start");
